@@ -1,0 +1,60 @@
+/**
+ * The channel-agnostic inbound message. A channel (e.g. `@imgate/imessage-channel`) turns its native
+ * message into an envelope; everything in channel-core works on envelopes only.
+ */
+
+/** Whether a conversation is one-to-one or a group (or a group-ish thread treated as one). */
+export type ChatType = "direct" | "group";
+
+/** A file that came with the message, described well enough for the agent and for fetching. */
+export interface AttachmentDescriptor {
+  /** Name the sender gave the file (e.g. `IMG_0001.heic`). */
+  name: string;
+  /** MIME type when known, else `application/octet-stream`. */
+  mimeType: string;
+  /** Size in bytes as reported by the source. */
+  sizeBytes: number;
+  /** Path on the machine that has the file (the remote Mac for remote setups). */
+  sourcePath: string;
+  /** Local path once fetched; absent until then (or when fetching was refused). */
+  localPath?: string;
+}
+
+/** The message this one replies to, when the channel knows it. */
+export interface ReplyContext {
+  id?: string;
+  text: string;
+  sender?: string;
+}
+
+/** One inbound message, normalised. */
+export interface Envelope {
+  /** Channel name, e.g. `imessage`. */
+  channel: string;
+  /** Account within the channel (config `accounts.<id>`, or `default`). */
+  accountId: string;
+  chatType: ChatType;
+  /**
+   * Stable key of the conversation within the account: the channel's chat id for groups
+   * (e.g. `"42"`), and for DMs the channel's chat id too when known.
+   */
+  chatKey: string;
+  /** Sender exactly as the channel reported it. */
+  senderRaw: string;
+  /** Sender normalised for allowlist matching and session keys (E.164 phone, lower-cased email, …). */
+  sender: string;
+  /** Message text as sent (no placeholder for media-only messages: empty text stays empty). */
+  text: string;
+  attachments: AttachmentDescriptor[];
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+  /** The channel's message id (e.g. the chat.db ROWID as a string). */
+  messageId: string;
+  /** Globally unique message id; the dedupe key together with `accountId`. */
+  guid: string;
+  replyTo?: ReplyContext;
+  /** Other members of the conversation (normalised), when known. */
+  participants: string[];
+  /** Display name of the conversation (group name), when known. */
+  chatName?: string;
+}
