@@ -1,1 +1,1 @@
-export {};
+export type { ExitInfo, ImsgProcess, ImsgTransport } from "./transport.ts";
