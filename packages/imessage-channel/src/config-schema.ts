@@ -1,0 +1,294 @@
+/**
+ * The `channels.imessage` config schema (channel-behavior §3 plus imgate's additions). Strict at every
+ * level; no defaults are filled in here — they are applied after the top-level → account merge by
+ * `resolveAccounts` (decision Q1), so an account inherits every key it does not set.
+ */
+import { z } from "zod";
+import { explainUnsafeExecutable } from "./executable-safety.ts";
+import { suggestKey } from "./suggest-key.ts";
+
+/**
+ * A strict object whose unknown-key error names the nearest valid key, so a gateway that embeds this
+ * schema in its own gets the suggestion in the zod issue message too.
+ */
+function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
+  const valid = Object.keys(shape);
+  return z.strictObject(shape, {
+    error: (issue) => {
+      if (issue.code !== "unrecognized_keys") return undefined;
+      return issue.keys
+        .map((key) => {
+          const hint = suggestKey(key, valid);
+          return hint ? `unknown key "${key}"; did you mean "${hint}"?` : `unknown key "${key}"`;
+        })
+        .join("; ");
+    },
+  });
+}
+
+const executable = (what: string) =>
+  z.string().superRefine((value, ctx) => {
+    const why = explainUnsafeExecutable(value);
+    if (why) ctx.addIssue({ code: "custom", message: `${what} ${why}` });
+  });
+
+/** Who may DM the bot. */
+export const dmPolicySchema = z
+  .enum(["pairing", "allowlist", "open", "disabled"])
+  .describe(
+    'Who may DM the bot: "pairing" (strangers get a code the owner approves), "allowlist", "open" (needs "*" in allowFrom) or "disabled". Default "pairing".',
+  );
+
+/** Which groups may reach the bot. */
+export const groupPolicySchema = z
+  .enum(["open", "allowlist", "disabled"])
+  .describe(
+    'Group handling: "allowlist" (sender or chat must be in groupAllowFrom), "open" (any member, still mention-gated) or "disabled". Default "allowlist".',
+  );
+
+/** Send service for iMessage vs SMS. */
+export const serviceSchema = z
+  .enum(["imessage", "sms", "auto"])
+  .describe('Default send service; a service prefix on the target wins. Default "auto" (imsg picks).');
+
+const allowEntry = z.union([z.string(), z.number()]);
+
+/** Per-tool allow/deny lists for a group. */
+export const toolPolicySchema = strictObject({
+  /** Tools the agent may use. */
+  allow: z.array(z.string()).optional().describe("Tools the agent may use in this group."),
+  /** Tools added on top of the agent's defaults. */
+  alsoAllow: z.array(z.string()).optional().describe("Tools added on top of the agent's defaults."),
+  /** Tools the agent must not use. */
+  deny: z.array(z.string()).optional().describe("Tools the agent must not use in this group."),
+  /** A named tool profile. */
+  profile: z.string().optional().describe("A named tool profile."),
+}).describe("Tool policy for the agent in this group.");
+
+/** Settings for one group (`groups.<chat_id>`) or for all groups (`groups."*"`). */
+export const groupEntrySchema = strictObject({
+  /** Answer only when mentioned. */
+  requireMention: z
+    .boolean()
+    .optional()
+    .describe('Answer only when a mention pattern matches. Resolution: this group, then "*", then true.'),
+  /** Tool policy for this group. */
+  tools: toolPolicySchema.optional(),
+  /** Tool policy per sender (keys: handles, case-insensitive; "*" as wildcard). */
+  toolsBySender: z
+    .record(z.string(), toolPolicySchema)
+    .optional()
+    .describe('Tool policy per sender handle (case-insensitive; "*" as wildcard).'),
+}).describe("Per-group settings; an explicit chat_id entry also marks a non-group thread as a group.");
+
+/** Per-DM settings (`dms.<handle>`). */
+export const dmEntrySchema = strictObject({
+  /** Caps this DM's transcript at N user turns. */
+  historyLimit: z.number().int().min(0).optional().describe("Caps this DM's history at N user turns."),
+}).describe("Per-DM settings, keyed by the normalised handle.");
+
+/** Markdown rendering options. */
+export const markdownSchema = strictObject({
+  /** How Markdown tables are rendered. */
+  tables: z
+    .enum(["off", "bullets", "code"])
+    .optional()
+    .describe('How Markdown tables are rendered before sending. iMessage default "code".'),
+}).describe("Markdown rendering for outgoing text.");
+
+/** Heartbeat visibility. */
+export const heartbeatSchema = strictObject({
+  /** Show OK heartbeats. */
+  showOk: z.boolean().optional().describe("Show OK heartbeats in the chat."),
+  /** Show heartbeat alerts. */
+  showAlerts: z.boolean().optional().describe("Show heartbeat alerts in the chat."),
+  /** Use an indicator instead of a message. */
+  useIndicator: z.boolean().optional().describe("Use an indicator instead of a message."),
+}).describe("Heartbeat visibility.");
+
+/** Coalescing of streamed reply blocks. */
+export const blockStreamingCoalesceSchema = strictObject({
+  /** Minimum characters before a block is sent. */
+  minChars: z.number().int().positive().optional().describe("Minimum characters before a block is sent."),
+  /** Maximum characters per merged block. */
+  maxChars: z.number().int().positive().optional().describe("Maximum characters per merged block."),
+  /** Idle time after which a pending block is sent. */
+  idleMs: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe("Idle milliseconds after which a block is sent."),
+}).describe("Merges streamed reply blocks before they are sent.");
+
+/** Native SSH transport to a remote Mac (imgate addition). */
+export const remoteSchema = strictObject({
+  /** Host name or address of the Mac. */
+  host: z.string().min(1).describe("Host name or address of the Mac (an ~/.ssh/config alias works)."),
+  /** Login user on the Mac. */
+  user: z.string().min(1).optional().describe("Login user on the Mac; default from ~/.ssh/config or $USER."),
+  /** SSH port. */
+  port: z.number().int().min(1).max(65535).optional().describe("SSH port. Default 22."),
+  /** Private key file. */
+  identityFile: z.string().optional().describe("Private key file; the SSH agent is used when unset."),
+  /** known_hosts file used to verify the host key. */
+  knownHostsFile: z
+    .string()
+    .optional()
+    .describe("known_hosts file for host key verification. Default ~/.ssh/known_hosts."),
+  /** Host key policy. */
+  hostKeyPolicy: z
+    .enum(["strict", "accept-new"])
+    .optional()
+    .describe('"strict" refuses unknown hosts; "accept-new" records a first-seen key. Default "strict".'),
+  /** imsg on the Mac. */
+  imsgPath: executable("remote.imsgPath")
+    .optional()
+    .describe('imsg on the Mac; runs as "<imsgPath> rpc" over an exec channel. Default "imsg".'),
+  /** chat.db on the Mac. */
+  dbPath: z.string().optional().describe("chat.db path on the Mac (passed as --db)."),
+}).describe("Reach imsg on a remote Mac over native SSH instead of spawning cliPath.");
+
+/** Every key valid both at the top level and inside `accounts.<id>`. */
+export const imessageAccountShape = {
+  /** Whether the account runs. */
+  enabled: z.boolean().optional().describe("The account runs unless this (or the top-level value) is false."),
+  /** Display name. */
+  name: z.string().optional().describe("Display name of the account."),
+  /** Free-form capability tags. */
+  capabilities: z.array(z.string()).optional().describe("Free-form tags used as agent guidance."),
+  /** Markdown options. */
+  markdown: markdownSchema.optional(),
+  /** Whether chat commands may edit the config. */
+  configWrites: z
+    .boolean()
+    .optional()
+    .describe("Allow /config and /allowlist edits from chat. Default true."),
+  /** The imsg executable (or a stdio wrapper such as an SSH script). */
+  cliPath: executable("cliPath")
+    .optional()
+    .describe('The imsg executable or a stdio wrapper script (run as "<cliPath> rpc"). Default "imsg".'),
+  /** chat.db path. */
+  dbPath: z.string().optional().describe("chat.db path, passed as --db; ~ is expanded."),
+  /** Host attachments are fetched from when cliPath is an SSH wrapper. */
+  remoteHost: z
+    .string()
+    .optional()
+    .describe(
+      "user@host or host to fetch attachments from; auto-detected from an SSH wrapper cliPath when unset.",
+    ),
+  /** Native SSH transport. */
+  remote: remoteSchema.optional(),
+  /** Default send service. */
+  service: serviceSchema.optional(),
+  /** Region for phone-number normalisation. */
+  region: z
+    .string()
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code such as "US"')
+    .optional()
+    .describe('Two-letter region for phone-number normalisation and sends. Default "US".'),
+  /** DM policy. */
+  dmPolicy: dmPolicySchema.optional(),
+  /** DM allowlist. */
+  allowFrom: z
+    .array(allowEntry)
+    .optional()
+    .describe('DM allowlist: handles (phone numbers, emails) or "*" for everyone.'),
+  /** Group sender allowlist. */
+  groupAllowFrom: z
+    .array(allowEntry)
+    .optional()
+    .describe(
+      "Group sender allowlist (handles or chat_id:/chat_guid:/chat_identifier: entries); falls back to allowFrom.",
+    ),
+  /** Group policy. */
+  groupPolicy: groupPolicySchema.optional(),
+  /** Group history size. */
+  historyLimit: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("Group history kept for context; then messages.groupChat.historyLimit, then 50. 0 disables."),
+  /** DM history size. */
+  dmHistoryLimit: z.number().int().min(0).optional().describe("Caps DM history at N user turns."),
+  /** Per-DM settings. */
+  dms: z.record(z.string(), dmEntrySchema).optional().describe("Per-DM settings keyed by normalised handle."),
+  /** Per-group settings and group allowlist. */
+  groups: z
+    .record(z.string(), groupEntrySchema)
+    .optional()
+    .describe('Group allowlist and settings keyed by chat_id; "*" supplies defaults and allows every group.'),
+  /** Whether attachments are passed to the agent. */
+  includeAttachments: z
+    .boolean()
+    .optional()
+    .describe("Pass inbound attachments to the agent. Default false."),
+  /** Attachment size cap. */
+  mediaMaxMb: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Largest attachment in MB (whole number), inbound and outbound. Default 16."),
+  /** Chunk size for outgoing text. */
+  textChunkLimit: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe("Maximum characters per sent message. Default 4000."),
+  /** How long replies are split. */
+  chunkMode: z
+    .enum(["length", "newline"])
+    .optional()
+    .describe('"length" splits at the limit; "newline" prefers paragraph breaks. Default "length".'),
+  /** Whether block streaming is enabled. */
+  blockStreaming: z.boolean().optional().describe("Send reply blocks as they stream."),
+  /** Block coalescing. */
+  blockStreamingCoalesce: blockStreamingCoalesceSchema.optional(),
+  /** Heartbeat visibility. */
+  heartbeat: heartbeatSchema.optional(),
+  /** What strangers get under dmPolicy "pairing". */
+  pairingReply: z
+    .enum(["code", "silent"])
+    .optional()
+    .describe(
+      '"code" answers a stranger with a pairing code (rate-limited); "silent" never answers. Default "code".',
+    ),
+  /** Folders on the remote Mac that attachments may be fetched from. */
+  remoteAttachmentRoots: z
+    .array(z.string())
+    .optional()
+    .describe('Remote folders attachments may be fetched from. Default ["~/Library/Messages/Attachments"].'),
+};
+
+/** One `accounts.<id>` entry: the same keys as the top level, without `accounts`. */
+export const imessageAccountSchema = strictObject(imessageAccountShape).describe(
+  "An iMessage account; inherits every top-level key it does not set.",
+);
+
+/** The whole `channels.imessage` section (flat, or with `accounts`). */
+export const imessageSectionSchema = strictObject({
+  ...imessageAccountShape,
+  /** Named accounts. */
+  accounts: z
+    .record(z.string(), imessageAccountSchema)
+    .optional()
+    .describe("Named accounts; when present, only these run (the top level supplies their defaults)."),
+}).describe("iMessage channel (imsg) settings.");
+
+/** Raw (unresolved) account config as written in the file. */
+export type ImessageAccountConfig = z.infer<typeof imessageAccountSchema>;
+/** Raw (unresolved) `channels.imessage` section as written in the file. */
+export type ImessageSectionConfig = z.infer<typeof imessageSectionSchema>;
+/** Remote SSH settings. */
+export type ImessageRemoteConfig = z.infer<typeof remoteSchema>;
+/** One `groups.<id>` entry. */
+export type ImessageGroupConfig = z.infer<typeof groupEntrySchema>;
+/** DM policy values. */
+export type DmPolicy = z.infer<typeof dmPolicySchema>;
+/** Group policy values. */
+export type GroupPolicy = z.infer<typeof groupPolicySchema>;
+/** Send service values. */
+export type ImessageService = z.infer<typeof serviceSchema>;
