@@ -1,0 +1,251 @@
+import { z } from "zod";
+
+/**
+ * The whole imgate config file (JSON5). Every object is strict: an unknown key is an error that names its
+ * path. The `channels.imessage`, `agents.list[]`, `bindings`, `messages`, `commands` and `session` shapes
+ * follow the original gateway so an existing file's iMessage part works unchanged.
+ */
+
+/** Checks that every entry is a valid (case-insensitive) regular expression. */
+const mentionPatternsSchema = z
+  .array(z.string().min(1))
+  .superRefine((patterns, ctx) => {
+    patterns.forEach((pattern, index) => {
+      try {
+        new RegExp(pattern, "i");
+      } catch (error) {
+        ctx.addIssue({
+          code: "custom",
+          path: [index],
+          message: `not a valid regular expression (${(error as Error).message})`,
+        });
+      }
+    });
+  })
+  .describe("Regular expressions (case-insensitive) that count as a mention of the agent in a group.");
+
+/** Group-chat settings shared by `messages.groupChat` and `agents.list[].groupChat`. */
+const groupChatSchema = z.strictObject({
+  /** Patterns that count as a mention. */
+  mentionPatterns: mentionPatternsSchema.optional(),
+  /** How many earlier group messages the agent sees as context. */
+  historyLimit: z.int().min(0).optional().describe("How many earlier group messages the agent sees."),
+});
+
+const loopbackHosts = new Set(["127.0.0.1", "::1", "localhost"]);
+
+const timeoutMsSchema = z.int().min(1).max(3_600_000);
+
+/** The demo backend: replies with the turn's text and one line per fetched attachment. */
+export const echoBackendSchema = z.strictObject({
+  type: z.literal("echo"),
+});
+
+/** Any OpenAI-compatible `/chat/completions` endpoint (OpenAI, Ollama, llama.cpp, vLLM). */
+export const openaiBackendSchema = z.strictObject({
+  type: z.literal("openai"),
+  baseUrl: z
+    .url()
+    .default("https://api.openai.com/v1")
+    .describe("Base URL; `/chat/completions` is appended."),
+  model: z.string().min(1).describe("Model name sent as `model`."),
+  apiKeyEnv: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("Name of the environment variable that holds the API key (sent as a bearer token)."),
+  system: z.string().optional().describe("System prompt sent before the conversation."),
+  timeoutMs: timeoutMsSchema.default(60_000).describe("Per-attempt timeout in milliseconds."),
+  maxRetries: z.int().min(0).max(10).default(2).describe("Retries on 429, 5xx and network errors."),
+});
+
+/** Runs a command per turn: the turn as JSON on stdin, `{ "text": … }` on stdout. */
+export const execBackendSchema = z.strictObject({
+  type: z.literal("exec"),
+  command: z
+    .array(z.string().min(1))
+    .min(1)
+    .describe('argv of the command; run without a shell (e.g. ["python3", "bot.py"]).'),
+  timeoutMs: timeoutMsSchema.default(30_000).describe("The command is killed after this many milliseconds."),
+  env: z
+    .record(z.string(), z.string())
+    .optional()
+    .describe("Extra environment variables for the command (PATH, HOME and LANG are passed through)."),
+});
+
+/** POSTs the turn as JSON, HMAC-signed, and takes the reply from the JSON response. */
+export const webhookBackendSchema = z
+  .strictObject({
+    type: z.literal("webhook"),
+    url: z.url().describe("HTTPS URL (plain HTTP only on loopback)."),
+    secretEnv: z.string().min(1).describe("Name of the environment variable that holds the HMAC secret."),
+    timeoutMs: timeoutMsSchema.default(30_000),
+    replayWindowSec: z
+      .int()
+      .min(1)
+      .max(86_400)
+      .default(300)
+      .describe("How old a signed timestamp may be before the receiver rejects it."),
+  })
+  .superRefine((backend, ctx) => {
+    const url = new URL(backend.url);
+    if (url.protocol !== "https:" && !loopbackHosts.has(url.hostname.replace(/^\[|\]$/g, ""))) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["url"],
+        message: "webhook URLs must use https (plain http is allowed only on loopback)",
+      });
+    }
+  });
+
+/** Which agent backend answers: `echo`, `openai`, `exec` or `webhook`. */
+export const agentBackendConfigSchema = z.discriminatedUnion("type", [
+  echoBackendSchema,
+  openaiBackendSchema,
+  execBackendSchema,
+  webhookBackendSchema,
+]);
+
+/** One entry of `agents.list`. */
+export const agentConfigSchema = z.strictObject({
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]*$/i, "use letters, digits, '-' and '_'")
+    .describe("Agent id used by bindings and session keys."),
+  default: z.boolean().optional().describe("The agent that answers when no binding matches."),
+  name: z.string().optional(),
+  identity: z
+    .strictObject({
+      name: z.string().optional(),
+      emoji: z.string().optional(),
+    })
+    .optional(),
+  groupChat: groupChatSchema.optional(),
+  backend: agentBackendConfigSchema.default({ type: "echo" }),
+});
+
+/** One entry of `bindings`: routes a channel/account/peer to an agent. */
+export const bindingSchema = z.strictObject({
+  agentId: z.string().min(1),
+  match: z.strictObject({
+    channel: z.string().min(1),
+    /** Omitted: the default account; `*`: any account of the channel. */
+    accountId: z.string().optional(),
+    peer: z
+      .strictObject({
+        kind: z.enum(["dm", "group"]),
+        id: z.string().min(1),
+      })
+      .optional(),
+  }),
+});
+
+/**
+ * `channels.imessage` before `@imgate/imessage-channel` validates it: accepted loosely here (an object),
+ * then validated in full by the channel's own schema in {@link parseGatewayConfig}.
+ */
+const looseChannelSchema = z.record(z.string(), z.unknown());
+
+/** The whole config file. */
+export const gatewayConfigSchema = z
+  .strictObject({
+    $schema: z.string().optional(),
+    channels: z
+      .strictObject({
+        imessage: looseChannelSchema.optional(),
+      })
+      .default({}),
+    agents: z
+      .strictObject({
+        list: z.array(agentConfigSchema).min(1),
+      })
+      .default({ list: [{ id: "main", default: true, backend: { type: "echo" } }] }),
+    bindings: z.array(bindingSchema).default([]),
+    messages: z
+      .strictObject({
+        responsePrefix: z.string().default("").describe('Prepended to every reply; "auto" = [<agent name>].'),
+        groupChat: groupChatSchema.default({}),
+      })
+      .default({ responsePrefix: "", groupChat: {} }),
+    commands: z
+      .strictObject({
+        config: z.boolean().default(false).describe("Allow config changes from chat commands."),
+        useAccessGroups: z.boolean().default(true),
+      })
+      .default({ config: false, useAccessGroups: true }),
+    session: z
+      .strictObject({
+        dmScope: z
+          .enum(["main", "per-peer", "per-channel-peer", "per-account-channel-peer"])
+          .default("main")
+          .describe("How DMs map to sessions."),
+      })
+      .default({ dmScope: "main" }),
+    gateway: z
+      .strictObject({
+        stateDir: z
+          .string()
+          .optional()
+          .describe("State directory (IMGATE_STATE_DIR wins; default ~/.imgate)."),
+        http: z
+          .strictObject({
+            host: z.string().min(1).default("127.0.0.1"),
+            port: z.int().min(0).max(65_535).default(18_790),
+            tokenEnv: z
+              .string()
+              .min(1)
+              .default("IMGATE_TOKEN")
+              .describe("Environment variable holding the control API bearer token."),
+          })
+          .default({ host: "127.0.0.1", port: 18_790, tokenEnv: "IMGATE_TOKEN" }),
+        maxConcurrentSessions: z.int().min(1).max(256).default(4),
+        shutdownTimeoutMs: z.int().min(0).max(600_000).default(10_000),
+      })
+      .default({
+        http: { host: "127.0.0.1", port: 18_790, tokenEnv: "IMGATE_TOKEN" },
+        maxConcurrentSessions: 4,
+        shutdownTimeoutMs: 10_000,
+      }),
+  })
+  .superRefine((config, ctx) => {
+    const ids = new Set<string>();
+    let defaults = 0;
+    config.agents.list.forEach((agent, index) => {
+      if (ids.has(agent.id)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["agents", "list", index, "id"],
+          message: `duplicate agent id "${agent.id}"`,
+        });
+      }
+      ids.add(agent.id);
+      if (agent.default) defaults += 1;
+    });
+    if (defaults > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["agents", "list"],
+        message: "only one agent may have default: true",
+      });
+    }
+    config.bindings.forEach((binding, index) => {
+      if (!ids.has(binding.agentId)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["bindings", index, "agentId"],
+          message: `no agent "${binding.agentId}" in agents.list`,
+        });
+      }
+    });
+  });
+
+/** The validated config, defaults applied. */
+export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+/** The config as written in the file (defaults optional). */
+export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
+/** One validated `agents.list[]` entry. */
+export type AgentConfig = z.output<typeof agentConfigSchema>;
+/** One validated agent `backend` block. */
+export type AgentBackendConfig = z.output<typeof agentBackendConfigSchema>;
+/** One validated `bindings[]` entry. */
+export type BindingConfig = z.output<typeof bindingSchema>;
