@@ -1,0 +1,111 @@
+import type { DatabaseSync } from "node:sqlite";
+
+/**
+ * One schema step of the state database. Steps run in `version` order, each in its own transaction,
+ * and `PRAGMA user_version` records the last one applied.
+ */
+export interface Migration {
+  /** 1, 2, 3, … with no gaps; the database's `user_version` after this step. */
+  version: number;
+  /** Short description for logs. */
+  name: string;
+  /** Applies the step. Runs inside a transaction; throw to abort it. */
+  up(db: DatabaseSync): void;
+}
+
+/** The state database schema, oldest first. Append new steps; never edit a released one. */
+export const stateMigrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: "pairing, history, sessions, dedupe, outbox, cursors",
+    up(db) {
+      db.exec(`
+        CREATE TABLE pairing_requests (
+          channel TEXT NOT NULL,
+          sender TEXT NOT NULL,
+          code TEXT NOT NULL,
+          created_at INTEGER NOT NULL,
+          last_seen_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          meta TEXT,
+          PRIMARY KEY (channel, sender)
+        ) WITHOUT ROWID;
+        CREATE UNIQUE INDEX pairing_requests_code ON pairing_requests (channel, code);
+
+        CREATE TABLE approved_senders (
+          channel TEXT NOT NULL,
+          sender TEXT NOT NULL,
+          approved_at INTEGER NOT NULL,
+          PRIMARY KEY (channel, sender)
+        ) WITHOUT ROWID;
+
+        -- Timestamps of pairing replies sent and wrong codes tried, for the hourly / per-minute caps.
+        CREATE TABLE pairing_events (
+          id INTEGER PRIMARY KEY,
+          kind TEXT NOT NULL,
+          channel TEXT NOT NULL,
+          at INTEGER NOT NULL
+        );
+        CREATE INDEX pairing_events_kind_at ON pairing_events (kind, at);
+
+        CREATE TABLE history (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          session_key TEXT NOT NULL,
+          sender TEXT NOT NULL,
+          sender_label TEXT,
+          text TEXT NOT NULL,
+          message_id TEXT NOT NULL,
+          timestamp INTEGER NOT NULL,
+          extra TEXT
+        );
+        CREATE UNIQUE INDEX history_session_message ON history (session_key, message_id);
+        CREATE INDEX history_session_id ON history (session_key, id);
+
+        CREATE TABLE sessions (
+          session_key TEXT PRIMARY KEY,
+          session_id TEXT NOT NULL,
+          generation INTEGER NOT NULL,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+
+        CREATE TABLE inbound_seen (
+          account_id TEXT NOT NULL,
+          guid TEXT NOT NULL,
+          seen_at INTEGER NOT NULL,
+          PRIMARY KEY (account_id, guid)
+        ) WITHOUT ROWID;
+        CREATE INDEX inbound_seen_at ON inbound_seen (seen_at);
+
+        CREATE TABLE outbox (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          idempotency_key TEXT NOT NULL UNIQUE,
+          channel TEXT NOT NULL,
+          account_id TEXT NOT NULL,
+          chat_key TEXT NOT NULL,
+          target TEXT NOT NULL,
+          text TEXT NOT NULL,
+          media TEXT,
+          meta TEXT,
+          state TEXT NOT NULL CHECK (state IN ('queued', 'sending', 'sent', 'failed', 'unknown')),
+          attempts INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT,
+          result_id TEXT,
+          not_before INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX outbox_chat ON outbox (channel, account_id, chat_key, id);
+        CREATE INDEX outbox_state ON outbox (state, id);
+
+        CREATE TABLE cursors (
+          account_id TEXT NOT NULL,
+          source TEXT NOT NULL,
+          position TEXT NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (account_id, source)
+        ) WITHOUT ROWID;
+      `);
+    },
+  },
+];
