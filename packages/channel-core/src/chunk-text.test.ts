@@ -1,0 +1,197 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import type { TextChunk } from "./chunk-text.ts";
+import { ChunkTextError, chunkText, chunkTextDetailed } from "./chunk-text.ts";
+
+const segmenter = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** Removes what the chunker added (reopened fence line, closing fence). */
+function strip(chunk: TextChunk): string {
+  let text = chunk.text;
+  if (chunk.reopenedFence) {
+    expect(text.startsWith(`${chunk.reopenedFence}\n`)).toBe(true);
+    text = text.slice(chunk.reopenedFence.length + 1);
+  }
+  if (chunk.closedFence) {
+    expect(text.endsWith(`\n${chunk.closedFence}`)).toBe(true);
+    text = text.slice(0, -(chunk.closedFence.length + 1));
+  }
+  return text;
+}
+
+/** Non-whitespace grapheme clusters, in order. */
+function clusters(text: string): string[] {
+  return [...segmenter.segment(text)].map((s) => s.segment).filter((g) => g.trim() !== "");
+}
+
+describe("chunkText (examples)", () => {
+  it("returns text that fits unchanged, as one chunk", () => {
+    expect(chunkText("hello world", { limit: 11 })).toEqual(["hello world"]);
+  });
+
+  it("returns nothing for empty or whitespace-only text", () => {
+    expect(chunkText("", { limit: 10 })).toEqual([]);
+    expect(chunkText(" \n\t ", { limit: 10 })).toEqual([]);
+  });
+
+  it("prefers the last newline, then whitespace, then a hard break", () => {
+    expect(chunkText("aaa bbb\nccc ddd", { limit: 12 })).toEqual(["aaa bbb", "ccc ddd"]);
+    expect(chunkText("aaa bbb ccc ddd", { limit: 12 })).toEqual(["aaa bbb ccc", "ddd"]);
+    expect(chunkText("abcdefghij", { limit: 4 })).toEqual(["abcd", "efgh", "ij"]);
+  });
+
+  it("never splits a ZWJ family, a flag or a combining mark", () => {
+    const family = "👨‍👩‍👧‍👦"; // 11 code units
+    const chunks = chunkText(`ab${family}${family}`, { limit: 12 });
+    expect(chunks).toEqual(["ab", family, family]);
+    expect(chunkText("🇺🇸🇫🇷🇩🇪", { limit: 5 })).toEqual(["🇺🇸", "🇫🇷", "🇩🇪"]);
+    expect(chunkText("e\u0301e\u0301e\u0301", { limit: 3 })).toEqual(["e\u0301", "e\u0301", "e\u0301"]);
+  });
+
+  it("closes a split fence and reopens it with the same info string (Q9)", () => {
+    const code = Array.from({ length: 8 }, (_, i) => `line ${i}`).join("\n");
+    const text = `Intro\n\`\`\`ts\n${code}\n\`\`\`\nOutro`;
+    const chunks = chunkTextDetailed(text, { limit: 40 });
+    expect(chunks.length).toBeGreaterThan(1);
+    for (const chunk of chunks) expect(chunk.text.length).toBeLessThanOrEqual(40);
+    expect(chunks[0]?.text.endsWith("\n```")).toBe(true);
+    expect(chunks[0]?.closedFence).toBe("```");
+    expect(chunks[1]?.text.startsWith("```ts\n")).toBe(true);
+    expect(chunks[1]?.reopenedFence).toBe("```ts");
+    // Every chunk has balanced fences.
+    for (const chunk of chunks) {
+      const fenceLines = chunk.text.split("\n").filter((line) => line.startsWith("```"));
+      expect(fenceLines.length % 2).toBe(0);
+    }
+  });
+
+  it("keeps longer and tilde fences intact", () => {
+    const text = `~~~~py\n${"x = 1\n".repeat(10)}~~~~`;
+    const chunks = chunkTextDetailed(text, { limit: 30 });
+    expect(chunks[0]?.closedFence).toBe("~~~~");
+    expect(chunks[1]?.reopenedFence).toBe("~~~~py");
+  });
+
+  it("packs paragraphs up to the limit in newline mode (Q9)", () => {
+    const text = "one\n\ntwo\n\nthree\n\nfour";
+    expect(chunkText(text, { limit: 12, mode: "newline" })).toEqual(["one\n\ntwo", "three\n\nfour"]);
+    expect(chunkText(text, { limit: 100, mode: "newline" })).toEqual([text]);
+  });
+
+  it("does not split at blank lines inside a fence in newline mode", () => {
+    const text = "intro para\n\n```\na\n\nb\n```\n\nend";
+    expect(chunkText(text, { limit: 16, mode: "newline" })).toEqual([
+      "intro para",
+      "```\na\n\nb\n```",
+      "end",
+    ]);
+  });
+
+  it("length-splits a paragraph longer than the limit in newline mode", () => {
+    expect(chunkText("short\n\naaaa bbbb cccc", { limit: 9, mode: "newline" })).toEqual([
+      "short",
+      "aaaa bbbb",
+      "cccc",
+    ]);
+  });
+
+  it("normalises CRLF", () => {
+    expect(chunkText("a\r\nb", { limit: 10 })).toEqual(["a\nb"]);
+  });
+
+  it("rejects an unusable limit with a typed error", () => {
+    expect(() => chunkText("x", { limit: 0 })).toThrow(ChunkTextError);
+    try {
+      chunkText("x", { limit: 1.5 });
+    } catch (error) {
+      expect((error as ChunkTextError).code).toBe("CHUNK_LIMIT_INVALID");
+    }
+  });
+});
+
+const pieces = [
+  "a",
+  "word",
+  "hello",
+  "x".repeat(15),
+  " ",
+  "  ",
+  "\n",
+  "\n\n",
+  "\t",
+  "👨‍👩‍👧‍👦",
+  "🇺🇸",
+  "👍🏽",
+  "e\u0301",
+  "한",
+  "(paren)",
+  "```ts\n",
+  "\n```\n",
+  "~~~\n",
+  "```\n",
+];
+const textArb = fc
+  .array(fc.constantFrom(...pieces), { minLength: 10, maxLength: 160 })
+  .map((parts) => parts.join(""));
+const optionsArb = fc.record({
+  limit: fc.integer({ min: 24, max: 160 }),
+  mode: fc.constantFrom("length" as const, "newline" as const),
+});
+
+describe("chunkText (properties)", () => {
+  it("never exceeds the limit and never yields an empty chunk", () => {
+    fc.assert(
+      fc.property(textArb, optionsArb, (text, options) => {
+        for (const chunk of chunkText(text, options)) {
+          expect(chunk.length).toBeLessThanOrEqual(options.limit);
+          expect(chunk.trim()).not.toBe("");
+        }
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("rejoins to the input modulo separators and reopened fences, without splitting a grapheme", () => {
+    fc.assert(
+      fc.property(textArb, optionsArb, (text, options) => {
+        const chunks = chunkTextDetailed(text, options);
+        const rejoined = chunks.map(strip);
+        expect(rejoined.flatMap(clusters)).toEqual(clusters(text));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("in length mode, each chunk is a piece of the input, in order, separated only by whitespace", () => {
+    fc.assert(
+      fc.property(textArb, fc.integer({ min: 24, max: 160 }), (text, limit) => {
+        let cursor = 0;
+        for (const chunk of chunkTextDetailed(text, { limit })) {
+          const piece = strip(chunk);
+          const at = text.indexOf(piece, cursor);
+          expect(at).toBeGreaterThanOrEqual(cursor);
+          expect(text.slice(cursor, at).trim()).toBe("");
+          cursor = at + piece.length;
+        }
+        expect(text.slice(cursor).trim()).toBe("");
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it("reopens exactly the fences it closed", () => {
+    fc.assert(
+      fc.property(textArb, fc.integer({ min: 24, max: 160 }), (text, limit) => {
+        const chunks = chunkTextDetailed(text, { limit });
+        chunks.forEach((chunk, index) => {
+          const next = chunks[index + 1];
+          if (chunk.closedFence) {
+            expect(next?.reopenedFence?.startsWith(chunk.closedFence)).toBe(true);
+          }
+          if (chunk.reopenedFence) expect(chunks[index - 1]?.closedFence).toBeDefined();
+        });
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
