@@ -1,1 +1,37 @@
-export {};
+export { type AuthSources, expandHome, loadAuthMethods } from "./auth-methods.ts";
+export { type BackoffOptions, backoffDelay } from "./backoff.ts";
+export {
+  type SshConnectionConfig,
+  type SshConnectionConfigInput,
+  sshConnectionConfigSchema,
+} from "./connection-config.ts";
+export {
+  isRemoteSshError,
+  RemoteSshError,
+  RemoteSshErrorCode,
+  type RemoteSshErrorCodeValue,
+} from "./errors.ts";
+export { matchPatternList, matchWildcard } from "./host-pattern.ts";
+export { channelToImsgProcess, type ImsgTransportOptions, imsgRpcCommand } from "./imsg-transport.ts";
+export {
+  appendKnownHost,
+  checkHostKey,
+  type HostKeyVerdict,
+  hostKeyFingerprint,
+  type KnownHostEntry,
+  knownHostsLine,
+  knownHostsName,
+  parseKnownHosts,
+  readKnownHosts,
+} from "./known-hosts.ts";
+export { type Clock, type Logger, nullLogger, systemClock } from "./logger.ts";
+export { type ResolvedTarget, resolveTarget } from "./resolve-target.ts";
+export { quoteShellArg, renderRemoteCommand } from "./shell-quote.ts";
+export { resolveSshConfig, resolveSshConfigText, type SshConfigEntry } from "./ssh-config.ts";
+export {
+  createSshConnection,
+  type SshConnection,
+  type SshConnectionOptions,
+  type SshConnectionState,
+  type SshConnectionStatus,
+} from "./ssh-connection.ts";
