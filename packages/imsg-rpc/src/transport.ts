@@ -23,6 +23,10 @@ export interface ImsgProcess {
   kill(signal?: NodeJS.Signals): void;
   /** For logs and errors: e.g. `imsg rpc (pid 1234)` or `ssh bot@mac-mini: imsg rpc`. */
   describe: string;
+  /** OS process id, when the peer is a local child (for logs, and tests that kill it). */
+  pid?: number | undefined;
+  /** The imsg binary the peer runs, named in Full Disk Access errors; defaults to `describe`. */
+  binary?: string | undefined;
 }
 
 /** Starts a fresh peer; called once per (re)start by the supervisor. Rejects when it cannot start. */

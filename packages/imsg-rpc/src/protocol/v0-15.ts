@@ -1,0 +1,123 @@
+/**
+ * The imsg 0.14–0.15 method surface (protocol §2.9, §9): strict params (unknown keys → -32602),
+ * `initialize`/`status`, `messages.after`, `chats.get`, `send.tracked`, `message.send_status`,
+ * `buffer_limit` on subscriptions.
+ */
+import { z } from "zod";
+import { defineMethod } from "./define-method.ts";
+import { chatSchema, messageSchema, sendResultSchema, statusSchema } from "./shapes.ts";
+
+const chatTarget = {
+  to: z.string().optional(),
+  chat_id: z.int().optional(),
+  chat_identifier: z.string().optional(),
+  chat_guid: z.string().optional(),
+};
+
+const textSend = {
+  ...chatTarget,
+  text: z.string().optional(),
+  service: z.enum(["imessage", "sms", "auto"]).optional(),
+  region: z.string().optional(),
+  reply_to: z.string().optional(),
+  formatting: z.unknown().optional(),
+  allow_sms_fallback: z.boolean().optional(),
+};
+
+/** 0.15 methods, keyed by the client's method names. */
+export const imsg015 = {
+  initialize: defineMethod(
+    "initialize",
+    z.strictObject({ protocol_version: z.literal(1).optional() }),
+    statusSchema,
+  ),
+  status: defineMethod("status", z.strictObject({}), statusSchema),
+  chatsList: defineMethod(
+    "chats.list",
+    z.strictObject({ limit: z.int().min(1).optional(), unread_only: z.boolean().optional() }),
+    z.looseObject({ chats: z.array(chatSchema) }),
+  ),
+  chatsGet: defineMethod(
+    "chats.get",
+    z.strictObject(chatTarget),
+    z.union([z.looseObject({ chat: chatSchema }), chatSchema]),
+  ),
+  messagesHistory: defineMethod(
+    "messages.history",
+    z.strictObject({
+      chat_id: z.int(),
+      limit: z.int().min(1).optional(),
+      participants: z.array(z.string()).optional(),
+      start: z.string().optional(),
+      end: z.string().optional(),
+      attachments: z.boolean().optional(),
+    }),
+    z.looseObject({ messages: z.array(messageSchema) }),
+  ),
+  messagesAfter: defineMethod(
+    "messages.after",
+    z.strictObject({
+      since_rowid: z.int().min(0),
+      chat_id: z.int().optional(),
+      limit: z.int().min(1).max(500).optional(),
+      attachments: z.boolean().optional(),
+      convert_attachments: z.boolean().optional(),
+      include_reactions: z.boolean().optional(),
+    }),
+    z.looseObject({ messages: z.array(messageSchema), next_rowid: z.int(), has_more: z.boolean() }),
+  ),
+  watchSubscribe: defineMethod(
+    "watch.subscribe",
+    z.strictObject({
+      chat_id: z.int().optional(),
+      since_rowid: z.int().optional(),
+      participants: z.array(z.string()).optional(),
+      start: z.string().optional(),
+      end: z.string().optional(),
+      attachments: z.boolean().optional(),
+      include_reactions: z.boolean().optional(),
+      debounce_ms: z.int().min(0).optional(),
+      buffer_limit: z.int().min(1).max(4096).optional(),
+    }),
+    z.looseObject({ subscription: z.int(), buffer_limit: z.int().optional() }),
+  ),
+  watchUnsubscribe: defineMethod(
+    "watch.unsubscribe",
+    z.strictObject({ subscription: z.int() }),
+    z.looseObject({ ok: z.boolean().optional() }),
+  ),
+  send: defineMethod(
+    "send",
+    z.strictObject({
+      ...textSend,
+      file: z.string().optional(),
+      transport: z.enum(["auto", "bridge", "applescript"]).optional(),
+    }),
+    sendResultSchema,
+    "send",
+  ),
+  sendTracked: defineMethod(
+    "send.tracked",
+    z.strictObject({ ...textSend, attempt_id: z.string().min(1) }),
+    z.looseObject({
+      ok: z.boolean(),
+      attempt_id: z.string().optional(),
+      guid: z.string().optional(),
+      message_id: z.union([z.number(), z.string()]).optional(),
+    }),
+    "send",
+  ),
+  messageSendStatus: defineMethod(
+    "message.send_status",
+    z.strictObject({ guid: z.string().min(1) }),
+    z.looseObject({
+      ok: z.boolean().optional(),
+      guid: z.string(),
+      send_state: z.string(),
+      service: z.string().optional(),
+      checked_at: z.string().optional(),
+      delivered_at: z.string().optional(),
+      status_fields: z.looseObject({}).nullable().optional(),
+    }),
+  ),
+} as const;
