@@ -72,7 +72,9 @@ describe("setJson5Value / unsetJson5Value", () => {
 
   it("adds a missing key on its own line, with nested objects created", () => {
     const out = setJson5Value(sample, ["gateway", "http", "port"], 18791);
-    expect(out).toContain('  agents: { list: [{ id: "main", default: true }] },\n  gateway: { http: { port: 18791 } },\n}');
+    expect(out).toContain(
+      '  agents: { list: [{ id: "main", default: true }] },\n  gateway: { http: { port: 18791 } },\n}',
+    );
     expect(parseJson5(out)).toMatchObject({ gateway: { http: { port: 18791 } } });
     const inline = setJson5Value(sample, ["agents", "list", 0, "identity"], { name: "Molty" });
     expect(parseJson5(inline)).toMatchObject({ agents: { list: [{ identity: { name: "Molty" } }] } });

@@ -40,7 +40,11 @@ const identifierPart = /[A-Za-z0-9_$\p{L}\p{N}\u200c\u200d]/u;
 
 class Parser {
   private pos = 0;
-  constructor(private readonly text: string) {}
+  private readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
 
   parseDocument(): Json5Node {
     this.skipTrivia();
@@ -91,7 +95,10 @@ class Parser {
       ["false", false],
       ["null", null],
     ] as const) {
-      if (this.text.startsWith(word, this.pos) && !identifierPart.test(this.text[this.pos + word.length] ?? "")) {
+      if (
+        this.text.startsWith(word, this.pos) &&
+        !identifierPart.test(this.text[this.pos + word.length] ?? "")
+      ) {
         this.pos += word.length;
         return { kind: "scalar", start, end: this.pos, value };
       }
@@ -128,8 +135,8 @@ class Parser {
         out += char;
         continue;
       }
-      const escape = this.text[this.pos++];
-      switch (escape) {
+      const escaped = this.text[this.pos++];
+      switch (escaped) {
         case "n":
           out += "\n";
           break;
@@ -160,7 +167,7 @@ class Parser {
           break;
         case "x":
         case "u": {
-          const length = escape === "x" ? 2 : 4;
+          const length = escaped === "x" ? 2 : 4;
           const hex = this.text.slice(this.pos, this.pos + length);
           if (!new RegExp(`^[0-9a-fA-F]{${length}}$`).test(hex)) this.fail("bad escape sequence");
           out += String.fromCharCode(Number.parseInt(hex, 16));
@@ -171,7 +178,7 @@ class Parser {
           this.fail("unterminated string");
           break;
         default:
-          out += escape;
+          out += escaped;
       }
     }
   }
@@ -380,7 +387,10 @@ export function setJson5Value(text: string, path: readonly PathSegment[], value:
 }
 
 /** Returns `text` without the value at `path`; `removed: false` when nothing was there. */
-export function unsetJson5Value(text: string, path: readonly PathSegment[]): { text: string; removed: boolean } {
+export function unsetJson5Value(
+  text: string,
+  path: readonly PathSegment[],
+): { text: string; removed: boolean } {
   if (path.length === 0 || text.trim() === "") return { text, removed: false };
   let node = parseJson5Tree(text);
   for (let index = 0; index < path.length; index++) {

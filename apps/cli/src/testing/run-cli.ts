@@ -1,0 +1,79 @@
+/**
+ * Test helpers: run the real `imgate` entry point (from source) as a child process with a private HOME,
+ * and make temporary directories that are removed after each test file.
+ */
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** `apps/cli/src/main.ts`. */
+export const mainPath = fileURLToPath(new URL("../main.ts", import.meta.url));
+/** The repository root. */
+export const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
+/** The imsg stand-in, usable as `cliPath`. */
+export const imsgSimPath = join(repoRoot, "packages", "imsg-sim", "bin", "imsg");
+/** The stand-in's `inject` entry. */
+export const imsgSimToolPath = join(repoRoot, "packages", "imsg-sim", "bin", "imsg-sim");
+
+/** What a CLI run produced. */
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Options of {@link runCli}. */
+export interface RunCliOptions {
+  /** Extra environment; `HOME` defaults to a fresh temp dir so nothing real is touched. */
+  env?: Record<string, string | undefined>;
+  /** Text for stdin. */
+  input?: string;
+  cwd?: string;
+}
+
+/** Runs `imgate <args>` from source and resolves when it exits. */
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    IMGATE_CONFIG: undefined,
+    IMGATE_STATE_DIR: undefined,
+    IMGATE_TOKEN: undefined,
+    NO_COLOR: "1",
+    ...options.env,
+  };
+  for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+  const child = spawn(process.execPath, ["--conditions=@imgate/source", "--no-warnings", mainPath, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    env: env as NodeJS.ProcessEnv,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+    stderr += chunk;
+  });
+  child.stdin.end(options.input ?? "");
+  return new Promise((resolve, reject) => {
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+const made: string[] = [];
+
+/** A fresh temporary directory; {@link removeTempDirs} deletes all of them. */
+export function makeTempDir(prefix = "imgate-cli-"): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** Deletes every directory made by {@link makeTempDir}; call from `afterAll`. */
+export function removeTempDirs(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}
