@@ -149,8 +149,22 @@ describe("openStateStore", () => {
     const path = join(dir, "state.db");
     const applied: number[] = [];
     const migrations = [
-      { version: 1, name: "one", up: (db: DatabaseSync) => (applied.push(1), db.exec("CREATE TABLE a (x)")) },
-      { version: 2, name: "two", up: (db: DatabaseSync) => (applied.push(2), db.exec("CREATE TABLE b (x)")) },
+      {
+        version: 1,
+        name: "one",
+        up: (db: DatabaseSync) => {
+          applied.push(1);
+          db.exec("CREATE TABLE a (x)");
+        },
+      },
+      {
+        version: 2,
+        name: "two",
+        up: (db: DatabaseSync) => {
+          applied.push(2);
+          db.exec("CREATE TABLE b (x)");
+        },
+      },
     ];
     openStateStore({ path, migrations }).close();
     openStateStore({ path, migrations }).close();

@@ -1,0 +1,57 @@
+import { createDropCounters } from "./drop-counters.ts";
+import type { StateStore } from "./state-store.ts";
+
+/** Options of {@link createInboundDedupe}. */
+export interface InboundDedupeOptions {
+  store: StateStore;
+  /** How long a message id is remembered. Default 7 days. */
+  ttlMs?: number;
+}
+
+/** Persisted inbound dedupe by `(accountId, guid)`: a replayed or re-delivered message is handled once. */
+export interface InboundDedupe {
+  /**
+   * Returns true when `(accountId, guid)` was already seen within the TTL; otherwise records it and
+   * returns false. One statement, so it is atomic across processes; call it inside the transaction that
+   * persists the message's outcome, so a crash before that commit forgets the mark too.
+   */
+  seen(accountId: string, guid: string): boolean;
+  /** Deletes marks older than the TTL; returns how many. */
+  purgeExpired(): number;
+  /** `{ duplicate: n }`: messages dropped as already seen since this instance was created. */
+  counters(): { duplicate: number };
+}
+
+const DEFAULT_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** Creates the {@link InboundDedupe}. */
+export function createInboundDedupe(options: InboundDedupeOptions): InboundDedupe {
+  const { store } = options;
+  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+  const drops = createDropCounters<"duplicate">();
+  return {
+    seen(accountId, guid) {
+      const now = store.clock.now();
+      // Insert, or revive a mark that has expired; a live mark is left alone (0 changes = duplicate).
+      const changes = store.read(
+        () =>
+          store
+            .statement(
+              `INSERT INTO inbound_seen (account_id, guid, seen_at) VALUES (?, ?, ?)
+               ON CONFLICT (account_id, guid) DO UPDATE SET seen_at = excluded.seen_at WHERE seen_at <= ?`,
+            )
+            .run(accountId, guid, now, now - ttlMs).changes,
+      );
+      const duplicate = Number(changes) === 0;
+      if (duplicate) drops.increment("duplicate");
+      return duplicate;
+    },
+    purgeExpired() {
+      const cutoff = store.clock.now() - ttlMs;
+      return store.read(() =>
+        Number(store.statement("DELETE FROM inbound_seen WHERE seen_at <= ?").run(cutoff).changes),
+      );
+    },
+    counters: () => ({ duplicate: drops.snapshot().duplicate ?? 0 }),
+  };
+}
