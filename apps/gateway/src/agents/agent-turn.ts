@@ -1,0 +1,63 @@
+/**
+ * What an agent backend receives for one inbound message, and what it returns. The turn is plain JSON
+ * (it is written as-is to `exec` stdin and `webhook` bodies), so every field is serialisable.
+ */
+
+/** One earlier message in the session, oldest first. */
+export interface AgentHistoryEntry {
+  /** `user` for inbound messages, `assistant` for the agent's replies. */
+  role: "user" | "assistant";
+  /** The message text (for groups, user entries are prefixed `<sender>: `). */
+  text: string;
+  /** Normalised sender handle of a user entry. */
+  sender?: string;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+}
+
+/** A file that came with the message. */
+export interface AgentAttachment {
+  /** The sender's file name (imsg `transfer_name`). */
+  name: string;
+  mimeType: string;
+  /** Size reported by the source. */
+  sizeBytes: number;
+  /** Local path of the fetched file; absent when it could not be fetched or was refused. */
+  localPath?: string;
+}
+
+/** One turn handed to an agent backend. */
+export interface AgentTurn {
+  /** The agent answering (from `agents.list[].id`). */
+  agentId: string;
+  /** Session key, e.g. `agent:main:main` or `agent:main:imessage:group:42`. */
+  sessionKey: string;
+  channel: string;
+  accountId: string;
+  chatType: "direct" | "group";
+  /** Conversation key within the account (the chat id for groups). */
+  chatKey: string;
+  /** Normalised sender (E.164 phone or lower-cased email). */
+  sender: string;
+  /** Sender exactly as the channel reported it. */
+  senderRaw: string;
+  chatName?: string;
+  messageId: string;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+  /** The message text exactly as received: no envelope, no history. */
+  text: string;
+  /** The text formatted for a model: envelope header, group history since the last reply, reply context. */
+  body: string;
+  /** Earlier messages of this session, oldest first, bounded by the history limits. */
+  history: AgentHistoryEntry[];
+  attachments: AgentAttachment[];
+  /** Whether the agent was mentioned (always true for DMs). */
+  wasMentioned: boolean;
+  replyTo?: { id?: string; text: string; sender?: string };
+}
+
+/** A backend's answer. An empty `text` means "no reply". */
+export interface AgentReply {
+  text: string;
+}

@@ -1,0 +1,50 @@
+import { createHash } from "node:crypto";
+import { createReadStream } from "node:fs";
+import { stat } from "node:fs/promises";
+import type { AgentBackend } from "./agent-backend.ts";
+import type { AgentAttachment } from "./agent-turn.ts";
+
+/** Size and sha256 of a local file, or undefined when it cannot be read. */
+async function describeFile(path: string): Promise<{ bytes: number; sha256: string } | undefined> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) return undefined;
+    const hash = createHash("sha256");
+    let bytes = 0;
+    for await (const chunk of createReadStream(path)) {
+      hash.update(chunk as Buffer);
+      bytes += (chunk as Buffer).length;
+    }
+    return { bytes, sha256: hash.digest("hex") };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The echo line for one attachment, or undefined when it was not fetched (or cannot be read). */
+export async function echoAttachmentLine(attachment: AgentAttachment): Promise<string | undefined> {
+  if (!attachment.localPath) return undefined;
+  const file = await describeFile(attachment.localPath);
+  if (!file) return undefined;
+  return `[attachment ${attachment.name} ${file.bytes} bytes sha256:${file.sha256}]`;
+}
+
+/**
+ * The demo backend (DESIGN.md): replies with the turn's text exactly as received (no envelope), then one
+ * line `[attachment <transfer_name> <bytes> bytes sha256:<hex>]` per attachment, computed from the fetched
+ * local file. Unfetched or refused attachments get no line; the text is still answered.
+ */
+export function createEchoBackend(): AgentBackend {
+  return {
+    kind: "echo",
+    async reply(turn) {
+      const lines: string[] = [];
+      if (turn.text.length > 0) lines.push(turn.text);
+      for (const attachment of turn.attachments) {
+        const line = await echoAttachmentLine(attachment);
+        if (line) lines.push(line);
+      }
+      return { text: lines.join("\n") };
+    },
+  };
+}
