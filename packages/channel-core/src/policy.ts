@@ -6,7 +6,6 @@ import type { Logger } from "./logger.ts";
 import { silentLogger } from "./logger.ts";
 import { createMentionPatternCompiler } from "./mention-gate.ts";
 import type {
-  AccessPolicyConfig,
   AllowEntry,
   AllowEntryMatcher,
   DropReason,
