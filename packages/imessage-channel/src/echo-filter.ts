@@ -1,0 +1,170 @@
+/**
+ * Echo suppression (protocol §7 "Echo loops", channel-behavior §18 and the imgate decision "echo /
+ * self-chat"): the bot must never answer its own messages, however chat.db reflects them.
+ *
+ * - every send primes the filter with the returned guid and with (chat, text) for a window;
+ * - `is_from_me` rows are dropped, and teach the filter the bot's own handles;
+ * - rows from the bot's own handle (`sender` equal to an own handle or to the row's
+ *   `destination_caller_id`) are echoes when they match a send, and self-reflections otherwise —
+ *   except, in the self-chat, the `is_from_me:false` copy of something the owner typed;
+ * - URL-preview duplicates (a `URLBalloonProvider` row with the same chat, sender and text) are dropped;
+ * - a loop breaker silences a chat after repeated echo drops and logs a warning.
+ */
+import type { Clock, Logger } from "@imgate/channel-core";
+import type { ImsgMessage } from "./imsg-port.ts";
+import type { InboundDropReason } from "./inbound-outcome.ts";
+
+const URL_BALLOON = "com.apple.messages.URLBalloonProvider";
+
+/** Options of {@link createEchoFilter}. */
+export interface EchoFilterOptions {
+  logger: Logger;
+  clock: Clock;
+  /** The bot's own handles when known up front (learned from `is_from_me` rows anyway). */
+  selfHandles?: readonly string[];
+  /** How long a sent (chat, text) counts as a possible echo. Default 120 000 ms. */
+  textWindowMs?: number;
+  /** URL-preview duplicate window (imsg uses 90 s). Default 90 000 ms. */
+  urlPreviewWindowMs?: number;
+  /** Echo drops within `loopWindowMs` that trip the loop breaker. Default 5. */
+  loopThreshold?: number;
+  /** Window of the loop breaker. Default 60 000 ms. */
+  loopWindowMs?: number;
+  /** How long a tripped chat stays silenced. Default 600 000 ms. */
+  silenceMs?: number;
+}
+
+/** What was sent, for priming. */
+export interface SentRecord {
+  /** The chat it went to, when known (0 or absent = unknown: matched in any chat). */
+  chatId?: number;
+  /** The exact text of the chunk sent. */
+  text: string;
+  /** The message guid imsg returned (or the `send.tracked` attempt id). */
+  guid?: string;
+}
+
+/** The echo filter of one account. */
+export interface EchoFilter {
+  /** Primes the filter with one sent message (call for every chunk, before or right after sending). */
+  recordSent(sent: SentRecord): void;
+  /** The drop reason for a message that must not become a turn, or `undefined` to let it through. */
+  check(message: ImsgMessage): InboundDropReason | undefined;
+  /** Whether a chat is currently silenced by the loop breaker. */
+  isSilenced(chatId: number): boolean;
+  /** The own handles learned so far (lower-cased). */
+  selfHandles(): string[];
+}
+
+const norm = (value: string) => value.trim().toLowerCase();
+const textKey = (text: string) => text.replace(/\s+/g, " ").trim();
+
+/** Creates an echo filter. State is in memory and bounded by the windows. */
+export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
+  const { logger, clock } = options;
+  const textWindow = options.textWindowMs ?? 120_000;
+  const urlWindow = options.urlPreviewWindowMs ?? 90_000;
+  const loopThreshold = options.loopThreshold ?? 5;
+  const loopWindow = options.loopWindowMs ?? 60_000;
+  const silenceMs = options.silenceMs ?? 600_000;
+
+  const own = new Set((options.selfHandles ?? []).map(norm).filter((h) => h !== ""));
+  const sentGuids = new Map<string, number>();
+  const sentTexts: Array<{ chatId: number; text: string; at: number }> = [];
+  const fromMeTexts: Array<{ chatId: number; text: string; at: number }> = [];
+  const seenRows = new Map<string, { at: number; balloon: boolean }>();
+  const echoDrops = new Map<number, number[]>();
+  const silencedUntil = new Map<number, number>();
+
+  function prune(now: number): void {
+    for (const [guid, at] of sentGuids) if (now - at > textWindow * 10) sentGuids.delete(guid);
+    while (sentTexts.length > 0 && now - sentTexts[0]!.at > textWindow) sentTexts.shift();
+    while (fromMeTexts.length > 0 && now - fromMeTexts[0]!.at > textWindow) fromMeTexts.shift();
+    for (const [key, seen] of seenRows) if (now - seen.at > urlWindow) seenRows.delete(key);
+  }
+
+  function learn(message: ImsgMessage): void {
+    const caller = norm(message.destination_caller_id ?? "");
+    if (caller) own.add(caller);
+    if (message.is_from_me && norm(message.sender)) own.add(norm(message.sender));
+  }
+
+  function countEcho(chatId: number, now: number): void {
+    const drops = (echoDrops.get(chatId) ?? []).filter((at) => now - at <= loopWindow);
+    drops.push(now);
+    echoDrops.set(chatId, drops);
+    if (drops.length >= loopThreshold && !(silencedUntil.get(chatId)! > now)) {
+      silencedUntil.set(chatId, now + silenceMs);
+      echoDrops.delete(chatId);
+      logger.warn(
+        { chatId, echoDrops: drops.length, silenceMs },
+        "imessage: echo loop suspected; chat silenced (check for another bot or a forwarding rule in this chat)",
+      );
+    }
+  }
+
+  function isSelfChat(message: ImsgMessage): boolean {
+    const identifier = norm(message.chat_identifier ?? "");
+    return !message.is_group && identifier !== "" && own.has(identifier);
+  }
+
+  return {
+    recordSent(sent) {
+      const now = clock.now();
+      prune(now);
+      if (sent.guid) sentGuids.set(sent.guid, now);
+      if (sent.text.trim() !== "")
+        sentTexts.push({ chatId: sent.chatId ?? 0, text: textKey(sent.text), at: now });
+    },
+
+    check(message) {
+      const now = clock.now();
+      prune(now);
+      learn(message);
+      const chatId = message.chat_id;
+      const text = textKey(message.text);
+      const sender = norm(message.sender);
+
+      const rowKey = `${chatId}|${message.is_from_me ? 1 : 0}|${sender}|${text}`;
+      const balloon = message.balloon_bundle_id === URL_BALLOON;
+      const previous = text === "" ? undefined : seenRows.get(rowKey);
+      if (text !== "") seenRows.set(rowKey, { at: now, balloon: balloon || (previous?.balloon ?? false) });
+      if (previous && (balloon || previous.balloon)) return "url-preview-duplicate";
+
+      if (chatId > 0 && (silencedUntil.get(chatId) ?? 0) > now) return "loop-breaker";
+
+      if (message.is_from_me) {
+        if (text !== "") fromMeTexts.push({ chatId, text, at: now });
+        return "from-me";
+      }
+      const fromSelf =
+        sender !== "" && (own.has(sender) || sender === norm(message.destination_caller_id ?? ""));
+      const matchesSend =
+        (message.guid !== "" && sentGuids.has(message.guid)) ||
+        (fromSelf &&
+          sentTexts.some((s) => s.text === text && (s.chatId === 0 || chatId <= 0 || s.chatId === chatId)));
+      if (matchesSend) {
+        countEcho(chatId, now);
+        return "echo";
+      }
+      if (fromSelf) {
+        // The owner typing in their own self-chat: Messages writes is_from_me:1 and an is_from_me:0 copy.
+        const ownerTyped =
+          isSelfChat(message) && fromMeTexts.some((f) => f.chatId === chatId && f.text === text);
+        if (!ownerTyped) {
+          countEcho(chatId, now);
+          return "self-reflection";
+        }
+      }
+      return undefined;
+    },
+
+    isSilenced(chatId) {
+      return (silencedUntil.get(chatId) ?? 0) > clock.now();
+    },
+
+    selfHandles() {
+      return [...own];
+    },
+  };
+}

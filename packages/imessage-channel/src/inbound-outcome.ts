@@ -1,0 +1,61 @@
+/** What becomes of one imsg message on the way in. */
+import type { ChatType, Envelope } from "@imgate/channel-core";
+import type { AttachmentSelection } from "./attachments.ts";
+import type { ImessageTarget } from "./target.ts";
+
+/** Why an inbound message produced no turn. Stable strings: they feed drop counters. */
+export type InboundDropReason =
+  | "empty-sender"
+  | "from-me"
+  | "echo"
+  | "self-reflection"
+  | "url-preview-duplicate"
+  | "loop-breaker"
+  | "unanchored"
+  | "empty"
+  | "invalid";
+
+/** A tapback on an earlier message: an event for the gateway, never an agent turn. */
+export interface ReactionEvent {
+  channel: "imessage";
+  accountId: string;
+  chatType: ChatType;
+  /** Conversation key, as in envelopes. */
+  chatKey: string;
+  chatId: number;
+  /** Normalised sender. */
+  sender: string;
+  senderRaw: string;
+  /** `love`, `like`, `dislike`, `laugh`, `emphasis`, `question` or `custom`. */
+  reaction: string;
+  /** The emoji of a custom reaction, when known. */
+  emoji?: string;
+  /** `true` when added, `false` when removed. */
+  added: boolean;
+  /** Guid of the message reacted to. */
+  targetGuid: string;
+  /** Guid of the reaction row. */
+  guid: string;
+  /** Milliseconds since the Unix epoch. */
+  timestamp: number;
+}
+
+/** How a conversation came to be treated as a group. */
+export type GroupReason = "is_group" | "groups-entry" | "none";
+
+/** One inbound message's result. */
+export type InboundOutcome =
+  | {
+      kind: "turn";
+      envelope: Envelope;
+      /** chat.db chat id (> 0). */
+      chatId: number;
+      /** Where the reply goes: always `chat_id` (one session per conversation, decision Q13). */
+      replyTarget: ImessageTarget;
+      /** Why the chat is a group, or `none` for a DM. */
+      groupReason: GroupReason;
+      /** Attachments that were left out, with reasons. */
+      refusedAttachments: AttachmentSelection["refused"];
+    }
+  | { kind: "reaction"; event: ReactionEvent }
+  | { kind: "drop"; reason: InboundDropReason; detail?: string };

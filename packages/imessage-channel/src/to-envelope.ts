@@ -1,0 +1,119 @@
+/**
+ * imsg message → channel-core envelope (channel-behavior §5 steps 2–3 and 8, §6.6, §9.1, §10).
+ * Pure: echo rules and `chat_id: 0` repair happen in the inbound processor around it.
+ */
+import type { Envelope } from "@imgate/channel-core";
+import { selectAttachments } from "./attachments.ts";
+import { normalizeHandle } from "./handle.ts";
+import type { ImsgMessage } from "./imsg-port.ts";
+import type { GroupReason, InboundOutcome } from "./inbound-outcome.ts";
+import type { ResolvedImessageAccount } from "./resolve-accounts.ts";
+
+/** The account settings {@link messageToInbound} reads. */
+export type InboundAccountView = Pick<
+  ResolvedImessageAccount,
+  "accountId" | "region" | "groups" | "includeAttachments" | "mediaMaxMb"
+>;
+
+/**
+ * Whether the conversation is a group: `is_group`, or an explicit `groups["<chat_id>"]` entry (`"*"`
+ * does not count; PR #535, decision Q10).
+ */
+export function groupReasonOf(
+  message: ImsgMessage,
+  account: Pick<ResolvedImessageAccount, "groups">,
+): GroupReason {
+  if (message.is_group) return "is_group";
+  if (message.chat_id > 0 && Object.hasOwn(account.groups, String(message.chat_id))) return "groups-entry";
+  return "none";
+}
+
+function timestampOf(createdAt: string): number {
+  const parsed = Date.parse(createdAt);
+  return Number.isNaN(parsed) ? 0 : parsed;
+}
+
+/**
+ * Turns one imsg message into a turn, a reaction event, or a drop. Rows with `chat_id` ≤ 0 are dropped
+ * as `unanchored` (fail closed; never answered in a DM) — repair them first with `repairAnchorlessMessage`.
+ */
+export function messageToInbound(message: ImsgMessage, account: InboundAccountView): InboundOutcome {
+  const senderRaw = message.sender.trim();
+  if (senderRaw === "") return { kind: "drop", reason: "empty-sender" };
+  if (message.is_from_me) return { kind: "drop", reason: "from-me" };
+  if (!(message.chat_id > 0)) {
+    return {
+      kind: "drop",
+      reason: "unanchored",
+      detail: `message ${message.id} has no chat (chat_id ${message.chat_id})`,
+    };
+  }
+  const region = account.region;
+  const sender = normalizeHandle(senderRaw, { region });
+  const groupReason = groupReasonOf(message, account);
+  const chatType = groupReason === "none" ? "direct" : "group";
+  const chatKey = String(message.chat_id);
+  const timestamp = timestampOf(message.created_at);
+
+  if (message.is_reaction) {
+    return {
+      kind: "reaction",
+      event: {
+        channel: "imessage",
+        accountId: account.accountId,
+        chatType,
+        chatKey,
+        chatId: message.chat_id,
+        sender,
+        senderRaw,
+        reaction: message.reaction_type ?? "custom",
+        ...(message.reaction_emoji ? { emoji: message.reaction_emoji } : {}),
+        added: message.is_reaction_add !== false,
+        targetGuid: message.reacted_to_guid ?? "",
+        guid: message.guid,
+        timestamp,
+      },
+    };
+  }
+
+  const attachments = selectAttachments(message.attachments, account);
+  // Text is passed through exactly as sent (decision Q12); no placeholder for media-only messages (Q4).
+  const text = message.text;
+  if (text.trim() === "" && attachments.kept.length === 0) {
+    return {
+      kind: "drop",
+      reason: "empty",
+      detail: `message ${message.id} has no text and no usable attachment`,
+    };
+  }
+  const envelope: Envelope = {
+    channel: "imessage",
+    accountId: account.accountId,
+    chatType,
+    chatKey,
+    senderRaw,
+    sender,
+    text,
+    attachments: attachments.kept,
+    timestamp,
+    messageId: String(message.id),
+    guid: message.guid || `rowid:${message.id}`,
+    participants: (message.participants ?? []).map((p) => normalizeHandle(p, { region })),
+  };
+  if (message.chat_name) envelope.chatName = message.chat_name;
+  if (message.reply_to_text && message.reply_to_text.trim() !== "") {
+    envelope.replyTo = {
+      text: message.reply_to_text,
+      ...(message.reply_to_guid ? { id: message.reply_to_guid } : {}),
+      ...(message.reply_to_sender ? { sender: normalizeHandle(message.reply_to_sender, { region }) } : {}),
+    };
+  }
+  return {
+    kind: "turn",
+    envelope,
+    chatId: message.chat_id,
+    replyTarget: { kind: "chat_id", chatId: message.chat_id },
+    groupReason,
+    refusedAttachments: attachments.refused,
+  };
+}
