@@ -3,6 +3,7 @@
  * level; no defaults are filled in here — they are applied after the top-level → account merge by
  * `resolveAccounts` (decision Q1), so an account inherits every key it does not set.
  */
+import { sshConnectionConfigSchema } from "@imgate/remote-ssh";
 import { z } from "zod";
 import { explainUnsafeExecutable } from "./executable-safety.ts";
 import { suggestKey } from "./suggest-key.ts";
@@ -121,33 +122,13 @@ export const blockStreamingCoalesceSchema = strictObject({
     .describe("Idle milliseconds after which a block is sent."),
 }).describe("Merges streamed reply blocks before they are sent.");
 
-/** Native SSH transport to a remote Mac (imgate addition). */
-export const remoteSchema = strictObject({
-  /** Host name or address of the Mac. */
-  host: z.string().min(1).describe("Host name or address of the Mac (an ~/.ssh/config alias works)."),
-  /** Login user on the Mac. */
-  user: z.string().min(1).optional().describe("Login user on the Mac; default from ~/.ssh/config or $USER."),
-  /** SSH port. */
-  port: z.number().int().min(1).max(65535).optional().describe("SSH port. Default 22."),
-  /** Private key file. */
-  identityFile: z.string().optional().describe("Private key file; the SSH agent is used when unset."),
-  /** known_hosts file used to verify the host key. */
-  knownHostsFile: z
-    .string()
-    .optional()
-    .describe("known_hosts file for host key verification. Default ~/.ssh/known_hosts."),
-  /** Host key policy. */
-  hostKeyPolicy: z
-    .enum(["strict", "accept-new"])
-    .optional()
-    .describe('"strict" refuses unknown hosts; "accept-new" records a first-seen key. Default "strict".'),
-  /** imsg on the Mac. */
-  imsgPath: executable("remote.imsgPath")
-    .optional()
-    .describe('imsg on the Mac; runs as "<imsgPath> rpc" over an exec channel. Default "imsg".'),
-  /** chat.db on the Mac. */
-  dbPath: z.string().optional().describe("chat.db path on the Mac (passed as --db)."),
-}).describe("Reach imsg on a remote Mac over native SSH instead of spawning cliPath.");
+/**
+ * Native SSH transport to a remote Mac (imgate addition): `@imgate/remote-ssh`'s own connection schema,
+ * so both packages agree on every key.
+ */
+export const remoteSchema = sshConnectionConfigSchema.describe(
+  'Reach imsg on a remote Mac over native SSH (runs "<imsgPath> rpc" on an exec channel) instead of spawning cliPath.',
+);
 
 /** Every key valid both at the top level and inside `accounts.<id>`. */
 export const imessageAccountShape = {
@@ -283,7 +264,7 @@ export type ImessageAccountConfig = z.infer<typeof imessageAccountSchema>;
 /** Raw (unresolved) `channels.imessage` section as written in the file. */
 export type ImessageSectionConfig = z.infer<typeof imessageSectionSchema>;
 /** Remote SSH settings. */
-export type ImessageRemoteConfig = z.infer<typeof remoteSchema>;
+export type ImessageRemoteConfig = z.output<typeof remoteSchema>;
 /** One `groups.<id>` entry. */
 export type ImessageGroupConfig = z.infer<typeof groupEntrySchema>;
 /** DM policy values. */

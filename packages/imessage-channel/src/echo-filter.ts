@@ -13,6 +13,7 @@
 import type { Clock, Logger } from "@imgate/channel-core";
 import type { ImsgMessage } from "./imsg-port.ts";
 import type { InboundDropReason } from "./inbound-outcome.ts";
+import { createSentEchoCache, type EchoCacheLike } from "./sent-echo-cache.ts";
 
 const URL_BALLOON = "com.apple.messages.URLBalloonProvider";
 
@@ -22,7 +23,9 @@ export interface EchoFilterOptions {
   clock: Clock;
   /** The bot's own handles when known up front (learned from `is_from_me` rows anyway). */
   selfHandles?: readonly string[];
-  /** How long a sent (chat, text) counts as a possible echo. Default 120 000 ms. */
+  /** channel-core's echo cache to prime and consult; a private one is created when absent. */
+  cache?: EchoCacheLike;
+  /** How long a sent (chat, text) counts as a possible echo (for a private cache). Default 120 000 ms. */
   textWindowMs?: number;
   /** URL-preview duplicate window (imsg uses 90 s). Default 90 000 ms. */
   urlPreviewWindowMs?: number;
@@ -36,7 +39,7 @@ export interface EchoFilterOptions {
 
 /** What was sent, for priming. */
 export interface SentRecord {
-  /** The chat it went to, when known (0 or absent = unknown: matched in any chat). */
+  /** The chat it went to, when known (its echo is matched in that chat only). */
   chatId?: number;
   /** The exact text of the chunk sent. */
   text: string;
@@ -56,6 +59,7 @@ export interface EchoFilter {
   selfHandles(): string[];
 }
 
+const chatKeyOf = (chatId: number | undefined) => (chatId !== undefined && chatId > 0 ? String(chatId) : "");
 const norm = (value: string) => value.trim().toLowerCase();
 const textKey = (text: string) => text.replace(/\s+/g, " ").trim();
 
@@ -69,16 +73,13 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
   const silenceMs = options.silenceMs ?? 600_000;
 
   const own = new Set((options.selfHandles ?? []).map(norm).filter((h) => h !== ""));
-  const sentGuids = new Map<string, number>();
-  const sentTexts: Array<{ chatId: number; text: string; at: number }> = [];
+  const cache = options.cache ?? createSentEchoCache({ clock, textWindowMs: textWindow });
   const fromMeTexts: Array<{ chatId: number; text: string; at: number }> = [];
   const seenRows = new Map<string, { at: number; balloon: boolean }>();
   const echoDrops = new Map<number, number[]>();
   const silencedUntil = new Map<number, number>();
 
   function prune(now: number): void {
-    for (const [guid, at] of sentGuids) if (now - at > textWindow * 10) sentGuids.delete(guid);
-    while (sentTexts.length > 0 && now - sentTexts[0]!.at > textWindow) sentTexts.shift();
     while (fromMeTexts.length > 0 && now - fromMeTexts[0]!.at > textWindow) fromMeTexts.shift();
     for (const [key, seen] of seenRows) if (now - seen.at > urlWindow) seenRows.delete(key);
   }
@@ -110,11 +111,8 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
 
   return {
     recordSent(sent) {
-      const now = clock.now();
-      prune(now);
-      if (sent.guid) sentGuids.set(sent.guid, now);
-      if (sent.text.trim() !== "")
-        sentTexts.push({ chatId: sent.chatId ?? 0, text: textKey(sent.text), at: now });
+      if (sent.guid) cache.primeGuid(sent.guid);
+      if (sent.text.trim() !== "") cache.primeText(chatKeyOf(sent.chatId), sent.text);
     },
 
     check(message) {
@@ -139,10 +137,10 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
       }
       const fromSelf =
         sender !== "" && (own.has(sender) || sender === norm(message.destination_caller_id ?? ""));
+      // Text matches only count for rows from our own handle, so a person quoting the bot is never dropped.
       const matchesSend =
-        (message.guid !== "" && sentGuids.has(message.guid)) ||
-        (fromSelf &&
-          sentTexts.some((s) => s.text === text && (s.chatId === 0 || chatId <= 0 || s.chatId === chatId)));
+        (message.guid !== "" && cache.matches({ guid: message.guid, chatKey: chatKeyOf(chatId) })) ||
+        (fromSelf && cache.matches({ chatKey: chatKeyOf(chatId), text: message.text }));
       if (matchesSend) {
         countEcho(chatId, now);
         return "echo";
