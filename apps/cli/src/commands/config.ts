@@ -1,0 +1,191 @@
+/**
+ * `imgate config validate | show | get | set | unset | schema`. Edits splice the JSON5 text in place
+ * (comments and layout survive), are validated before they are written, and are refused when the
+ * result would be invalid.
+ */
+import { randomBytes } from "node:crypto";
+import { mkdir, rename, stat, writeFile } from "node:fs/promises";
+import { dirname } from "node:path";
+import { z } from "zod";
+import {
+  checkConfig,
+  type ConfigFile,
+  invalidConfigError,
+  parseConfigText,
+  readConfigFile,
+} from "../cli-config.ts";
+import { CliError, ConfigError, ExitCode, UsageError } from "../cli-error.ts";
+import {
+  formatKeyPath,
+  getAtPath,
+  Json5EditError,
+  type PathSegment,
+  parseJson5,
+  parseKeyPath,
+  setJson5Value,
+  unsetJson5Value,
+} from "../json5-document.ts";
+import { writeJson, writeLines } from "../output.ts";
+import { redactSecrets } from "../redact-secrets.ts";
+
+const baseOptions = z.object({ config: z.string().optional(), json: z.boolean().optional() });
+
+function keyPath(path: string): PathSegment[] {
+  try {
+    return parseKeyPath(path);
+  } catch (error) {
+    throw new UsageError(`Bad key path "${path}": ${(error as Error).message}; write it like channels.imessage.dmPolicy.`);
+  }
+}
+
+async function requireFile(flag: string | undefined): Promise<ConfigFile> {
+  const file = await readConfigFile(flag);
+  if (!file.exists) {
+    throw new ConfigError(
+      "CLI_CONFIG_MISSING",
+      `No config file at ${file.path}; create one (e.g. \`imgate config set channels.imessage.enabled true\`) or pass --config.`,
+    );
+  }
+  return file;
+}
+
+/** `imgate config validate [--json]`: exit 0 when valid, 2 with every bad key path otherwise. */
+export async function runConfigValidate(rawOptions: unknown): Promise<number> {
+  const options = baseOptions.parse(rawOptions);
+  let file: ConfigFile;
+  try {
+    file = await requireFile(options.config);
+  } catch (error) {
+    if (options.json && error instanceof ConfigError) {
+      writeJson({ valid: false, path: undefined, problems: [{ path: "(file)", message: error.message }] });
+      return error.exitCode;
+    }
+    throw error;
+  }
+  const check = await checkConfig(file.raw);
+  if (options.json) {
+    writeJson({ valid: check.ok, path: file.path, problems: check.ok ? [] : check.problems });
+    return check.ok ? ExitCode.ok : ExitCode.usage;
+  }
+  if (!check.ok) throw invalidConfigError(file.path, check.problems);
+  writeLines([`${file.path} is valid.`]);
+  return ExitCode.ok;
+}
+
+/** `imgate config show [--json]`: the config with defaults applied and secrets redacted. */
+export async function runConfigShow(rawOptions: unknown): Promise<number> {
+  const options = baseOptions.parse(rawOptions);
+  const file = await readConfigFile(options.config);
+  const check = await checkConfig(file.raw);
+  if (!check.ok) throw invalidConfigError(file.path, check.problems);
+  const shown = redactSecrets(check.config);
+  if (options.json) writeJson(shown);
+  else {
+    process.stderr.write(`# ${file.exists ? file.path : `${file.path} (missing: defaults only)`}\n`);
+    writeJson(shown);
+  }
+  return ExitCode.ok;
+}
+
+function printValue(value: unknown, json: boolean | undefined): void {
+  if (!json && (typeof value === "string" || typeof value === "number" || typeof value === "boolean")) {
+    writeLines([String(value)]);
+  } else {
+    writeJson(value);
+  }
+}
+
+/** `imgate config get <path> [--json]`: the value as written, else its default; exit 1 when unset. */
+export async function runConfigGet(path: string, rawOptions: unknown): Promise<number> {
+  const options = baseOptions.parse(rawOptions);
+  const segments = keyPath(path);
+  const file = await readConfigFile(options.config);
+  const written = getAtPath(file.raw, segments);
+  if (written.found) {
+    printValue(written.value, options.json);
+    return ExitCode.ok;
+  }
+  const check = await checkConfig(file.raw);
+  if (check.ok) {
+    const effective = getAtPath(check.config, segments);
+    if (effective.found && effective.value !== undefined) {
+      printValue(effective.value, options.json);
+      return ExitCode.ok;
+    }
+  }
+  throw new CliError(
+    "CLI_NOT_FOUND",
+    `${formatKeyPath(segments)} is not set in ${file.path} and has no default; set it with \`imgate config set ${formatKeyPath(segments)} <value>\`.`,
+  );
+}
+
+/** Parses a command-line value as a JSON5 literal; anything that is not one is taken as a string. */
+export function parseValueArgument(text: string): unknown {
+  try {
+    return parseJson5(text);
+  } catch {
+    return text;
+  }
+}
+
+async function writeAtomically(path: string, text: string): Promise<void> {
+  let mode = 0o600;
+  try {
+    mode = (await stat(path)).mode & 0o777;
+  } catch {
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+  }
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+  await writeFile(temp, text, { mode });
+  await rename(temp, path);
+}
+
+async function applyEdit(file: ConfigFile, next: string, what: string): Promise<void> {
+  const check = await checkConfig(parseConfigText(next, file.path));
+  if (!check.ok) {
+    throw invalidConfigError(file.path, check.problems, `would be invalid after ${what}, so it was not changed`);
+  }
+  await writeAtomically(file.path, next);
+}
+
+/** `imgate config set <path> <value>`: edits in place; refuses (exit 2) a result that does not validate. */
+export async function runConfigSet(path: string, valueText: string, rawOptions: unknown): Promise<number> {
+  const options = baseOptions.parse(rawOptions);
+  const segments = keyPath(path);
+  const file = await readConfigFile(options.config, { allowMissing: true });
+  const value = parseValueArgument(valueText);
+  let next: string;
+  try {
+    next = setJson5Value(file.text, segments, value);
+  } catch (error) {
+    if (error instanceof Json5EditError) {
+      throw new UsageError(`Cannot set ${formatKeyPath(segments)}: ${error.message}; choose a path inside an object.`);
+    }
+    throw error;
+  }
+  await applyEdit(file, next, `setting ${formatKeyPath(segments)}`);
+  writeLines([`Set ${formatKeyPath(segments)} = ${JSON.stringify(value)} in ${file.path}.`]);
+  return ExitCode.ok;
+}
+
+/** `imgate config unset <path>`: removes the key in place; refuses (exit 2) a result that does not validate. */
+export async function runConfigUnset(path: string, rawOptions: unknown): Promise<number> {
+  const options = baseOptions.parse(rawOptions);
+  const segments = keyPath(path);
+  const file = await requireFile(options.config);
+  const { text, removed } = unsetJson5Value(file.text, segments);
+  if (!removed) {
+    writeLines([`${formatKeyPath(segments)} is not set in ${file.path}; nothing to remove.`]);
+    return ExitCode.ok;
+  }
+  await applyEdit(file, text, `removing ${formatKeyPath(segments)}`);
+  writeLines([`Removed ${formatKeyPath(segments)} from ${file.path}.`]);
+  return ExitCode.ok;
+}
+
+/** `imgate config schema`: the JSON Schema of the whole config file. */
+export async function runConfigSchema(): Promise<number> {
+  const { gatewayConfigJsonSchema } = await import("@imgate/gateway");
+  writeJson(gatewayConfigJsonSchema());
+  return ExitCode.ok;
+}

@@ -1,0 +1,87 @@
+/**
+ * Watches the stand-in's chat.db for what the gateway sent (rows with `is_from_me = 1`), read-only, with
+ * `node:sqlite`. The demo uses it to show replies as they happen and to know when a step is done.
+ */
+import { existsSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
+import { setTimeout as delay } from "node:timers/promises";
+
+/** One message the gateway sent. */
+export interface SentMessage {
+  rowid: number;
+  text: string;
+  /** Chat identifier (handle for DMs, `chat…` for groups), when the row is joined to a chat. */
+  chat: string;
+  /** Display name of the chat, when it has one. */
+  chatName: string;
+}
+
+/** Reads sent messages after a cursor; call {@link ChatDbObserver.close} when done. */
+export interface ChatDbObserver {
+  /** Sent messages with ROWID greater than the cursor, oldest first; advances the cursor. */
+  poll(): SentMessage[];
+  /** Polls until `match` accepts a message, or throws after `timeoutMs`. Other messages go to `onOther`. */
+  waitFor(
+    match: (message: SentMessage) => boolean,
+    options: { timeoutMs: number; what: string; onOther?: (message: SentMessage) => void },
+  ): Promise<SentMessage>;
+  /** Moves the cursor to the newest row, so earlier messages are never reported. */
+  skipToEnd(): void;
+  close(): void;
+}
+
+/** Opens `dbPath` read-only once it exists. */
+export function observeChatDb(dbPath: string): ChatDbObserver {
+  let db: DatabaseSync | undefined;
+  let cursor = 0;
+  const open = (): DatabaseSync | undefined => {
+    if (!db && existsSync(dbPath)) {
+      db = new DatabaseSync(dbPath, { readOnly: true });
+      db.exec("PRAGMA busy_timeout = 2000");
+    }
+    return db;
+  };
+  const poll = (): SentMessage[] => {
+    const connection = open();
+    if (!connection) return [];
+    const rows = connection
+      .prepare(
+        `SELECT m.ROWID AS rowid, IFNULL(m.text, '') AS text,
+                IFNULL(c.chat_identifier, IFNULL(h.id, '')) AS chat, IFNULL(c.display_name, '') AS chatName
+           FROM message m
+           LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
+           LEFT JOIN chat c ON c.ROWID = cmj.chat_id
+           LEFT JOIN handle h ON h.ROWID = m.handle_id
+          WHERE m.ROWID > ? AND m.is_from_me = 1
+          ORDER BY m.ROWID`,
+      )
+      .all(cursor) as unknown as SentMessage[];
+    const last = rows.at(-1);
+    if (last) cursor = last.rowid;
+    return rows;
+  };
+  return {
+    poll,
+    async waitFor(match, options) {
+      const deadline = Date.now() + options.timeoutMs;
+      while (Date.now() < deadline) {
+        for (const message of poll()) {
+          if (match(message)) return message;
+          options.onOther?.(message);
+        }
+        await delay(100);
+      }
+      throw new Error(`timed out after ${options.timeoutMs} ms waiting for ${options.what}`);
+    },
+    skipToEnd() {
+      const connection = open();
+      if (!connection) return;
+      const row = connection.prepare("SELECT IFNULL(MAX(ROWID), 0) AS max FROM message").get() as { max: number };
+      cursor = row.max;
+    },
+    close() {
+      db?.close();
+      db = undefined;
+    },
+  };
+}
