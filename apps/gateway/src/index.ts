@@ -1,1 +1,66 @@
-export {};
+// Config
+
+// Agents
+export type { AgentBackend, AgentCallOptions } from "./agents/agent-backend.ts";
+export { AgentError } from "./agents/agent-error.ts";
+export type { AgentAttachment, AgentHistoryEntry, AgentReply, AgentTurn } from "./agents/agent-turn.ts";
+export type { AgentBackendDeps } from "./agents/create-agent-backend.ts";
+export { createAgentBackend } from "./agents/create-agent-backend.ts";
+export { createEchoBackend } from "./agents/echo-backend.ts";
+export type { ExecBackendDeps, ExecBackendSettings } from "./agents/exec-backend.ts";
+export { createExecBackend } from "./agents/exec-backend.ts";
+export type { OpenAIBackendDeps, OpenAIBackendSettings } from "./agents/openai-backend.ts";
+export { createOpenAIBackend } from "./agents/openai-backend.ts";
+export type { WebhookBackendDeps, WebhookBackendSettings } from "./agents/webhook-backend.ts";
+export { createWebhookBackend } from "./agents/webhook-backend.ts";
+export type {
+  WebhookRejection,
+  WebhookRequestParts,
+  WebhookVerifier,
+  WebhookVerifierOptions,
+} from "./agents/webhook-signature.ts";
+export {
+  createWebhookVerifier,
+  signWebhookBody,
+  WEBHOOK_SIGNATURE_HEADER,
+  WEBHOOK_TIMESTAMP_HEADER,
+  WebhookSignatureError,
+} from "./agents/webhook-signature.ts";
+export { ConfigError, isConfigError } from "./config/config-error.ts";
+export type { ConfigIssue } from "./config/config-issue.ts";
+export { formatConfigIssues, formatKeyPath } from "./config/config-issue.ts";
+export { expandHome } from "./config/expand-home.ts";
+export type {
+  AgentBackendConfig,
+  AgentConfig,
+  BindingConfig,
+  GatewayConfig,
+  GatewayConfigInput,
+} from "./config/gateway-config-schema.ts";
+export { gatewayConfigSchema } from "./config/gateway-config-schema.ts";
+export type { LoadedConfig } from "./config/load-config.ts";
+export { loadConfig, readConfigFile } from "./config/load-config.ts";
+export type { ConfigValidation } from "./config/parse-gateway-config.ts";
+export { parseGatewayConfig, validateGatewayConfig } from "./config/parse-gateway-config.ts";
+export { resolveConfigPath, resolveStateDir } from "./config/resolve-state-dir.ts";
+// Control API
+export type {
+  AccountReadiness,
+  AccountState,
+  ApprovePairingRequest,
+  ApprovePairingResult,
+  ControlApiHandlers,
+  ReadinessReport,
+  SendRequest,
+  SendResult,
+} from "./control-api/control-api-types.ts";
+export type { ControlServer, ControlServerOptions } from "./control-api/control-server.ts";
+export { startControlServer } from "./control-api/control-server.ts";
+// Errors
+export { GatewayError, GatewayErrorCode, isGatewayError } from "./errors/gateway-error.ts";
+// Logging
+export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
+export { createLogger } from "./logging/create-logger.ts";
+// Metrics
+export type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
+export { createGatewayMetrics } from "./metrics/gateway-metrics.ts";

@@ -1,0 +1,82 @@
+import { z } from "zod";
+
+/** State of one account's transport, as shown by `/readyz` and `imgate status`. */
+export type AccountState = "starting" | "running" | "backoff" | "stopped";
+
+/** One account in the readiness report. */
+export interface AccountReadiness {
+  /** Account id (`default` or a key of `channels.imessage.accounts`). */
+  accountId: string;
+  state: AccountState;
+  /** `local` (spawned `cliPath`) or `ssh` (`remote`). */
+  transport: "local" | "ssh";
+  /** Version reported by imsg, once connected. */
+  imsgVersion?: string;
+  /** Capabilities detected from imsg (e.g. `watch.overflow`, `send.tracked`). */
+  capabilities?: string[];
+  /** ISO time of the last inbound message, if any. */
+  lastInboundAt?: string;
+  /** ISO time of the last delivered message, if any. */
+  lastOutboundAt?: string;
+  /** The last transport or delivery error, if any. */
+  lastError?: string;
+  /** ISO time of the next restart attempt while in `backoff`. */
+  nextRetryAt?: string;
+  /** How many times the transport was restarted. */
+  restarts: number;
+}
+
+/** Body of `GET /readyz` (HTTP 200 when `ready`, else 503). */
+export interface ReadinessReport {
+  /** True when every enabled account is running. */
+  ready: boolean;
+  accounts: AccountReadiness[];
+}
+
+/** Body of `POST /v1/pairing/approve`. */
+export const approvePairingRequestSchema = z.strictObject({
+  channel: z.string().min(1).max(64).default("imessage"),
+  code: z.string().trim().min(4).max(32),
+  /** Send the approved sender a short confirmation. */
+  notify: z.boolean().default(false),
+});
+/** A validated approve request. */
+export type ApprovePairingRequest = z.output<typeof approvePairingRequestSchema>;
+
+/** Answer of `POST /v1/pairing/approve`. */
+export interface ApprovePairingResult {
+  channel: string;
+  sender: string;
+  notified: boolean;
+}
+
+/** Body of `POST /v1/send`. */
+export const sendRequestSchema = z.strictObject({
+  /** `chat_id:N`, `chat_guid:G`, `chat_identifier:I`, or a handle (optionally `imessage:`/`sms:`/`auto:`). */
+  target: z.string().trim().min(1).max(512),
+  text: z.string().min(1).max(100_000),
+  /** Account to send from; default: the default account. */
+  accountId: z.string().min(1).max(128).optional(),
+});
+/** A validated send request. */
+export type SendRequest = z.output<typeof sendRequestSchema>;
+
+/** Answer of `POST /v1/send`. */
+export interface SendResult {
+  accountId: string;
+  /** Outbox ids, one per chunk, in order. */
+  outboxIds: string[];
+  /** `sent` when delivered before answering, `queued` when still in the outbox. */
+  status: "sent" | "queued";
+}
+
+/** What the control API calls into; the gateway implements it. */
+export interface ControlApiHandlers {
+  readiness(): ReadinessReport;
+  /** Prometheus text. */
+  metrics(): string;
+  /** Pending pairing requests (optionally of one channel). */
+  listPairing(channel: string | undefined): unknown[];
+  approvePairing(request: ApprovePairingRequest): Promise<ApprovePairingResult>;
+  send(request: SendRequest): Promise<SendResult>;
+}

@@ -1,0 +1,44 @@
+import {
+  type Counter,
+  createMetricsRegistry,
+  type Histogram,
+  type MetricsRegistry,
+} from "./metrics-registry.ts";
+
+/** The gateway's metrics, served at `GET /metrics`. */
+export interface GatewayMetrics {
+  registry: MetricsRegistry;
+  /** Inbound messages seen, by account. */
+  messagesIn: Counter;
+  /** Messages delivered (per chunk sent), by account. */
+  messagesOut: Counter;
+  /** Inbound messages not answered, by account and reason (policy, mention, dedupe, echo, …). */
+  messagesDropped: Counter;
+  /** Agent backend failures, by agent and error code. */
+  agentErrors: Counter;
+  /** Agent reply latency in seconds, by agent and backend. */
+  agentLatency: Histogram;
+  /** Transport (imsg rpc) restarts, by account. */
+  restarts: Counter;
+}
+
+/** Creates the gateway's metric set in a fresh registry. */
+export function createGatewayMetrics(): GatewayMetrics {
+  const registry = createMetricsRegistry();
+  return {
+    registry,
+    messagesIn: registry.counter("imgate_messages_in_total", "Inbound messages received."),
+    messagesOut: registry.counter("imgate_messages_out_total", "Outbound messages delivered."),
+    messagesDropped: registry.counter(
+      "imgate_messages_dropped_total",
+      "Inbound messages dropped, by reason.",
+    ),
+    agentErrors: registry.counter("imgate_agent_errors_total", "Agent backend failures, by code."),
+    agentLatency: registry.histogram(
+      "imgate_agent_latency_seconds",
+      "Time from handing a turn to the agent backend until its reply.",
+      [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
+    ),
+    restarts: registry.counter("imgate_transport_restarts_total", "imsg transport restarts."),
+  };
+}
