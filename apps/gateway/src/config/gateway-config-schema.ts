@@ -1,3 +1,4 @@
+import type { checkImessageConfig } from "@imgate/imessage-channel";
 import { z } from "zod";
 
 /**
@@ -141,8 +142,8 @@ export const bindingSchema = z.strictObject({
 });
 
 /**
- * `channels.imessage` before `@imgate/imessage-channel` validates it: accepted loosely here (an object),
- * then validated in full by the channel's own schema in {@link parseGatewayConfig}.
+ * `channels.imessage` is accepted loosely here (an object) and validated in full by
+ * `@imgate/imessage-channel`'s own schema in `validateGatewayConfig`, which owns that shape.
  */
 const looseChannelSchema = z.record(z.string(), z.unknown());
 
@@ -239,8 +240,13 @@ export const gatewayConfigSchema = z
     });
   });
 
+/** The validated `channels.imessage` section (the iMessage channel's own type). */
+export type ImessageSection = Extract<ReturnType<typeof checkImessageConfig>, { ok: true }>["config"];
+
 /** The validated config, defaults applied. */
-export type GatewayConfig = z.output<typeof gatewayConfigSchema>;
+export type GatewayConfig = Omit<z.output<typeof gatewayConfigSchema>, "channels"> & {
+  channels: { imessage?: ImessageSection };
+};
 /** The config as written in the file (defaults optional). */
 export type GatewayConfigInput = z.input<typeof gatewayConfigSchema>;
 /** One validated `agents.list[]` entry. */

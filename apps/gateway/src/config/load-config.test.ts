@@ -134,3 +134,20 @@ describe("resolveStateDir / resolveConfigPath", () => {
     expect(resolveConfigPath({ env: { IMGATE_CONFIG: "~/b.json5", HOME: "/h" } })).toBe("/h/b.json5");
   });
 });
+
+describe("channels.imessage validation", () => {
+  it("validates the section with the channel's schema and full key paths", () => {
+    const result = validateGatewayConfig({ channels: { imessage: { dmPolicyy: "open", cliPath: "imsg" } } });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.issues[0]?.path).toBe("channels.imessage.dmPolicyy");
+    expect(result.issues[0]?.message).toContain("dmPolicy");
+  });
+
+  it("keeps a valid section", () => {
+    const config = parseGatewayConfig({
+      channels: { imessage: { cliPath: "/x/imsg", dmPolicy: "allowlist", allowFrom: ["+15550001111"] } },
+    });
+    expect(config.channels.imessage?.cliPath).toBe("/x/imsg");
+  });
+});

@@ -1,3 +1,4 @@
+import { checkImessageConfig } from "@imgate/imessage-channel";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import { ConfigError } from "./config-error.ts";
 import { type ConfigIssue, formatConfigIssues, toConfigIssues } from "./config-issue.ts";
@@ -6,11 +7,41 @@ import { type GatewayConfig, gatewayConfigSchema } from "./gateway-config-schema
 /** The result of {@link validateGatewayConfig}: the config, or every issue found. */
 export type ConfigValidation = { ok: true; config: GatewayConfig } | { ok: false; issues: ConfigIssue[] };
 
-/** Validates an already-parsed config value without throwing (for `imgate config validate`). */
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/**
+ * Validates an already-parsed config value without throwing (for `imgate config validate`). The
+ * `channels.imessage` section is validated by `@imgate/imessage-channel`'s own schema; its issues carry
+ * full key paths like every other.
+ */
 export function validateGatewayConfig(raw: unknown): ConfigValidation {
   const result = gatewayConfigSchema.safeParse(raw);
-  if (result.success) return { ok: true, config: result.data };
-  return { ok: false, issues: toConfigIssues(result.error.issues, gatewayConfigSchema, raw) };
+  const issues: ConfigIssue[] = result.success
+    ? []
+    : toConfigIssues(result.error.issues, gatewayConfigSchema, raw);
+  const channels = isRecord(raw) ? raw.channels : undefined;
+  const rawImessage = isRecord(channels) ? channels.imessage : undefined;
+  let imessage: GatewayConfig["channels"]["imessage"];
+  if (rawImessage !== undefined) {
+    const channel = checkImessageConfig(rawImessage, { path: "channels.imessage" });
+    if (channel.ok) imessage = channel.config;
+    else {
+      // The loose placeholder in the gateway schema may report the same path; keep the channel's detail.
+      const channelIssues = channel.issues.map((issue) => ({ path: issue.path, message: issue.message }));
+      issues.splice(
+        0,
+        issues.length,
+        ...issues.filter((issue) => !issue.path.startsWith("channels.imessage")),
+        ...channelIssues,
+      );
+    }
+  }
+  if (!result.success || issues.length > 0) return { ok: false, issues };
+  const config: GatewayConfig = { ...result.data, channels: { ...result.data.channels } };
+  if (imessage !== undefined) config.channels.imessage = imessage;
+  return { ok: true, config };
 }
 
 /**
