@@ -35,3 +35,14 @@ export {
   type SshConnectionState,
   type SshConnectionStatus,
 } from "./ssh-connection.ts";
+export {
+  createRemoteAttachments,
+  type FetchAttachmentRequest,
+  type FetchedAttachment,
+  fetchAttachmentRequestSchema,
+  type RemoteAttachments,
+  type RemoteAttachmentsOptions,
+  type StagedUpload,
+} from "./remote-attachments.ts";
+export { expandRemotePath, isInsideRoot, remotePathSchema } from "./remote-path.ts";
+export { safeFileName, safeSegment } from "./safe-name.ts";

@@ -1,0 +1,32 @@
+import type { Stats } from "ssh2";
+import type { SFTPWrapper } from "ssh2";
+
+/** SFTP status code for "no such file" (draft-ietf-secsh-filexfer SSH_FX_NO_SUCH_FILE). */
+export const SFTP_NO_SUCH_FILE = 2;
+
+/** Promise wrappers over the callback SFTP API (only the calls remote-ssh uses). */
+export const sftpOps = {
+  realpath: (s: SFTPWrapper, p: string) =>
+    new Promise<string>((resolve, reject) => s.realpath(p, (e, r) => (e ? reject(e) : resolve(r)))),
+  stat: (s: SFTPWrapper, p: string) =>
+    new Promise<Stats>((resolve, reject) => s.stat(p, (e, r) => (e ? reject(e) : resolve(r)))),
+  lstat: (s: SFTPWrapper, p: string) =>
+    new Promise<Stats>((resolve, reject) => s.lstat(p, (e, r) => (e ? reject(e) : resolve(r)))),
+  mkdir: (s: SFTPWrapper, p: string, mode: number) =>
+    new Promise<void>((resolve, reject) => s.mkdir(p, { mode }, (e) => (e ? reject(e) : resolve()))),
+  readdir: (s: SFTPWrapper, p: string) =>
+    new Promise<Array<{ filename: string; attrs: Stats }>>((resolve, reject) =>
+      s.readdir(p, (e, r) => (e ? reject(e) : resolve(r))),
+    ),
+  unlink: (s: SFTPWrapper, p: string) =>
+    new Promise<void>((resolve, reject) => s.unlink(p, (e) => (e ? reject(e) : resolve()))),
+  rmdir: (s: SFTPWrapper, p: string) =>
+    new Promise<void>((resolve, reject) => s.rmdir(p, (e) => (e ? reject(e) : resolve()))),
+  fastPut: (s: SFTPWrapper, local: string, remote: string, mode: number) =>
+    new Promise<void>((resolve, reject) => s.fastPut(local, remote, { mode }, (e) => (e ? reject(e) : resolve()))),
+};
+
+/** True for an SFTP "no such file" error. */
+export function isNoSuchFile(err: unknown): boolean {
+  return (err as { code?: unknown } | null)?.code === SFTP_NO_SUCH_FILE;
+}
