@@ -1,0 +1,299 @@
+import type { Timers } from "./clock.ts";
+import type { ImsgConnection } from "./imsg-connection.ts";
+import type { Logger } from "./logger.ts";
+import type { Message } from "./protocol/shapes.ts";
+import type { ImsgRpcStats } from "./rpc-stats.ts";
+
+/** What to watch, and from where. */
+export interface WatchOptions {
+  /**
+   * Exclusive cursor: deliver messages with a higher ROWID (the last one your store committed).
+   * Omit on a first run: the client finds the current tail and subscribes from it explicitly.
+   */
+  sinceRowid?: number;
+  /** Only this chat (default: all chats). */
+  chatId?: number;
+  participants?: string[];
+  /** ISO-8601 bounds (inclusive start, exclusive end). */
+  start?: string;
+  end?: string;
+  /** Fill `attachments` (default false: always `[]`). */
+  attachments?: boolean;
+  /** Emit reaction rows and fill `reactions`. */
+  includeReactions?: boolean;
+  debounceMs?: number;
+  /** imsg's per-subscription buffer (0.14+ only; not sent to 0.9). */
+  bufferLimit?: number;
+  /**
+   * Messages held for a slow handler before the client unsubscribes and later resumes from the last
+   * one it holds (default 1000). Bounds memory; nothing is lost.
+   */
+  maxQueued?: number;
+}
+
+/**
+ * Receives each message in ROWID order; the next one waits for the returned promise. Resolving
+ * acknowledges the ROWID (a later resubscribe starts after it). A throw is logged and counted and
+ * the message is acknowledged anyway: the handler owns its retries.
+ */
+export type WatchHandler = (message: Message) => void | Promise<void>;
+
+/** A live watch; survives imsg restarts until closed. */
+export interface ImsgWatch {
+  /** Last acknowledged ROWID (or the tail found at start); undefined until known. */
+  readonly cursor: number | undefined;
+  /** Current imsg subscription id, when subscribed. */
+  readonly subscription: number | undefined;
+  /** Unsubscribes and waits for the handler call in progress. Queued messages are not delivered. */
+  close(): Promise<void>;
+}
+
+/** The `watch.subscribe` params a watch asks for (the client strips what the peer's version rejects). */
+export interface WatchSubscribeParams {
+  chat_id?: number | undefined;
+  since_rowid: number;
+  participants?: string[] | undefined;
+  start?: string | undefined;
+  end?: string | undefined;
+  attachments?: boolean | undefined;
+  include_reactions?: boolean | undefined;
+  debounce_ms?: number | undefined;
+  buffer_limit?: number | undefined;
+}
+
+/** What a {@link WatchStream} needs from the client. */
+export interface WatchHost {
+  readonly logger: Logger;
+  readonly stats: ImsgRpcStats;
+  readonly timers: Timers;
+  /** Subscribes on `connection`, routes the id to `watch` and replays notifications that came early. */
+  subscribe(connection: ImsgConnection, params: WatchSubscribeParams, watch: WatchStream): Promise<number>;
+  unsubscribe(connection: ImsgConnection, subscription: number): Promise<void>;
+  findTail(connection: ImsgConnection): Promise<number>;
+  /** The ready connection, if any. */
+  current(): ImsgConnection | undefined;
+  retryDelay(attempt: number): number;
+  remove(watch: WatchStream): void;
+}
+
+const DEFAULT_MAX_QUEUED = 1000;
+
+/**
+ * One consumer's watch: (re)subscribes from its cursor on every ready connection, dedupes by ROWID,
+ * and feeds the handler one message at a time. Handles `watch.overflow`, `error` notifications and
+ * its own queue limit by resubscribing from the last message it holds.
+ */
+export class WatchStream implements ImsgWatch {
+  readonly #host: WatchHost;
+  readonly #options: WatchOptions;
+  readonly #handler: WatchHandler;
+  readonly #maxQueued: number;
+  #cursor: number | undefined;
+  /** Highest ROWID accepted into the queue (or handled). */
+  #highest: number | undefined;
+  #queue: Message[] = [];
+  #head = 0;
+  #drain: Promise<void> | undefined;
+  #closed = false;
+  #paused = false;
+  #connection: ImsgConnection | undefined;
+  #subscription: number | undefined;
+  #generation = 0;
+  #retryTimer: unknown;
+  #retryAttempts = 0;
+
+  constructor(host: WatchHost, options: WatchOptions, handler: WatchHandler) {
+    this.#host = host;
+    this.#options = options;
+    this.#handler = handler;
+    this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
+    this.#cursor = options.sinceRowid;
+  }
+
+  get cursor(): number | undefined {
+    return this.#cursor;
+  }
+
+  get subscription(): number | undefined {
+    return this.#subscription;
+  }
+
+  /** A connection became ready: subscribe on it from the acknowledged cursor. */
+  attach(connection: ImsgConnection): void {
+    if (this.#closed) return;
+    this.#connection = connection;
+    this.#subscription = undefined;
+    this.#retryAttempts = 0;
+    if (!this.#paused) void this.#subscribe(connection, this.#cursor);
+  }
+
+  /** The connection is gone; its subscription with it. */
+  detach(connection: ImsgConnection): void {
+    if (this.#connection !== connection) return;
+    this.#connection = undefined;
+    this.#subscription = undefined;
+    this.#generation++;
+    this.#host.timers.clearTimeout(this.#retryTimer);
+  }
+
+  /** A validated `message` notification for one of this watch's subscriptions. */
+  deliver(message: Message): void {
+    if (this.#closed) return;
+    const seen = this.#highest ?? this.#cursor;
+    if (seen !== undefined && message.id <= seen) {
+      this.#host.stats.duplicatesSkipped++;
+      return;
+    }
+    // While paused the subscription is being dropped; resuming from #highest fetches these again.
+    if (this.#paused) return;
+    this.#highest = message.id;
+    this.#retryAttempts = 0;
+    this.#queue.push(message);
+    if (this.#queue.length - this.#head > this.#maxQueued) this.#pause();
+    this.#drain ??= this.#run();
+  }
+
+  /** `watch.overflow`: the subscription ended; resume at or before the first dropped row. */
+  overflow(subscription: number, resumeAfterRowid: number): void {
+    if (this.#closed || subscription !== this.#subscription || !this.#connection) return;
+    this.#host.logger.info(
+      { subscription, resumeAfterRowid },
+      "imsg watch overflowed; resubscribing from resume_after_rowid",
+    );
+    this.#subscription = undefined;
+    const held = this.#highest ?? this.#cursor ?? resumeAfterRowid;
+    void this.#subscribe(this.#connection, Math.min(resumeAfterRowid, held));
+  }
+
+  /** `error` notification: the stream stopped emitting; resubscribe after a delay. */
+  streamError(subscription: number, message: string): void {
+    if (this.#closed || subscription !== this.#subscription || !this.#connection) return;
+    this.#host.logger.warn({ subscription, error: message }, "imsg watch failed; resubscribing");
+    const connection = this.#connection;
+    this.#subscription = undefined;
+    this.#generation++;
+    void this.#host.unsubscribe(connection, subscription).catch(() => {});
+    this.#scheduleRetry(connection);
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#generation++;
+    this.#host.timers.clearTimeout(this.#retryTimer);
+    this.#queue = [];
+    this.#head = 0;
+    const { connection, subscription } = { connection: this.#connection, subscription: this.#subscription };
+    this.#subscription = undefined;
+    this.#host.remove(this);
+    if (connection && subscription !== undefined && !connection.exited) {
+      await this.#host.unsubscribe(connection, subscription).catch(() => {});
+    }
+    await this.#drain;
+  }
+
+  async #subscribe(connection: ImsgConnection, from: number | undefined): Promise<void> {
+    const generation = ++this.#generation;
+    const stale = () => generation !== this.#generation || this.#closed;
+    try {
+      let since = from;
+      if (since === undefined) {
+        since = await this.#host.findTail(connection);
+        if (stale()) return;
+        this.#cursor ??= since;
+        this.#host.logger.debug({ tail: since }, "imsg watch starts at the current tail");
+      }
+      const subscription = await this.#host.subscribe(connection, this.#params(since), this);
+      if (stale()) {
+        void this.#host.unsubscribe(connection, subscription).catch(() => {});
+        return;
+      }
+      this.#subscription = subscription;
+      this.#host.logger.debug({ subscription, since }, "imsg watch subscribed");
+    } catch (error) {
+      if (stale() || connection.exited) return;
+      this.#host.logger.warn({ err: error }, "imsg watch.subscribe failed; retrying");
+      this.#scheduleRetry(connection);
+    }
+  }
+
+  #scheduleRetry(connection: ImsgConnection): void {
+    this.#retryAttempts++;
+    const delay = this.#host.retryDelay(this.#retryAttempts);
+    this.#host.timers.clearTimeout(this.#retryTimer);
+    this.#retryTimer = this.#host.timers.setTimeout(() => {
+      if (this.#closed || this.#connection !== connection || this.#host.current() !== connection) return;
+      if (this.#subscription === undefined && !this.#paused) {
+        void this.#subscribe(connection, this.#highest ?? this.#cursor);
+      }
+    }, delay);
+  }
+
+  #params(since: number): WatchSubscribeParams {
+    const o = this.#options;
+    return {
+      chat_id: o.chatId,
+      // 0 (and an omitted cursor) means "current tail" to imsg (§2.4); -1 replays from the start.
+      since_rowid: since <= 0 ? -1 : since,
+      participants: o.participants,
+      start: o.start,
+      end: o.end,
+      attachments: o.attachments,
+      include_reactions: o.includeReactions,
+      debounce_ms: o.debounceMs,
+      buffer_limit: o.bufferLimit,
+    };
+  }
+
+  #pause(): void {
+    this.#paused = true;
+    this.#generation++;
+    const { connection, subscription } = { connection: this.#connection, subscription: this.#subscription };
+    this.#subscription = undefined;
+    this.#host.logger.info(
+      { queued: this.#queue.length - this.#head, resumeFrom: this.#highest },
+      "imsg watch handler is behind; unsubscribing until it catches up",
+    );
+    if (connection && subscription !== undefined) {
+      void this.#host.unsubscribe(connection, subscription).catch(() => {});
+    }
+  }
+
+  #resume(): void {
+    this.#paused = false;
+    const connection = this.#connection;
+    if (connection && this.#host.current() === connection && !this.#closed) {
+      void this.#subscribe(connection, this.#highest ?? this.#cursor);
+    }
+  }
+
+  async #run(): Promise<void> {
+    try {
+      while (this.#head < this.#queue.length && !this.#closed) {
+        const message = this.#queue[this.#head++] as Message;
+        if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
+          this.#queue = this.#queue.slice(this.#head);
+          this.#head = 0;
+        }
+        if (this.#cursor !== undefined && message.id <= this.#cursor) {
+          this.#host.stats.duplicatesSkipped++;
+          continue;
+        }
+        try {
+          await this.#handler(message);
+        } catch (error) {
+          this.#host.stats.handlerErrors++;
+          this.#host.logger.error(
+            { err: error, rowid: message.id },
+            "imsg watch handler threw; message acknowledged",
+          );
+        }
+        this.#cursor = message.id;
+        if (this.#paused && this.#queue.length - this.#head <= this.#maxQueued / 2) this.#resume();
+      }
+    } finally {
+      this.#drain = undefined;
+    }
+    if (this.#paused && !this.#closed) this.#resume();
+  }
+}
