@@ -1,0 +1,306 @@
+/**
+ * Outbound delivery (channel-behavior §11 with decisions Q5, Q6, Q13): one outbox entry (a chunk, maybe
+ * with files) → imsg `send` (or `send.tracked`), in order per chat, with the echo filter primed before
+ * the send. Ambiguous outcomes are reported as `unknown` and reconciled before anything is resent.
+ * No text is ever invented: a file goes without a caption rather than with a placeholder.
+ */
+import { stat } from "node:fs/promises";
+import type { Clock, Logger } from "@imgate/channel-core";
+import { attemptIdFor } from "./attempt-id.ts";
+import { type ChatResolver, createChatResolver } from "./chat-resolver.ts";
+import type { EchoFilter } from "./echo-filter.ts";
+import { ImessageChannelError, ImessageDeliveryError } from "./imessage-errors.ts";
+import type { ImsgPort, ImsgSendParams, ImsgSendResult } from "./imsg-port.ts";
+import { createKeyedSerialQueue } from "./keyed-serial-queue.ts";
+import type { ResolvedImessageAccount } from "./resolve-accounts.ts";
+import { classifySendError } from "./send-error-kind.ts";
+import { type ImessageTarget, parseTarget } from "./target.ts";
+
+/** One thing to deliver; shaped like channel-core's outbox entry. */
+export interface DeliveryItem {
+  /** The outbox idempotency key (also the source of the `send.tracked` attempt id). */
+  idempotencyKey: string;
+  /** Target string (`chat_id:42`, `imessage:+1555…`, …). */
+  target: string;
+  /** The chunk's text (may be empty when files are sent). */
+  text: string;
+  /** Local paths of files to send with this chunk. */
+  media?: readonly string[];
+}
+
+/** The outcome of one delivery, ready to be written to the outbox. */
+export type DeliveryOutcome =
+  | { state: "sent"; resultId?: string; chatId?: number }
+  | { state: "failed"; error: ImessageChannelError; retryable: boolean }
+  | { state: "unknown"; error: ImessageChannelError; attemptId?: string };
+
+/** An outbox entry to reconcile (channel-core `OutboxEntry` is assignable). */
+export interface ReconcileItem extends DeliveryItem {
+  /** Conversation key the entry was queued under (a chat id when known). */
+  chatKey?: string;
+  /** When the entry was created (ms); the history lookup ignores older rows. */
+  createdAt: number;
+}
+
+/** Verdict for an uncertain entry; matches channel-core's `ReconcileVerdict`. */
+export type DeliveryVerdict = "not_sent" | "unknown" | { state: "sent"; resultId?: string };
+
+/** Uploads a local file to the remote Mac (remote-ssh `RemoteAttachments.stageUpload`). */
+export type StageUpload = (localPath: string) => Promise<{ remotePath: string }>;
+
+/** Options of {@link createImessageDelivery}. */
+export interface DeliveryOptions {
+  /** The account's send settings. */
+  account: Pick<ResolvedImessageAccount, "accountId" | "service" | "region" | "mediaMaxMb">;
+  port: ImsgPort;
+  /** The account's echo filter, primed before every send. */
+  echo: EchoFilter;
+  logger: Logger;
+  clock: Clock;
+  /**
+   * Whether `send.tracked` / `message.send_status` may be used (from imsg-rpc's capability detection).
+   * Default: when the port has the method.
+   */
+  capabilities?: () => { sendTracked: boolean; sendStatus: boolean };
+  /** Set for remote accounts: files are uploaded first and imsg gets the remote path. */
+  stageUpload?: StageUpload;
+  /** History rows read per reconciliation attempt. Default 50. */
+  reconcileHistoryLimit?: number;
+  /** Tolerated clock difference between this host and the Mac for the history lookup. Default 120 000 ms. */
+  reconcileSkewMs?: number;
+  /** Extra history reads, after these waits (ms), before a missing row counts as not sent. Default `[500, 1500]`. */
+  reconcileRetryDelaysMs?: readonly number[];
+  /** Sleep (injectable for tests). */
+  delay?: (ms: number) => Promise<void>;
+}
+
+/** Delivery of one account. */
+export interface ImessageDelivery {
+  /** Sends one item, after every earlier item for the same chat. Never throws: the outcome says what happened. */
+  deliver(item: DeliveryItem): Promise<DeliveryOutcome>;
+  /** Decides an uncertain item: `send_status` for tracked sends, else a history lookup in its chat. */
+  reconcile(item: ReconcileItem): Promise<DeliveryVerdict>;
+  /** The chat id a target resolves to (for session keys: one session per conversation, Q13). */
+  chatIdFor(target: string): Promise<number | undefined>;
+}
+
+const defaultDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function resultIdOf(result: ImsgSendResult, fallback?: string): string | undefined {
+  if (result.guid) return result.guid;
+  if (typeof result.id === "number") return String(result.id);
+  return fallback;
+}
+
+/** Creates the delivery of one account. */
+export function createImessageDelivery(options: DeliveryOptions): ImessageDelivery {
+  const { account, port, echo, logger, clock } = options;
+  const queue = createKeyedSerialQueue();
+  const resolver: ChatResolver = createChatResolver({ port, clock, region: account.region });
+  const delay = options.delay ?? defaultDelay;
+  const caps = () =>
+    options.capabilities?.() ?? {
+      sendTracked: port.sendTracked !== undefined,
+      sendStatus: port.sendStatus !== undefined,
+    };
+
+  function targetParams(target: ImessageTarget, chatId: number | undefined): ImsgSendParams {
+    switch (target.kind) {
+      case "chat_id":
+        return { chat_id: target.chatId };
+      case "chat_guid":
+        return chatId !== undefined ? { chat_id: chatId } : { chat_guid: target.chatGuid };
+      case "chat_identifier":
+        return chatId !== undefined ? { chat_id: chatId } : { chat_identifier: target.chatIdentifier };
+      case "handle": {
+        // Q6: the target's own service prefix wins, then the account's. imsg ignores service for chat
+        // targets, so a handle whose service is not "auto" is sent by handle to honour it.
+        const service = target.service ?? account.service;
+        if (chatId !== undefined && service === "auto") return { chat_id: chatId };
+        return { to: target.handle, service, region: account.region };
+      }
+    }
+  }
+
+  async function checkFile(path: string): Promise<void> {
+    const info = await stat(path).catch((error: unknown) => {
+      throw new ImessageDeliveryError(
+        "IMESSAGE_ATTACHMENT_REJECTED",
+        `Cannot send ${path}: the file does not exist or is unreadable.`,
+        { cause: error },
+      );
+    });
+    if (!info.isFile()) {
+      throw new ImessageDeliveryError(
+        "IMESSAGE_ATTACHMENT_REJECTED",
+        `Cannot send ${path}: not a regular file.`,
+      );
+    }
+    if (info.size > account.mediaMaxMb * 1024 * 1024) {
+      throw new ImessageDeliveryError(
+        "IMESSAGE_ATTACHMENT_REJECTED",
+        `Cannot send ${path}: ${info.size} bytes is over mediaMaxMb (${account.mediaMaxMb} MB); raise channels.imessage.mediaMaxMb or send a smaller file.`,
+      );
+    }
+  }
+
+  async function sendOne(item: DeliveryItem): Promise<DeliveryOutcome> {
+    const media = item.media ?? [];
+    if (item.text.trim() === "" && media.length === 0) {
+      return {
+        state: "failed",
+        retryable: false,
+        error: new ImessageDeliveryError(
+          "IMESSAGE_SEND_EMPTY",
+          "Nothing to send: the text is empty and there is no file.",
+        ),
+      };
+    }
+    const target = parseTarget(item.target, { region: account.region });
+    const chatId = await resolver.chatIdFor(target).catch(() => undefined);
+    const base = targetParams(target, chatId);
+    const files: string[] = [];
+    for (const path of media) {
+      await checkFile(path);
+      files.push(options.stageUpload ? (await options.stageUpload(path)).remotePath : path);
+    }
+
+    // Tracked sends: text only; the attempt id becomes the message guid (protocol §9).
+    const tracked = files.length === 0 && caps().sendTracked && port.sendTracked !== undefined;
+    const attemptId = tracked ? attemptIdFor(item.idempotencyKey) : undefined;
+    // Prime before sending: the watch may report the row before the send answers.
+    echo.recordSent({
+      ...(chatId !== undefined ? { chatId } : {}),
+      text: item.text,
+      ...(attemptId ? { guid: attemptId } : {}),
+    });
+
+    const calls: ImsgSendParams[] =
+      files.length === 0
+        ? [{ ...base, text: item.text }]
+        : files.map((file, index) => ({
+            ...base,
+            file,
+            ...(index === 0 && item.text !== "" ? { text: item.text } : {}),
+          }));
+    let lastId: string | undefined;
+    for (const [index, params] of calls.entries()) {
+      try {
+        const result =
+          attemptId && port.sendTracked
+            ? await port.sendTracked({ ...params, attempt_id: attemptId })
+            : await port.send(params);
+        lastId = resultIdOf(result, attemptId);
+        if (result.guid)
+          echo.recordSent({ ...(chatId !== undefined ? { chatId } : {}), text: "", guid: result.guid });
+      } catch (error) {
+        const kind = classifySendError(error);
+        const where = `${item.target}${calls.length > 1 ? ` (part ${index + 1} of ${calls.length})` : ""}`;
+        if (kind.kind === "unknown" || index > 0) {
+          logger.warn(
+            { err: error, target: item.target, key: item.idempotencyKey },
+            "imessage: send outcome unknown",
+          );
+          return {
+            state: "unknown",
+            ...(attemptId ? { attemptId } : {}),
+            error: new ImessageDeliveryError(
+              "IMESSAGE_SEND_UNKNOWN",
+              `Sending to ${where} may or may not have worked; it is checked against imsg before any retry.`,
+              { cause: error },
+            ),
+          };
+        }
+        return {
+          state: "failed",
+          retryable: kind.retryable,
+          error: new ImessageDeliveryError(
+            "IMESSAGE_SEND_FAILED",
+            `Sending to ${where} failed: ${(error as Error).message ?? String(error)}`,
+            { cause: error },
+          ),
+        };
+      }
+    }
+    if (chatId === undefined) resolver.invalidate();
+    return {
+      state: "sent",
+      ...(lastId ? { resultId: lastId } : {}),
+      ...(chatId !== undefined ? { chatId } : {}),
+    };
+  }
+
+  async function historyLookup(item: ReconcileItem): Promise<DeliveryVerdict> {
+    const target = parseTarget(item.target, { region: account.region });
+    const chatId =
+      item.chatKey && /^\d+$/.test(item.chatKey) ? Number(item.chatKey) : await resolver.chatIdFor(target);
+    if (chatId === undefined) return "unknown";
+    const skew = options.reconcileSkewMs ?? 120_000;
+    const waits = [0, ...(options.reconcileRetryDelaysMs ?? [500, 1500])];
+    for (const wait of waits) {
+      if (wait > 0) await delay(wait);
+      const rows = await port.history({ chat_id: chatId, limit: options.reconcileHistoryLimit ?? 50 });
+      const row = rows.find(
+        (candidate) =>
+          candidate.is_from_me &&
+          candidate.text.trim() === item.text.trim() &&
+          Date.parse(candidate.created_at) >= item.createdAt - skew,
+      );
+      if (row) return { state: "sent", resultId: row.guid || String(row.id) };
+    }
+    return "not_sent";
+  }
+
+  return {
+    async deliver(item) {
+      let key = item.target;
+      try {
+        const chatId = await resolver.chatIdFor(parseTarget(item.target, { region: account.region }));
+        if (chatId !== undefined) key = `chat:${chatId}`;
+      } catch {
+        // An invalid target fails inside sendOne with a typed error; keep the raw key for ordering.
+      }
+      return queue.run(key, async () => {
+        try {
+          return await sendOne(item);
+        } catch (error) {
+          const typed =
+            error instanceof ImessageChannelError
+              ? error
+              : new ImessageDeliveryError(
+                  "IMESSAGE_SEND_FAILED",
+                  `Sending to ${item.target} failed: ${String(error)}`,
+                  {
+                    cause: error,
+                  },
+                );
+          return { state: "failed", retryable: false, error: typed };
+        }
+      });
+    },
+
+    async reconcile(item) {
+      try {
+        if (caps().sendStatus && port.sendStatus && (item.media ?? []).length === 0 && caps().sendTracked) {
+          const status = await port.sendStatus({ guid: attemptIdFor(item.idempotencyKey) });
+          if (status.send_state === "sent" || status.send_state === "delivered") {
+            return { state: "sent", resultId: status.guid };
+          }
+          if (status.send_state === "failed") return "not_sent";
+          // "pending" also means "never seen": fall back to the history, which sees untracked sends too.
+        }
+        return await historyLookup(item);
+      } catch (error) {
+        logger.warn(
+          { err: error, key: item.idempotencyKey },
+          "imessage: could not reconcile a send; left unknown",
+        );
+        return "unknown";
+      }
+    },
+
+    async chatIdFor(target) {
+      return resolver.chatIdFor(parseTarget(target, { region: account.region }));
+    },
+  };
+}
