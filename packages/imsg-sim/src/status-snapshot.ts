@@ -1,0 +1,121 @@
+import type { CompatMode, SimOptions } from "./sim-options.ts";
+
+/** Methods the 0.9.0 server advertises (`kSupportedRPCMethods`, §2.4). */
+export const METHODS_09 = [
+  "chats.list",
+  "chats.create",
+  "chats.delete",
+  "chats.markUnread",
+  "messages.history",
+  "watch.subscribe",
+  "watch.unsubscribe",
+  "send",
+  "send.rich",
+  "send.attachment",
+  "tapback",
+  "typing",
+  "read",
+  "message.edit",
+  "message.unsend",
+  "message.delete",
+  "message.notifyAnyways",
+  "group.rename",
+  "group.setIcon",
+  "group.addParticipant",
+  "group.removeParticipant",
+  "group.leave",
+] as const;
+
+/** Methods the stand-in serves in 0.15 mode (what `status.methods` lists while the database is readable). */
+export const METHODS_015 = [
+  "initialize",
+  "status",
+  "chats.list",
+  "chats.get",
+  "messages.history",
+  "messages.after",
+  "watch.subscribe",
+  "watch.unsubscribe",
+  "send",
+  "send.tracked",
+  "message.send_status",
+] as const;
+
+/** Bridge-only methods: listed as supported, answered -32603 (0.9) / -32003 (0.15). */
+export const BRIDGE_ONLY_METHODS = [
+  "chats.create",
+  "chats.delete",
+  "chats.markUnread",
+  "send.rich",
+  "send.attachment",
+  "send.multipart",
+  "tapback",
+  "typing",
+  "read",
+  "message.edit",
+  "message.unsend",
+  "message.delete",
+  "message.notifyAnyways",
+  "group.rename",
+  "group.setIcon",
+  "group.addParticipant",
+  "group.removeParticipant",
+  "group.leave",
+  "bridge.events.subscribe",
+] as const;
+
+const DB_FREE_METHODS = new Set(["initialize", "status"]);
+
+/** The method names `status`/`rpc_methods` report for a mode. */
+export function advertisedMethods(mode: CompatMode, databaseReady: boolean): string[] {
+  if (mode === "0.9") return [...METHODS_09];
+  return METHODS_015.filter((m) => databaseReady || DB_FREE_METHODS.has(m));
+}
+
+/** The 0.15 `initialize`/`status` snapshot (§9). */
+export function statusSnapshot(
+  options: SimOptions,
+  database: { path: string; ready: boolean; error?: string },
+): Record<string, unknown> {
+  return {
+    version: options.version,
+    protocol_version: 1,
+    database: {
+      path: database.path,
+      ready: database.ready,
+      features: {
+        unread_state: true,
+        scheduled_messages: false,
+        reactions: true,
+        reply_context: true,
+        routing_metadata: true,
+        balloon_payloads: false,
+      },
+      ...(database.error ? { error: database.error } : {}),
+    },
+    bridge: { ready: true, bridge_version: `imsg-sim ${options.version}`, v2_ready: false, selectors: {} },
+    contacts: { available: false },
+    methods: advertisedMethods("0.15", database.ready),
+    supported_methods: [...METHODS_015, ...BRIDGE_ONLY_METHODS],
+    capabilities: {
+      engine: { version: options.version, commit: "imsg-sim", built_at: "2026-01-01T00:00:00Z" },
+      features: { "tapback.emoji": 0 },
+    },
+  };
+}
+
+/** CLI `status --json` (§1): the 0.9 field set; `rpc_methods` per mode. */
+export function cliStatus(options: SimOptions, databaseReady: boolean): Record<string, unknown> {
+  return {
+    version: options.version,
+    basic_features: true,
+    advanced_features: false,
+    typing_indicators: false,
+    read_receipts: false,
+    sip: "enabled",
+    message: "imsg-sim: basic features only (no IMCore bridge); sends are simulated into chat.db",
+    v2_ready: false,
+    selectors: {},
+    rpc_methods: advertisedMethods(options.compat, databaseReady),
+  };
+}
