@@ -4,10 +4,9 @@
  * gateway's; parsing uses the CLI's own JSON5 reader so that edits can keep the file's layout.
  */
 import { readFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import { ConfigError, type ConfigProblem } from "./cli-error.ts";
 import { Json5SyntaxError, parseJson5 } from "./json5-document.ts";
-import { type ResolvedConfigPath, resolveConfigPath, resolveStateDir } from "./resolve-config-path.ts";
+import { type ResolvedConfigPath, resolveConfigPath } from "./resolve-config-path.ts";
 
 /** The config file read from disk (or its absence). */
 export interface ConfigFile extends ResolvedConfigPath {
@@ -119,6 +118,8 @@ export async function loadConfig(flag: string | undefined): Promise<LoadedConfig
   const file = await readConfigFile(flag);
   const check = await checkConfig(file.raw);
   if (!check.ok) throw invalidConfigError(file.path, check.problems);
-  const stateDir = resolveStateDir(check.config.gateway.stateDir, dirname(file.path));
+  // The gateway's own rule, so the CLI and a running gateway always agree on the state directory.
+  const { resolveStateDir } = await import("@imgate/gateway");
+  const stateDir = resolveStateDir(process.env, check.config);
   return { file, config: check.config, stateDir };
 }

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 
 /** The config file used when neither `--config` nor `IMGATE_CONFIG` is given. */
-export const DEFAULT_CONFIG_PATH = "~/.imgate/config.json5";
+export const DEFAULT_CONFIG_PATH = "~/.imgate/imgate.json5";
 
 /** The state directory used when neither `IMGATE_STATE_DIR` nor `gateway.stateDir` is set. */
 export const DEFAULT_STATE_DIR = "~/.imgate";

@@ -185,7 +185,23 @@ export async function runConfigUnset(path: string, rawOptions: unknown): Promise
 
 /** `imgate config schema`: the JSON Schema of the whole config file. */
 export async function runConfigSchema(): Promise<number> {
-  const { gatewayConfigJsonSchema } = await import("@imgate/gateway");
-  writeJson(gatewayConfigJsonSchema());
+  const [{ gatewayConfigSchema }, channel, { z: zod }] = await Promise.all([
+    import("@imgate/gateway"),
+    import("@imgate/imessage-channel"),
+    import("zod"),
+  ]);
+  const schema = zod.toJSONSchema(gatewayConfigSchema, { io: "input", unrepresentable: "any" }) as {
+    properties?: Record<string, { properties?: Record<string, unknown> }>;
+  };
+  // The gateway accepts `channels.imessage` loosely and lets the channel validate it; show the channel's
+  // own schema there so editors complete and check its keys.
+  const imessageSchema = (channel as { imessageConfigJsonSchema?: () => Record<string, unknown> })
+    .imessageConfigJsonSchema;
+  const channels = schema.properties?.channels?.properties;
+  if (channels && imessageSchema) {
+    const { $schema: _drop, ...section } = imessageSchema();
+    channels.imessage = section;
+  }
+  writeJson({ $schema: "https://json-schema.org/draft/2020-12/schema", title: "imgate config", ...schema });
   return ExitCode.ok;
 }

@@ -1,0 +1,408 @@
+/**
+ * `imgate doctor [--json]`: checks the whole setup — Node, config, imsg and its `rpc` support, Full Disk
+ * Access, the database path, SSH reachability and host key, the state directory, the control-API token
+ * and the running gateway's accounts — and names the fix for each problem. Exit 1 when any check fails.
+ */
+import { spawn } from "node:child_process";
+import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { connect } from "node:net";
+import { delimiter, dirname, join } from "node:path";
+import { z } from "zod";
+import { checkConfig, readConfigFile, type ValidConfig } from "../cli-config.ts";
+import { ConfigError, ExitCode } from "../cli-error.ts";
+import { callControlApi, controlApiAddress } from "../control-api-client.ts";
+import { writeJson, writeLines } from "../output.ts";
+import { createProgress } from "../progress.ts";
+import { expandPath, resolveStateDir } from "../resolve-config-path.ts";
+
+const optionsSchema = z.object({ config: z.string().optional(), json: z.boolean().optional() });
+
+/** Outcome of one check. */
+export type CheckStatus = "ok" | "warn" | "fail";
+
+/** One line of the doctor's report. */
+export interface DoctorCheck {
+  /** Stable id, e.g. `imsg.rpc` or `account.bot.database`. */
+  id: string;
+  status: CheckStatus;
+  /** What was found. */
+  detail: string;
+  /** What to do about it (for `warn` and `fail`). */
+  fix?: string;
+}
+
+const MIN_NODE_MAJOR = 24;
+
+function check(id: string, status: CheckStatus, detail: string, fix?: string): DoctorCheck {
+  return fix ? { id, status, detail, fix } : { id, status, detail };
+}
+
+/** Runs a command with a deadline; never throws. */
+function runQuick(
+  command: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ code: number | null; output: string; error?: string }> {
+  return new Promise((resolve) => {
+    let output = "";
+    let settled = false;
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const finish = (result: { code: number | null; output: string; error?: string }) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      finish({ code: null, output, error: `no answer within ${timeoutMs / 1000} s` });
+    }, timeoutMs);
+    child.stdout.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    child.stderr.on("data", (chunk: Buffer) => {
+      output += chunk.toString("utf8");
+    });
+    child.on("error", (error) => finish({ code: null, output, error: error.message }));
+    child.on("close", (code) => finish({ code, output }));
+  });
+}
+
+/** Finds an executable: a path (absolute, `~`, or containing `/`) or a bare name on PATH. */
+export function findExecutable(cliPath: string): string | undefined {
+  const candidates =
+    cliPath.includes("/") || cliPath.startsWith("~")
+      ? [expandPath(cliPath)]
+      : (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, cliPath));
+  for (const candidate of candidates) {
+    try {
+      if (statSync(candidate).isFile()) {
+        accessSync(candidate, constants.X_OK);
+        return candidate;
+      }
+    } catch {
+      // Not here; keep looking.
+    }
+  }
+  return undefined;
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((line) => line.trim())
+      .find(Boolean) ?? ""
+  ).slice(0, 200);
+}
+
+const FDA_TEXT = /full disk access|permission ?denied|authorization denied|unable to open database/i;
+
+async function checkLocalAccount(prefix: string, label: string, cliPath: string, dbPath: string | undefined) {
+  const checks: DoctorCheck[] = [];
+  const found = findExecutable(cliPath);
+  if (!found) {
+    checks.push(
+      check(
+        `${prefix}.imsg`,
+        "fail",
+        `${label}: imsg not found (${cliPath})`,
+        `Install imsg (brew install steipete/tap/imsg) or set channels.imessage.cliPath to its full path.`,
+      ),
+    );
+    return checks;
+  }
+  const version = await runQuick(found, ["--version"], 5_000);
+  checks.push(check(`${prefix}.imsg`, "ok", `${label}: imsg ${firstLine(version.output) || "(version unknown)"} at ${found}`));
+
+  const help = await runQuick(found, ["rpc", "--help"], 5_000);
+  if (help.code !== 0 || /unknown command/i.test(help.output)) {
+    checks.push(
+      check(
+        `${prefix}.rpc`,
+        "fail",
+        `${label}: \`${cliPath} rpc --help\` failed (${help.error ?? firstLine(help.output) ?? `exit ${help.code}`})`,
+        "Upgrade imsg to 0.9 or newer (`imsg rpc` is required).",
+      ),
+    );
+    return checks;
+  }
+  checks.push(check(`${prefix}.rpc`, "ok", `${label}: imsg supports \`rpc\``));
+
+  if (dbPath) {
+    const db = expandPath(dbPath);
+    if (!existsSync(db)) {
+      checks.push(
+        check(
+          `${prefix}.database`,
+          "fail",
+          `${label}: database ${db} does not exist`,
+          "Set channels.imessage.dbPath to the Messages database (~/Library/Messages/chat.db), or remove it to use the default.",
+        ),
+      );
+      return checks;
+    }
+    checks.push(check(`${prefix}.database`, "ok", `${label}: database ${db} exists`));
+  }
+
+  const read = await runQuick(found, ["chats", "--limit", "1", "--json", ...(dbPath ? ["--db", expandPath(dbPath)] : [])], 10_000);
+  if (read.code === 0) {
+    checks.push(check(`${prefix}.fullDiskAccess`, "ok", `${label}: imsg can read the Messages database`));
+  } else if (FDA_TEXT.test(read.output)) {
+    checks.push(
+      check(
+        `${prefix}.fullDiskAccess`,
+        "fail",
+        `${label}: imsg cannot read the Messages database (${firstLine(read.output)})`,
+        "Give Full Disk Access to the app that runs imgate (System Settings › Privacy & Security › Full Disk Access), then restart it.",
+      ),
+    );
+  } else {
+    checks.push(
+      check(
+        `${prefix}.fullDiskAccess`,
+        "fail",
+        `${label}: \`imsg chats\` failed (${read.error ?? firstLine(read.output) ?? `exit ${read.code}`})`,
+        "Run `imsg chats --limit 1` yourself to see the error, and fix what it names.",
+      ),
+    );
+  }
+  return checks;
+}
+
+function tcpReachable(host: string, port: number, timeoutMs: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    const done = (error?: string) => {
+      socket.destroy();
+      resolve(error);
+    };
+    socket.setTimeout(timeoutMs, () => done(`no answer within ${timeoutMs / 1000} s`));
+    socket.once("connect", () => done());
+    socket.once("error", (error) => done(error.message));
+  });
+}
+
+/** Whether `known_hosts` has a plain entry for the host (hashed entries are checked with ssh-keygen). */
+async function knownHostStatus(file: string, host: string, port: number): Promise<"known" | "unknown" | "no-file"> {
+  if (!existsSync(file)) return "no-file";
+  const name = port === 22 ? host : `[${host}]:${port}`;
+  const text = readFileSync(file, "utf8");
+  for (const line of text.split("\n")) {
+    const hosts = line.trim().split(/\s+/)[0]?.split(",") ?? [];
+    if (hosts.includes(name)) return "known";
+  }
+  const keygen = await runQuick("ssh-keygen", ["-F", name, "-f", file], 5_000);
+  return keygen.code === 0 && keygen.output.trim() !== "" ? "known" : "unknown";
+}
+
+async function checkRemoteAccount(
+  prefix: string,
+  label: string,
+  remote: { host: string; port?: number; user?: string; knownHostsFile?: string; hostKeyPolicy?: string },
+) {
+  const checks: DoctorCheck[] = [];
+  const port = remote.port ?? 22;
+  const error = await tcpReachable(remote.host, port, 5_000);
+  if (error) {
+    checks.push(
+      check(
+        `${prefix}.ssh`,
+        "fail",
+        `${label}: cannot reach ${remote.host}:${port} (${error})`,
+        "Check channels.imessage.remote.host/port, that the Mac is awake and Remote Login is on (System Settings › General › Sharing).",
+      ),
+    );
+    return checks;
+  }
+  checks.push(check(`${prefix}.ssh`, "ok", `${label}: ${remote.host}:${port} accepts connections`));
+  const knownHosts = expandPath(remote.knownHostsFile ?? "~/.ssh/known_hosts");
+  const status = await knownHostStatus(knownHosts, remote.host, port);
+  if (status === "known") {
+    checks.push(check(`${prefix}.hostKey`, "ok", `${label}: host key of ${remote.host} is in ${knownHosts}`));
+  } else {
+    const strict = (remote.hostKeyPolicy ?? "strict") === "strict";
+    checks.push(
+      check(
+        `${prefix}.hostKey`,
+        strict ? "fail" : "warn",
+        `${label}: no host key for ${remote.host} in ${knownHosts}`,
+        `Run \`ssh-keyscan -p ${port} ${remote.host} >> ${knownHosts}\` and compare the fingerprint with the Mac's, or connect once with \`ssh -p ${port} ${remote.user ? `${remote.user}@` : ""}${remote.host}\`.`,
+      ),
+    );
+  }
+  return checks;
+}
+
+function checkStateDir(stateDir: string): DoctorCheck[] {
+  if (!existsSync(stateDir)) {
+    return [check("stateDir", "ok", `state directory ${stateDir} will be created (mode 0700) on first start`)];
+  }
+  const checks: DoctorCheck[] = [];
+  const stats = statSync(stateDir);
+  if (!stats.isDirectory()) {
+    return [check("stateDir", "fail", `${stateDir} is not a directory`, "Remove it or set IMGATE_STATE_DIR / gateway.stateDir elsewhere.")];
+  }
+  try {
+    accessSync(stateDir, constants.W_OK | constants.R_OK | constants.X_OK);
+  } catch {
+    return [check("stateDir", "fail", `state directory ${stateDir} is not writable`, `Run \`chown -R $(id -un) ${stateDir}\`.`)];
+  }
+  const mode = stats.mode & 0o777;
+  if ((mode & 0o077) !== 0) {
+    checks.push(
+      check(
+        "stateDir",
+        "fail",
+        `state directory ${stateDir} is readable by others (mode ${mode.toString(8).padStart(4, "0")})`,
+        `Run \`chmod 700 ${stateDir}\`.`,
+      ),
+    );
+  } else {
+    checks.push(check("stateDir", "ok", `state directory ${stateDir} (mode ${mode.toString(8).padStart(4, "0")})`));
+  }
+  const db = join(stateDir, "state.db");
+  if (existsSync(db)) {
+    const dbMode = statSync(db).mode & 0o777;
+    if ((dbMode & 0o077) !== 0) {
+      checks.push(check("stateDb", "fail", `${db} is readable by others (mode ${dbMode.toString(8)})`, `Run \`chmod 600 ${db}\`.`));
+    }
+  }
+  return checks;
+}
+
+const loopback = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
+
+function checkToken(config: ValidConfig): DoctorCheck {
+  const { host, tokenEnv } = config.gateway.http;
+  const token = process.env[tokenEnv];
+  if (token && token.length < 16) {
+    return check("token", "warn", `${tokenEnv} is set but short (${token.length} characters)`, `Use a long random token, e.g. \`export ${tokenEnv}=$(openssl rand -hex 24)\`.`);
+  }
+  if (token) return check("token", "ok", `control-API token set in ${tokenEnv}`);
+  if (!loopback.has(host)) {
+    return check(
+      "token",
+      "fail",
+      `gateway.http.host is ${host} but ${tokenEnv} is not set; the gateway will refuse to start`,
+      `Set ${tokenEnv} to a long random value, or set gateway.http.host to 127.0.0.1.`,
+    );
+  }
+  return check(
+    "token",
+    "warn",
+    `${tokenEnv} is not set: any local process can use the control API on ${host}`,
+    `Set ${tokenEnv} (e.g. \`export ${tokenEnv}=$(openssl rand -hex 24)\`) for the gateway and the CLI.`,
+  );
+}
+
+async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> {
+  const address = controlApiAddress(config.gateway.http);
+  let response: Awaited<ReturnType<typeof callControlApi>>;
+  try {
+    response = await callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 3_000 });
+  } catch (error) {
+    return [check("gateway", "fail", (error as Error).message, "Fix the token or restart the gateway.")];
+  }
+  if (!response) return [check("gateway", "ok", `gateway not running at ${address.baseUrl} (start it with \`imgate gateway\`)`)];
+  const body = response.body as { accounts?: { accountId?: string; state?: string; lastError?: string }[] };
+  const checks = [check("gateway", "ok", `gateway running at ${address.baseUrl}`)];
+  for (const account of body.accounts ?? []) {
+    if (account.state === "running") continue;
+    checks.push(
+      check(
+        `gateway.account.${account.accountId ?? "?"}`,
+        "fail",
+        `account ${account.accountId} is ${account.state}${account.lastError ? `: ${account.lastError}` : ""}`,
+        "Fix the cause named above; the gateway retries with backoff on its own.",
+      ),
+    );
+  }
+  return checks;
+}
+
+type ImessageSection = Parameters<typeof import("@imgate/imessage-channel").resolveAccounts>[0];
+
+/** Runs every check and returns them in order. */
+export async function runChecks(configFlag: string | undefined, onProgress: (what: string) => void): Promise<DoctorCheck[]> {
+  const checks: DoctorCheck[] = [];
+  const major = Number(process.versions.node.split(".")[0]);
+  checks.push(
+    major >= MIN_NODE_MAJOR
+      ? check("node", "ok", `Node ${process.versions.node}`)
+      : check("node", "fail", `Node ${process.versions.node} is too old`, `Install Node ${MIN_NODE_MAJOR} or newer (the ./imgate launcher does it for you).`),
+  );
+
+  onProgress("reading the config");
+  let config: ValidConfig | undefined;
+  let configDir = process.cwd();
+  try {
+    const file = await readConfigFile(configFlag);
+    configDir = dirname(file.path);
+    const result = await checkConfig(file.raw);
+    if (!file.exists) {
+      checks.push(check("config", "warn", `no config file at ${file.path}; defaults apply`, "Create it (see README) or pass --config."));
+    }
+    if (result.ok) {
+      config = result.config;
+      if (file.exists) checks.push(check("config", "ok", `${file.path} is valid`));
+    } else {
+      for (const problem of result.problems) {
+        checks.push(check("config", "fail", `${file.path}: ${problem.path}: ${problem.message}`, "Fix that key; `imgate config validate` re-checks."));
+      }
+    }
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    checks.push(check("config", "fail", error.message));
+  }
+
+  if (config) {
+    const { resolveAccounts } = await import("@imgate/imessage-channel");
+    const section = config.channels.imessage as ImessageSection | undefined;
+    const accounts = section ? resolveAccounts(section).filter((account) => account.enabled) : [];
+    if (!section) {
+      checks.push(check("channel", "warn", "channels.imessage is not configured", "Add a channels.imessage section (see README)."));
+    }
+    for (const account of accounts) {
+      const prefix = `account.${account.accountId}`;
+      const label = `account ${account.accountId}`;
+      onProgress(`checking ${label}`);
+      if (account.remote) checks.push(...(await checkRemoteAccount(prefix, label, account.remote)));
+      else checks.push(...(await checkLocalAccount(prefix, label, account.cliPath, account.dbPath)));
+    }
+    const stateDir = resolveStateDir(config.gateway.stateDir, configDir);
+    checks.push(...checkStateDir(stateDir));
+    checks.push(checkToken(config));
+    onProgress("asking the running gateway");
+    checks.push(...(await checkRunningGateway(config)));
+  } else {
+    checks.push(...checkStateDir(resolveStateDir(undefined, configDir)));
+  }
+  return checks;
+}
+
+const marks: Record<CheckStatus, string> = { ok: "✓", warn: "!", fail: "✗" };
+
+/** `imgate doctor [--json]`. */
+export async function runDoctor(rawOptions: unknown): Promise<number> {
+  const options = optionsSchema.parse(rawOptions);
+  const progress = createProgress({ quiet: true });
+  const checks = await runChecks(options.config, (what) => progress.note(what));
+  progress.done();
+  const failed = checks.filter((c) => c.status === "fail").length;
+  const warned = checks.filter((c) => c.status === "warn").length;
+  if (options.json) {
+    writeJson({ ok: failed === 0, failed, warnings: warned, checks });
+  } else {
+    const lines: string[] = [];
+    for (const c of checks) {
+      lines.push(`${marks[c.status]} ${c.detail}`);
+      if (c.fix && c.status !== "ok") lines.push(`    fix: ${c.fix}`);
+    }
+    lines.push("", failed === 0 ? `All checks passed${warned ? ` (${warned} warning${warned > 1 ? "s" : ""})` : ""}.` : `${failed} check${failed > 1 ? "s" : ""} failed.`);
+    writeLines(lines);
+  }
+  return failed === 0 ? ExitCode.ok : ExitCode.failure;
+}
+
+
