@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type {
   ChatCommand,
@@ -266,8 +267,51 @@ describe("protected keys are refused from chat", () => {
     ]) {
       expect(parseChatCommand(text), text).toMatchObject({ name: "help" });
     }
+    // Even a hand-built command (skipping the parser) is refused with a reply.
+    for (const command of [
+      { name: "config", action: "set", path: "__proto__.x", value: 1 },
+      { name: "config", action: "set", path: "a", value: JSON.parse('{"__proto__":{"x":1}}') },
+      { name: "config", action: "unset", path: "constructor" },
+    ] as const) {
+      const outcome = await runConfigCommand(command, context(accessor));
+      expect(outcome, JSON.stringify(command)).toMatchObject({ kind: "reply", changed: false });
+    }
     expect(writes).toHaveLength(0);
     expect(({} as Record<string, unknown>).x).toBeUndefined();
+  });
+
+  it("refuses every spelling of a protected key (property)", async () => {
+    const protectedKey = fc.constantFrom("cliPath", "dbPath", "remoteHost", "remote", "backend");
+    const spelling = fc
+      .tuple(
+        protectedKey,
+        fc.array(fc.boolean(), { minLength: 12, maxLength: 12 }),
+        fc.constantFrom("", "_", "-", "\u200B"),
+      )
+      .map(([key, upper, junk]) =>
+        [...key]
+          .map((ch, i) => (upper[i % upper.length] ? ch.toUpperCase() : ch.toLowerCase()))
+          .join(junk === "" ? "" : junk),
+      );
+    const pathForm = fc.constantFrom(
+      (k: string) => `channels.imessage.${k}`,
+      (k: string) => `channels["imessage"][${JSON.stringify(k)}]`,
+      (k: string) => `channels['imessage'].accounts.bot['${k}']`,
+      (k: string) => `agents.list[0].${k}.type`,
+    );
+    await fc.assert(
+      fc.asyncProperty(spelling, pathForm, async (key, form) => {
+        const { accessor, writes } = fakeAccessor(baseConfig);
+        const path = form(key);
+        const command = parseChatCommand(`/config set ${path} 1`);
+        expect(command?.name, path).toBe("config");
+        if (command?.name !== "config") return;
+        const outcome = await runConfigCommand(command, context(accessor));
+        expect(outcome, path).toMatchObject({ changed: false });
+        expect(writes).toHaveLength(0);
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it("allows ordinary keys", () => {
