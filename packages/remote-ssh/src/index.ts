@@ -37,6 +37,7 @@ export {
 } from "./ssh-connection.ts";
 export {
   createRemoteAttachments,
+  type FetchAttachmentOptions,
   type FetchAttachmentRequest,
   type FetchedAttachment,
   fetchAttachmentRequestSchema,

@@ -49,6 +49,12 @@ export const fetchAttachmentRequestSchema = z.object({
 /** Input of {@link RemoteAttachments.fetchAttachment}. */
 export type FetchAttachmentRequest = z.input<typeof fetchAttachmentRequestSchema>;
 
+/** Per-call options of {@link RemoteAttachments.fetchAttachment}. */
+export interface FetchAttachmentOptions {
+  /** Called as bytes arrive (per attempt; restarts from 0 on a retry). */
+  onProgress?: (receivedBytes: number, expectedBytes: number) => void;
+}
+
 /** A fetched attachment. */
 export interface FetchedAttachment {
   /** Absolute local path of the complete file. */
@@ -75,7 +81,7 @@ export interface RemoteAttachments {
    * Mac) is outside the roots (`PATH_OUTSIDE_ROOTS`), non-files (`NOT_A_FILE`), and files over the cap
    * (`TOO_LARGE`, before and during the transfer). A missing file or a broken transfer is retried.
    */
-  fetchAttachment(request: FetchAttachmentRequest): Promise<FetchedAttachment>;
+  fetchAttachment(request: FetchAttachmentRequest, options?: FetchAttachmentOptions): Promise<FetchedAttachment>;
   /** Uploads a local file to `<outboxDir>/<uuid>/<name>` on the Mac and returns that path for `send`. */
   stageUpload(localPath: string, options?: { name?: string }): Promise<StagedUpload>;
   /** Deletes staged uploads whose folder is older than `olderThanMs`; returns how many folders went. */
@@ -139,6 +145,7 @@ export function createRemoteAttachments(
   async function fetchOnce(
     request: z.output<typeof fetchAttachmentRequestSchema>,
     destination: string,
+    onProgress: FetchAttachmentOptions["onProgress"],
   ): Promise<{ bytes: number; real: string }> {
     const sftp = await connection.sftp();
     const home = await remoteHome(sftp);
@@ -190,6 +197,7 @@ export function createRemoteAttachments(
         localPath: part,
         expectedBytes: st.size,
         maxBytes: request.maxBytes,
+        ...(onProgress ? { onProgress } : {}),
       });
       await rename(part, destination);
       return { bytes, real };
@@ -199,7 +207,10 @@ export function createRemoteAttachments(
     }
   }
 
-  async function fetchAttachment(input: FetchAttachmentRequest): Promise<FetchedAttachment> {
+  async function fetchAttachment(
+    input: FetchAttachmentRequest,
+    fetchOptions: FetchAttachmentOptions = {},
+  ): Promise<FetchedAttachment> {
     const parsed = fetchAttachmentRequestSchema.safeParse(input);
     if (!parsed.success) throw invalid("attachment request", parsed.error);
     const request = parsed.data;
@@ -209,7 +220,7 @@ export function createRemoteAttachments(
     await mkdir(dir, { recursive: true, mode: 0o700 });
     for (let attempt = 1; ; attempt++) {
       try {
-        const { bytes, real } = await limiter.run(() => fetchOnce(request, destination));
+        const { bytes, real } = await limiter.run(() => fetchOnce(request, destination, fetchOptions.onProgress));
         logger.info({ remote: connection.describe(), realPath: real, bytes, attempt }, "attachment fetched");
         return { localPath: destination, bytes, remoteRealPath: real, attempts: attempt };
       } catch (err) {

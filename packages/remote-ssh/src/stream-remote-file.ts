@@ -14,6 +14,8 @@ export interface StreamRemoteFileOptions {
   expectedBytes: number;
   /** Hard cap; the transfer is aborted as soon as more than this many bytes arrive. */
   maxBytes: number;
+  /** Called after each received chunk with the running byte count. */
+  onProgress?: (receivedBytes: number, expectedBytes: number) => void;
 }
 
 /**
@@ -39,7 +41,7 @@ export async function streamRemoteFile(
     if (stderr.length < 1024) stderr += chunk.toString("utf8");
   });
   let received = 0;
-  const { maxBytes } = options;
+  const { maxBytes, onProgress, expectedBytes } = options;
   try {
     await pipeline(
       channel,
@@ -53,6 +55,7 @@ export async function streamRemoteFile(
               { details: { remotePath: options.remotePath, maxBytes, receivedBytes: received } },
             );
           }
+          onProgress?.(received, expectedBytes);
           yield chunk;
         }
       },
