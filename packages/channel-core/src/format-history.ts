@@ -6,12 +6,17 @@ export const HISTORY_CONTEXT_MARKER = "[Chat messages since your last reply - fo
 /** Header of the current message in the history block (§9.3). */
 export const CURRENT_MESSAGE_MARKER = "[Current message - respond to this]";
 
-/** One earlier message of the conversation, as the history store keeps it. */
+/**
+ * One earlier message of the conversation. Structurally a subset of the history store's
+ * `HistoryEntry`, so stored entries can be passed as they are.
+ */
 export interface HistoryContextEntry {
-  /** Sender label (normalised sender). */
+  /** Sender id (normalised); the label when `senderLabel` is absent. */
   sender: string;
+  /** How to show the sender, when different from `sender`. */
+  senderLabel?: string;
   /** Message text as sent. */
-  body: string;
+  text: string;
   /** ms since the epoch. */
   timestamp?: number;
   /** The channel's message id; rendered as ` [id:<id>]`. */
@@ -29,15 +34,15 @@ export interface HistoryFormatOptions {
   envelope?: EnvelopeFormatOptions;
 }
 
-/** Renders one history entry as its own envelope: `<body> [id:<messageId>]`, sender label = entry sender. */
+/** Renders one history entry as its own envelope: `<text> [id:<messageId>]`, sender label = entry sender. */
 export function formatHistoryEntry(entry: HistoryContextEntry, options: HistoryFormatOptions): string {
   const id = entry.messageId?.trim();
   return formatEnvelopeText({
     channelLabel: options.channelLabel,
     fromLabel: options.fromLabel,
     chatType: options.chatType ?? "group",
-    senderLabel: entry.sender,
-    body: id ? `${entry.body} [id:${id}]` : entry.body,
+    senderLabel: entry.senderLabel?.trim() || entry.sender,
+    body: id ? `${entry.text} [id:${id}]` : entry.text,
     timestamp: entry.timestamp,
     options: options.envelope,
   });

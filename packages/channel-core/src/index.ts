@@ -1,16 +1,81 @@
+export type { AgentBinding, AgentListEntry, AgentRoute, AgentRouteInput, RouteMatch } from "./agent-route.ts";
+export {
+  DEFAULT_ACCOUNT_ID,
+  DEFAULT_AGENT_ID,
+  resolveAgentRoute,
+  resolveDefaultAgentId,
+} from "./agent-route.ts";
+export type {
+  ChatCommand,
+  ConfigAccessor,
+  ConfigCommandContext,
+  ConfigCommandOutcome,
+  ConfigWriteResult,
+} from "./chat-commands.ts";
+export {
+  chatCommandHelpText,
+  findProtectedConfigPath,
+  MAX_CONFIG_VALUE_LENGTH,
+  parseChatCommand,
+  runConfigCommand,
+} from "./chat-commands.ts";
+export type { ChunkMode, ChunkTextErrorCode, ChunkTextOptions, TextChunk } from "./chunk-text.ts";
+export { ChunkTextError, chunkText, chunkTextDetailed, MIN_CHUNK_LIMIT } from "./chunk-text.ts";
 export type { Clock, ManualClock } from "./clock.ts";
 export { createManualClock, systemClock } from "./clock.ts";
+export type { CommandRegistry } from "./command-gate.ts";
+export { DEFAULT_COMMAND_REGISTRY, hasControlCommand } from "./command-gate.ts";
+export type { ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";
+export {
+  ConfigPathError,
+  FORBIDDEN_CONFIG_KEYS,
+  findForbiddenConfigKey,
+  formatConfigPath,
+  getConfigValue,
+  MAX_CONFIG_PATH_LENGTH,
+  parseConfigPath,
+  setConfigValue,
+  unsetConfigValue,
+} from "./config-path.ts";
 export type { CursorStore } from "./cursor-store.ts";
 export { createCursorStore } from "./cursor-store.ts";
+export type { DropCounters } from "./drop-counters.ts";
+export { createDropCounters } from "./drop-counters.ts";
 export type { EchoCache, EchoCacheOptions, EchoCandidate } from "./echo-cache.ts";
 export { createEchoCache } from "./echo-cache.ts";
 export type { AttachmentDescriptor, ChatType, Envelope, ReplyContext } from "./envelope.ts";
+export type { EnvelopeFormatOptions, EnvelopeReplyInput, EnvelopeTextInput } from "./format-envelope.ts";
+export {
+  formatElapsed,
+  formatEnvelopeText,
+  formatEnvelopeTimestamp,
+  formatFromLabel,
+  formatSenderLabel,
+} from "./format-envelope.ts";
+export type { HistoryContextEntry, HistoryFormatOptions } from "./format-history.ts";
+export {
+  CURRENT_MESSAGE_MARKER,
+  formatHistoryContext,
+  formatHistoryEntry,
+  HISTORY_CONTEXT_MARKER,
+} from "./format-history.ts";
 export type { HistoryEntry, HistoryStore } from "./history-store.ts";
 export { createHistoryStore } from "./history-store.ts";
 export type { InboundDedupe, InboundDedupeOptions } from "./inbound-dedupe.ts";
 export { createInboundDedupe } from "./inbound-dedupe.ts";
 export type { Logger } from "./logger.ts";
 export { silentLogger } from "./logger.ts";
+export type {
+  MentionMatcher,
+  MentionPatternCompiler,
+  MentionPatternCompilerOptions,
+  MentionPatternSources,
+} from "./mention-gate.ts";
+export {
+  createMentionPatternCompiler,
+  resolveMentionPatterns,
+  stripInvisibleCharacters,
+} from "./mention-gate.ts";
 export type { Migration } from "./migrations.ts";
 export { stateMigrations } from "./migrations.ts";
 export type {
@@ -48,6 +113,36 @@ export type {
   PairingStore,
 } from "./pairing-store.ts";
 export { createPairingStore } from "./pairing-store.ts";
+export type { AccessPolicy, AccessPolicyOptions } from "./policy.ts";
+export { createAccessPolicy, exactSenderMatcher } from "./policy.ts";
+export type {
+  AccessPolicyConfig,
+  AllowEntry,
+  AllowEntryMatcher,
+  DmPolicy,
+  DropDecision,
+  DropReason,
+  GroupEntryConfig,
+  GroupPolicy,
+  HistoryOnlyDecision,
+  PairingApproval,
+  PairingDecision,
+  PolicyCounterReason,
+  PolicyDecision,
+  PolicyInput,
+  ProcessDecision,
+} from "./policy-types.ts";
+export { DM_POLICIES, GROUP_POLICIES } from "./policy-types.ts";
+export type { ApplyResponsePrefixOptions, ResponsePrefixContext } from "./response-prefix.ts";
+export { applyResponsePrefix, resolveResponsePrefix, shortModelName } from "./response-prefix.ts";
+export type { DmScope, DmSessionKeyParts, SessionKeyInput } from "./session-key.ts";
+export {
+  buildSessionKey,
+  DM_SCOPES,
+  MAIN_SESSION_NAME,
+  mainSessionKey,
+  parseChannelDmSessionKey,
+} from "./session-key.ts";
 export type { SessionMeta, SessionStore } from "./session-store.ts";
 export { createSessionStore } from "./session-store.ts";
 export {
