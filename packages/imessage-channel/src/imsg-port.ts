@@ -76,7 +76,8 @@ export interface ImsgSendResult {
 /** `message.send_status` answer (0.15). */
 export interface ImsgSendStatus {
   guid: string;
-  send_state: "pending" | "sent" | "delivered" | "failed";
+  /** `pending`, `sent`, `delivered` or `failed` (newer imsg may add states; they count as unknown). */
+  send_state: string;
 }
 
 /** The imsg calls this package needs. Optional members exist only on imsg versions that have them. */

@@ -1,0 +1,51 @@
+/** Adapts `@imgate/imsg-rpc`'s supervised client to the {@link ImsgPort} this package calls. */
+import type { ImsgClient } from "@imgate/imsg-rpc";
+import type { ImsgPort, ImsgSendParams } from "./imsg-port.ts";
+
+/** Options of {@link imsgPortFromClient}. */
+export interface ImsgPortFromClientOptions {
+  /** Timeout of each `send` (ms); imsg-rpc's default when absent. */
+  sendTimeoutMs?: number;
+}
+
+function definedOnly<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/**
+ * An {@link ImsgPort} over an imsg-rpc client. `sendTracked`/`sendStatus` follow the client's detected
+ * capabilities at call time (they change when imsg restarts as another version).
+ */
+export function imsgPortFromClient(client: ImsgClient, options: ImsgPortFromClientOptions = {}): ImsgPort {
+  const sendOptions = options.sendTimeoutMs !== undefined ? { timeoutMs: options.sendTimeoutMs } : undefined;
+  return {
+    listChats: (params) => client.chatsList(params),
+    history: (params) => client.messagesHistory(params),
+    send: (params: ImsgSendParams) => client.send(definedOnly(params), sendOptions),
+    sendTracked: async (params) => {
+      const { to, chat_id, chat_guid, chat_identifier, text, service, region, attempt_id } = params;
+      return client.sendTracked(
+        definedOnly({
+          to,
+          chat_id,
+          chat_guid,
+          chat_identifier,
+          text: text ?? "",
+          service,
+          region,
+          attempt_id,
+        }),
+        sendOptions,
+      );
+    },
+    sendStatus: async (params) => client.messageSendStatus(params),
+  };
+}
+
+/** Capability view for delivery: whether `send.tracked` and `message.send_status` may be used now. */
+export function sendCapabilitiesOf(client: ImsgClient): () => { sendTracked: boolean; sendStatus: boolean } {
+  return () => ({
+    sendTracked: client.capabilities?.sendTracked ?? false,
+    sendStatus: client.capabilities?.sendStatus ?? false,
+  });
+}
