@@ -47,3 +47,5 @@ export {
 } from "./remote-attachments.ts";
 export { expandRemotePath, isInsideRoot, remotePathSchema } from "./remote-path.ts";
 export { safeFileName, safeSegment } from "./safe-name.ts";
+export { parseWrapperHost, readWrapperHost, type WrapperHost } from "./read-wrapper-host.ts";
+export { type ShellWord, splitShellCommands } from "./shell-words.ts";
