@@ -1,1 +1,14 @@
-export {};
+export { appleNsToIso, isoToAppleNs, unixMsToAppleNs } from "./apple-time.ts";
+export { decodeAttributedBody, encodeAttributedBody } from "./attributed-body.ts";
+export { openChatDb } from "./chat-db.ts";
+export { CHAT_DB_SCHEMA } from "./chat-db-schema.ts";
+export type { InjectedMessage, InjectMessageOptions } from "./inject-message.ts";
+export { injectMessage, joinInjectedMessage } from "./inject-message.ts";
+export type { AttachmentPayload, MessagePayload, ReactionPayload } from "./message-payload.ts";
+export { RPC_CODES, RpcError } from "./rpc-error.ts";
+export type { SeedOptions, SeedResult } from "./seed-history.ts";
+export { seedHistory } from "./seed-history.ts";
+export type { SimErrorCode } from "./sim-error.ts";
+export { SimError } from "./sim-error.ts";
+export type { CompatMode, SimFaults, SimOptions, SimQuirks } from "./sim-options.ts";
+export { resolveSimOptions } from "./sim-options.ts";
