@@ -95,6 +95,14 @@ describe("chunkText (examples)", () => {
     ]);
   });
 
+  it("keeps the limit even for a grapheme cluster longer than it, cutting between code points", () => {
+    const zalgo = `a${"\u0301".repeat(20)}`; // one cluster of 21 code units
+    const chunks = chunkText(`${zalgo} 😀😀`, { limit: 8 });
+    for (const chunk of chunks) expect(chunk.length).toBeLessThanOrEqual(8);
+    expect(chunks.join("").replace(/\s/g, "")).toBe(`${zalgo}😀😀`);
+    expect(chunks.at(-1)).toBe("😀😀");
+  });
+
   it("normalises CRLF", () => {
     expect(chunkText("a\r\nb", { limit: 10 })).toEqual(["a\nb"]);
   });
@@ -176,6 +184,19 @@ describe("chunkText (properties)", () => {
         expect(text.slice(cursor).trim()).toBe("");
       }),
       { numRuns: 400 },
+    );
+  });
+
+  it("keeps the limit, non-empty chunks and whole code points even for tiny limits", () => {
+    fc.assert(
+      fc.property(textArb, fc.integer({ min: 2, max: 23 }), optionsArb, (text, limit, { mode }) => {
+        for (const chunk of chunkText(text, { limit, mode })) {
+          expect(chunk.length).toBeLessThanOrEqual(limit);
+          expect(chunk.trim()).not.toBe("");
+          expect(chunk.isWellFormed()).toBe(true);
+        }
+      }),
+      { numRuns: 300 },
     );
   });
 
