@@ -12,7 +12,8 @@ export function redactSecrets(value: unknown): unknown {
   if (value === null || typeof value !== "object") return value;
   const out: Record<string, unknown> = {};
   for (const [key, inner] of Object.entries(value)) {
-    out[key] = SECRET_KEY.test(key) && typeof inner === "string" && inner !== "" ? REDACTED : redactSecrets(inner);
+    out[key] =
+      SECRET_KEY.test(key) && typeof inner === "string" && inner !== "" ? REDACTED : redactSecrets(inner);
   }
   return out;
 }

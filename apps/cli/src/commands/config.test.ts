@@ -45,12 +45,16 @@ describe("imgate config", () => {
   });
 
   it("reads IMGATE_CONFIG when --config is absent", async () => {
-    const run = await runCli(["config", "get", "channels.imessage.cliPath"], { env: { HOME: dir, IMGATE_CONFIG: config } });
+    const run = await runCli(["config", "get", "channels.imessage.cliPath"], {
+      env: { HOME: dir, IMGATE_CONFIG: config },
+    });
     expect(run).toMatchObject({ code: 0, stdout: "imsg\n" });
   });
 
   it("gets written values, defaults, and fails (exit 1) for an unknown path", async () => {
-    expect((await cli("config", "get", "channels.imessage.dmPolicy", "--config", config)).stdout).toBe("pairing\n");
+    expect((await cli("config", "get", "channels.imessage.dmPolicy", "--config", config)).stdout).toBe(
+      "pairing\n",
+    );
     const port = await cli("config", "get", "gateway.http.port", "--config", config);
     expect(port).toMatchObject({ code: 0, stdout: "18790\n" });
     const list = await cli("config", "get", "agents.list[0].backend", "--json", "--config", config);
@@ -63,7 +67,14 @@ describe("imgate config", () => {
   it("sets values as JSON5 literals or strings, keeping comments", async () => {
     const set = await cli("config", "set", "channels.imessage.dmPolicy", "allowlist", "--config", config);
     expect(set.code).toBe(0);
-    const set2 = await cli("config", "set", "channels.imessage.allowFrom", '["+15551234567"]', "--config", config);
+    const set2 = await cli(
+      "config",
+      "set",
+      "channels.imessage.allowFrom",
+      '["+15551234567"]',
+      "--config",
+      config,
+    );
     expect(set2.code).toBe(0);
     const set3 = await cli("config", "set", "channels.imessage.textChunkLimit", "2000", "--config", config);
     expect(set3.code).toBe(0);
@@ -81,7 +92,14 @@ describe("imgate config", () => {
     expect(typo.code).toBe(2);
     expect(typo.stderr).toContain("channels.imessage.dmPolcy");
     expect(typo.stderr).toMatch(/did you mean "dmPolicy"/);
-    const badValue = await cli("config", "set", "channels.imessage.dmPolicy", "sometimes", "--config", config);
+    const badValue = await cli(
+      "config",
+      "set",
+      "channels.imessage.dmPolicy",
+      "sometimes",
+      "--config",
+      config,
+    );
     expect(badValue.code).toBe(2);
     expect(badValue.stderr).toContain("channels.imessage.dmPolicy");
     expect(readFileSync(config, "utf8")).toBe(original);
@@ -112,7 +130,9 @@ describe("imgate config", () => {
   it("prints a JSON Schema that covers channels.imessage", async () => {
     const run = await cli("config", "schema");
     expect(run.code).toBe(0);
-    const schema = JSON.parse(run.stdout) as { properties: Record<string, { properties?: Record<string, unknown> }> };
+    const schema = JSON.parse(run.stdout) as {
+      properties: Record<string, { properties?: Record<string, unknown> }>;
+    };
     expect(schema.properties.channels?.properties?.imessage).toBeDefined();
     expect(schema.properties.gateway).toBeDefined();
   });

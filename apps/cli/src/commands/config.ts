@@ -8,8 +8,8 @@ import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { z } from "zod";
 import {
-  checkConfig,
   type ConfigFile,
+  checkConfig,
   invalidConfigError,
   parseConfigText,
   readConfigFile,
@@ -34,7 +34,9 @@ function keyPath(path: string): PathSegment[] {
   try {
     return parseKeyPath(path);
   } catch (error) {
-    throw new UsageError(`Bad key path "${path}": ${(error as Error).message}; write it like channels.imessage.dmPolicy.`);
+    throw new UsageError(
+      `Bad key path "${path}": ${(error as Error).message}; write it like channels.imessage.dmPolicy.`,
+    );
   }
 }
 
@@ -143,7 +145,11 @@ async function writeAtomically(path: string, text: string): Promise<void> {
 async function applyEdit(file: ConfigFile, next: string, what: string): Promise<void> {
   const check = await checkConfig(parseConfigText(next, file.path));
   if (!check.ok) {
-    throw invalidConfigError(file.path, check.problems, `would be invalid after ${what}, so it was not changed`);
+    throw invalidConfigError(
+      file.path,
+      check.problems,
+      `would be invalid after ${what}, so it was not changed`,
+    );
   }
   await writeAtomically(file.path, next);
 }
@@ -159,7 +165,9 @@ export async function runConfigSet(path: string, valueText: string, rawOptions: 
     next = setJson5Value(file.text, segments, value);
   } catch (error) {
     if (error instanceof Json5EditError) {
-      throw new UsageError(`Cannot set ${formatKeyPath(segments)}: ${error.message}; choose a path inside an object.`);
+      throw new UsageError(
+        `Cannot set ${formatKeyPath(segments)}: ${error.message}; choose a path inside an object.`,
+      );
     }
     throw error;
   }

@@ -113,7 +113,13 @@ async function checkLocalAccount(prefix: string, label: string, cliPath: string,
     return checks;
   }
   const version = await runQuick(found, ["--version"], 5_000);
-  checks.push(check(`${prefix}.imsg`, "ok", `${label}: imsg ${firstLine(version.output) || "(version unknown)"} at ${found}`));
+  checks.push(
+    check(
+      `${prefix}.imsg`,
+      "ok",
+      `${label}: imsg ${firstLine(version.output) || "(version unknown)"} at ${found}`,
+    ),
+  );
 
   const help = await runQuick(found, ["rpc", "--help"], 5_000);
   if (help.code !== 0 || /unknown command/i.test(help.output)) {
@@ -145,7 +151,11 @@ async function checkLocalAccount(prefix: string, label: string, cliPath: string,
     checks.push(check(`${prefix}.database`, "ok", `${label}: database ${db} exists`));
   }
 
-  const read = await runQuick(found, ["chats", "--limit", "1", "--json", ...(dbPath ? ["--db", expandPath(dbPath)] : [])], 10_000);
+  const read = await runQuick(
+    found,
+    ["chats", "--limit", "1", "--json", ...(dbPath ? ["--db", expandPath(dbPath)] : [])],
+    10_000,
+  );
   if (read.code === 0) {
     checks.push(check(`${prefix}.fullDiskAccess`, "ok", `${label}: imsg can read the Messages database`));
   } else if (FDA_TEXT.test(read.output)) {
@@ -184,7 +194,11 @@ function tcpReachable(host: string, port: number, timeoutMs: number): Promise<st
 }
 
 /** Whether `known_hosts` has a plain entry for the host (hashed entries are checked with ssh-keygen). */
-async function knownHostStatus(file: string, host: string, port: number): Promise<"known" | "unknown" | "no-file"> {
+async function knownHostStatus(
+  file: string,
+  host: string,
+  port: number,
+): Promise<"known" | "unknown" | "no-file"> {
   if (!existsSync(file)) return "no-file";
   const name = port === 22 ? host : `[${host}]:${port}`;
   const text = readFileSync(file, "utf8");
@@ -236,17 +250,33 @@ async function checkRemoteAccount(
 
 function checkStateDir(stateDir: string): DoctorCheck[] {
   if (!existsSync(stateDir)) {
-    return [check("stateDir", "ok", `state directory ${stateDir} will be created (mode 0700) on first start`)];
+    return [
+      check("stateDir", "ok", `state directory ${stateDir} will be created (mode 0700) on first start`),
+    ];
   }
   const checks: DoctorCheck[] = [];
   const stats = statSync(stateDir);
   if (!stats.isDirectory()) {
-    return [check("stateDir", "fail", `${stateDir} is not a directory`, "Remove it or set IMGATE_STATE_DIR / gateway.stateDir elsewhere.")];
+    return [
+      check(
+        "stateDir",
+        "fail",
+        `${stateDir} is not a directory`,
+        "Remove it or set IMGATE_STATE_DIR / gateway.stateDir elsewhere.",
+      ),
+    ];
   }
   try {
     accessSync(stateDir, constants.W_OK | constants.R_OK | constants.X_OK);
   } catch {
-    return [check("stateDir", "fail", `state directory ${stateDir} is not writable`, `Run \`chown -R $(id -un) ${stateDir}\`.`)];
+    return [
+      check(
+        "stateDir",
+        "fail",
+        `state directory ${stateDir} is not writable`,
+        `Run \`chown -R $(id -un) ${stateDir}\`.`,
+      ),
+    ];
   }
   const mode = stats.mode & 0o777;
   if ((mode & 0o077) !== 0) {
@@ -259,13 +289,22 @@ function checkStateDir(stateDir: string): DoctorCheck[] {
       ),
     );
   } else {
-    checks.push(check("stateDir", "ok", `state directory ${stateDir} (mode ${mode.toString(8).padStart(4, "0")})`));
+    checks.push(
+      check("stateDir", "ok", `state directory ${stateDir} (mode ${mode.toString(8).padStart(4, "0")})`),
+    );
   }
   const db = join(stateDir, "state.db");
   if (existsSync(db)) {
     const dbMode = statSync(db).mode & 0o777;
     if ((dbMode & 0o077) !== 0) {
-      checks.push(check("stateDb", "fail", `${db} is readable by others (mode ${dbMode.toString(8)})`, `Run \`chmod 600 ${db}\`.`));
+      checks.push(
+        check(
+          "stateDb",
+          "fail",
+          `${db} is readable by others (mode ${dbMode.toString(8)})`,
+          `Run \`chmod 600 ${db}\`.`,
+        ),
+      );
     }
   }
   return checks;
@@ -277,7 +316,12 @@ function checkToken(config: ValidConfig): DoctorCheck {
   const { host, tokenEnv } = config.gateway.http;
   const token = process.env[tokenEnv];
   if (token && token.length < 16) {
-    return check("token", "warn", `${tokenEnv} is set but short (${token.length} characters)`, `Use a long random token, e.g. \`export ${tokenEnv}=$(openssl rand -hex 24)\`.`);
+    return check(
+      "token",
+      "warn",
+      `${tokenEnv} is set but short (${token.length} characters)`,
+      `Use a long random token, e.g. \`export ${tokenEnv}=$(openssl rand -hex 24)\`.`,
+    );
   }
   if (token) return check("token", "ok", `control-API token set in ${tokenEnv}`);
   if (!loopback.has(host)) {
@@ -304,7 +348,10 @@ async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> 
   } catch (error) {
     return [check("gateway", "fail", (error as Error).message, "Fix the token or restart the gateway.")];
   }
-  if (!response) return [check("gateway", "ok", `gateway not running at ${address.baseUrl} (start it with \`imgate gateway\`)`)];
+  if (!response)
+    return [
+      check("gateway", "ok", `gateway not running at ${address.baseUrl} (start it with \`imgate gateway\`)`),
+    ];
   const body = response.body as { accounts?: { accountId?: string; state?: string; lastError?: string }[] };
   const checks = [check("gateway", "ok", `gateway running at ${address.baseUrl}`)];
   for (const account of body.accounts ?? []) {
@@ -324,13 +371,21 @@ async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> 
 type ImessageSection = Parameters<typeof import("@imgate/imessage-channel").resolveAccounts>[0];
 
 /** Runs every check and returns them in order. */
-export async function runChecks(configFlag: string | undefined, onProgress: (what: string) => void): Promise<DoctorCheck[]> {
+export async function runChecks(
+  configFlag: string | undefined,
+  onProgress: (what: string) => void,
+): Promise<DoctorCheck[]> {
   const checks: DoctorCheck[] = [];
   const major = Number(process.versions.node.split(".")[0]);
   checks.push(
     major >= MIN_NODE_MAJOR
       ? check("node", "ok", `Node ${process.versions.node}`)
-      : check("node", "fail", `Node ${process.versions.node} is too old`, `Install Node ${MIN_NODE_MAJOR} or newer (the ./imgate launcher does it for you).`),
+      : check(
+          "node",
+          "fail",
+          `Node ${process.versions.node} is too old`,
+          `Install Node ${MIN_NODE_MAJOR} or newer (the ./imgate launcher does it for you).`,
+        ),
   );
 
   onProgress("reading the config");
@@ -341,14 +396,28 @@ export async function runChecks(configFlag: string | undefined, onProgress: (wha
     configDir = dirname(file.path);
     const result = await checkConfig(file.raw);
     if (!file.exists) {
-      checks.push(check("config", "warn", `no config file at ${file.path}; defaults apply`, "Create it (see README) or pass --config."));
+      checks.push(
+        check(
+          "config",
+          "warn",
+          `no config file at ${file.path}; defaults apply`,
+          "Create it (see README) or pass --config.",
+        ),
+      );
     }
     if (result.ok) {
       config = result.config;
       if (file.exists) checks.push(check("config", "ok", `${file.path} is valid`));
     } else {
       for (const problem of result.problems) {
-        checks.push(check("config", "fail", `${file.path}: ${problem.path}: ${problem.message}`, "Fix that key; `imgate config validate` re-checks."));
+        checks.push(
+          check(
+            "config",
+            "fail",
+            `${file.path}: ${problem.path}: ${problem.message}`,
+            "Fix that key; `imgate config validate` re-checks.",
+          ),
+        );
       }
     }
   } catch (error) {
@@ -361,7 +430,14 @@ export async function runChecks(configFlag: string | undefined, onProgress: (wha
     const section = config.channels.imessage as ImessageSection | undefined;
     const accounts = section ? resolveAccounts(section).filter((account) => account.enabled) : [];
     if (!section) {
-      checks.push(check("channel", "warn", "channels.imessage is not configured", "Add a channels.imessage section (see README)."));
+      checks.push(
+        check(
+          "channel",
+          "warn",
+          "channels.imessage is not configured",
+          "Add a channels.imessage section (see README).",
+        ),
+      );
     }
     for (const account of accounts) {
       const prefix = `account.${account.accountId}`;
@@ -399,10 +475,13 @@ export async function runDoctor(rawOptions: unknown): Promise<number> {
       lines.push(`${marks[c.status]} ${c.detail}`);
       if (c.fix && c.status !== "ok") lines.push(`    fix: ${c.fix}`);
     }
-    lines.push("", failed === 0 ? `All checks passed${warned ? ` (${warned} warning${warned > 1 ? "s" : ""})` : ""}.` : `${failed} check${failed > 1 ? "s" : ""} failed.`);
+    lines.push(
+      "",
+      failed === 0
+        ? `All checks passed${warned ? ` (${warned} warning${warned > 1 ? "s" : ""})` : ""}.`
+        : `${failed} check${failed > 1 ? "s" : ""} failed.`,
+    );
     writeLines(lines);
   }
   return failed === 0 ? ExitCode.ok : ExitCode.failure;
 }
-
-

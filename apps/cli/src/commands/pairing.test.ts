@@ -14,7 +14,11 @@ let config: string;
 function seedRequest(sender: string): string {
   const store = openStateStore({ path: join(stateDir, "state.db") });
   try {
-    const outcome = createPairingService({ store }).request({ channel: "imessage", sender, meta: { chatId: "7" } });
+    const outcome = createPairingService({ store }).request({
+      channel: "imessage",
+      sender,
+      meta: { chatId: "7" },
+    });
     if (outcome.action !== "reply") throw new Error(`unexpected outcome ${outcome.action}`);
     return outcome.code;
   } finally {
@@ -57,7 +61,10 @@ describe("imgate pairing", () => {
     expect(table.stdout).toContain(code);
     expect(table.stdout).toContain("+15550001111");
     const json = await cli("pairing", "list", "imsg", "--json", "--config", config);
-    const parsed = JSON.parse(json.stdout) as { channel: string; requests: { code: string; sender: string; meta: object }[] };
+    const parsed = JSON.parse(json.stdout) as {
+      channel: string;
+      requests: { code: string; sender: string; meta: object }[];
+    };
     expect(parsed.channel).toBe("imessage");
     expect(parsed.requests).toEqual([
       expect.objectContaining({ code, sender: "+15550001111", meta: { chatId: "7" } }),
@@ -86,7 +93,9 @@ describe("imgate pairing", () => {
     seedRequest("+15550001111");
     const unknown = await cli("pairing", "approve", "imessage", "ZZZZZZZZ", "--config", config);
     expect(unknown.code).toBe(1);
-    expect(unknown.stderr).toMatch(/No pending pairing request found for code: ZZZZZZZZ; .*imgate pairing list/);
+    expect(unknown.stderr).toMatch(
+      /No pending pairing request found for code: ZZZZZZZZ; .*imgate pairing list/,
+    );
     const channel = await cli("pairing", "approve", "telegram", "ABCDEFGH", "--config", config);
     expect(channel.code).toBe(2);
     expect(channel.stderr).toMatch(/Unknown channel "telegram"/);

@@ -7,8 +7,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import { loadConfig } from "../cli-config.ts";
 import { CliError, ExitCode, UsageError } from "../cli-error.ts";
-import { writeJson, writeLines } from "../output.ts";
-import { renderTable } from "../output.ts";
+import { renderTable, writeJson, writeLines } from "../output.ts";
 
 /** The message `--notify` sends to an approved sender. */
 export const APPROVAL_MESSAGE = "✅ imgate access approved. Send a message to start chatting.";
@@ -34,7 +33,9 @@ const codeSchema = z
 function parseCode(code: string): string {
   const parsed = codeSchema.safeParse(code);
   if (!parsed.success) {
-    throw new UsageError(`"${code}" is not a pairing code (${parsed.error.issues[0]?.message}); copy it from \`imgate pairing list\`.`);
+    throw new UsageError(
+      `"${code}" is not a pairing code (${parsed.error.issues[0]?.message}); copy it from \`imgate pairing list\`.`,
+    );
   }
   return parsed.data.toUpperCase();
 }
@@ -130,30 +131,63 @@ function translatePairingError(error: unknown, code: string): never {
 }
 
 /** `imgate pairing approve imessage <CODE> [--notify]`. */
-export async function runPairingApprove(channelArg: string, codeArg: string, rawOptions: unknown): Promise<number> {
+export async function runPairingApprove(
+  channelArg: string,
+  codeArg: string,
+  rawOptions: unknown,
+): Promise<number> {
   const options = approveOptions.parse(rawOptions);
   const channel = normalizeChannel(channelArg);
   const code = parseCode(codeArg);
   const loaded = await loadConfig(options.config);
-  const opened = await openPairing(loaded.stateDir, { create: true });
-  if (!opened) throw new CliError("CLI_FAILED", "unreachable");
-  let approved: { sender: string; meta?: Record<string, string> };
-  try {
-    approved = opened.pairing.approve(channel, code);
-  } catch (error) {
-    translatePairingError(error, code);
-  } finally {
-    opened.close();
-  }
+  let approved: { sender: string } | undefined;
   let notified: { via: string } | undefined;
   if (options.notify) {
-    const { sendMessage } = await import("../send-message.ts");
-    const result = await sendMessage(loaded, {
-      target: approved.sender,
-      text: APPROVAL_MESSAGE,
-      ...(options.account ? { accountId: options.account } : {}),
-    });
-    notified = { via: result.via };
+    // A running gateway approves and sends the confirmation through its own outbox.
+    const { callControlApi, controlApiAddress } = await import("../control-api-client.ts");
+    const response = await callControlApi(
+      controlApiAddress(loaded.config.gateway.http),
+      "POST",
+      "/v1/pairing/approve",
+      {
+        channel,
+        code,
+        notify: true,
+      },
+    );
+    if (response && response.status === 404) translatePairingError({ code: "PAIRING_CODE_NOT_FOUND" }, code);
+    if (response && response.status >= 400) {
+      const body = response.body as { message?: string } | undefined;
+      throw new CliError(
+        "CLI_FAILED",
+        body?.message ?? `The gateway refused the approval (HTTP ${response.status}).`,
+      );
+    }
+    if (response) {
+      const body = response.body as { sender: string; notified?: boolean };
+      approved = { sender: body.sender };
+      if (body.notified !== false) notified = { via: "gateway" };
+    }
+  }
+  if (!approved) {
+    const opened = await openPairing(loaded.stateDir, { create: true });
+    if (!opened) throw new CliError("CLI_FAILED", "The state database could not be opened.");
+    try {
+      approved = opened.pairing.approve(channel, code);
+    } catch (error) {
+      translatePairingError(error, code);
+    } finally {
+      opened.close();
+    }
+    if (options.notify) {
+      const { sendMessage } = await import("../send-message.ts");
+      const result = await sendMessage(loaded, {
+        target: approved.sender,
+        text: APPROVAL_MESSAGE,
+        ...(options.account ? { accountId: options.account } : {}),
+      });
+      notified = { via: result.via };
+    }
   }
   if (options.json) {
     writeJson({ channel, code, sender: approved.sender, approved: true, notified: notified ?? null });
@@ -167,7 +201,11 @@ export async function runPairingApprove(channelArg: string, codeArg: string, raw
 }
 
 /** `imgate pairing reject imessage <CODE>`. */
-export async function runPairingReject(channelArg: string, codeArg: string, rawOptions: unknown): Promise<number> {
+export async function runPairingReject(
+  channelArg: string,
+  codeArg: string,
+  rawOptions: unknown,
+): Promise<number> {
   const options = listOptions.parse(rawOptions);
   const channel = normalizeChannel(channelArg);
   const code = parseCode(codeArg);

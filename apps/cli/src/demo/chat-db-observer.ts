@@ -1,15 +1,19 @@
 /**
- * Watches the stand-in's chat.db for what the gateway sent (rows with `is_from_me = 1`), read-only, with
- * `node:sqlite`. The demo uses it to show replies as they happen and to know when a step is done.
+ * Watches the stand-in's chat.db, read-only with `node:sqlite`: what the gateway sent (`is_from_me = 1`)
+ * and what arrived. The demo uses it to show replies as they happen and to know when a step is done.
  */
 import { existsSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { setTimeout as delay } from "node:timers/promises";
 
-/** One message the gateway sent. */
+/** One message row: sent by the gateway (`fromMe`) or received. */
 export interface SentMessage {
   rowid: number;
   text: string;
+  /** Whether the gateway sent it. */
+  fromMe: boolean;
+  /** Sender handle of a received message (`""` for sent ones). */
+  sender: string;
   /** Chat identifier (handle for DMs, `chat…` for groups), when the row is joined to a chat. */
   chat: string;
   /** Display name of the chat, when it has one. */
@@ -18,7 +22,7 @@ export interface SentMessage {
 
 /** Reads sent messages after a cursor; call {@link ChatDbObserver.close} when done. */
 export interface ChatDbObserver {
-  /** Sent messages with ROWID greater than the cursor, oldest first; advances the cursor. */
+  /** Messages with ROWID greater than the cursor, oldest first; advances the cursor. */
   poll(): SentMessage[];
   /** Polls until `match` accepts a message, or throws after `timeoutMs`. Other messages go to `onOther`. */
   waitFor(
@@ -46,16 +50,22 @@ export function observeChatDb(dbPath: string): ChatDbObserver {
     if (!connection) return [];
     const rows = connection
       .prepare(
-        `SELECT m.ROWID AS rowid, IFNULL(m.text, '') AS text,
+        `SELECT m.ROWID AS rowid, IFNULL(m.text, '') AS text, m.is_from_me AS fromMe,
+                CASE WHEN m.is_from_me = 1 THEN '' ELSE IFNULL(h.id, '') END AS sender,
                 IFNULL(c.chat_identifier, IFNULL(h.id, '')) AS chat, IFNULL(c.display_name, '') AS chatName
            FROM message m
            LEFT JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
            LEFT JOIN chat c ON c.ROWID = cmj.chat_id
            LEFT JOIN handle h ON h.ROWID = m.handle_id
-          WHERE m.ROWID > ? AND m.is_from_me = 1
+          WHERE m.ROWID > ?
+          GROUP BY m.ROWID
           ORDER BY m.ROWID`,
       )
-      .all(cursor) as unknown as SentMessage[];
+      .all(cursor)
+      .map((row) => ({
+        ...(row as unknown as SentMessage),
+        fromMe: Boolean((row as { fromMe: number }).fromMe),
+      }));
     const last = rows.at(-1);
     if (last) cursor = last.rowid;
     return rows;
@@ -76,7 +86,9 @@ export function observeChatDb(dbPath: string): ChatDbObserver {
     skipToEnd() {
       const connection = open();
       if (!connection) return;
-      const row = connection.prepare("SELECT IFNULL(MAX(ROWID), 0) AS max FROM message").get() as { max: number };
+      const row = connection.prepare("SELECT IFNULL(MAX(ROWID), 0) AS max FROM message").get() as {
+        max: number;
+      };
       cursor = row.max;
     },
     close() {

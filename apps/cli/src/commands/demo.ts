@@ -1,0 +1,342 @@
+/**
+ * `imgate demo`: the gateway, the imsg stand-in and the echo agent as real processes on a temporary
+ * chat.db, playing a short scripted conversation live — a stranger gets a pairing code, it is approved,
+ * the conversation continues; a group message is ignored without a mention and answered with one —
+ * then (unless `--script-only`) staying up so you can inject your own messages.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, readFileSync } from "node:fs";
+import { relative } from "node:path";
+import { setTimeout as delay } from "node:timers/promises";
+import { z } from "zod";
+import { CliError, ExitCode } from "../cli-error.ts";
+import { callControlApi, controlApiAddress } from "../control-api-client.ts";
+import { type ChatDbObserver, observeChatDb, type SentMessage } from "../demo/chat-db-observer.ts";
+import { createDemoWorkspace, type DemoWorkspace, imsgSim } from "../demo/demo-workspace.ts";
+
+const optionsSchema = z.object({ scriptOnly: z.boolean().optional(), keep: z.boolean().optional() });
+
+const STRANGER = "+15550001111";
+const GROUP_MEMBER = "+15550002222";
+const GROUP_ID = "chat424242";
+const GROUP_NAME = "Weekend plans";
+const STEP_TIMEOUT_MS = 60_000;
+
+/** Shows a path relative to the working directory when that is shorter (the README runs from the repo root). */
+function show(path: string): string {
+  const rel = relative(process.cwd(), path);
+  return rel && !rel.startsWith("..") && rel.length < path.length ? rel : path;
+}
+
+function quote(text: string): string {
+  return /^[\w@%+=:,./-]+$/.test(text) ? text : `"${text.replace(/(["\\$`])/g, "\\$1")}"`;
+}
+
+function say(line = ""): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function indent(text: string, prefix: string): string {
+  return text
+    .split("\n")
+    .map((line, index) => (index === 0 ? line : `${" ".repeat(prefix.length)}${line}`))
+    .join("\n");
+}
+
+/** Runs a process to completion, collecting its output. */
+function runProcess(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      stdout += chunk;
+    });
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
+      stderr += chunk;
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** The running demo: workspace, gateway process, observer. */
+interface DemoRun {
+  workspace: DemoWorkspace;
+  gateway: ChildProcess;
+  gatewayExit: Promise<number | null>;
+  logPath: string;
+  observer: ChatDbObserver;
+  env: NodeJS.ProcessEnv;
+}
+
+async function inject(
+  run: DemoRun,
+  message: { from: string; text: string; group?: { id: string; name: string; participants: string[] } },
+): Promise<void> {
+  const args = ["inject", "--db", run.workspace.dbPath, "--from", message.from, "--text", message.text];
+  if (message.group) {
+    args.push("--chat-identifier", message.group.id, "--group", "--name", message.group.name);
+    if (message.group.participants.length > 0)
+      args.push("--participants", message.group.participants.join(","));
+  }
+  const result = await runProcess(imsgSim.tool, args, run.env);
+  if (result.code !== 0) {
+    throw new CliError("CLI_FAILED", `imsg-sim inject failed: ${(result.stderr || result.stdout).trim()}`);
+  }
+}
+
+/** Runs this same CLI (same Node, same flags) as a child, e.g. `pairing approve`. */
+function runSelf(run: DemoRun, args: readonly string[]) {
+  return runProcess(process.execPath, [...process.execArgv, process.argv[1]!, ...args], run.env);
+}
+
+function gatewayLogTail(logPath: string): string {
+  try {
+    return readFileSync(logPath, "utf8").trim().split("\n").slice(-15).join("\n");
+  } catch {
+    return "(no log)";
+  }
+}
+
+async function waitUntilReady(run: DemoRun): Promise<void> {
+  const address = controlApiAddress({ port: run.workspace.port }, run.env);
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let exited = false;
+  void run.gatewayExit.then(() => {
+    exited = true;
+  });
+  let last = "";
+  while (Date.now() < deadline) {
+    if (exited) {
+      throw new CliError(
+        "CLI_FAILED",
+        `The gateway exited during startup; its log ends with:\n${gatewayLogTail(run.logPath)}`,
+      );
+    }
+    try {
+      const response = await callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 2_000 });
+      if (response?.status === 200) return;
+      if (response) last = JSON.stringify(response.body);
+    } catch (error) {
+      last = (error as Error).message;
+    }
+    await delay(200);
+  }
+  throw new CliError(
+    "CLI_FAILED",
+    `The gateway did not become ready within ${STEP_TIMEOUT_MS / 1000} s (${last || "no answer"}); see ${run.logPath}.`,
+  );
+}
+
+async function waitForReply(
+  run: DemoRun,
+  what: string,
+  match: (message: SentMessage) => boolean,
+  onOther?: (message: SentMessage) => void,
+): Promise<SentMessage> {
+  try {
+    return await run.observer.waitFor((m) => m.fromMe && match(m), {
+      timeoutMs: STEP_TIMEOUT_MS,
+      what,
+      onOther: (m) => {
+        if (m.fromMe) onOther?.(m);
+      },
+    });
+  } catch (error) {
+    throw new CliError(
+      "CLI_FAILED",
+      `The demo did not see ${what} (${(error as Error).message}); the gateway log ends with:\n${gatewayLogTail(run.logPath)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function playScript(run: DemoRun): Promise<void> {
+  const bot = run.workspace.agentName;
+  const dm = (from: string, text: string) => say(`  ${from} → ${bot}:  ${text}`);
+  const reply = (to: string, text: string) =>
+    say(`  ${bot} → ${to}:  ${indent(text, `  ${bot} → ${to}:  `)}`);
+
+  say('1. A stranger writes. dmPolicy is "pairing", so they get a pairing code instead of the agent.');
+  const hello = "Hi! Who is this?";
+  dm(STRANGER, hello);
+  await inject(run, { from: STRANGER, text: hello });
+  const pairingReply = await waitForReply(run, "the pairing code reply", (m) => m.chat === STRANGER);
+  reply(STRANGER, pairingReply.text);
+  const code = /\b([A-HJ-NP-Z2-9]{8})\b/.exec(pairingReply.text)?.[1];
+  if (!code)
+    throw new CliError(
+      "CLI_FAILED",
+      `The pairing reply carries no code: ${JSON.stringify(pairingReply.text)}`,
+    );
+  say();
+
+  say("2. The owner approves the code (the CLI asks the running gateway, which tells the sender).");
+  const approveArgs = [
+    "pairing",
+    "approve",
+    "imessage",
+    code,
+    "--notify",
+    "--config",
+    run.workspace.configPath,
+  ];
+  say(`  $ imgate ${approveArgs.slice(0, 5).join(" ")} --config ${show(run.workspace.configPath)}`);
+  const approval = await runSelf(run, approveArgs);
+  for (const line of (approval.stdout + approval.stderr).trim().split("\n")) say(`  ${line}`);
+  if (approval.code !== 0) throw new CliError("CLI_FAILED", `pairing approve exited with ${approval.code}`);
+  const notice = await waitForReply(run, "the approval notice", (m) => m.chat === STRANGER);
+  reply(STRANGER, notice.text);
+  say();
+
+  say(`3. The conversation continues: the echo agent answers with exactly what it got.`);
+  for (const text of ["What's the weather like?", "Thanks, talk later 👋"]) {
+    dm(STRANGER, text);
+    await inject(run, { from: STRANGER, text });
+    const answer = await waitForReply(
+      run,
+      `the echo of ${JSON.stringify(text)}`,
+      (m) => m.chat === STRANGER && m.text === text,
+    );
+    reply(STRANGER, answer.text);
+  }
+  say();
+
+  say(`4. In a group, the agent only answers when it is mentioned (${run.workspace.mention}).`);
+  const group = { id: GROUP_ID, name: GROUP_NAME, participants: [STRANGER] };
+  const plain = "Anyone up for a hike on Saturday?";
+  say(`  ${GROUP_MEMBER} in "${GROUP_NAME}":  ${plain}`);
+  await inject(run, { from: GROUP_MEMBER, text: plain, group });
+  const mentioned = `${run.workspace.mention} can you remind us on Friday?`;
+  say(`  ${GROUP_MEMBER} in "${GROUP_NAME}":  ${mentioned}`);
+  await inject(run, { from: GROUP_MEMBER, text: mentioned, group });
+  const unexpected: SentMessage[] = [];
+  const groupReply = await waitForReply(
+    run,
+    "the answer to the mention",
+    (m) => m.chat === GROUP_ID && m.text === mentioned,
+    (m) => unexpected.push(m),
+  );
+  const answeredPlain = unexpected.some((m) => m.chat === GROUP_ID);
+  say(
+    answeredPlain
+      ? `  ${bot} answered the message without a mention — that is a bug.`
+      : `  (no reply to "${plain}": not mentioned, so the gateway only kept it as group history)`,
+  );
+  say(`  ${bot} → "${GROUP_NAME}":  ${groupReply.text}`);
+  if (answeredPlain)
+    throw new CliError("CLI_FAILED", "The gateway answered a group message that did not mention it.");
+  say();
+}
+
+function printTryYourself(run: DemoRun): void {
+  const { workspace } = run;
+  const sim = show(imsgSim.tool);
+  say("The demo keeps running. In another terminal, try:");
+  say(`  ${sim} inject --db ${show(workspace.dbPath)} --from +15550003333 --text "Hello there"`);
+  say(`  ./imgate pairing list --config ${show(workspace.configPath)}`);
+  say(`  ./imgate pairing approve imessage CODE --config ${show(workspace.configPath)}`);
+  say(
+    `  ${sim} inject --db ${show(workspace.dbPath)} --from +15550002222 --chat-identifier ${GROUP_ID} --group --name ${quote(GROUP_NAME)} --text "${workspace.mention} hi"`,
+  );
+  say(`(with IMGATE_TOKEN=${workspace.token} in that terminal, so the CLI may talk to this gateway)`);
+  say(`Gateway log: ${show(run.logPath)}. Ctrl-C stops everything and deletes the workspace.`);
+  say();
+}
+
+async function followLive(run: DemoRun): Promise<void> {
+  let stop = false;
+  const onSignal = () => {
+    stop = true;
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let gatewayGone = false;
+  void run.gatewayExit.then(() => {
+    gatewayGone = true;
+  });
+  while (!stop && !gatewayGone) {
+    for (const m of run.observer.poll()) {
+      const where = m.chatName ? `"${m.chatName}"` : m.chat;
+      say(
+        m.fromMe
+          ? `  ${run.workspace.agentName} → ${where}:  ${m.text}`
+          : `  ${m.sender} in ${where}:  ${m.text}`,
+      );
+    }
+    await delay(200);
+  }
+  if (gatewayGone && !stop) say(`The gateway exited; its log ends with:\n${gatewayLogTail(run.logPath)}`);
+}
+
+async function stopGateway(run: DemoRun): Promise<void> {
+  if (run.gateway.exitCode !== null || run.gateway.signalCode !== null) return;
+  run.gateway.kill("SIGTERM");
+  const exited = await Promise.race([run.gatewayExit.then(() => true), delay(15_000).then(() => false)]);
+  if (!exited) {
+    run.gateway.kill("SIGKILL");
+    await run.gatewayExit;
+  }
+}
+
+/** `imgate demo [--script-only] [--keep]`. */
+export async function runDemo(rawOptions: unknown): Promise<number> {
+  const options = optionsSchema.parse(rawOptions);
+  const workspace = await createDemoWorkspace();
+  const env: NodeJS.ProcessEnv = { ...process.env, IMGATE_TOKEN: workspace.token, IMGATE_LOG_LEVEL: "debug" };
+  delete env.IMGATE_STATE_DIR;
+  delete env.IMGATE_CONFIG;
+  const logPath = `${workspace.dir}/gateway.log`;
+  say("imgate demo: the gateway, the imsg stand-in (on a temporary chat.db) and the echo agent, all live.");
+  say(`  workspace: ${show(workspace.dir)}`);
+  say();
+
+  const log = createWriteStream(logPath);
+  const gateway = spawn(
+    process.execPath,
+    [...process.execArgv, process.argv[1]!, "gateway", "--config", workspace.configPath],
+    {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  gateway.stdout?.pipe(log);
+  gateway.stderr?.pipe(log);
+  const gatewayExit = new Promise<number | null>((resolve) => gateway.once("close", (code) => resolve(code)));
+  const run: DemoRun = {
+    workspace,
+    gateway,
+    gatewayExit,
+    logPath,
+    observer: observeChatDb(workspace.dbPath),
+    env,
+  };
+
+  let exitCode: number = ExitCode.ok;
+  try {
+    process.stderr.write(process.stderr.isTTY ? "Starting the gateway…\r" : "");
+    await waitUntilReady(run);
+    run.observer.skipToEnd();
+    await playScript(run);
+    say("The script is done.");
+    if (!options.scriptOnly) {
+      printTryYourself(run);
+      await followLive(run);
+    }
+  } catch (error) {
+    exitCode = error instanceof CliError ? error.exitCode : ExitCode.failure;
+    process.stderr.write(`imgate: ${(error as Error).message}\n`);
+  } finally {
+    run.observer.close();
+    await stopGateway(run);
+    log.end();
+    if (options.keep) say(`Kept ${show(workspace.dir)}.`);
+    else workspace.remove();
+  }
+  return exitCode;
+}

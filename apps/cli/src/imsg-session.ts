@@ -1,0 +1,96 @@
+/**
+ * A one-shot imsg client for one account: started for a single command (`chats`, `history`, `send`),
+ * never restarted, always stopped. imsg failures become {@link CliError}s that name the fix.
+ */
+import type { ImsgClient } from "@imgate/imsg-rpc";
+import type { LoadedConfig } from "./cli-config.ts";
+import { CliError, UsageError } from "./cli-error.ts";
+import { expandPath } from "./resolve-config-path.ts";
+
+/** The resolved account type of `@imgate/imessage-channel`. */
+export type Account = ReturnType<typeof import("@imgate/imessage-channel").resolveAccounts>[number];
+type ImessageSection = Parameters<typeof import("@imgate/imessage-channel").resolveAccounts>[0];
+
+/** Picks `accountId` (normalised), else the channel's default account. */
+export async function selectAccount(loaded: LoadedConfig, accountId: string | undefined): Promise<Account> {
+  const { resolveAccounts, normalizeAccountId } = await import("@imgate/imessage-channel");
+  const section = (loaded.config.channels.imessage ?? {}) as ImessageSection;
+  const accounts = resolveAccounts(section);
+  if (accountId === undefined) {
+    const account = accounts.find((a) => a.isDefault) ?? accounts[0];
+    if (!account)
+      throw new CliError(
+        "CLI_FAILED",
+        "No iMessage account is configured; add channels.imessage to the config.",
+      );
+    return account;
+  }
+  const wanted = normalizeAccountId(accountId);
+  const account = accounts.find((a) => a.accountId === wanted);
+  if (!account) {
+    throw new UsageError(
+      `No account "${accountId}" in channels.imessage; use one of: ${accounts.map((a) => a.accountId).join(", ")}.`,
+    );
+  }
+  return account;
+}
+
+function looksLikePath(value: string): boolean {
+  return value.includes("/") || value.startsWith("~");
+}
+
+/** Turns an imsg-rpc failure into one sentence with the fix. */
+export function imsgFailure(error: unknown, account: Account): CliError {
+  const name = (error as Error | undefined)?.name ?? "";
+  const message = (error as Error | undefined)?.message ?? String(error);
+  if (name === "ImsgFullDiskAccessError") {
+    return new CliError(
+      "CLI_IMSG_FAILED",
+      `imsg cannot read the Messages database (${message.split("\n")[0]}); give Full Disk Access to the app that runs imgate and retry.`,
+      { cause: error },
+    );
+  }
+  if (name === "ImsgSpawnError") {
+    return new CliError(
+      "CLI_IMSG_FAILED",
+      `Cannot start imsg (${account.cliPath}): ${message}; install imsg or set channels.imessage.cliPath to its full path.`,
+      { cause: error },
+    );
+  }
+  if (error instanceof CliError) return error;
+  return new CliError("CLI_IMSG_FAILED", `imsg failed for account ${account.accountId}: ${message}`, {
+    cause: error,
+  });
+}
+
+/** Runs `fn` with a started client for `account`, then stops it (also on failure). */
+export async function withImsgClient<T>(
+  account: Account,
+  fn: (client: ImsgClient) => Promise<T>,
+): Promise<T> {
+  if (account.remote) {
+    throw new CliError(
+      "CLI_FAILED",
+      `Account ${account.accountId} reaches imsg over SSH (channels.imessage.remote), which this command cannot open on its own yet; start the gateway (\`imgate gateway\`) and use \`imgate send\`, or use an SSH wrapper script as cliPath.`,
+    );
+  }
+  const { createImsgClient, spawnTransport } = await import("@imgate/imsg-rpc");
+  const cliPath = looksLikePath(account.cliPath) ? expandPath(account.cliPath) : account.cliPath;
+  const transport = spawnTransport({
+    cliPath,
+    ...(account.dbPath ? { dbPath: expandPath(account.dbPath) } : {}),
+  });
+  const client = createImsgClient({
+    transport,
+    restart: { maxAttempts: 1 },
+    timeouts: { startupMs: 15_000 },
+  });
+  try {
+    await client.start();
+    return await fn(client);
+  } catch (error) {
+    throw imsgFailure(error, account);
+  } finally {
+    await client.stop().catch(() => {});
+  }
+}
