@@ -179,6 +179,25 @@ export class MessageStore {
     return row ? toMessageRow(row) : undefined;
   }
 
+  /**
+   * True when an earlier non-preview row of the same chat, direction, sender handle and text exists within
+   * `windowNs` before this row: the original of a URL-preview duplicate (`messages.after` coalescing).
+   */
+  hasEarlierTwin(row: MessageRow, chatId: number, windowNs: bigint): boolean {
+    const found = this.#prepare(`SELECT 1 AS hit FROM message m JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
+      LEFT JOIN handle h ON m.handle_id = h.ROWID
+      WHERE m.ROWID < ? AND cmj.chat_id = ? AND m.is_from_me = ? AND IFNULL(h.id,'') = ? AND IFNULL(m.text,'') = ?
+        AND m.date >= ? AND IFNULL(m.balloon_bundle_id,'') = '' LIMIT 1`).get(
+      row.rowid,
+      chatId,
+      row.isFromMe ? 1 : 0,
+      row.handle,
+      row.text,
+      row.date - windowNs,
+    );
+    return found !== undefined;
+  }
+
   /** The §5.5 attachment query. */
   attachments(messageId: number): AttachmentRow[] {
     const rows = this.#prepare(`SELECT a.filename, a.transfer_name, a.uti, a.mime_type, a.total_bytes, a.is_sticker

@@ -4,7 +4,9 @@ import { buildMessagePayload, type MessagePayload } from "./message-payload.ts";
 import type { RpcContext } from "./rpc-context.ts";
 import { invalidParams } from "./rpc-error.ts";
 import type { Params } from "./rpc-params.ts";
-import { UrlPreviewDeduper } from "./url-preview-deduper.ts";
+import { URL_BALLOON_BUNDLE_ID, UrlPreviewDeduper } from "./url-preview-deduper.ts";
+
+const PREVIEW_WINDOW_NS = 90_000_000_000n;
 
 function positiveLimit(ctx: RpcContext, params: Params, fallback: number, max?: number): number {
   const limit = params.int("limit");
@@ -80,6 +82,7 @@ export function messagesAfter(
       reactions: includeReactions,
     });
     if (row.chatId === null || deduper.skip(row, payload)) continue;
+    if (row.balloonBundleId === URL_BALLOON_BUNDLE_ID && store.hasEarlierTwin(row, row.chatId, PREVIEW_WINDOW_NS)) continue;
     messages.push(payload);
   }
   return { messages, next_rowid: next, has_more: hasMore };
