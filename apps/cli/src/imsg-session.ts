@@ -5,17 +5,15 @@
 import type { ImsgClient } from "@imgate/imsg-rpc";
 import type { LoadedConfig } from "./cli-config.ts";
 import { CliError, UsageError } from "./cli-error.ts";
+import { type Account, loadImessageChannel } from "./imessage-channel-api.ts";
 import { expandPath } from "./resolve-config-path.ts";
 
-/** The resolved account type of `@imgate/imessage-channel`. */
-export type Account = ReturnType<typeof import("@imgate/imessage-channel").resolveAccounts>[number];
-type ImessageSection = Parameters<typeof import("@imgate/imessage-channel").resolveAccounts>[0];
+export type { Account } from "./imessage-channel-api.ts";
 
 /** Picks `accountId` (normalised), else the channel's default account. */
 export async function selectAccount(loaded: LoadedConfig, accountId: string | undefined): Promise<Account> {
-  const { resolveAccounts, normalizeAccountId } = await import("@imgate/imessage-channel");
-  const section = (loaded.config.channels.imessage ?? {}) as ImessageSection;
-  const accounts = resolveAccounts(section);
+  const { resolveAccounts, normalizeAccountId } = await loadImessageChannel();
+  const accounts = resolveAccounts(loaded.config.channels.imessage ?? {});
   if (accountId === undefined) {
     const account = accounts.find((a) => a.isDefault) ?? accounts[0];
     if (!account)

@@ -6,6 +6,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { LoadedConfig } from "./cli-config.ts";
 import { CliError, UsageError } from "./cli-error.ts";
 import { callControlApi, controlApiAddress } from "./control-api-client.ts";
+import { loadImessageChannel, type Target } from "./imessage-channel-api.ts";
 import { selectAccount, withImsgClient } from "./imsg-session.ts";
 
 /** What to send. */
@@ -58,8 +59,8 @@ export async function sendMessage(loaded: LoadedConfig, message: OutgoingMessage
     }
   }
   const account = await selectAccount(loaded, message.accountId);
-  const { parseTarget } = await import("@imgate/imessage-channel");
-  let target: ReturnType<typeof parseTarget>;
+  const { parseTarget } = await loadImessageChannel();
+  let target: Target;
   try {
     target = parseTarget(message.target, { region: account.region });
   } catch (error) {

@@ -11,6 +11,7 @@ import { z } from "zod";
 import { checkConfig, readConfigFile, type ValidConfig } from "../cli-config.ts";
 import { ConfigError, ExitCode } from "../cli-error.ts";
 import { callControlApi, controlApiAddress } from "../control-api-client.ts";
+import { loadImessageChannel } from "../imessage-channel-api.ts";
 import { writeJson, writeLines } from "../output.ts";
 import { createProgress } from "../progress.ts";
 import { expandPath, resolveStateDir } from "../resolve-config-path.ts";
@@ -368,8 +369,6 @@ async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> 
   return checks;
 }
 
-type ImessageSection = Parameters<typeof import("@imgate/imessage-channel").resolveAccounts>[0];
-
 /** Runs every check and returns them in order. */
 export async function runChecks(
   configFlag: string | undefined,
@@ -426,8 +425,8 @@ export async function runChecks(
   }
 
   if (config) {
-    const { resolveAccounts } = await import("@imgate/imessage-channel");
-    const section = config.channels.imessage as ImessageSection | undefined;
+    const { resolveAccounts } = await loadImessageChannel();
+    const section = config.channels.imessage;
     const accounts = section ? resolveAccounts(section).filter((account) => account.enabled) : [];
     if (!section) {
       checks.push(

@@ -8,6 +8,18 @@ import { CliError, ExitCode } from "../cli-error.ts";
 
 const optionsSchema = z.object({ config: z.string().optional() });
 
+/** What the CLI needs from the gateway's `startGateway` (looked up at run time; see the report). */
+interface RunningGateway {
+  stop(): Promise<void>;
+}
+type StartGateway = (options: {
+  config: unknown;
+  configPath: string;
+  stateDir: string;
+  logger: unknown;
+  env: NodeJS.ProcessEnv;
+}) => Promise<RunningGateway>;
+
 /** Starts the gateway and resolves with the exit code once it has stopped. */
 export async function runGateway(rawOptions: unknown): Promise<number> {
   const options = optionsSchema.parse(rawOptions);
@@ -20,9 +32,16 @@ export async function runGateway(rawOptions: unknown): Promise<number> {
     ...(token ? { secrets: [token] } : {}),
   });
 
-  let running: Awaited<ReturnType<typeof gateway.startGateway>>;
+  const startGateway = (gateway as Record<string, unknown>).startGateway as StartGateway | undefined;
+  if (typeof startGateway !== "function") {
+    throw new CliError(
+      "CLI_FAILED",
+      "@imgate/gateway does not export startGateway yet; update the workspace and rebuild.",
+    );
+  }
+  let running: RunningGateway;
   try {
-    running = await gateway.startGateway({
+    running = await startGateway({
       config: loaded.config,
       configPath: loaded.file.path,
       stateDir: loaded.stateDir,

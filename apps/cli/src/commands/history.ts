@@ -2,6 +2,7 @@
 import { z } from "zod";
 import { loadConfig } from "../cli-config.ts";
 import { CliError, ExitCode, UsageError } from "../cli-error.ts";
+import { loadImessageChannel, type Target } from "../imessage-channel-api.ts";
 import { selectAccount, withImsgClient } from "../imsg-session.ts";
 import { writeJson, writeLines } from "../output.ts";
 import { parseLimit } from "../parse-limit.ts";
@@ -16,10 +17,7 @@ const optionsSchema = z.object({
 type Chat = import("@imgate/imsg-rpc").Chat;
 
 /** Finds the chat a non-`chat_id` target means (guid, identifier, or the DM with a handle). */
-function findChat(
-  chats: readonly Chat[],
-  target: ReturnType<typeof import("@imgate/imessage-channel").parseTarget>,
-) {
+function findChat(chats: readonly Chat[], target: Target) {
   switch (target.kind) {
     case "chat_id":
       return chats.find((c) => c.id === target.chatId);
@@ -45,8 +43,8 @@ export async function runHistory(targetText: string, rawOptions: unknown): Promi
   const limit = parseLimit(options.limit);
   const loaded = await loadConfig(options.config);
   const account = await selectAccount(loaded, options.account);
-  const { parseTarget } = await import("@imgate/imessage-channel");
-  let target: ReturnType<typeof parseTarget>;
+  const { parseTarget } = await loadImessageChannel();
+  let target: Target;
   try {
     target = parseTarget(targetText, { region: account.region });
   } catch (error) {
