@@ -172,7 +172,7 @@ describe("watch", () => {
       processes++;
       const first = processes === 1;
       return peer09({
-        "watch.subscribe": (params, peer) => {
+        "watch.subscribe": (_params, peer) => {
           // 0.9 race: the backlog notification is written before the subscribe result (§2.4).
           if (!first) {
             peer.notify("message", { subscription: 7, message: fakeMessage(11) });

@@ -72,6 +72,8 @@ export interface ImsgClientState {
   nextRetryAt: number | undefined;
   /** The running process, e.g. `imsg rpc (pid 1234)`. */
   process: string | undefined;
+  /** Its OS pid, when it is a local child. */
+  pid: number | undefined;
   capabilities: ImsgCapabilities | undefined;
 }
 
@@ -178,6 +180,7 @@ class SupervisedImsgClient implements ImsgClient {
     failures: 0,
     nextRetryAt: undefined,
     process: undefined,
+    pid: undefined,
     capabilities: undefined,
   };
   #connection: ImsgConnection | undefined;
@@ -203,7 +206,7 @@ class SupervisedImsgClient implements ImsgClient {
       logger: this.#logger,
       stats: this.#stats,
       timers: this.#timers,
-      subscribe: (connection, params, watch) => this.#subscribe(connection, params, watch),
+      subscribe: (connection, params, watch, accept) => this.#subscribe(connection, params, watch, accept),
       unsubscribe: (connection, subscription) => this.#unsubscribe(connection, subscription),
       findTail: (connection) => this.#findTail(connection),
       current: () => this.#connection,
@@ -250,7 +253,7 @@ class SupervisedImsgClient implements ImsgClient {
     this.#connection = undefined;
     this.#startingConnection = undefined;
     if (connection) for (const watch of this.#watches) watch.detach(connection);
-    this.#setState({ status: "stopped", nextRetryAt: undefined, process: undefined });
+    this.#setState({ status: "stopped", nextRetryAt: undefined, process: undefined, pid: undefined });
     if (connection) await connection.stop(this.#stopOptions);
   }
 
@@ -428,7 +431,12 @@ class SupervisedImsgClient implements ImsgClient {
       { process: connection.process.describe, version: capabilities.version, family: capabilities.family },
       "imsg ready",
     );
-    this.#setState({ status: "ready", process: connection.process.describe, capabilities });
+    this.#setState({
+      status: "ready",
+      process: connection.process.describe,
+      pid: connection.process.pid,
+      capabilities,
+    });
     for (const watch of this.#watches) watch.attach(connection);
   }
 
@@ -449,7 +457,14 @@ class SupervisedImsgClient implements ImsgClient {
     const lastError = error instanceof Error ? error : new ImsgError("IMSG_SPAWN_FAILED", String(error));
     const failures = this.#state.failures + 1;
     if (failures >= this.#restart.maxAttempts) {
-      this.#setState({ status: "failed", lastError, failures, process: undefined, nextRetryAt: undefined });
+      this.#setState({
+        status: "failed",
+        lastError,
+        failures,
+        process: undefined,
+        pid: undefined,
+        nextRetryAt: undefined,
+      });
       return;
     }
     const delay = backoffDelay(failures, this.#restart, this.#random);
@@ -458,6 +473,7 @@ class SupervisedImsgClient implements ImsgClient {
       lastError,
       failures,
       process: undefined,
+      pid: undefined,
       nextRetryAt: this.#clock.now() + delay,
     });
     this.#retryTimer = this.#timers.setTimeout(() => {
@@ -491,6 +507,7 @@ class SupervisedImsgClient implements ImsgClient {
     connection: ImsgConnection,
     params: WatchSubscribeParams,
     watch: WatchStream,
+    accept: (subscription: number) => boolean,
   ): Promise<number> {
     const routing = this.#routing.get(connection) as Routing;
     const method = methodFor(this.#family(), "watchSubscribe");
@@ -503,13 +520,15 @@ class SupervisedImsgClient implements ImsgClient {
         subscription: number;
       };
       const id = result.subscription;
-      routing.routes.set(id, watch);
-      const early = routing.early.get(id);
-      if (early) {
-        routing.early.delete(id);
-        routing.earlyCount -= early.length;
-        for (const event of early) this.#apply(watch, event);
+      const early = routing.early.get(id) ?? [];
+      routing.early.delete(id);
+      routing.earlyCount -= early.length;
+      if (!accept(id)) {
+        void this.#unsubscribe(connection, id).catch(() => {});
+        return id;
       }
+      routing.routes.set(id, watch);
+      for (const event of early) this.#apply(watch, event);
       return id;
     } finally {
       routing.subscribesInFlight--;

@@ -101,6 +101,8 @@ export class NdjsonMessageReader extends AbstractMessageReader {
     this.#callback = callback;
     const onData = (chunk: Buffer | string) => {
       this.#splitter.push(typeof chunk === "string" ? Buffer.from(chunk, "utf8") : chunk);
+      const held = this.#splitter.highWaterBytes;
+      if (held > this.#stats.peakBufferedLineBytes) this.#stats.peakBufferedLineBytes = held;
     };
     const onEnd = () => {
       this.#splitter.end();

@@ -8,6 +8,8 @@ export interface ImsgRpcStats {
   invalidJson: number;
   /** Lines longer than `maxLineBytes` (skipped without buffering them). */
   oversizedLines: number;
+  /** Largest partial line any reader held in memory (bytes); stays at or below `maxLineBytes`. */
+  peakBufferedLineBytes: number;
   /** Notifications or results that failed their zod schema. */
   validationErrors: number;
   /** Error responses with `id: null` (answers to lines imsg could not parse). */
@@ -29,6 +31,7 @@ export function createStats(): ImsgRpcStats {
     invalidUtf8: 0,
     invalidJson: 0,
     oversizedLines: 0,
+    peakBufferedLineBytes: 0,
     validationErrors: 0,
     nullIdErrors: 0,
     restarts: 0,

@@ -66,8 +66,16 @@ export interface WatchHost {
   readonly logger: Logger;
   readonly stats: ImsgRpcStats;
   readonly timers: Timers;
-  /** Subscribes on `connection`, routes the id to `watch` and replays notifications that came early. */
-  subscribe(connection: ImsgConnection, params: WatchSubscribeParams, watch: WatchStream): Promise<number>;
+  /**
+   * Subscribes on `connection`. When the id arrives, `accept(id)` is asked first: if true the id is
+   * routed to `watch` and notifications that came early are replayed; if false it is unsubscribed.
+   */
+  subscribe(
+    connection: ImsgConnection,
+    params: WatchSubscribeParams,
+    watch: WatchStream,
+    accept: (subscription: number) => boolean,
+  ): Promise<number>;
   unsubscribe(connection: ImsgConnection, subscription: number): Promise<void>;
   findTail(connection: ImsgConnection): Promise<number>;
   /** The ready connection, if any. */
@@ -203,13 +211,12 @@ export class WatchStream implements ImsgWatch {
         this.#cursor ??= since;
         this.#host.logger.debug({ tail: since }, "imsg watch starts at the current tail");
       }
-      const subscription = await this.#host.subscribe(connection, this.#params(since), this);
-      if (stale()) {
-        void this.#host.unsubscribe(connection, subscription).catch(() => {});
-        return;
-      }
-      this.#subscription = subscription;
-      this.#host.logger.debug({ subscription, since }, "imsg watch subscribed");
+      await this.#host.subscribe(connection, this.#params(since), this, (subscription) => {
+        if (stale()) return false;
+        this.#subscription = subscription;
+        this.#host.logger.debug({ subscription, since }, "imsg watch subscribed");
+        return true;
+      });
     } catch (error) {
       if (stale() || connection.exited) return;
       this.#host.logger.warn({ err: error }, "imsg watch.subscribe failed; retrying");
