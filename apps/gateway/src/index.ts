@@ -58,9 +58,16 @@ export type { ControlServer, ControlServerOptions } from "./control-api/control-
 export { startControlServer } from "./control-api/control-server.ts";
 // Errors
 export { GatewayError, GatewayErrorCode, isGatewayError } from "./errors/gateway-error.ts";
+// Gateway
+export type { GatewayHandle, GatewayStatus, StartGatewayOptions } from "./gateway.ts";
+export { startGateway } from "./gateway.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";
+export type { RunGatewayOptions } from "./main.ts";
+export { runGatewayForeground } from "./main.ts";
 // Metrics
 export type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 export { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
+export type { SessionQueue } from "./pipeline/session-queue.ts";
+export { createSessionQueue } from "./pipeline/session-queue.ts";

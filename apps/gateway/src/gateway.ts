@@ -1,0 +1,301 @@
+import { type FSWatcher, mkdirSync, watch as watchFile } from "node:fs";
+import { join } from "node:path";
+import { type Clock, type Logger, openStateStore, PairingError, systemClock } from "@imgate/channel-core";
+import type { RestartOptions } from "@imgate/imsg-rpc";
+import type { AgentBackendDeps } from "./agents/create-agent-backend.ts";
+import type { GatewayConfig } from "./config/gateway-config-schema.ts";
+import { loadConfig } from "./config/load-config.ts";
+import { ControlApiHttpError } from "./control-api/control-api-http-error.ts";
+import type { ControlApiHandlers, ReadinessReport } from "./control-api/control-api-types.ts";
+import { type ControlServer, startControlServer } from "./control-api/control-server.ts";
+import { GatewayError, GatewayErrorCode } from "./errors/gateway-error.ts";
+import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
+import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
+import { type CoreServices, createCoreServices } from "./pipeline/core-services.ts";
+import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
+import { createSessionQueue } from "./pipeline/session-queue.ts";
+
+/** Options of {@link startGateway}. */
+export interface StartGatewayOptions {
+  /** The validated config (see `loadConfig`). */
+  config: GatewayConfig;
+  /** The file it came from; when given, edits to it are applied live (only affected accounts restart). */
+  configPath?: string;
+  /** State directory (see `resolveStateDir`); `state.db` lives here. */
+  stateDir: string;
+  /** A pino logger (see `createLogger`) or anything with the same four methods. */
+  logger: Logger & { child?: (bindings: Record<string, unknown>) => Logger };
+  /** Environment for tokens, API keys and `~` (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
+  clock?: Clock;
+  /** imsg restart policy (tests shorten it). */
+  restart?: RestartOptions;
+  /** Injected edges of the agent backends (tests). */
+  agentDeps?: AgentBackendDeps;
+  /** Serve the control API (default true). */
+  controlApi?: boolean;
+}
+
+/** What {@link GatewayHandle.status} reports. */
+export interface GatewayStatus extends ReadinessReport {
+  /** URL of the control API, when it is served. */
+  controlUrl?: string;
+  /** Turns waiting or running in the agent queue. */
+  pendingTurns: number;
+}
+
+/** A running gateway. */
+export interface GatewayHandle {
+  /** The control API's URL (e.g. `http://127.0.0.1:18790`), when served. */
+  readonly controlUrl: string | undefined;
+  readonly metrics: GatewayMetrics;
+  /** Per-account readiness and queue size. */
+  status(): GatewayStatus;
+  /**
+   * Applies a new config: accounts whose effective settings changed are restarted, removed ones stopped,
+   * new ones started; agents, bindings and messages settings apply to the next turn. Returns the account
+   * ids that were restarted, started or stopped.
+   */
+  reload(config: GatewayConfig): Promise<{ restarted: string[]; started: string[]; stopped: string[] }>;
+  /**
+   * Graceful stop: intake stops, queued turns get `gateway.shutdownTimeoutMs` to finish, then in-flight
+   * agent calls are abandoned (their messages are replayed on the next start), delivery stops, imsg and
+   * the state store close. Idempotent.
+   */
+  stop(): Promise<void>;
+}
+
+function childLogger(logger: StartGatewayOptions["logger"], bindings: Record<string, unknown>): Logger {
+  return typeof logger.child === "function" ? logger.child(bindings) : logger;
+}
+
+/**
+ * Starts the gateway: opens `<stateDir>/state.db`, starts one watcher per transport and database (local
+ * spawn of `cliPath` or ssh2 via `remote`), wires the pipeline (inbound → policy → agent queue → outbox →
+ * delivery), and serves the control API. Accounts whose transport fails keep retrying with backoff; their
+ * errors show in `status()`.
+ * @throws {GatewayError} `GATEWAY_START` (state store, port) or `CONTROL_API_UNSAFE`.
+ */
+export async function startGateway(options: StartGatewayOptions): Promise<GatewayHandle> {
+  const env = options.env ?? process.env;
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger;
+  let config = options.config;
+  let agents: AgentRegistry = createAgentRegistry(config, { env, ...options.agentDeps });
+  const metrics = createGatewayMetrics();
+
+  mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
+  let core: CoreServices;
+  try {
+    core = createCoreServices(
+      openStateStore({ path: join(options.stateDir, "state.db"), logger, clock }),
+      logger,
+    );
+  } catch (error) {
+    throw new GatewayError(
+      GatewayErrorCode.GatewayStart,
+      `Cannot open the state database in ${options.stateDir} (${(error as Error).message}); check the directory's permissions or IMGATE_STATE_DIR.`,
+      { cause: error },
+    );
+  }
+  const queue = createSessionQueue({ maxConcurrent: config.gateway.maxConcurrentSessions });
+  const abort = new AbortController();
+  const runtimes = new Map<string, { plan: WatcherPlan; runtime: AccountRuntime }>();
+
+  const startWatcher = (plan: WatcherPlan) => {
+    const runtime = createAccountRuntime({
+      account: plan.owner,
+      accountIds: plan.accountIds,
+      defaultAccountId: defaultAccountIdOf(config),
+      getConfig: () => config,
+      getAgents: () => agents,
+      core,
+      queue,
+      metrics,
+      logger: childLogger(logger, { account: plan.owner.accountId }),
+      clock,
+      env,
+      abortSignal: abort.signal,
+      ...(options.restart ? { restart: options.restart } : {}),
+    });
+    runtimes.set(plan.sourceKey, { plan, runtime });
+    if (plan.accountIds.length > 1) {
+      logger.info(
+        { accounts: plan.accountIds },
+        "accounts share one transport and database; one watcher serves them",
+      );
+    }
+    runtime.start();
+  };
+
+  const plans = planWatchers(config);
+  if (plans.length === 0) logger.warn({}, "no enabled channels.imessage account; only the control API runs");
+  for (const plan of plans) startWatcher(plan);
+
+  const runtimeFor = (accountId: string | undefined): AccountRuntime => {
+    const id = accountId ?? defaultAccountIdOf(config);
+    for (const { runtime } of runtimes.values()) if (runtime.accountIds.includes(id)) return runtime;
+    throw new ControlApiHttpError(
+      404,
+      "account_not_found",
+      `No running account "${id}"; check channels.imessage.accounts.`,
+    );
+  };
+
+  const readiness = (): ReadinessReport => {
+    const accounts = [...runtimes.values()].flatMap(({ runtime }) => runtime.readiness());
+    return { ready: accounts.every((account) => account.state === "running"), accounts };
+  };
+
+  const handlers: ControlApiHandlers = {
+    readiness,
+    metrics: () => metrics.registry.render(),
+    listPairing: (channel) => core.pairing.list(channel),
+    async approvePairing(request) {
+      let approved: { channel: string; sender: string };
+      try {
+        approved = core.pairing.approve(request.channel, request.code);
+      } catch (error) {
+        if (error instanceof PairingError) {
+          const status = error.code === "PAIRING_RATE_LIMITED" ? 429 : 404;
+          throw new ControlApiHttpError(status, error.code, error.message, { cause: error });
+        }
+        throw error;
+      }
+      let notified = false;
+      if (request.notify) {
+        try {
+          await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", { waitMs: 5_000 });
+          notified = true;
+        } catch (error) {
+          logger.warn({ err: error }, "pairing: could not notify the approved sender");
+        }
+      }
+      return { channel: approved.channel, sender: approved.sender, notified };
+    },
+    send: (request) => runtimeFor(request.accountId).send(request.target, request.text),
+  };
+
+  let control: ControlServer | undefined;
+  if (options.controlApi !== false) {
+    const http = config.gateway.http;
+    try {
+      control = await startControlServer({
+        host: http.host,
+        port: http.port,
+        token: env[http.tokenEnv],
+        tokenEnv: http.tokenEnv,
+        handlers,
+        logger,
+      });
+    } catch (error) {
+      await Promise.all([...runtimes.values()].map(({ runtime }) => runtime.stop()));
+      core.store.close();
+      throw error;
+    }
+  }
+
+  const reload = async (next: GatewayConfig) => {
+    const report = { restarted: [] as string[], started: [] as string[], stopped: [] as string[] };
+    config = next;
+    agents = createAgentRegistry(next, { env, ...options.agentDeps });
+    const wanted = new Map(planWatchers(next).map((plan) => [plan.sourceKey, plan]));
+    for (const [key, { plan, runtime }] of [...runtimes.entries()]) {
+      const replacement = wanted.get(key);
+      if (replacement && replacement.fingerprint === plan.fingerprint) {
+        wanted.delete(key);
+        continue;
+      }
+      await runtime.stop();
+      runtimes.delete(key);
+      if (replacement) {
+        startWatcher(replacement);
+        report.restarted.push(...replacement.accountIds);
+        wanted.delete(key);
+      } else {
+        report.stopped.push(...plan.accountIds);
+      }
+    }
+    for (const plan of wanted.values()) {
+      startWatcher(plan);
+      report.started.push(...plan.accountIds);
+    }
+    logger.info(report, "config reloaded");
+    return report;
+  };
+
+  let fileWatcher: FSWatcher | undefined;
+  let reloadTimer: NodeJS.Timeout | undefined;
+  let reloading = Promise.resolve();
+  if (options.configPath) {
+    const path = options.configPath;
+    try {
+      fileWatcher = watchFile(path, () => {
+        if (reloadTimer) clearTimeout(reloadTimer);
+        reloadTimer = setTimeout(() => {
+          reloading = reloading.then(async () => {
+            try {
+              const loaded = await loadConfig({ path });
+              if (JSON.stringify(loaded.config) === JSON.stringify(config)) return;
+              await reload(loaded.config);
+            } catch (error) {
+              logger.error(
+                { err: error },
+                "config change ignored: the new file is invalid; the running config stays",
+              );
+            }
+          });
+        }, 300);
+      });
+    } catch (error) {
+      logger.warn({ err: error, path }, "cannot watch the config file; restart the gateway to apply changes");
+    }
+  }
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      fileWatcher?.close();
+      if (reloadTimer) clearTimeout(reloadTimer);
+      await reloading;
+      const all = [...runtimes.values()].map(({ runtime }) => runtime);
+      await Promise.all(all.map((runtime) => runtime.stopIntake()));
+      const deadline = config.gateway.shutdownTimeoutMs;
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        queue.idle().then(() => true),
+        new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadline))),
+      ]);
+      if (timer) clearTimeout(timer);
+      if (!finished)
+        logger.warn(
+          { pending: queue.pending() },
+          "shutdown deadline reached; abandoning in-flight turns (replayed on the next start)",
+        );
+      abort.abort(new GatewayError(GatewayErrorCode.AgentAborted, "The gateway is stopping."));
+      await Promise.race([queue.idle(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      await Promise.all(all.map((runtime) => runtime.stop()));
+      await control?.close();
+      core.store.close();
+      logger.info({}, "gateway stopped");
+    })();
+    return stopping;
+  };
+
+  logger.info(
+    { stateDir: options.stateDir, accounts: plans.flatMap((plan) => plan.accountIds), control: control?.url },
+    "gateway started",
+  );
+  return {
+    controlUrl: control?.url,
+    metrics,
+    status: () => ({
+      ...readiness(),
+      ...(control ? { controlUrl: control.url } : {}),
+      pendingTurns: queue.pending(),
+    }),
+    reload,
+    stop,
+  };
+}

@@ -1,0 +1,487 @@
+import {
+  agentIdempotencyKey,
+  applyResponsePrefix,
+  type Clock,
+  chunkText,
+  createOutbox,
+  type Envelope,
+  type HistoryEntry,
+  type Logger,
+  type OutboxEntry,
+  replyIdempotencyKey,
+  resolveAgentRoute,
+  resolveResponsePrefix,
+} from "@imgate/channel-core";
+import {
+  createEchoFilter,
+  createImessageDelivery,
+  createInboundProcessor,
+  formatTarget,
+  type ImsgMessage,
+  imsgPortFromClient,
+  type ResolvedImessageAccount,
+  sendCapabilitiesOf,
+} from "@imgate/imessage-channel";
+import { createImsgClient, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
+import { AgentError } from "../agents/agent-error.ts";
+import type { GatewayConfig } from "../config/gateway-config-schema.ts";
+import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
+import { GatewayErrorCode } from "../errors/gateway-error.ts";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
+import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import type { CoreServices } from "./core-services.ts";
+import { createAccountTransport } from "./create-account-transport.ts";
+import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
+import { createDeliveryWorker } from "./delivery-worker.ts";
+import type { SessionQueue } from "./session-queue.ts";
+
+const CHANNEL = "imessage";
+
+/** Options of {@link createAccountRuntime}. */
+export interface AccountRuntimeOptions {
+  /** The account that owns the watcher. */
+  account: ResolvedImessageAccount;
+  /** Every account id served by this watcher (the owner first; others share its transport and database). */
+  accountIds: readonly string[];
+  /** The default account id of the channel (bindings without `accountId` refer to it). */
+  defaultAccountId: string;
+  getConfig(): GatewayConfig;
+  getAgents(): AgentRegistry;
+  core: CoreServices;
+  queue: SessionQueue;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  clock: Clock;
+  env: NodeJS.ProcessEnv;
+  /** Aborted when in-flight agent calls must be abandoned (shutdown deadline). */
+  abortSignal: AbortSignal;
+  /** imsg restart policy (tests shorten it; the first retry is never under 1 s by default). */
+  restart?: RestartOptions;
+}
+
+/** One running watcher with its pipeline, delivery and status. */
+export interface AccountRuntime {
+  readonly accountIds: readonly string[];
+  start(): void;
+  /** Stops taking new messages (closes the watch). */
+  stopIntake(): Promise<void>;
+  /** Stops everything: intake, delivery, imsg, SSH. */
+  stop(): Promise<void>;
+  readiness(): AccountReadiness[];
+  /** Sends `text` to `target` through the outbox (chunked); waits up to `waitMs` for delivery. */
+  send(target: string, text: string, options?: { waitMs?: number }): Promise<SendResult>;
+}
+
+function pairingMessage(code: string): string {
+  return `Hi! This number only answers approved contacts. Your pairing code is ${code}. Ask the owner to run: imgate pairing approve imessage ${code}`;
+}
+
+/** Creates the runtime of one watcher (one imsg transport and database). */
+export function createAccountRuntime(options: AccountRuntimeOptions): AccountRuntime {
+  const { account, core, metrics, clock, logger, queue } = options;
+  const accountId = account.accountId;
+  const source = account.sourceKey;
+  const transport = createAccountTransport(account, { logger, env: options.env });
+  const client = createImsgClient({
+    transport: transport.transport,
+    logger,
+    clock,
+    ...(options.restart ? { restart: options.restart } : {}),
+  });
+  const port = imsgPortFromClient(client);
+  const echo = createEchoFilter({ logger, clock });
+  const processor = createInboundProcessor({ account, port, echo, logger });
+  const delivery = createImessageDelivery({
+    account,
+    port,
+    echo,
+    logger,
+    clock,
+    capabilities: sendCapabilitiesOf(client),
+  });
+  const outbox = createOutbox({ store: core.store });
+  const attachmentsAreLocal = transport.kind === "local" && !account.remoteHost;
+  const inFlightGuids = new Set<string>();
+  const waiters = new Map<number, () => void>();
+  let tracker: CursorTracker | undefined;
+  let watch: ImsgWatch | undefined;
+  let reconciled = false;
+  let reconciling = false;
+  let lastInboundAt: number | undefined;
+  let lastOutboundAt: number | undefined;
+  let lastDeliveryError: string | undefined;
+
+  const worker = createDeliveryWorker({
+    outbox,
+    accountId,
+    deliver: (entry) => delivery.deliver(entry),
+    canSend: () => reconciled && client.state.status === "ready",
+    onSent: (entry) => {
+      lastOutboundAt = clock.now();
+      metrics.messagesOut.inc({ account: accountId });
+      waiters.get(entry.id)?.();
+    },
+    onError: (entry, message) => {
+      lastDeliveryError = message;
+      logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
+      waiters.get(entry.id)?.();
+    },
+    logger,
+    clock,
+  });
+
+  const reconcile = async () => {
+    if (reconciled || reconciling) return;
+    reconciling = true;
+    try {
+      const report = await outbox.reconcile((entry) =>
+        entry.accountId === accountId ? delivery.reconcile(entry) : "unknown",
+      );
+      if (report.unknown.length > 0) {
+        logger.warn(
+          { unknown: report.unknown.length },
+          "outbox: some earlier sends may or may not have gone out; they are held, not resent",
+        );
+      }
+      reconciled = true;
+      worker.kick();
+    } catch (error) {
+      logger.error({ err: error }, "outbox: reconciliation failed; will retry when imsg is ready again");
+    } finally {
+      reconciling = false;
+    }
+  };
+
+  client.onStateChange((state) => {
+    if (state.status === "ready") {
+      void reconcile();
+      worker.kick();
+    } else if (state.status === "backoff" && state.lastError) {
+      metrics.restarts.inc({ account: accountId });
+      logger.warn(
+        { err: state.lastError, nextRetryAt: state.nextRetryAt },
+        "imsg transport failed; retrying with backoff",
+      );
+    }
+  });
+
+  /** Persists a row's outcome and, when every earlier row is done, moves the cursor — in one transaction. */
+  const finishRow = (rowid: number, persist: () => void) => {
+    const moved = tracker?.finish(rowid);
+    try {
+      if (moved !== undefined) core.cursors.commitWith(accountId, source, String(moved), persist);
+      else core.store.transaction(persist);
+    } catch (error) {
+      logger.error(
+        { err: error, rowid },
+        "could not persist an inbound outcome; it is replayed on the next start",
+      );
+    }
+  };
+
+  const drop = (rowid: number, reason: string) => {
+    metrics.messagesDropped.inc({ account: accountId, reason });
+    finishRow(rowid, () => {});
+  };
+
+  const historyLimitFor = (envelope: Envelope, agent: AgentRuntime | undefined): number => {
+    if (envelope.chatType === "group") return account.historyLimit ?? agent?.groupHistoryLimit ?? 50;
+    const dm = account.dms[envelope.sender] ?? account.dms[envelope.senderRaw];
+    return dm?.historyLimit ?? account.dmHistoryLimit ?? 20;
+  };
+
+  const userEntry = (envelope: Envelope): HistoryEntry => {
+    const entry: HistoryEntry = {
+      sender: envelope.sender,
+      text: envelope.text,
+      messageId: envelope.messageId,
+      timestamp: envelope.timestamp,
+    };
+    if (envelope.sender !== envelope.senderRaw)
+      entry.senderLabel = `${envelope.sender} (${envelope.senderRaw})`;
+    return entry;
+  };
+
+  const enqueueChunks = (envelope: Envelope, target: string, texts: readonly string[]): OutboxEntry[] =>
+    texts.map(
+      (text, index) =>
+        outbox.enqueue({
+          idempotencyKey: replyIdempotencyKey(envelope, index),
+          channel: CHANNEL,
+          accountId,
+          chatKey: envelope.chatKey,
+          target,
+          text,
+        }).entry,
+    );
+
+  const runTurn = async (
+    rowid: number,
+    envelope: Envelope,
+    target: string,
+    agentId: string,
+    sessionKey: string,
+    wasMentioned: boolean,
+  ) => {
+    const agent = options.getAgents().get(agentId);
+    const limit = historyLimitFor(envelope, agent);
+    if (!agent) {
+      logger.error({ agentId }, "no such agent; the message is dropped");
+      drop(rowid, "no-agent");
+      return;
+    }
+    const previous = core.sessions.getSession(sessionKey);
+    const history = core.history.load(sessionKey, limit);
+    const turn = buildAgentTurn({
+      envelope,
+      agentId,
+      sessionKey,
+      history,
+      previousActivityAt: previous?.updatedAt,
+      wasMentioned,
+      attachmentsAreLocal,
+    });
+    const started = performance.now();
+    let replyText = "";
+    try {
+      replyText = (await agent.backend.reply(turn, { signal: options.abortSignal })).text;
+      metrics.agentLatency.observe(
+        { agent: agentId, backend: agent.backend.kind },
+        (performance.now() - started) / 1000,
+      );
+    } catch (error) {
+      const code = error instanceof AgentError ? error.code : "AGENT_FAILED";
+      if (code === GatewayErrorCode.AgentAborted || options.abortSignal.aborted) {
+        // Left unfinished on purpose: the cursor stays below this row, so the next start replays it.
+        logger.warn(
+          { rowid, agentId },
+          "agent call abandoned at shutdown; the message is replayed on the next start",
+        );
+        return;
+      }
+      metrics.agentErrors.inc({ agent: agentId, code });
+      logger.error({ err: error, agentId, rowid }, "agent failed; the message is not answered");
+      finishRow(rowid, () => {
+        if (core.dedupe.seen(accountId, envelope.guid)) return;
+        core.history.append(sessionKey, userEntry(envelope), limit);
+      });
+      return;
+    }
+    const config = options.getConfig();
+    const identityName = agent.config.identity?.name;
+    const prefix = resolveResponsePrefix(
+      config.messages.responsePrefix,
+      identityName ? { identityName } : {},
+    );
+    const text = applyResponsePrefix(replyText, prefix);
+    const chunks =
+      text.trim() === "" ? [] : chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
+    finishRow(rowid, () => {
+      if (core.dedupe.seen(accountId, envelope.guid)) return;
+      core.sessions.touchSession(sessionKey);
+      core.history.append(sessionKey, userEntry(envelope), limit);
+      if (chunks.length > 0) {
+        core.history.append(
+          sessionKey,
+          {
+            sender: agentId,
+            text,
+            messageId: `reply:${envelope.messageId}`,
+            timestamp: clock.now(),
+            extra: { role: ASSISTANT_ROLE },
+          },
+          limit,
+        );
+        enqueueChunks(envelope, target, chunks);
+      }
+    });
+    if (chunks.length === 0) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
+    worker.kick();
+  };
+
+  const handleMessage = async (message: ImsgMessage): Promise<void> => {
+    const rowid = message.id;
+    if (!tracker) tracker = createCursorTracker(Number(core.cursors.get(accountId, source) ?? rowid - 1));
+    tracker.start(rowid);
+    metrics.messagesIn.inc({ account: accountId });
+    lastInboundAt = clock.now();
+    const outcome = await processor.process(message);
+    if (outcome.kind === "drop") return drop(rowid, outcome.reason);
+    if (outcome.kind === "reaction") return drop(rowid, "reaction");
+    const { envelope } = outcome;
+    const target = formatTarget(outcome.replyTarget);
+    if (inFlightGuids.has(envelope.guid) || outbox.getByKey(replyIdempotencyKey(envelope, 0))) {
+      return drop(rowid, "duplicate");
+    }
+    const config = options.getConfig();
+    const route = resolveAgentRoute({
+      bindings: config.bindings,
+      agents: config.agents.list,
+      channel: CHANNEL,
+      accountId,
+      peer: {
+        chatType: envelope.chatType,
+        id: envelope.chatType === "group" ? envelope.chatKey : envelope.sender,
+      },
+      dmScope: config.session.dmScope,
+      defaultAccountId: options.defaultAccountId,
+      logger,
+    });
+    const agent = options.getAgents().get(route.agentId);
+    const decision = core.policyFor(account.region).evaluate({
+      envelope,
+      config: {
+        dmPolicy: account.dmPolicy,
+        groupPolicy: account.groupPolicy,
+        allowFrom: account.allowFrom,
+        groupAllowFrom: account.groupAllowFrom,
+        groups: account.groups,
+      },
+      pairingApproved: (candidate) => core.pairing.isApprovedSender(CHANNEL, candidate.sender),
+      mentionPatterns: agent?.mentionPatterns ?? [],
+    });
+    switch (decision.kind) {
+      case "drop":
+        return drop(rowid, decision.reason);
+      case "history-only":
+        metrics.messagesDropped.inc({ account: accountId, reason: "no-mention" });
+        finishRow(rowid, () => {
+          core.history.append(route.sessionKey, userEntry(envelope), historyLimitFor(envelope, agent));
+        });
+        return;
+      case "pairing": {
+        metrics.messagesDropped.inc({ account: accountId, reason: "pairing" });
+        finishRow(rowid, () => {
+          const result = core.pairing.request({
+            channel: CHANNEL,
+            sender: envelope.sender,
+            meta: { senderRaw: envelope.senderRaw, accountId },
+            reply: account.pairingReply,
+          });
+          if (result.action === "reply") enqueueChunks(envelope, target, [pairingMessage(result.code)]);
+          else logger.info({ sender: envelope.sender, reason: result.reason }, "pairing: no reply sent");
+        });
+        worker.kick();
+        return;
+      }
+      case "process": {
+        inFlightGuids.add(envelope.guid);
+        void queue
+          .enqueue(route.sessionKey, () =>
+            runTurn(rowid, envelope, target, route.agentId, route.sessionKey, decision.wasMentioned),
+          )
+          .catch((error: unknown) => logger.error({ err: error, rowid }, "turn failed"))
+          .finally(() => inFlightGuids.delete(envelope.guid));
+        return;
+      }
+    }
+  };
+
+  const stateOf = (): AccountReadiness["state"] => {
+    switch (client.state.status) {
+      case "ready":
+        return "running";
+      case "backoff":
+        return "backoff";
+      case "stopped":
+      case "failed":
+        return "stopped";
+      default:
+        return "starting";
+    }
+  };
+
+  return {
+    accountIds: options.accountIds,
+    start() {
+      const since = core.cursors.get(accountId, source);
+      client.start().catch((error: unknown) => logger.error({ err: error }, "imsg client stopped trying"));
+      watch = client.watch(
+        {
+          ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
+          attachments: account.includeAttachments,
+        },
+        (message) => handleMessage(message as ImsgMessage),
+      );
+      logger.info(
+        { transport: transport.kind, cliPath: account.cliPath, dbPath: account.dbPath, since },
+        "account started",
+      );
+    },
+    async stopIntake() {
+      await watch?.close().catch(() => {});
+      watch = undefined;
+    },
+    async stop() {
+      await watch?.close().catch(() => {});
+      watch = undefined;
+      await worker.stop();
+      await client.stop().catch(() => {});
+      await transport.close().catch(() => {});
+    },
+    readiness() {
+      const state = client.state;
+      const caps = state.capabilities;
+      return options.accountIds.map((id) => {
+        const report: AccountReadiness = {
+          accountId: id,
+          state: stateOf(),
+          transport: transport.kind,
+          restarts: state.restarts,
+        };
+        if (caps) {
+          report.imsgVersion = caps.version;
+          report.capabilities = [...caps.methods].sort();
+        }
+        if (lastInboundAt !== undefined) report.lastInboundAt = new Date(lastInboundAt).toISOString();
+        if (lastOutboundAt !== undefined) report.lastOutboundAt = new Date(lastOutboundAt).toISOString();
+        const lastError = state.lastError?.message ?? lastDeliveryError;
+        if (lastError) report.lastError = lastError;
+        if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
+        return report;
+      });
+    },
+    async send(target, text, sendOptions = {}) {
+      const chatId = await delivery.chatIdFor(target).catch(() => undefined);
+      const chunks = chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
+      const entries = core.store.transaction(() =>
+        chunks.map(
+          (chunk) =>
+            outbox.enqueue({
+              idempotencyKey: agentIdempotencyKey(),
+              channel: CHANNEL,
+              accountId,
+              chatKey: chatId !== undefined ? String(chatId) : target,
+              target,
+              text: chunk,
+            }).entry,
+        ),
+      );
+      const settled = entries.map(
+        (entry) =>
+          new Promise<void>((resolve) => {
+            waiters.set(entry.id, () => {
+              waiters.delete(entry.id);
+              resolve();
+            });
+          }),
+      );
+      worker.kick();
+      const waitMs = sendOptions.waitMs ?? 10_000;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.all(settled),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
+      ]);
+      if (timer) clearTimeout(timer);
+      for (const entry of entries) waiters.delete(entry.id);
+      const allSent = entries.every((entry) => outbox.get(entry.id)?.state === "sent");
+      return {
+        accountId,
+        outboxIds: entries.map((entry) => String(entry.id)),
+        status: allSent ? "sent" : "queued",
+      };
+    },
+  };
+}

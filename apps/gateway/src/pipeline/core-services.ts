@@ -1,0 +1,62 @@
+import {
+  type AccessPolicy,
+  type CursorStore,
+  createAccessPolicy,
+  createCursorStore,
+  createHistoryStore,
+  createInboundDedupe,
+  createPairingService,
+  createSessionStore,
+  type HistoryStore,
+  type InboundDedupe,
+  type Logger,
+  type PairingService,
+  type SessionStore,
+  type StateStore,
+} from "@imgate/channel-core";
+import { matchesAllowEntry } from "@imgate/imessage-channel";
+
+/** The channel-core services every account shares, all over one state store. */
+export interface CoreServices {
+  store: StateStore;
+  dedupe: InboundDedupe;
+  history: HistoryStore;
+  sessions: SessionStore;
+  pairing: PairingService;
+  cursors: CursorStore;
+  /** Access policy; allowlist entries are matched the iMessage way (handles normalised with `region`). */
+  policyFor(region: string): AccessPolicy;
+}
+
+/** Creates the shared services over an open state store. */
+export function createCoreServices(store: StateStore, logger: Logger): CoreServices {
+  const policies = new Map<string, AccessPolicy>();
+  return {
+    store,
+    dedupe: createInboundDedupe({ store }),
+    history: createHistoryStore(store),
+    sessions: createSessionStore(store),
+    pairing: createPairingService({ store }),
+    cursors: createCursorStore(store),
+    policyFor(region) {
+      let policy = policies.get(region);
+      if (!policy) {
+        policy = createAccessPolicy({
+          logger,
+          matchAllowEntry: (entry, envelope) => {
+            const chatId = Number(envelope.chatKey);
+            return (
+              matchesAllowEntry(
+                entry,
+                { sender: envelope.senderRaw, ...(Number.isInteger(chatId) && chatId > 0 ? { chatId } : {}) },
+                { region, chatEntries: envelope.chatType === "group" },
+              ) !== undefined
+            );
+          },
+        });
+        policies.set(region, policy);
+      }
+      return policy;
+    },
+  };
+}

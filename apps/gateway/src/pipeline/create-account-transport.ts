@@ -1,0 +1,34 @@
+import type { Logger } from "@imgate/channel-core";
+import type { ResolvedImessageAccount } from "@imgate/imessage-channel";
+import { type ImsgTransport, spawnTransport } from "@imgate/imsg-rpc";
+import { createSshConnection, type SshConnection } from "@imgate/remote-ssh";
+import { expandHome } from "../config/expand-home.ts";
+
+/** How an account reaches imsg: a local child process, or an exec channel over ssh2. */
+export interface AccountTransport {
+  kind: "local" | "ssh";
+  transport: ImsgTransport;
+  /** The SSH connection of a remote account (closed on stop). */
+  ssh?: SshConnection;
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the transport of an account: `remote` → one managed ssh2 connection running `<imsgPath> rpc`
+ * over an exec channel; otherwise `cliPath rpc [--db dbPath]` spawned locally (an SSH wrapper script
+ * works too: it is just a command).
+ */
+export function createAccountTransport(
+  account: ResolvedImessageAccount,
+  options: { logger: Logger; env: NodeJS.ProcessEnv },
+): AccountTransport {
+  if (account.remote) {
+    const ssh = createSshConnection(account.remote, { logger: options.logger, env: options.env });
+    return { kind: "ssh", transport: ssh.imsgTransport(), ssh, close: () => ssh.close() };
+  }
+  const transport = spawnTransport({
+    cliPath: expandHome(account.cliPath, options.env),
+    ...(account.dbPath ? { dbPath: expandHome(account.dbPath, options.env) } : {}),
+  });
+  return { kind: "local", transport, close: async () => {} };
+}

@@ -1,0 +1,113 @@
+import type { Clock, Logger, Outbox, OutboxEntry } from "@imgate/channel-core";
+import type { DeliveryOutcome } from "@imgate/imessage-channel";
+
+/** Options of {@link createDeliveryWorker}. */
+export interface DeliveryWorkerOptions {
+  outbox: Outbox;
+  accountId: string;
+  deliver(entry: OutboxEntry): Promise<DeliveryOutcome>;
+  /** Whether sending is possible now (the account's imsg is ready). */
+  canSend(): boolean;
+  onSent(entry: OutboxEntry): void;
+  onError(entry: OutboxEntry, message: string): void;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** Drains an account's outbox in order, one entry at a time. */
+export interface DeliveryWorker {
+  /** Starts draining (no-op while a drain runs; it picks new entries up). */
+  kick(): void;
+  /** Stops picking entries and waits for the one being sent. */
+  stop(): Promise<void>;
+}
+
+const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
+
+/**
+ * The outbox → delivery loop of one account: claims the next due entry (per-chat order is the outbox's),
+ * delivers it, and records `sent`, `failed` (retried later when the channel says it did not go out) or
+ * `unknown` (never resent on its own).
+ */
+export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWorker {
+  const { outbox, logger } = options;
+  let running: Promise<void> | undefined;
+  let again = false;
+  let stopped = false;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  const scheduleRetry = (at: number) => {
+    if (stopped) return;
+    const wait = Math.max(0, at - options.clock.now());
+    if (retryTimer) clearTimeout(retryTimer);
+    retryTimer = setTimeout(() => {
+      retryTimer = undefined;
+      kick();
+    }, wait);
+    retryTimer.unref();
+  };
+
+  const drain = async () => {
+    for (;;) {
+      if (stopped || !options.canSend()) return;
+      let entry: OutboxEntry | undefined;
+      try {
+        entry = outbox.claimNext({ channel: "imessage", accountId: options.accountId });
+      } catch (error) {
+        logger.error({ err: error }, "outbox: cannot claim the next entry");
+        return;
+      }
+      if (!entry) {
+        if (again) {
+          again = false;
+          continue;
+        }
+        return;
+      }
+      const outcome = await options.deliver(entry);
+      try {
+        if (outcome.state === "sent") {
+          outbox.markSent(entry.id, outcome.resultId);
+          options.onSent(entry);
+        } else if (outcome.state === "failed") {
+          options.onError(entry, outcome.error.message);
+          const delay = RETRY_DELAYS_MS[entry.attempts - 1];
+          if (outcome.retryable && delay !== undefined) {
+            const retryAt = options.clock.now() + delay;
+            outbox.markFailed(entry.id, outcome.error.message, { retryAt });
+            scheduleRetry(retryAt);
+          } else {
+            outbox.markFailed(entry.id, outcome.error.message);
+          }
+        } else {
+          options.onError(entry, outcome.error.message);
+          outbox.markUnknown(entry.id, outcome.error.message);
+        }
+      } catch (error) {
+        logger.error({ err: error, outboxId: entry.id }, "outbox: cannot record a delivery outcome");
+      }
+    }
+  };
+
+  function kick() {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = drain()
+      .catch((error: unknown) => logger.error({ err: error }, "delivery loop failed"))
+      .finally(() => {
+        running = undefined;
+      });
+  }
+
+  return {
+    kick,
+    async stop() {
+      stopped = true;
+      if (retryTimer) clearTimeout(retryTimer);
+      await running;
+    },
+  };
+}
