@@ -43,7 +43,7 @@ export class ChangeMonitor {
     for (const listener of [...this.#listeners]) listener.changed();
   }
 
-    #tick(): void {
+  #tick(): void {
     let changed = false;
     try {
       const row = this.#dataVersion.get() as { data_version: number };

@@ -47,7 +47,9 @@ const TYPES: Record<string, [uti: string, mime: string]> = {
 /** UTI and MIME type Messages would record for a file name. */
 export function fileTypeOf(name: string): { uti: string; mimeType: string } {
   const known = TYPES[extname(name).toLowerCase()];
-  return known ? { uti: known[0], mimeType: known[1] } : { uti: "public.data", mimeType: "application/octet-stream" };
+  return known
+    ? { uti: known[0], mimeType: known[1] }
+    : { uti: "public.data", mimeType: "application/octet-stream" };
 }
 
 /** A new Messages-style GUID (upper-case UUID). */
@@ -100,11 +102,22 @@ export class ChatDbWriter {
   ensureHandle(id: string, service: string): number {
     const row = this.#get("SELECT ROWID AS id FROM handle WHERE id = ? ORDER BY ROWID LIMIT 1", id);
     if (row) return Number(row.id);
-    return this.#run("INSERT INTO handle (id, service, uncanonicalized_id) VALUES (?, ?, ?)", id, service, id);
+    return this.#run(
+      "INSERT INTO handle (id, service, uncanonicalized_id) VALUES (?, ?, ?)",
+      id,
+      service,
+      id,
+    );
   }
 
   /** The ROWID of a chat by guid, creating it (and its handle joins) when missing. */
-  ensureChat(guid: string, identifier: string, service: string, displayName: string, handleIds: number[]): number {
+  ensureChat(
+    guid: string,
+    identifier: string,
+    service: string,
+    displayName: string,
+    handleIds: number[],
+  ): number {
     const row = this.#get("SELECT ROWID AS id FROM chat WHERE guid = ?", guid);
     const chatId = row
       ? Number(row.id)
@@ -116,7 +129,11 @@ export class ChatDbWriter {
           displayName,
         );
     for (const handleId of handleIds) {
-      this.#run("INSERT OR IGNORE INTO chat_handle_join (chat_id, handle_id) VALUES (?, ?)", chatId, handleId);
+      this.#run(
+        "INSERT OR IGNORE INTO chat_handle_join (chat_id, handle_id) VALUES (?, ?)",
+        chatId,
+        handleId,
+      );
     }
     return chatId;
   }

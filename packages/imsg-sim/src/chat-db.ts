@@ -26,7 +26,9 @@ export function openChatDb(path: string, options: OpenChatDbOptions = {}): Datab
     if (!exists) mkdirSync(dirname(file), { recursive: true });
     db = new DatabaseSync(file, { timeout: 5000 });
   } catch (cause) {
-    throw new SimError("SIM_DB_UNAVAILABLE", `unable to open database file ${file}: ${String(cause)}`, { cause });
+    throw new SimError("SIM_DB_UNAVAILABLE", `unable to open database file ${file}: ${String(cause)}`, {
+      cause,
+    });
   }
   try {
     db.exec("PRAGMA journal_mode = WAL");
@@ -35,7 +37,9 @@ export function openChatDb(path: string, options: OpenChatDbOptions = {}): Datab
     const hasSchema = db.prepare("SELECT 1 FROM sqlite_master WHERE type='table' AND name='message'").get();
     if (!hasSchema) {
       db.close();
-      throw new SimError("SIM_DB_UNAVAILABLE", `cannot open ${file} as a chat.db: ${String(cause)}`, { cause });
+      throw new SimError("SIM_DB_UNAVAILABLE", `cannot open ${file} as a chat.db: ${String(cause)}`, {
+        cause,
+      });
     }
   }
   return db;

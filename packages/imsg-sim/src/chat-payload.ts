@@ -59,7 +59,9 @@ export function rpcChatPayload(chat: ChatRow, lastDate: bigint, participants: st
   };
 }
 
-function accountFields(chat: ChatRow): Pick<GroupPayload, "account_id" | "account_login" | "last_addressed_handle"> {
+function accountFields(
+  chat: ChatRow,
+): Pick<GroupPayload, "account_id" | "account_login" | "last_addressed_handle"> {
   const out: Pick<GroupPayload, "account_id" | "account_login" | "last_addressed_handle"> = {};
   if (chat.accountId) out.account_id = chat.accountId;
   if (chat.accountLogin) out.account_login = chat.accountLogin;

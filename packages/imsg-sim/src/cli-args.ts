@@ -18,9 +18,17 @@ export const RUNTIME_OPTIONS: OptionTable = {
 export type ParsedFlags = Record<string, string | boolean | undefined>;
 
 /** Parses a command's argv; an unknown flag or a missing value is a SimError `SIM_USAGE`. */
-export function parseCommandArgs(args: string[], options: OptionTable): { flags: ParsedFlags; positionals: string[] } {
+export function parseCommandArgs(
+  args: string[],
+  options: OptionTable,
+): { flags: ParsedFlags; positionals: string[] } {
   try {
-    const parsed = parseArgs({ args, options: { ...RUNTIME_OPTIONS, ...options }, allowPositionals: true, strict: true });
+    const parsed = parseArgs({
+      args,
+      options: { ...RUNTIME_OPTIONS, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
     return { flags: parsed.values as ParsedFlags, positionals: parsed.positionals };
   } catch (cause) {
     throw new SimError("SIM_USAGE", `${(cause as Error).message} (see --help)`, { cause });

@@ -1,6 +1,7 @@
-import { type ParsedFlags, intFlag } from "./cli-args.ts";
 import { fullChatPayload, groupPayload } from "./chat-payload.ts";
+import { intFlag, type ParsedFlags } from "./cli-args.ts";
 import { DEFAULT_DB_PATH } from "./home-path.ts";
+import { readMessageFilter } from "./message-filter.ts";
 import { buildMessagePayload, type MessagePayload } from "./message-payload.ts";
 import { OutputWriter } from "./output-writer.ts";
 import { RpcContext } from "./rpc-context.ts";
@@ -9,7 +10,6 @@ import { Params } from "./rpc-params.ts";
 import { SendService } from "./send-handlers.ts";
 import { SimError } from "./sim-error.ts";
 import type { SimOptions } from "./sim-options.ts";
-import { readMessageFilter } from "./message-filter.ts";
 import { cliStatus } from "./status-snapshot.ts";
 
 /** Where CLI output goes. */
@@ -21,7 +21,13 @@ function contextFor(options: SimOptions, flags: ParsedFlags): RpcContext {
   const out = new OutputWriter({
     sink: { write: () => true },
     escapeSlashes: false,
-    faults: { exitAfterNotifications: null, garbageEvery: null, partialAfter: null, oversizedAfter: null, oversizedBytes: 0 },
+    faults: {
+      exitAfterNotifications: null,
+      garbageEvery: null,
+      partialAfter: null,
+      oversizedAfter: null,
+      oversizedBytes: 0,
+    },
     exit: () => {},
   });
   return new RpcContext(options, typeof flags.db === "string" ? flags.db : DEFAULT_DB_PATH, out);
@@ -48,7 +54,11 @@ export function runChats(options: SimOptions, flags: ParsedFlags, io: CliIo): vo
     for (const row of store.listChats(Math.max(1, intFlag(flags, "limit") ?? 20))) {
       const unread = options.compat === "0.15" ? store.unreadCount(row.id) : undefined;
       const payload = fullChatPayload(row, row.lastDate, store.participants(row.id), unread);
-      io.stdout(json(flags) ? `${JSON.stringify(payload)}\n` : `[${row.id}] ${row.name || row.identifier} (${row.identifier}) last=${payload.last_message_at}\n`);
+      io.stdout(
+        json(flags)
+          ? `${JSON.stringify(payload)}\n`
+          : `[${row.id}] ${row.name || row.identifier} (${row.identifier}) last=${payload.last_message_at}\n`,
+      );
     }
   } finally {
     ctx.close();
@@ -64,7 +74,10 @@ export function runHistory(options: SimOptions, flags: ParsedFlags, io: CliIo): 
     const { store, chats } = openOrThrow(ctx);
     const filter = readMessageFilter(
       new Params({
-        participants: typeof flags.participants === "string" ? flags.participants.split(/[\s,]+/).filter(Boolean) : undefined,
+        participants:
+          typeof flags.participants === "string"
+            ? flags.participants.split(/[\s,]+/).filter(Boolean)
+            : undefined,
         start: flags.start,
         end: flags.end,
       }),
@@ -74,7 +87,8 @@ export function runHistory(options: SimOptions, flags: ParsedFlags, io: CliIo): 
     for (const row of store.history(chatId, Math.max(1, intFlag(flags, "limit") ?? 50), filter)) {
       const payload = buildMessagePayload(store, row, chatId, chat, { attachments: true, reactions: true });
       if (json(flags)) io.stdout(`${JSON.stringify(cliMessage(payload))}\n`);
-      else io.stdout(`${payload.created_at} [${payload.is_from_me ? "me" : payload.sender}] ${payload.text}\n`);
+      else
+        io.stdout(`${payload.created_at} [${payload.is_from_me ? "me" : payload.sender}] ${payload.text}\n`);
     }
   } finally {
     ctx.close();
@@ -100,7 +114,9 @@ export async function runSend(options: SimOptions, flags: ParsedFlags, io: CliIo
     io.stdout(json(flags) ? '{"status":"sent"}\n' : "sent\n");
   } catch (error) {
     if (error instanceof RpcError) {
-      throw new SimError("SIM_USAGE", typeof error.data === "string" ? error.data : error.data.detail, { cause: error });
+      throw new SimError("SIM_USAGE", typeof error.data === "string" ? error.data : error.data.detail, {
+        cause: error,
+      });
     }
     throw error;
   } finally {
@@ -118,7 +134,11 @@ export function runGroup(options: SimOptions, flags: ParsedFlags, io: CliIo): vo
     const info = chats.get(chatId);
     if (!info) throw new SimError("SIM_NOT_FOUND", `Chat not found: ${chatId}`);
     const payload = groupPayload(info.chat, info.participants);
-    io.stdout(json(flags) ? `${JSON.stringify(payload)}\n` : `${payload.name || payload.identifier} (${payload.guid})\nparticipants: ${payload.participants.join(", ")}\n`);
+    io.stdout(
+      json(flags)
+        ? `${JSON.stringify(payload)}\n`
+        : `${payload.name || payload.identifier} (${payload.guid})\nparticipants: ${payload.participants.join(", ")}\n`,
+    );
   } finally {
     ctx.close();
   }
@@ -127,5 +147,9 @@ export function runGroup(options: SimOptions, flags: ParsedFlags, io: CliIo): vo
 /** `imsg status` (§1): one JSON line with `advanced_features:false`, `v2_ready:false`, `rpc_methods`. */
 export function runStatus(options: SimOptions, flags: ParsedFlags, io: CliIo): void {
   const status = cliStatus(options, !options.fda);
-  io.stdout(json(flags) ? `${JSON.stringify(status)}\n` : `imsg ${options.version}\nbasic features: yes\nadvanced features: no (imsg-sim)\n`);
+  io.stdout(
+    json(flags)
+      ? `${JSON.stringify(status)}\n`
+      : `imsg ${options.version}\nbasic features: yes\nadvanced features: no (imsg-sim)\n`,
+  );
 }

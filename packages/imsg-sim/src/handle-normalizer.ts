@@ -22,6 +22,7 @@ export function normalizeHandle(raw: string, region: string): string {
   if (handle.startsWith("+")) return `+${digits}`;
   const upper = region.toUpperCase();
   if ((upper === "US" || upper === "CA") && digits.length === 10) return `+1${digits}`;
-  if ((upper === "US" || upper === "CA") && digits.length === 11 && digits.startsWith("1")) return `+${digits}`;
+  if ((upper === "US" || upper === "CA") && digits.length === 11 && digits.startsWith("1"))
+    return `+${digits}`;
   return digits.length > 0 ? `+${digits}` : handle;
 }

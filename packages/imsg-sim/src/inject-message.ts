@@ -10,8 +10,14 @@ import { abbreviateHome, expandHome } from "./home-path.ts";
 import { SimError } from "./sim-error.ts";
 import { URL_BALLOON_BUNDLE_ID } from "./url-preview-deduper.ts";
 
-
-const REACTION_TYPES = { love: 2000, like: 2001, dislike: 2002, laugh: 2003, emphasis: 2004, question: 2005 } as const;
+const REACTION_TYPES = {
+  love: 2000,
+  like: 2001,
+  dislike: 2002,
+  laugh: 2003,
+  emphasis: 2004,
+  question: 2005,
+} as const;
 
 /** What `inject` adds: one inbound message (and the handle, chat and joins it needs). */
 export const InjectMessageOptionsSchema = z.strictObject({
@@ -42,7 +48,9 @@ export const InjectMessageOptionsSchema = z.strictObject({
   /** Also write the URL-preview duplicate row (`URLBalloonProvider`, same text). */
   urlPreview: z.boolean().default(false),
   /** Make it a tapback (`love`…`question`, or a 2000–3006 type) aimed at `reactedTo`. */
-  reaction: z.union([z.enum(["love", "like", "dislike", "laugh", "emphasis", "question"]), z.number().int()]).optional(),
+  reaction: z
+    .union([z.enum(["love", "like", "dislike", "laugh", "emphasis", "question"]), z.number().int()])
+    .optional(),
   /** Guid of the message a tapback targets. */
   reactedTo: z.string().min(1).optional(),
   /** Guid of the thread originator (an inline reply). */
@@ -71,7 +79,10 @@ export interface InjectedMessage {
 export function injectMessage(db: string | DatabaseSync, input: InjectMessageOptions): InjectedMessage {
   const parsed = InjectMessageOptionsSchema.safeParse(input);
   if (!parsed.success) {
-    throw new SimError("SIM_USAGE", `invalid inject options: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    throw new SimError(
+      "SIM_USAGE",
+      `invalid inject options: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`,
+    );
   }
   const o = parsed.data;
   if (o.reaction !== undefined && !o.reactedTo) {
@@ -91,12 +102,21 @@ function writeInbound(writer: ChatDbWriter, o: z.output<typeof InjectMessageOpti
   let chatId: number;
   if (o.chatIdentifier && o.group) {
     const others = o.participants.map((p) => writer.ensureHandle(p, o.service));
-    chatId = writer.ensureChat(`${o.service};+;${o.chatIdentifier}`, o.chatIdentifier, o.service, o.name ?? "", [
-      handleId,
-      ...others,
-    ]);
+    chatId = writer.ensureChat(
+      `${o.service};+;${o.chatIdentifier}`,
+      o.chatIdentifier,
+      o.service,
+      o.name ?? "",
+      [handleId, ...others],
+    );
   } else if (o.chatIdentifier) {
-    chatId = writer.ensureChat(`${o.service};-;${o.chatIdentifier}`, o.chatIdentifier, o.service, o.name ?? "", [handleId]);
+    chatId = writer.ensureChat(
+      `${o.service};-;${o.chatIdentifier}`,
+      o.chatIdentifier,
+      o.service,
+      o.name ?? "",
+      [handleId],
+    );
   } else {
     chatId = writer.ensureDmChat(o.from, o.service);
   }

@@ -123,7 +123,9 @@ export function summarizeReactions(rows: ReactionRow[]): ReactionPayload[] {
     if (!kind) continue;
     const sender = senderOf(row);
     if (row.type >= 3000) {
-      const index = out.findIndex((r) => r.sender === sender && r.is_from_me === row.isFromMe && r.type === kind.name);
+      const index = out.findIndex(
+        (r) => r.sender === sender && r.is_from_me === row.isFromMe && r.type === kind.name,
+      );
       if (index >= 0) out.splice(index, 1);
       continue;
     }
@@ -156,7 +158,8 @@ export function buildMessagePayload(
     chat_id: chatId,
     guid: row.guid,
   } as MessagePayload;
-  if (!reaction && row.associatedGuid !== "") payload.reply_to_guid = normalizeAssociatedGuid(row.associatedGuid);
+  if (!reaction && row.associatedGuid !== "")
+    payload.reply_to_guid = normalizeAssociatedGuid(row.associatedGuid);
   if (!reaction && row.threadOriginatorGuid !== "") payload.thread_originator_guid = row.threadOriginatorGuid;
   if (!reaction) {
     const parentGuid = row.threadOriginatorGuid || payload.reply_to_guid;

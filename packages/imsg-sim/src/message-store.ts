@@ -144,7 +144,10 @@ export class MessageStore {
   }
 
   /** Watch / `messages.after`: rows with ROWID > cursor in ROWID order (LEFT JOIN: unjoined rows have chatId null). */
-  after(cursor: number, options: { chatId?: number; includeReactions: boolean; limit: number }): MessageRow[] {
+  after(
+    cursor: number,
+    options: { chatId?: number; includeReactions: boolean; limit: number },
+  ): MessageRow[] {
     const args: SQLInputValue[] = [cursor];
     let sql = `SELECT ${MESSAGE_COLUMNS} FROM message m LEFT JOIN chat_message_join cmj ON m.ROWID = cmj.message_id
       LEFT JOIN handle h ON m.handle_id = h.ROWID WHERE m.ROWID > ?`;
@@ -166,15 +169,16 @@ export class MessageStore {
 
   /** The chat join of one message (null while unjoined). */
   chatIdOf(rowid: number): number | null {
-    const row = this.#prepare("SELECT chat_id FROM chat_message_join WHERE message_id = ? LIMIT 1").get(rowid) as
-      | Row
-      | undefined;
+    const row = this.#prepare("SELECT chat_id FROM chat_message_join WHERE message_id = ? LIMIT 1").get(
+      rowid,
+    ) as Row | undefined;
     return row ? num(row.chat_id) : null;
   }
 
   /** One message by guid (reply parents, send status). */
   byGuid(guid: string): MessageRow | undefined {
-    const row = this.#prepare(`SELECT ${MESSAGE_COLUMNS} FROM message m LEFT JOIN chat_message_join cmj ON m.ROWID = cmj.message_id
+    const row =
+      this.#prepare(`SELECT ${MESSAGE_COLUMNS} FROM message m LEFT JOIN chat_message_join cmj ON m.ROWID = cmj.message_id
       LEFT JOIN handle h ON m.handle_id = h.ROWID WHERE m.guid = ? LIMIT 1`).get(guid) as Row | undefined;
     return row ? toMessageRow(row) : undefined;
   }
@@ -184,26 +188,28 @@ export class MessageStore {
    * `windowNs` before this row: the original of a URL-preview duplicate (`messages.after` coalescing).
    */
   hasEarlierTwin(row: MessageRow, chatId: number, windowNs: bigint): boolean {
-    const found = this.#prepare(`SELECT 1 AS hit FROM message m JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
+    const found =
+      this.#prepare(`SELECT 1 AS hit FROM message m JOIN chat_message_join cmj ON cmj.message_id = m.ROWID
       LEFT JOIN handle h ON m.handle_id = h.ROWID
       WHERE m.ROWID < ? AND cmj.chat_id = ? AND m.is_from_me = ? AND IFNULL(h.id,'') = ? AND IFNULL(m.text,'') = ?
         AND m.date >= ? AND IFNULL(m.balloon_bundle_id,'') = '' LIMIT 1`).get(
-      row.rowid,
-      chatId,
-      row.isFromMe ? 1 : 0,
-      row.handle,
-      row.text,
-      row.date - windowNs,
-    );
+        row.rowid,
+        chatId,
+        row.isFromMe ? 1 : 0,
+        row.handle,
+        row.text,
+        row.date - windowNs,
+      );
     return found !== undefined;
   }
 
   /** The §5.5 attachment query. */
   attachments(messageId: number): AttachmentRow[] {
-    const rows = this.#prepare(`SELECT a.filename, a.transfer_name, a.uti, a.mime_type, a.total_bytes, a.is_sticker
+    const rows =
+      this.#prepare(`SELECT a.filename, a.transfer_name, a.uti, a.mime_type, a.total_bytes, a.is_sticker
       FROM message_attachment_join maj JOIN attachment a ON a.ROWID = maj.attachment_id WHERE maj.message_id = ?`).all(
-      messageId,
-    ) as Row[];
+        messageId,
+      ) as Row[];
     return rows.map((r) => ({
       filename: str(r.filename),
       transferName: str(r.transfer_name),
@@ -216,14 +222,15 @@ export class MessageStore {
 
   /** Reaction rows aimed at a message guid (`= guid` or `LIKE '%/'||guid`), oldest first (§3.2). */
   reactionsTo(guid: string): ReactionRow[] {
-    const rows = this.#prepare(`SELECT m.ROWID AS rowid, m.associated_message_type AS type, IFNULL(m.text,'') AS text,
+    const rows =
+      this.#prepare(`SELECT m.ROWID AS rowid, m.associated_message_type AS type, IFNULL(m.text,'') AS text,
       m.is_from_me AS is_from_me, IFNULL(h.id,'') AS handle, IFNULL(m.destination_caller_id,'') AS dest, IFNULL(m.date,0) AS date
       FROM message m LEFT JOIN handle h ON m.handle_id = h.ROWID
       WHERE m.associated_message_type >= 2000 AND m.associated_message_type <= 3006
         AND (m.associated_message_guid = ? OR m.associated_message_guid LIKE '%/' || ?) ORDER BY m.date ASC`).all(
-      guid,
-      guid,
-    ) as Row[];
+        guid,
+        guid,
+      ) as Row[];
     return rows.map((r) => ({
       rowid: num(r.rowid),
       type: num(r.type),
@@ -237,18 +244,23 @@ export class MessageStore {
 
   /** The §5.5 list-chats query (only chats with at least one joined message, by last activity). */
   listChats(limit: number): Array<ChatRow & { lastDate: bigint }> {
-    const rows = this.#prepare(`SELECT c.ROWID AS id, IFNULL(c.display_name, c.chat_identifier) AS name, c.chat_identifier AS identifier,
+    const rows =
+      this.#prepare(`SELECT c.ROWID AS id, IFNULL(c.display_name, c.chat_identifier) AS name, c.chat_identifier AS identifier,
       c.service_name AS service, MAX(cmj.message_date) AS last_date, IFNULL(c.guid,'') AS guid, c.account_id AS account_id,
       c.account_login AS account_login, c.last_addressed_handle AS last_addressed_handle
       FROM chat c JOIN chat_message_join cmj ON c.ROWID = cmj.chat_id GROUP BY c.ROWID ORDER BY last_date DESC LIMIT ?`).all(
-      limit,
-    ) as Row[];
-    return rows.map((r) => ({ ...toChatRow(r), lastDate: typeof r.last_date === "bigint" ? r.last_date : 0n }));
+        limit,
+      ) as Row[];
+    return rows.map((r) => ({
+      ...toChatRow(r),
+      lastDate: typeof r.last_date === "bigint" ? r.last_date : 0n,
+    }));
   }
 
   /** Chat info by ROWID (§5.5). */
   chat(chatId: number): ChatRow | undefined {
-    const row = this.#prepare(`SELECT ROWID AS id, IFNULL(chat_identifier,'') AS identifier, IFNULL(guid,'') AS guid,
+    const row =
+      this.#prepare(`SELECT ROWID AS id, IFNULL(chat_identifier,'') AS identifier, IFNULL(guid,'') AS guid,
       IFNULL(display_name, chat_identifier) AS name, IFNULL(service_name,'') AS service, account_id, account_login,
       last_addressed_handle FROM chat WHERE ROWID = ?`).get(chatId) as Row | undefined;
     return row ? toChatRow(row) : undefined;
@@ -256,23 +268,30 @@ export class MessageStore {
 
   /** Looks a chat up by `chat_identifier` or `guid`. */
   chatBy(column: "chat_identifier" | "guid", value: string): ChatRow | undefined {
-    const row = this.#prepare(`SELECT ROWID AS id, IFNULL(chat_identifier,'') AS identifier, IFNULL(guid,'') AS guid,
+    const row =
+      this.#prepare(`SELECT ROWID AS id, IFNULL(chat_identifier,'') AS identifier, IFNULL(guid,'') AS guid,
       IFNULL(display_name, chat_identifier) AS name, IFNULL(service_name,'') AS service, account_id, account_login,
-      last_addressed_handle FROM chat WHERE ${column} = ? ORDER BY ROWID LIMIT 1`).get(value) as Row | undefined;
+      last_addressed_handle FROM chat WHERE ${column} = ? ORDER BY ROWID LIMIT 1`).get(value) as
+        | Row
+        | undefined;
     return row ? toChatRow(row) : undefined;
   }
 
   /** The §5.5 participants query, sorted and deduplicated. */
   participants(chatId: number): string[] {
-    const rows = this.#prepare(`SELECT h.id AS id FROM chat_handle_join chj JOIN handle h ON h.ROWID = chj.handle_id
+    const rows =
+      this.#prepare(`SELECT h.id AS id FROM chat_handle_join chj JOIN handle h ON h.ROWID = chj.handle_id
       WHERE chj.chat_id = ? ORDER BY h.id`).all(chatId) as Row[];
     return [...new Set(rows.map((r) => str(r.id)))];
   }
 
   /** Unread inbound messages of a chat (0.13+ `unread_count`). */
   unreadCount(chatId: number): number {
-    const row = this.#prepare(`SELECT COUNT(*) AS n FROM message m JOIN chat_message_join cmj ON m.ROWID = cmj.message_id
-      WHERE cmj.chat_id = ? AND m.is_from_me = 0 AND IFNULL(m.is_read,0) = 0 AND ${REACTION_EXCLUSION}`).get(chatId) as Row;
+    const row =
+      this.#prepare(`SELECT COUNT(*) AS n FROM message m JOIN chat_message_join cmj ON m.ROWID = cmj.message_id
+      WHERE cmj.chat_id = ? AND m.is_from_me = 0 AND IFNULL(m.is_read,0) = 0 AND ${REACTION_EXCLUSION}`).get(
+        chatId,
+      ) as Row;
     return num(row.n);
   }
 }
@@ -287,6 +306,8 @@ function toChatRow(r: Row): ChatRow {
     accountId: r.account_id === null || r.account_id === undefined ? null : str(r.account_id),
     accountLogin: r.account_login === null || r.account_login === undefined ? null : str(r.account_login),
     lastAddressedHandle:
-      r.last_addressed_handle === null || r.last_addressed_handle === undefined ? null : str(r.last_addressed_handle),
+      r.last_addressed_handle === null || r.last_addressed_handle === undefined
+        ? null
+        : str(r.last_addressed_handle),
   };
 }

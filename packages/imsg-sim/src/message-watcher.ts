@@ -88,7 +88,11 @@ export class WatchSubscription {
     const s = this.#settings;
     let rows: MessageRow[];
     try {
-      rows = store.after(this.#cursor, { chatId: s.chatId, includeReactions: s.includeReactions, limit: WATCH_BATCH });
+      rows = store.after(this.#cursor, {
+        chatId: s.chatId,
+        includeReactions: s.includeReactions,
+        limit: WATCH_BATCH,
+      });
       this.#backlog = rows.length === WATCH_BATCH;
       for (const row of rows) {
         if (this.#stopped) return;

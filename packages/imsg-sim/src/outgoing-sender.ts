@@ -1,7 +1,6 @@
-import { copyFileSync, mkdirSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { randomUUID } from "node:crypto";
-import { statSync } from "node:fs";
+import { copyFileSync, mkdirSync, statSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { encodeAttributedBody } from "./attributed-body.ts";
 import type { ChatDbWriter } from "./chat-db-writer.ts";
 import { abbreviateHome } from "./home-path.ts";
@@ -47,7 +46,10 @@ export function writeOutgoing(writer: ChatDbWriter, send: OutgoingSend): SendOut
   return writer.transaction(() => {
     const outcome: SendOutcome = { lateFromMe: [] };
     const selfHandleId = send.quirks.selfEcho ? writer.ensureHandle(send.selfHandle, send.service) : 0;
-    const writeRow = (text: string, extra: { guid?: string; replyTo?: string; balloon?: string }): WrittenRow => {
+    const writeRow = (
+      text: string,
+      extra: { guid?: string; replyTo?: string; balloon?: string },
+    ): WrittenRow => {
       const row = writer.insertMessage({
         guid: extra.guid,
         text,
@@ -81,7 +83,13 @@ export function writeOutgoing(writer: ChatDbWriter, send: OutgoingSend): SendOut
       }
     }
     if (send.file) {
-      const staged = join(dirname(send.dbPath), "Attachments", "imsg", randomUUID().toUpperCase(), basename(send.file));
+      const staged = join(
+        dirname(send.dbPath),
+        "Attachments",
+        "imsg",
+        randomUUID().toUpperCase(),
+        basename(send.file),
+      );
       mkdirSync(dirname(staged), { recursive: true });
       copyFileSync(send.file, staged);
       outcome.file = writeRow("\uFFFC", { guid: send.text === "" ? send.guid : undefined });

@@ -14,7 +14,10 @@ export interface OutputWriterOptions {
   sink: LineSink;
   /** Escape `/` as `\/` like Foundation's JSONSerialization (0.9). */
   escapeSlashes: boolean;
-  faults: Pick<SimFaults, "exitAfterNotifications" | "garbageEvery" | "partialAfter" | "oversizedAfter" | "oversizedBytes">;
+  faults: Pick<
+    SimFaults,
+    "exitAfterNotifications" | "garbageEvery" | "partialAfter" | "oversizedAfter" | "oversizedBytes"
+  >;
   /** Called when a fault ends the process (exit code 1). */
   exit: (code: number) => void;
 }

@@ -82,7 +82,11 @@ export function messagesAfter(
       reactions: includeReactions,
     });
     if (row.chatId === null || deduper.skip(row, payload)) continue;
-    if (row.balloonBundleId === URL_BALLOON_BUNDLE_ID && store.hasEarlierTwin(row, row.chatId, PREVIEW_WINDOW_NS)) continue;
+    if (
+      row.balloonBundleId === URL_BALLOON_BUNDLE_ID &&
+      store.hasEarlierTwin(row, row.chatId, PREVIEW_WINDOW_NS)
+    )
+      continue;
     messages.push(payload);
   }
   return { messages, next_rowid: next, has_more: hasMore };

@@ -21,17 +21,24 @@ function start(compat: "0.9" | "0.15", env: Record<string, string> = {}): RpcPee
   return peer;
 }
 
-type Message = Record<string, unknown> & { id: number; text: string; attachments: Array<Record<string, unknown>> };
+type Message = Record<string, unknown> & {
+  id: number;
+  text: string;
+  attachments: Array<Record<string, unknown>>;
+};
 
 describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)", (compat) => {
   it("a DM send creates the chat, inserts an outgoing row and shows up in chats.list and history", async () => {
     const inbound = injectMessage(sim.db, { from: "+15551234567", text: "hi there" });
     const peer = start(compat);
-    const sent = (await peer.request("send", { to: "(555) 123-4567", text: "hello back", service: "auto", region: "US" }))
-      .result as { ok: boolean; transport: string; id: number; guid: string };
+    const sent = (
+      await peer.request("send", { to: "(555) 123-4567", text: "hello back", service: "auto", region: "US" })
+    ).result as { ok: boolean; transport: string; id: number; guid: string };
     expect(sent).toMatchObject({ ok: true, transport: "applescript" });
     expect(sent.id).toBeGreaterThan(inbound.id);
-    const chats = (await peer.request("chats.list", { limit: 5 })).result as { chats: Array<Record<string, unknown>> };
+    const chats = (await peer.request("chats.list", { limit: 5 })).result as {
+      chats: Array<Record<string, unknown>>;
+    };
     expect(chats.chats).toHaveLength(1);
     expect(chats.chats[0]).toMatchObject({
       id: inbound.chatId,
@@ -70,14 +77,22 @@ describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)
     const file = `${sim.dir}/photo.jpg`;
     writeFileSync(file, "jpegbytes");
     const peer = start(compat);
-    const sent = (await peer.request("send", { chat_id: group.chatId, text: "look", file })).result as { id: number };
-    const history = (await peer.request("messages.history", { chat_id: group.chatId, attachments: true })).result as {
+    const sent = (await peer.request("send", { chat_id: group.chatId, text: "look", file })).result as {
+      id: number;
+    };
+    const history = (await peer.request("messages.history", { chat_id: group.chatId, attachments: true }))
+      .result as {
       messages: Message[];
     };
     expect(history.messages.map((m) => m.text)).toEqual(["\uFFFC", "look", "group msg"]);
     expect(history.messages[1]?.id).toBe(sent.id);
     const [outgoing] = history.messages[0]?.attachments ?? [];
-    expect(outgoing).toMatchObject({ transfer_name: "photo.jpg", mime_type: "image/jpeg", total_bytes: 9, missing: false });
+    expect(outgoing).toMatchObject({
+      transfer_name: "photo.jpg",
+      mime_type: "image/jpeg",
+      total_bytes: 9,
+      missing: false,
+    });
     expect(String(outgoing?.original_path)).toMatch(/Attachments\/imsg\/[0-9A-F-]+\/photo\.jpg$/);
     expect(history.messages[2]?.attachments).toEqual([
       {
@@ -91,17 +106,32 @@ describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)
         missing: true,
       },
     ]);
-    expect(history.messages[2]).toMatchObject({ is_group: true, chat_name: "Family", chat_guid: "iMessage;+;chat123456789" });
+    expect(history.messages[2]).toMatchObject({
+      is_group: true,
+      chat_name: "Family",
+      chat_guid: "iMessage;+;chat123456789",
+    });
   });
 });
 
 describe("payload details", () => {
   it("decodes attributedBody-only text and summarises reactions in history", async () => {
-    const target = injectMessage(sim.db, { from: "+15551234567", text: "decoded from the blob ✓", attributedOnly: true });
-    injectMessage(sim.db, { from: "+15551234567", reaction: "love", reactedTo: target.guid, text: "Loved “x”" });
+    const target = injectMessage(sim.db, {
+      from: "+15551234567",
+      text: "decoded from the blob ✓",
+      attributedOnly: true,
+    });
+    injectMessage(sim.db, {
+      from: "+15551234567",
+      reaction: "love",
+      reactedTo: target.guid,
+      text: "Loved “x”",
+    });
     injectMessage(sim.db, { from: "+15551234567", text: "a reply", replyTo: target.guid });
     const peer = start("0.9");
-    const history = (await peer.request("messages.history", { chat_id: target.chatId })).result as { messages: Message[] };
+    const history = (await peer.request("messages.history", { chat_id: target.chatId })).result as {
+      messages: Message[];
+    };
     expect(history.messages.map((m) => m.text)).toEqual(["a reply", "decoded from the blob ✓"]);
     expect(history.messages[0]).toMatchObject({
       thread_originator_guid: target.guid,
@@ -125,7 +155,8 @@ describe("payload details", () => {
     };
     expect(page.messages.map((m) => m.text)).toEqual(["one", "see https://example.com"]);
     expect(page.has_more).toBe(true);
-    const rest = (await peer.request("messages.after", { since_rowid: page.next_rowid })).result as typeof page;
+    const rest = (await peer.request("messages.after", { since_rowid: page.next_rowid }))
+      .result as typeof page;
     expect(rest.messages.map((m) => m.text)).toEqual(["three"]);
     expect(rest.has_more).toBe(false);
     expect((await peer.request("chats.get", { chat_id: first.chatId })).result).toEqual({
@@ -140,12 +171,22 @@ describe("payload details", () => {
     const attemptId = randomUUID();
     const unknown = (await peer.request("message.send_status", { guid: attemptId })).result;
     expect(unknown).toMatchObject({ ok: true, send_state: "pending", status_fields: null });
-    const tracked = (await peer.request("send.tracked", { chat_id: first.chatId, text: "tracked", attempt_id: attemptId }))
-      .result as Record<string, unknown>;
-    expect(tracked).toMatchObject({ ok: true, attempt_id: attemptId, guid: attemptId, message_id: attemptId });
+    const tracked = (
+      await peer.request("send.tracked", { chat_id: first.chatId, text: "tracked", attempt_id: attemptId })
+    ).result as Record<string, unknown>;
+    expect(tracked).toMatchObject({
+      ok: true,
+      attempt_id: attemptId,
+      guid: attemptId,
+      message_id: attemptId,
+    });
     const known = (await peer.request("message.send_status", { guid: attemptId })).result;
     expect(known).toMatchObject({ guid: attemptId, send_state: "sent", service: "iMessage" });
-    const again = await peer.request("send.tracked", { chat_id: first.chatId, text: "tracked", attempt_id: attemptId });
+    const again = await peer.request("send.tracked", {
+      chat_id: first.chatId,
+      text: "tracked",
+      attempt_id: attemptId,
+    });
     expect(again.error).toMatchObject({ code: -32602 });
   });
 });
@@ -160,25 +201,54 @@ describe("CLI commands", () => {
       text: "yo",
     });
     const env = { HOME: sim.dir };
-    const send = await runBin("imsg", ["send", "--db", sim.db, "--chat-id", String(group.chatId), "--text", "cli hi", "--json"], env);
+    const send = await runBin(
+      "imsg",
+      ["send", "--db", sim.db, "--chat-id", String(group.chatId), "--text", "cli hi", "--json"],
+      env,
+    );
     expect(send).toMatchObject({ code: 0, stdout: '{"status":"sent"}\n' });
-    const history = await runBin("imsg", ["history", "--db", sim.db, "--chat-id", String(group.chatId), "--limit", "5", "--json"], env);
-    const rows = history.stdout.trim().split("\n").map((l) => JSON.parse(l) as Message);
+    const history = await runBin(
+      "imsg",
+      ["history", "--db", sim.db, "--chat-id", String(group.chatId), "--limit", "5", "--json"],
+      env,
+    );
+    const rows = history.stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Message);
     expect(rows.map((r) => [r.text, r.is_from_me])).toEqual([
       ["cli hi", true],
       ["yo", false],
     ]);
     expect(rows[0]).not.toHaveProperty("chat_identifier");
     const chats = await runBin("imsg", ["chats", "--db", sim.db, "--limit", "1", "--json"], env);
-    expect(JSON.parse(chats.stdout)).toMatchObject({ id: group.chatId, identifier: "chat42", display_name: "Crew" });
-    const info = await runBin("imsg", ["group", "--db", sim.db, "--chat-id", String(group.chatId), "--json"], env);
+    expect(JSON.parse(chats.stdout)).toMatchObject({
+      id: group.chatId,
+      identifier: "chat42",
+      display_name: "Crew",
+    });
+    const info = await runBin(
+      "imsg",
+      ["group", "--db", sim.db, "--chat-id", String(group.chatId), "--json"],
+      env,
+    );
     expect(JSON.parse(info.stdout)).toMatchObject({ guid: "iMessage;+;chat42", is_group: true });
     const missing = await runBin("imsg", ["group", "--db", sim.db, "--chat-id", "77", "--json"], env);
     expect(missing).toMatchObject({ code: 1, stdout: "Chat not found: 77\n" });
     const status = await runBin("imsg", ["status", "--json"], { IMSG_SIM_COMPAT: "0.9" });
-    expect(JSON.parse(status.stdout)).toMatchObject({ advanced_features: false, v2_ready: false, rpc_methods: expect.arrayContaining(["send"]) });
-    expect(await runBin("imsg", ["--version"], { IMSG_VERSION: "9.9.9" })).toMatchObject({ code: 0, stdout: "9.9.9\n" });
-    expect(await runBin("imsg", ["-V"], { IMSG_SIM_COMPAT: "0.9" })).toMatchObject({ code: 0, stdout: "0.9.0\n" });
+    expect(JSON.parse(status.stdout)).toMatchObject({
+      advanced_features: false,
+      v2_ready: false,
+      rpc_methods: expect.arrayContaining(["send"]),
+    });
+    expect(await runBin("imsg", ["--version"], { IMSG_VERSION: "9.9.9" })).toMatchObject({
+      code: 0,
+      stdout: "9.9.9\n",
+    });
+    expect(await runBin("imsg", ["-V"], { IMSG_SIM_COMPAT: "0.9" })).toMatchObject({
+      code: 0,
+      stdout: "0.9.0\n",
+    });
     const help = await runBin("imsg", ["rpc", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout.toLowerCase()).not.toContain("unknown command");
@@ -188,11 +258,34 @@ describe("CLI commands", () => {
   });
 
   it("imsg-sim inject and seed write from another process", async () => {
-    const injected = await runBin("imsg-sim", ["inject", "--db", sim.db, "--from", "x@y.z", "--text", "from cli", "--json"]);
+    const injected = await runBin("imsg-sim", [
+      "inject",
+      "--db",
+      sim.db,
+      "--from",
+      "x@y.z",
+      "--text",
+      "from cli",
+      "--json",
+    ]);
     expect(injected.code).toBe(0);
     expect(JSON.parse(injected.stdout)).toMatchObject({ id: 1, chat_id: 1 });
-    const seeded = await runBin("imsg-sim", ["seed", "--db", sim.db, "--messages", "500", "--chats", "5", "--json"]);
-    expect(JSON.parse(seeded.stdout)).toMatchObject({ messages: 500, chats: 5, firstRowid: 2, lastRowid: 501 });
+    const seeded = await runBin("imsg-sim", [
+      "seed",
+      "--db",
+      sim.db,
+      "--messages",
+      "500",
+      "--chats",
+      "5",
+      "--json",
+    ]);
+    expect(JSON.parse(seeded.stdout)).toMatchObject({
+      messages: 500,
+      chats: 5,
+      firstRowid: 2,
+      lastRowid: 501,
+    });
     const bad = await runBin("imsg-sim", ["inject", "--db", sim.db, "--text", "no sender"]);
     expect(bad).toMatchObject({ code: 1, stdout: "inject needs --from HANDLE\n" });
   });

@@ -1,7 +1,7 @@
 import type { DatabaseSync } from "node:sqlite";
-import { ChatDirectory } from "./chat-directory.ts";
-import { ChatDbWriter } from "./chat-db-writer.ts";
 import { openChatDb } from "./chat-db.ts";
+import { ChatDbWriter } from "./chat-db-writer.ts";
+import { ChatDirectory } from "./chat-directory.ts";
 import { fdaErrorText } from "./fda-error-text.ts";
 import { expandHome } from "./home-path.ts";
 import { MessageStore } from "./message-store.ts";

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { injectMessage } from "./inject-message.ts";
 import { type Line, makeSimDir, RpcPeer, type SimDir } from "./__fixtures__/rpc-peer.ts";
+import { injectMessage } from "./inject-message.ts";
 
 let sim: SimDir;
 const peers: RpcPeer[] = [];
@@ -79,7 +79,9 @@ describe("id-less requests", () => {
     peer.writeLine('{"jsonrpc":"2.0","method":"chats.list","params":{"limit":1}}');
     peer.writeLine('{"jsonrpc":"2.0","method":"messages.history","params":{}}');
     await peer.request("chats.list", { limit: 1 });
-    expect(peer.lines.filter((l) => l.id === null).map((l) => errorOf(l).data)).toEqual(["chat_id is required"]);
+    expect(peer.lines.filter((l) => l.id === null).map((l) => errorOf(l).data)).toEqual([
+      "chat_id is required",
+    ]);
     expect(peer.lines.filter((l) => "result" in l)).toHaveLength(1);
   });
 
@@ -119,7 +121,10 @@ describe("param validation", () => {
       code: -32602,
       data: "unknown parameter: chatId",
     });
-    expect(errorOf(await peer.request("chats.list", [1]))).toMatchObject({ code: -32600, data: "params must be an object" });
+    expect(errorOf(await peer.request("chats.list", [1]))).toMatchObject({
+      code: -32600,
+      data: "params must be an object",
+    });
     expect(errorOf(await peer.request("chats.list", { limit: 0 }))).toMatchObject({ code: -32602 });
     const sub = await peer.request("watch.subscribe", { debounceMs: 0, bufferLimit: 8 });
     expect(sub.result).toEqual({ subscription: 1, buffer_limit: 8 });
@@ -149,7 +154,10 @@ describe("method surface", () => {
 
   it("0.15 status lists send, send.tracked and message.send_status; bridge methods are -32003", async () => {
     const peer = start("0.15");
-    const status = (await peer.request("initialize", { protocol_version: 1 })).result as Record<string, unknown>;
+    const status = (await peer.request("initialize", { protocol_version: 1 })).result as Record<
+      string,
+      unknown
+    >;
     expect(status).toMatchObject({ version: "0.15.1", protocol_version: 1, database: { ready: true } });
     expect(status.methods).toEqual(expect.arrayContaining(["send", "send.tracked", "message.send_status"]));
     expect(errorOf(await peer.request("tapback", { chat_id: 1 }))).toMatchObject({ code: -32003 });
@@ -173,7 +181,10 @@ describe("Full Disk Access failure", () => {
 
   it("0.15 starts, reports the database not ready and answers database requests -32002", async () => {
     const peer = start("0.15", { IMSG_SIM_FDA: "1" });
-    const status = (await peer.request("status")).result as { database: { ready: boolean; error: string }; methods: string[] };
+    const status = (await peer.request("status")).result as {
+      database: { ready: boolean; error: string };
+      methods: string[];
+    };
     expect(status.database.ready).toBe(false);
     expect(status.database.error).toContain("Full Disk Access");
     expect(status.methods).not.toContain("chats.list");

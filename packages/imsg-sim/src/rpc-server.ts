@@ -11,7 +11,8 @@ import { WatchService } from "./watch-handlers.ts";
 
 const MAX_OUTSTANDING = 128;
 const PARSE_ERROR_TEXT = "The data couldn’t be read because it isn’t in the correct format.";
-const BRIDGE_TEXT = "IMCore bridge is not running; imsg-sim does not implement bridge methods (needs `imsg launch`, SIP off)";
+const BRIDGE_TEXT =
+  "IMCore bridge is not running; imsg-sim does not implement bridge methods (needs `imsg launch`, SIP off)";
 
 /** A parsed request line. */
 interface Call {
@@ -68,7 +69,8 @@ export class RpcServer {
   #admit(line: string): void {
     if (this.#inflight.size >= MAX_OUTSTANDING) {
       const call = this.#parse(line);
-      if (call && call.hasId) this.#ctx.out.error(call.id, new RpcError(RPC_CODES.serverBusy, "too many outstanding requests"));
+      if (call?.hasId)
+        this.#ctx.out.error(call.id, new RpcError(RPC_CODES.serverBusy, "too many outstanding requests"));
       return;
     }
     const task = this.#handleLine(line);
@@ -138,7 +140,8 @@ export class RpcServer {
       this.#reply({ id, hasId, method: "", params: {} }, new RpcError(RPC_CODES.invalidRequest, detail));
       return undefined;
     };
-    if (strict && rawId !== undefined && rawId !== null && !hasId) return fail("id must be a string or a number");
+    if (strict && rawId !== undefined && rawId !== null && !hasId)
+      return fail("id must be a string or a number");
     if (strict ? value.jsonrpc !== "2.0" : value.jsonrpc !== undefined && value.jsonrpc !== "2.0") {
       return fail("jsonrpc must be 2.0");
     }

@@ -42,10 +42,16 @@ export function seedHistory(db: string | DatabaseSync, options: SeedOptions): Se
         if (c % 5 === 4) {
           const other = writer.ensureHandle(`friend${c}@example.com`, "iMessage");
           const identifier = `chat${String(900_000_000 + c)}`;
-          const id = writer.ensureChat(`iMessage;+;${identifier}`, identifier, "iMessage", `Group ${c}`, [handle, other]);
+          const id = writer.ensureChat(`iMessage;+;${identifier}`, identifier, "iMessage", `Group ${c}`, [
+            handle,
+            other,
+          ]);
           chats.push({ id, handles: [handle, other] });
         } else {
-          chats.push({ id: writer.ensureChat(`iMessage;-;${phone}`, phone, "iMessage", "", [handle]), handles: [handle] });
+          chats.push({
+            id: writer.ensureChat(`iMessage;-;${phone}`, phone, "iMessage", "", [handle]),
+            handles: [handle],
+          });
         }
       }
       const start = writer.nextDateNs() - BigInt(options.messages) * 1_000_000_000n;

@@ -1,7 +1,7 @@
 import { existsSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { expandHome } from "./home-path.ts";
 import { looksLikeHandle, normalizeHandle, stripServicePrefix } from "./handle-normalizer.ts";
+import { expandHome } from "./home-path.ts";
 import { type SendOutcome, writeOutgoing } from "./outgoing-sender.ts";
 import type { RpcContext, SimDatabase } from "./rpc-context.ts";
 import { internalError, invalidParams, RPC_CODES, RpcError } from "./rpc-error.ts";
@@ -46,8 +46,12 @@ export class SendService {
         throw internalError(`AppleScript failed: Attachment not found at ${filePath}`);
       }
     }
-    const outcome = await this.#deliver(database, target, text, { file: filePath, replyTo: params.str("reply_to") });
-    const observed = text !== "" ? outcome.text : this.#ctx.options.compat === "0.15" ? outcome.file : undefined;
+    const outcome = await this.#deliver(database, target, text, {
+      file: filePath,
+      replyTo: params.str("reply_to"),
+    });
+    const observed =
+      text !== "" ? outcome.text : this.#ctx.options.compat === "0.15" ? outcome.file : undefined;
     const result: Record<string, unknown> = { ok: true, transport: "applescript" };
     if (observed) {
       result.id = observed.id;
@@ -66,10 +70,15 @@ export class SendService {
     this.#validateService(params);
     const database = this.#ctx.database();
     if (database.store.byGuid(attemptId)) {
-      throw invalidParams(`attempt_id ${attemptId} was already used; ask message.send_status instead of resending`);
+      throw invalidParams(
+        `attempt_id ${attemptId} was already used; ask message.send_status instead of resending`,
+      );
     }
     const target = this.#resolveTarget(database, params);
-    const outcome = await this.#deliver(database, target, text, { guid: attemptId, replyTo: params.str("reply_to") });
+    const outcome = await this.#deliver(database, target, text, {
+      guid: attemptId,
+      replyTo: params.str("reply_to"),
+    });
     return {
       ok: true,
       transport: "bridge",
@@ -88,7 +97,9 @@ export class SendService {
     const checkedAt = new Date().toISOString();
     const row = store.byGuid(guid);
     if (!row) return { ok: true, guid, send_state: "pending", checked_at: checkedAt, status_fields: null };
-    const service = db.prepare("SELECT IFNULL(service,'') AS s FROM message WHERE ROWID = ?").get(row.rowid) as {
+    const service = db
+      .prepare("SELECT IFNULL(service,'') AS s FROM message WHERE ROWID = ?")
+      .get(row.rowid) as {
       s: string;
     };
     return {
@@ -141,9 +152,14 @@ export class SendService {
       const chat = store.chatBy("chat_identifier", identifier);
       if (chat) return { chatId: chat.id, service: chat.service || "iMessage" };
       if (looksLikeHandle(identifier)) {
-        return { chatId: writer.ensureDmChat(stripServicePrefix(identifier), "iMessage"), service: "iMessage" };
+        return {
+          chatId: writer.ensureDmChat(stripServicePrefix(identifier), "iMessage"),
+          service: "iMessage",
+        };
       }
-      throw internalError(`AppleScript failed: Messages got an error: Can’t get chat id "${identifier}". (-1728)`);
+      throw internalError(
+        `AppleScript failed: Messages got an error: Can’t get chat id "${identifier}". (-1728)`,
+      );
     }
     const guid = params.str("chat_guid") ?? "";
     if (guid === "") throw invalidParams("missing chat identifier or guid");
@@ -199,7 +215,8 @@ export class SendService {
   }
 
   #failure(): RpcError {
-    const detail = "AppleScript failed: Messages got an error: Can’t send the message (imsg-sim fault). (-1708)";
+    const detail =
+      "AppleScript failed: Messages got an error: Can’t send the message (imsg-sim fault). (-1708)";
     if (this.#ctx.options.compat === "0.9") return internalError(detail);
     return new RpcError(RPC_CODES.outcomeUnknown, {
       retry_safe: false,

@@ -69,14 +69,26 @@ async function main(argv: string[]): Promise<number> {
       guid: str(flags.guid),
       service: str(flags.service) === "SMS" ? "SMS" : "iMessage",
       unjoined: flags.unjoined === true || lateJoinMs > 0,
-      urlPreview: flags["url-preview"] === true || (options.quirks.urlPreviewDupes && /https?:\/\//i.test(str(flags.text) ?? "")),
-      reaction: reaction === undefined ? undefined : /^\d+$/.test(reaction) ? Number(reaction) : (reaction as "love"),
+      urlPreview:
+        flags["url-preview"] === true ||
+        (options.quirks.urlPreviewDupes && /https?:\/\//i.test(str(flags.text) ?? "")),
+      reaction:
+        reaction === undefined ? undefined : /^\d+$/.test(reaction) ? Number(reaction) : (reaction as "love"),
       reactedTo: str(flags["reacted-to"]),
       replyTo: str(flags["reply-to"]),
       selfHandle: options.selfHandle,
     });
-    const line = JSON.stringify({ id: result.id, guid: result.guid, chat_id: result.chatId, preview_id: result.previewId });
-    process.stdout.write(flags.json === true ? `${line}\n` : `injected message ${result.id} (${result.guid}) into chat ${result.chatId}\n`);
+    const line = JSON.stringify({
+      id: result.id,
+      guid: result.guid,
+      chat_id: result.chatId,
+      preview_id: result.previewId,
+    });
+    process.stdout.write(
+      flags.json === true
+        ? `${line}\n`
+        : `injected message ${result.id} (${result.guid}) into chat ${result.chatId}\n`,
+    );
     if (lateJoinMs > 0 && flags.unjoined !== true) {
       await sleep(lateJoinMs);
       joinInjectedMessage(dbPath, result.id, result.chatId);
@@ -87,7 +99,8 @@ async function main(argv: string[]): Promise<number> {
   if (command === "seed") {
     const { flags } = parseCommandArgs(rest, SEED_OPTIONS);
     const messages = intFlag(flags, "messages");
-    if (messages === undefined || messages < 1) throw new SimError("SIM_USAGE", "seed needs --messages N (N ≥ 1)");
+    if (messages === undefined || messages < 1)
+      throw new SimError("SIM_USAGE", "seed needs --messages N (N ≥ 1)");
     const { seedHistory } = await import("./seed-history.ts");
     const started = performance.now();
     const result = seedHistory(str(flags.db) ?? DEFAULT_DB_PATH, {

@@ -64,7 +64,9 @@ export interface SimOptions {
   faults: SimFaults;
 }
 
-const flag = z.enum(["0", "1", "true", "false", "yes", "no"]).transform((v) => v === "1" || v === "true" || v === "yes");
+const flag = z
+  .enum(["0", "1", "true", "false", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
 const count = z
   .string()
   .regex(/^\d+$/, "must be a non-negative integer")

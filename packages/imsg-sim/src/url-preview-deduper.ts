@@ -19,7 +19,10 @@ export class UrlPreviewDeduper {
   }
 
   /** Records the row and says whether it is a duplicate preview row to drop. */
-  skip(row: MessageRow, payload: Pick<MessagePayload, "chat_id" | "is_from_me" | "sender" | "text">): boolean {
+  skip(
+    row: MessageRow,
+    payload: Pick<MessagePayload, "chat_id" | "is_from_me" | "sender" | "text">,
+  ): boolean {
     const key = `${payload.chat_id}\u0000${payload.is_from_me}\u0000${payload.sender}\u0000${payload.text}`;
     const now = this.#now();
     const last = this.#seen.get(key);

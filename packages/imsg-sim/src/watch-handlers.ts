@@ -35,7 +35,8 @@ export class WatchService {
     const debounceMs = params.int("debounce_ms") ?? 500;
     if (debounceMs < 0) throw invalidParams("debounce_ms must be a non-negative integer");
     const bufferLimit = params.int("buffer_limit") ?? DEFAULT_BUFFER_LIMIT;
-    if (strict && (bufferLimit < 1 || bufferLimit > 4096)) throw invalidParams("buffer_limit must be between 1 and 4096");
+    if (strict && (bufferLimit < 1 || bufferLimit > 4096))
+      throw invalidParams("buffer_limit must be between 1 and 4096");
     const filter = readMessageFilter(params, ctx.options.compat);
     const database = ctx.database();
     if (strict && this.registry.size >= MAX_SUBSCRIPTIONS) {

@@ -21,7 +21,11 @@ export function makeSimDir(): SimDir {
 }
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(check: () => T | undefined | false, what: string, timeoutMs = 8000): Promise<T> {
+export async function waitFor<T>(
+  check: () => T | undefined | false,
+  what: string,
+  timeoutMs = 8000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
@@ -84,23 +88,33 @@ export class RpcPeer {
   /** Sends a request and resolves with its response line. */
   async request(method: string, params?: unknown): Promise<Line> {
     const id = this.#nextId++;
-    this.writeLine(JSON.stringify({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) }));
+    this.writeLine(
+      JSON.stringify({ jsonrpc: "2.0", id, method, ...(params === undefined ? {} : { params }) }),
+    );
     return this.response(id);
   }
 
   /** Resolves with the response line carrying `id`. */
   response(id: string | number | null, timeoutMs?: number): Promise<Line> {
-    return waitFor(() => this.lines.find((l) => l.id === id && ("result" in l || "error" in l)), `response ${id}`, timeoutMs);
+    return waitFor(
+      () => this.lines.find((l) => l.id === id && ("result" in l || "error" in l)),
+      `response ${id}`,
+      timeoutMs,
+    );
   }
 
   /** Notifications written so far, optionally of one method. */
   notifications(method?: string): Line[] {
-    return this.lines.filter((l) => l.id === undefined && typeof l.method === "string" && (!method || l.method === method));
+    return this.lines.filter(
+      (l) => l.id === undefined && typeof l.method === "string" && (!method || l.method === method),
+    );
   }
 
   /** `message` payloads received so far. */
   messages(): Array<Record<string, unknown>> {
-    return this.notifications("message").map((l) => (l.params as { message: Record<string, unknown> }).message);
+    return this.notifications("message").map(
+      (l) => (l.params as { message: Record<string, unknown> }).message,
+    );
   }
 
   /** Closes stdin and resolves with the exit code. */
@@ -122,7 +136,9 @@ export function runBin(
   env: Record<string, string> = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(which === "imsg" ? IMSG_BIN : IMSG_SIM_BIN, args, { env: { ...process.env, ...env } });
+    const child = spawn(which === "imsg" ? IMSG_BIN : IMSG_SIM_BIN, args, {
+      env: { ...process.env, ...env },
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (c: Buffer) => {
