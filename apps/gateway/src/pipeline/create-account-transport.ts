@@ -29,6 +29,8 @@ export function createAccountTransport(
   const transport = spawnTransport({
     cliPath: expandHome(account.cliPath, options.env),
     ...(account.dbPath ? { dbPath: expandHome(account.dbPath, options.env) } : {}),
+    // The gateway's environment (not necessarily process.env) is what imsg runs with.
+    env: { ...options.env },
   });
   return { kind: "local", transport, close: async () => {} };
 }
