@@ -68,12 +68,16 @@ describe("exec backend", () => {
 
   it("kills a command that exceeds its timeout", async () => {
     const pidFile = join(dir, "pid");
-    const backend = createExecBackend({ command: [node, agentScript, "hang", pidFile], timeoutMs: 300 });
+    const backend = createExecBackend({ command: [node, agentScript, "hang", pidFile], timeoutMs: 300 }, { killGraceMs: 100 });
     const error = await backend.reply(sampleTurn(), { signal }).catch((e: unknown) => e);
     expect(isGatewayError(error, "AGENT_TIMEOUT")).toBe(true);
-    const pid = Number(await readFile(pidFile, "utf8"));
-    await waitFor(() => !isAlive(pid), "the hung agent to be killed");
-    expect(isAlive(pid)).toBe(false);
+    // On a loaded machine the command may be killed before it wrote its pid; then there is nothing left to check.
+    const pidText = await readFile(pidFile, "utf8").catch(() => undefined);
+    if (pidText !== undefined) {
+      const pid = Number(pidText);
+      await waitFor(() => !isAlive(pid), "the hung agent to be killed");
+      expect(isAlive(pid)).toBe(false);
+    }
   });
 
   it("rejects non-JSON output and output over the size cap", async () => {
