@@ -68,7 +68,10 @@ describe("exec backend", () => {
 
   it("kills a command that exceeds its timeout", async () => {
     const pidFile = join(dir, "pid");
-    const backend = createExecBackend({ command: [node, agentScript, "hang", pidFile], timeoutMs: 300 }, { killGraceMs: 100 });
+    const backend = createExecBackend(
+      { command: [node, agentScript, "hang", pidFile], timeoutMs: 300 },
+      { killGraceMs: 100 },
+    );
     const error = await backend.reply(sampleTurn(), { signal }).catch((e: unknown) => e);
     expect(isGatewayError(error, "AGENT_TIMEOUT")).toBe(true);
     // On a loaded machine the command may be killed before it wrote its pid; then there is nothing left to check.
