@@ -45,6 +45,7 @@ import type {
   SendTrackedResult,
 } from "./protocol/params.ts";
 import type { Chat, ImsgStatus, Message, SendResult } from "./protocol/shapes.ts";
+import { imsg015 } from "./protocol/v0-15.ts";
 import { createStats, type ImsgRpcStats, snapshotStats } from "./rpc-stats.ts";
 import type { ImsgTransport } from "./transport.ts";
 import {
@@ -302,14 +303,14 @@ class SupervisedImsgClient implements ImsgClient {
 
   async #call<R>(key: ImsgMethodKey, params: object, options: RequestOptions = {}): Promise<R> {
     const started = this.#clock.now();
-    const connection = await this.#readyConnection(key, options);
+    const budget = options.timeoutMs ?? (imsg015[key].timeout === "send" ? this.#sendMs : this.#defaultMs);
+    const connection = await this.#readyConnection(key, budget, options.signal);
     const capabilities = this.#state.capabilities as ImsgCapabilities;
     const method = methodFor(capabilities.family, key);
     if (!method || !capabilities.methods.has(method.method)) {
       throw new ImsgUnsupportedMethodError(method?.method ?? key, capabilities.version);
     }
     const prepared = prepareParams(method, params, this.#logger);
-    const budget = options.timeoutMs ?? (method.timeout === "send" ? this.#sendMs : this.#defaultMs);
     const remaining = Math.max(1, budget - (this.#clock.now() - started));
     try {
       return (await connection.request(method, prepared, remaining, options.signal)) as R;
@@ -319,23 +320,22 @@ class SupervisedImsgClient implements ImsgClient {
   }
 
   /** Waits (within the request's timeout) for a ready connection. */
-  #readyConnection(key: string, options: RequestOptions): Promise<ImsgConnection> {
+  #readyConnection(key: string, timeoutMs: number, signal: AbortSignal | undefined): Promise<ImsgConnection> {
     const { status } = this.#state;
     if (status === "ready" && this.#connection) return Promise.resolve(this.#connection);
     if (status === "idle") return Promise.reject(new ImsgStoppedError("not started (call start() first)"));
     if (status === "stopped" || status === "failed") {
       return Promise.reject(new ImsgStoppedError(status, this.#state.lastError));
     }
-    const timeoutMs = options.timeoutMs ?? this.#defaultMs;
     return new Promise((resolve, reject) => {
       const cleanup = () => {
         this.#timers.clearTimeout(timer);
         subscription.dispose();
-        options.signal?.removeEventListener("abort", onAbort);
+        signal?.removeEventListener("abort", onAbort);
       };
       const onAbort = () => {
         cleanup();
-        reject(new ImsgAbortedError(key, options.signal?.reason));
+        reject(new ImsgAbortedError(key, signal?.reason));
       };
       const timer = this.#timers.setTimeout(() => {
         cleanup();
@@ -350,8 +350,8 @@ class SupervisedImsgClient implements ImsgClient {
           reject(new ImsgStoppedError(state.status, state.lastError));
         }
       });
-      if (options.signal?.aborted) onAbort();
-      else options.signal?.addEventListener("abort", onAbort, { once: true });
+      if (signal?.aborted) onAbort();
+      else signal?.addEventListener("abort", onAbort, { once: true });
     });
   }
 
