@@ -76,7 +76,6 @@ export function channelToImsgProcess(
   // Backstop: when the connection leaves `ready` the channel is gone even if ssh2 has not said so yet.
   const unsubscribe = connection.onStatus((s) => {
     if (s.state !== "ready") {
-      channel.destroy();
       settle(exitInfo);
     }
   });

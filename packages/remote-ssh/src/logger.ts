@@ -1,19 +1,10 @@
-/**
- * Structured logger accepted by every imgate library (pino-compatible). Declared here because
- * `@imgate/imsg-rpc` does not export one and remote-ssh may not depend on channel-core.
- */
-export interface Logger {
-  debug(fields: object, msg: string): void;
-  info(fields: object, msg: string): void;
-  warn(fields: object, msg: string): void;
-  error(fields: object, msg: string): void;
-}
+import type { Clock, Logger } from "@imgate/imsg-rpc";
 
-/** Time source; libraries never read the clock directly. */
-export interface Clock {
-  /** Milliseconds since the Unix epoch. */
-  now(): number;
-}
+/**
+ * remote-ssh uses imsg-rpc's `Logger` (pino-compatible `{debug,info,warn,error}(fields, msg)`) and `Clock`
+ * (`now()`), so one logger and clock serve both layers.
+ */
+export type { Clock, Logger };
 
 /** A logger that drops everything. */
 export const nullLogger: Logger = {

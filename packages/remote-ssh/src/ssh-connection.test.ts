@@ -209,10 +209,13 @@ describe("createSshConnection against a real sshd", () => {
     const conn = connect(sshd.connectionConfig(), { backoff: fastBackoff, keepaliveIntervalMs: 1000 });
     conn.onStatus((s) => states.push(s.state));
     await conn.ready();
-    const ch = await conn.exec("sleep 30");
-    // ssh2 emits a channel's `close` only after its readable side has ended, so consume it.
-    ch.resume();
+    // Kill only once the remote command runs (past the login shell's startup files).
+    const ch = await conn.exec("echo started; exec sleep 30");
+    const started = new Promise((r) => ch.once("data", r));
     const channelClosed = new Promise((r) => ch.on("close", r));
+    await started;
+    // ssh2 emits a channel's `close` only after its readable side has ended, so keep consuming it.
+    ch.resume();
     await sshd.kill("SIGKILL");
     await channelClosed;
     await sshd.restart();
