@@ -250,8 +250,11 @@ export class ImsgConnection {
 
   /** Waits until the vscode-jsonrpc queue has dispatched every line read before the exit. */
   async #drained(): Promise<void> {
-    while (this.#dispatched < this.#forwarded) {
+    // Bounded: if the queue stops making progress (it never should), stop waiting rather than hang.
+    for (let idle = 0; this.#dispatched < this.#forwarded && idle < 100; ) {
+      const before = this.#dispatched;
       await new Promise<void>((resolve) => setImmediate(resolve));
+      idle = this.#dispatched === before ? idle + 1 : 0;
     }
   }
 
