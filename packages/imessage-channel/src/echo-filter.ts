@@ -10,10 +10,9 @@
  * - URL-preview duplicates (a `URLBalloonProvider` row with the same chat, sender and text) are dropped;
  * - a loop breaker silences a chat after repeated echo drops and logs a warning.
  */
-import type { Clock, Logger } from "@imgate/channel-core";
+import { type Clock, createEchoCache, type EchoCache, type Logger } from "@imgate/channel-core";
 import type { ImsgMessage } from "./imsg-port.ts";
 import type { InboundDropReason } from "./inbound-outcome.ts";
-import { createSentEchoCache, type EchoCacheLike } from "./sent-echo-cache.ts";
 
 const URL_BALLOON = "com.apple.messages.URLBalloonProvider";
 
@@ -24,7 +23,7 @@ export interface EchoFilterOptions {
   /** The bot's own handles when known up front (learned from `is_from_me` rows anyway). */
   selfHandles?: readonly string[];
   /** channel-core's echo cache to prime and consult; a private one is created when absent. */
-  cache?: EchoCacheLike;
+  cache?: EchoCache;
   /** How long a sent (chat, text) counts as a possible echo (for a private cache). Default 120 000 ms. */
   textWindowMs?: number;
   /** URL-preview duplicate window (imsg uses 90 s). Default 90 000 ms. */
@@ -73,7 +72,7 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
   const silenceMs = options.silenceMs ?? 600_000;
 
   const own = new Set((options.selfHandles ?? []).map(norm).filter((h) => h !== ""));
-  const cache = options.cache ?? createSentEchoCache({ clock, textWindowMs: textWindow });
+  const cache = options.cache ?? createEchoCache({ clock, textWindowMs: textWindow });
   const fromMeTexts: Array<{ chatId: number; text: string; at: number }> = [];
   const seenRows = new Map<string, { at: number; balloon: boolean }>();
   const echoDrops = new Map<number, number[]>();

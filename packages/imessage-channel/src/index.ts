@@ -1,2 +1,79 @@
+export type { AllowlistMatch, AllowlistOptions, AllowSubject } from "./allowlist.ts";
+export { matchAllowlist, matchesAllowEntry } from "./allowlist.ts";
+export type { AnchorRepairOptions } from "./anchor-repair.ts";
+export { repairAnchorlessMessage } from "./anchor-repair.ts";
+export type { AttachmentHost, AttachmentHostOptions } from "./attachment-host.ts";
+export { resolveAttachmentHost } from "./attachment-host.ts";
+export type { AttachmentRefusal, AttachmentSelection, AttachmentSelectionOptions } from "./attachments.ts";
+export { attachmentKind, describeAttachment, selectAttachments } from "./attachments.ts";
+export { attemptIdFor } from "./attempt-id.ts";
+export type { ChatResolver, ChatResolverOptions } from "./chat-resolver.ts";
+export { createChatResolver } from "./chat-resolver.ts";
+export { imessageConfigJsonSchema } from "./config-json-schema.ts";
+export type {
+  DmPolicy,
+  GroupPolicy,
+  ImessageAccountConfig,
+  ImessageGroupConfig,
+  ImessageRemoteConfig,
+  ImessageSectionConfig,
+  ImessageService,
+} from "./config-schema.ts";
+export { imessageAccountSchema, imessageSectionSchema } from "./config-schema.ts";
+export type {
+  DeliveryItem,
+  DeliveryOptions,
+  DeliveryOutcome,
+  DeliveryVerdict,
+  ImessageDelivery,
+  ReconcileItem,
+  StageUpload,
+} from "./delivery.ts";
+export { createImessageDelivery } from "./delivery.ts";
+export type { EchoFilter, EchoFilterOptions, SentRecord } from "./echo-filter.ts";
+export { createEchoFilter } from "./echo-filter.ts";
+export { explainUnsafeExecutable, isSafeExecutableValue } from "./executable-safety.ts";
+export type { NormalizeHandleOptions } from "./handle.ts";
+export { normalizeHandle, normalizePhoneNumber } from "./handle.ts";
+export type { ConfigIssue, ImessageErrorCode } from "./imessage-errors.ts";
+export {
+  ConfigParseError,
+  ImessageChannelError,
+  ImessageConfigError,
+  ImessageDeliveryError,
+  ImessageTargetError,
+} from "./imessage-errors.ts";
+export type {
+  ImsgAttachment,
+  ImsgChat,
+  ImsgMessage,
+  ImsgPort,
+  ImsgSendParams,
+  ImsgSendResult,
+  ImsgSendStatus,
+} from "./imsg-port.ts";
+export type { ImsgPortFromClientOptions } from "./imsg-port-from-client.ts";
+export { imsgPortFromClient, sendCapabilitiesOf } from "./imsg-port-from-client.ts";
+export type { GroupReason, InboundDropReason, InboundOutcome, ReactionEvent } from "./inbound-outcome.ts";
+export type { InboundProcessor, InboundProcessorOptions } from "./inbound-processor.ts";
+export { createInboundProcessor } from "./inbound-processor.ts";
+export { parseJson5 } from "./parse-json5.ts";
+export type { ExecProgram, ProbeOptions, ProbeResult } from "./probe.ts";
+export { findExecutable, fullDiskAccessHint, probeAccount } from "./probe.ts";
+export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
+export {
+  DEFAULT_ACCOUNT_ID,
+  IMESSAGE_DEFAULTS,
+  mergeAccountConfig,
+  normalizeAccountId,
+  resolveAccounts,
+} from "./resolve-accounts.ts";
+export type { SendErrorKind } from "./send-error-kind.ts";
+export { classifySendError } from "./send-error-kind.ts";
+export { suggestKey } from "./suggest-key.ts";
+export type { ImessageTarget, ParseTargetOptions } from "./target.ts";
+export { formatTarget, looksLikeTarget, parseTarget } from "./target.ts";
+export type { InboundAccountView } from "./to-envelope.ts";
+export { groupReasonOf, messageToInbound } from "./to-envelope.ts";
 export type { ConfigCheckResult, ValidateConfigOptions } from "./validate-config.ts";
 export { checkImessageConfig, formatKeyPath, validateImessageConfig } from "./validate-config.ts";
