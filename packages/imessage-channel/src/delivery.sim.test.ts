@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { createManualClock, silentLogger, systemClock } from "@imgate/channel-core";
 import { afterEach, describe, expect, it } from "vitest";
 import { countRows, type SimHarness, startSim } from "./__fixtures__/sim-harness.ts";
@@ -95,5 +97,49 @@ describe("ambiguous sends are reconciled, never sent twice", () => {
     // 0.9 answers strictly in order, so the history read sees the slow send's row.
     expect(await delivery.reconcile({ ...item, createdAt })).toMatchObject({ state: "sent" });
     expect(countRows(sim.dbPath, "slow but sure")).toBe(1);
+  });
+});
+
+describe("service, files and empty sends", () => {
+  it("honours the target's service prefix (Q6), sends files without invented text, refuses empty sends", async () => {
+    sim = await startSim("0.15");
+    const staged: string[] = [];
+    const delivery = createImessageDelivery({
+      account,
+      port: sim.port,
+      echo: createEchoFilter({ clock: createManualClock(), logger: silentLogger }),
+      logger: silentLogger,
+      clock: systemClock,
+      stageUpload: async (path) => {
+        staged.push(path);
+        return { remotePath: path };
+      },
+    });
+    expect(
+      (await delivery.deliver({ idempotencyKey: "s1", target: "sms:5550004001", text: "by sms" })).state,
+    ).toBe("sent");
+    const chats = await sim.port.listChats({ limit: 10 });
+    expect(chats.find((c) => c.identifier === "+15550004001")?.service).toBe("SMS");
+
+    const file = join(dirname(sim.dbPath), "photo.jpg");
+    writeFileSync(file, "not really a jpeg");
+    const sent = await delivery.deliver({
+      idempotencyKey: "f1",
+      target: "+15550004001",
+      text: "",
+      media: [file],
+    });
+    expect(sent.state).toBe("sent");
+    expect(staged).toEqual([file]);
+    expect(countRows(sim.dbPath, "<media:image>")).toBe(0);
+
+    const empty = await delivery.deliver({ idempotencyKey: "e1", target: "+15550004001", text: "  " });
+    expect(empty).toMatchObject({
+      state: "failed",
+      retryable: false,
+      error: { code: "IMESSAGE_SEND_EMPTY" },
+    });
+    const bad = await delivery.deliver({ idempotencyKey: "b1", target: "chat_id:12abc", text: "x" });
+    expect(bad).toMatchObject({ state: "failed", error: { code: "IMESSAGE_TARGET_INVALID" } });
   });
 });
