@@ -35,7 +35,9 @@ export interface SshFetchResult {
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
 }
 
 async function timed(task: () => Promise<unknown>): Promise<number> {
@@ -120,7 +122,11 @@ export async function runSshFetch(megabytes = 50, rounds = 5): Promise<SshFetchR
       remoteSshColdMs: median(coldMs),
       scpMs: median(scpMs),
     };
-    return { ...result, ratio: result.scpMs / result.remoteSshMs, coldRatio: result.scpMs / result.remoteSshColdMs };
+    return {
+      ...result,
+      ratio: result.scpMs / result.remoteSshMs,
+      coldRatio: result.scpMs / result.remoteSshColdMs,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await sshd.stop();

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import ssh2 from "ssh2";
 import type { AgentAuthMethod, PublicKeyAuthMethod } from "ssh2";
+import ssh2 from "ssh2";
 import { RemoteSshError, RemoteSshErrorCode } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 
@@ -31,7 +31,9 @@ const DEFAULT_KEYS = ["id_ed25519", "id_ecdsa", "id_rsa"];
  * key that is encrypted without a passphrase is an error (the user asked for it); default keys that
  * are missing or encrypted are skipped.
  */
-export async function loadAuthMethods(sources: AuthSources): Promise<Array<AgentAuthMethod | PublicKeyAuthMethod>> {
+export async function loadAuthMethods(
+  sources: AuthSources,
+): Promise<Array<AgentAuthMethod | PublicKeyAuthMethod>> {
   const methods: Array<AgentAuthMethod | PublicKeyAuthMethod> = [];
   if (sources.agentSocket) {
     methods.push({ type: "agent", username: sources.username, agent: sources.agentSocket });

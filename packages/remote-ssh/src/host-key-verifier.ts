@@ -24,7 +24,9 @@ export interface HostVerifierOptions {
 }
 
 /** An ssh2 `hostVerifier` that enforces known_hosts (see {@link HostVerifierOptions.policy}). */
-export function createHostVerifier(options: HostVerifierOptions): (key: Buffer, verify: (ok: boolean) => void) => void {
+export function createHostVerifier(
+  options: HostVerifierOptions,
+): (key: Buffer, verify: (ok: boolean) => void) => void {
   const { name, logger, knownHostsFile } = options;
   return (key, verify) => {
     const fingerprint = hostKeyFingerprint(key);

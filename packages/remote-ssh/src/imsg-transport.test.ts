@@ -18,7 +18,10 @@ const connections: SshConnection[] = [];
 const clients: ImsgClient[] = [];
 const simEnv = { IMGATE_NODE: process.execPath, IMSG_SIM_COMPAT: "0.15", IMSG_SIM_POLL_MS: "20" };
 
-function connect(extra: Parameters<SshdHarness["connectionConfig"]>[0] = {}, logger = createRecordingLogger()) {
+function connect(
+  extra: Parameters<SshdHarness["connectionConfig"]>[0] = {},
+  logger = createRecordingLogger(),
+) {
   const conn = createSshConnection(sshd.connectionConfig(extra), {
     logger,
     backoff: { initialMs: 50, maxMs: 200, jitter: 0 },
@@ -58,10 +61,15 @@ afterAll(async () => {
 describe("imsgRpcCommand", () => {
   it("quotes every word and renders env assignments through env(1)", () => {
     expect(imsgRpcCommand({ imsgPath: "imsg" })).toBe("'imsg' 'rpc'");
-    expect(imsgRpcCommand({ imsgPath: "/opt/my imsg", dbPath: "/db/it's.db" }, { args: ["--json"], env: { A: "x y" } })).toBe(
-      `env 'A=x y' '/opt/my imsg' 'rpc' '--db' '/db/it'\\''s.db' '--json'`,
+    expect(
+      imsgRpcCommand(
+        { imsgPath: "/opt/my imsg", dbPath: "/db/it's.db" },
+        { args: ["--json"], env: { A: "x y" } },
+      ),
+    ).toBe(`env 'A=x y' '/opt/my imsg' 'rpc' '--db' '/db/it'\\''s.db' '--json'`);
+    expect(() => imsgRpcCommand({ imsgPath: "imsg" }, { env: { "A;rm": "x" } })).toThrow(
+      /invalid environment/,
     );
-    expect(() => imsgRpcCommand({ imsgPath: "imsg" }, { env: { "A;rm": "x" } })).toThrow(/invalid environment/);
   });
 });
 
@@ -84,8 +92,17 @@ describe("imsgTransport over a real sshd", () => {
     expect(await line).toBe('{"jsonrpc":"2.0","id":1,"method":"ping"}');
     proc.stdin.end();
     expect(await proc.exited).toEqual({ code: 5, signal: null });
-    const stderrLines = logger.records.filter((r) => r.msg === "remote imsg stderr").map((r) => r.fields.line);
-    expect(stderrLines).toEqual(["arg[rpc]", "arg[--db]", `arg[${hostileDb}]`, "arg[--flag]", "arg[a b]", "env[`id` $HOME 'q']"]);
+    const stderrLines = logger.records
+      .filter((r) => r.msg === "remote imsg stderr")
+      .map((r) => r.fields.line);
+    expect(stderrLines).toEqual([
+      "arg[rpc]",
+      "arg[--db]",
+      `arg[${hostileDb}]`,
+      "arg[--flag]",
+      "arg[a b]",
+      "env[`id` $HOME 'q']",
+    ]);
   });
 
   it("round-trips raw NDJSON with the imsg stand-in over the exec channel", async () => {
@@ -93,7 +110,9 @@ describe("imsgTransport over a real sshd", () => {
     const conn = connect({ imsgPath: IMSG_BIN, dbPath });
     const proc = await conn.imsgTransport({ env: simEnv })();
     const line = readLine(proc.stdout);
-    proc.stdin.write(`${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "chats.list", params: { limit: 1 } })}\n`);
+    proc.stdin.write(
+      `${JSON.stringify({ jsonrpc: "2.0", id: 1, method: "chats.list", params: { limit: 1 } })}\n`,
+    );
     expect(JSON.parse(await line)).toEqual({ jsonrpc: "2.0", id: 1, result: { chats: [] } });
     proc.stdin.end();
     expect(await proc.exited).toEqual({ code: 0, signal: null });
@@ -139,7 +158,16 @@ describe("imsgTransport over a real sshd", () => {
   it("watch and send over ssh2 with the imsg-rpc client; sshd SIGKILLed mid-watch loses nothing", async () => {
     const dbPath = createSimDb(mkdtempSync(join(tmp, "db-")));
     const inject = async (text: string): Promise<number> => {
-      const { stdout } = await run(IMSG_SIM_BIN, ["inject", "--db", dbPath, "--from", "+15551230001", "--text", text, "--json"]);
+      const { stdout } = await run(IMSG_SIM_BIN, [
+        "inject",
+        "--db",
+        dbPath,
+        "--from",
+        "+15551230001",
+        "--text",
+        text,
+        "--json",
+      ]);
       return (JSON.parse(stdout.trim().split("\n").at(-1) as string) as { id: number }).id;
     };
     await inject("before the watch");
@@ -166,7 +194,11 @@ describe("imsgTransport over a real sshd", () => {
     injected.push(await inject("while the link is down"));
     await sshd.restart();
     injected.push(await inject("after the restart"));
-    await waitFor(() => injected.every((id) => seen.some((m) => m.id === id)), "all injected messages", 25_000);
+    await waitFor(
+      () => injected.every((id) => seen.some((m) => m.id === id)),
+      "all injected messages",
+      25_000,
+    );
     const inbound = seen.filter((m) => !m.is_from_me).map((m) => m.id);
     expect(inbound).toEqual(injected);
     expect(seen.some((m) => m.is_from_me && m.text === "reply over ssh2")).toBe(true);

@@ -99,7 +99,9 @@ export function channelToImsgProcess(
     stderr.end();
   });
   // A channel error (e.g. the connection died) must not crash the process; `close` settles `exited`.
-  channel.on("error", (err: Error) => logger.debug({ remote: describe, err: err.message }, "exec channel error"));
+  channel.on("error", (err: Error) =>
+    logger.debug({ remote: describe, err: err.message }, "exec channel error"),
+  );
 
   return {
     stdout: channel,

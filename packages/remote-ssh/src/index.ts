@@ -25,16 +25,7 @@ export {
   readKnownHosts,
 } from "./known-hosts.ts";
 export { type Clock, type Logger, nullLogger, systemClock } from "./logger.ts";
-export { type ResolvedTarget, resolveTarget } from "./resolve-target.ts";
-export { quoteShellArg, renderRemoteCommand } from "./shell-quote.ts";
-export { resolveSshConfig, resolveSshConfigText, type SshConfigEntry } from "./ssh-config.ts";
-export {
-  createSshConnection,
-  type SshConnection,
-  type SshConnectionOptions,
-  type SshConnectionState,
-  type SshConnectionStatus,
-} from "./ssh-connection.ts";
+export { parseWrapperHost, readWrapperHost, type WrapperHost } from "./read-wrapper-host.ts";
 export {
   createRemoteAttachments,
   type FetchAttachmentOptions,
@@ -46,6 +37,15 @@ export {
   type StagedUpload,
 } from "./remote-attachments.ts";
 export { expandRemotePath, isInsideRoot, remotePathSchema } from "./remote-path.ts";
+export { type ResolvedTarget, resolveTarget } from "./resolve-target.ts";
 export { safeFileName, safeSegment } from "./safe-name.ts";
-export { parseWrapperHost, readWrapperHost, type WrapperHost } from "./read-wrapper-host.ts";
+export { quoteShellArg, renderRemoteCommand } from "./shell-quote.ts";
 export { type ShellWord, splitShellCommands } from "./shell-words.ts";
+export { resolveSshConfig, resolveSshConfigText, type SshConfigEntry } from "./ssh-config.ts";
+export {
+  createSshConnection,
+  type SshConnection,
+  type SshConnectionOptions,
+  type SshConnectionState,
+  type SshConnectionStatus,
+} from "./ssh-connection.ts";

@@ -99,7 +99,9 @@ export function checkHostKey(entries: readonly KnownHostEntry[], name: string, b
 /** Key types known for `name`, so the client can ask for those first (as OpenSSH orders HostKeyAlgorithms). */
 export function knownKeyTypes(entries: readonly KnownHostEntry[], name: string): string[] {
   return [
-    ...new Set(entries.filter((e) => e.marker === undefined && entryMatchesHost(e, name)).map((e) => e.keyType)),
+    ...new Set(
+      entries.filter((e) => e.marker === undefined && entryMatchesHost(e, name)).map((e) => e.keyType),
+    ),
   ];
 }
 
@@ -141,4 +143,3 @@ export async function appendKnownHost(file: string, name: string, blob: Buffer):
     await handle.close();
   }
 }
-

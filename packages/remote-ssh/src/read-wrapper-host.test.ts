@@ -41,18 +41,25 @@ describe("parseWrapperHost", () => {
   });
 
   it("reads ssh:// destinations", () => {
-    expect(parseWrapperHost("exec ssh ssh://bot@mac:2022 imsg")).toMatchObject({ host: "mac", user: "bot", port: 2022 });
+    expect(parseWrapperHost("exec ssh ssh://bot@mac:2022 imsg")).toMatchObject({
+      host: "mac",
+      user: "bot",
+      port: 2022,
+    });
   });
 
   it("takes only an ssh command's destination, never a bare host near an imsg word (Q11)", () => {
-    expect(parseWrapperHost("#!/bin/sh\necho mac-mini imsg\nexec imsg \"$@\"\n")).toBeUndefined();
+    expect(parseWrapperHost('#!/bin/sh\necho mac-mini imsg\nexec imsg "$@"\n')).toBeUndefined();
     // A regex that matched across lines would have taken `evil@host` from the echo.
-    expect(parseWrapperHost('echo "ssh evil@host"\nexec ssh -T bot@mac imsg "$@"')).toMatchObject({ host: "mac" });
+    expect(parseWrapperHost('echo "ssh evil@host"\nexec ssh -T bot@mac imsg "$@"')).toMatchObject({
+      host: "mac",
+    });
     expect(parseWrapperHost("grep ssh file\nsshpass x")).toBeUndefined();
   });
 
   it("does not guess a destination built from variables", () => {
     expect(parseWrapperHost('HOST=mac\nexec ssh -T "$HOST" imsg "$@"')).toBeUndefined();
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point
     expect(parseWrapperHost("exec ssh -T ${USER}@mac imsg")).toBeUndefined();
   });
 });
@@ -60,7 +67,12 @@ describe("parseWrapperHost", () => {
 describe("splitShellCommands", () => {
   it("splits on separators and keeps quoted separators inside words", () => {
     const cmds = splitShellCommands("a 'b; c' \"d|e\" f\\ g; h && i # j\nk\\\nl");
-    expect(cmds.map((c) => c.map((w) => w.value))).toEqual([["a", "b; c", "d|e", "f g"], ["h"], ["i"], ["kl"]]);
+    expect(cmds.map((c) => c.map((w) => w.value))).toEqual([
+      ["a", "b; c", "d|e", "f g"],
+      ["h"],
+      ["i"],
+      ["kl"],
+    ]);
   });
 });
 
@@ -69,7 +81,7 @@ describe("readWrapperHost", () => {
     const dir = mkdtempSync(join(tmpdir(), "wrapper-"));
     try {
       const path = join(dir, "imsg-remote");
-      writeFileSync(path, "#!/bin/sh\nexec ssh -T bot@mac-mini imsg \"$@\"\n");
+      writeFileSync(path, '#!/bin/sh\nexec ssh -T bot@mac-mini imsg "$@"\n');
       expect(await readWrapperHost(path)).toMatchObject({ host: "mac-mini", user: "bot" });
       await expect(readWrapperHost(join(dir, "missing"))).rejects.toMatchObject({
         code: RemoteSshErrorCode.wrapperUnreadable,

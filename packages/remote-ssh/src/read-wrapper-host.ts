@@ -114,7 +114,11 @@ export function parseWrapperHost(script: string): WrapperHost | undefined {
     let i = 0;
     while (i < words.length) {
       const w = words[i] as ShellWord;
-      if (ASSIGNMENT.test(w.value) || PREFIX.has(w.value) || (words[i - 1]?.value === "env" && w.value.startsWith("-"))) {
+      if (
+        ASSIGNMENT.test(w.value) ||
+        PREFIX.has(w.value) ||
+        (words[i - 1]?.value === "env" && w.value.startsWith("-"))
+      ) {
         i++;
         continue;
       }

@@ -109,7 +109,9 @@ describe("fetchAttachment", () => {
     writeFileSync(join(outside, "secret"), "nope");
     const a = attachments();
     for (const remotePath of [join(outside, "secret"), `${root}/../outside/secret`]) {
-      await expect(a.fetchAttachment({ remotePath, account: "a", guid: "g", maxBytes: 100 })).rejects.toMatchObject({
+      await expect(
+        a.fetchAttachment({ remotePath, account: "a", guid: "g", maxBytes: 100 }),
+      ).rejects.toMatchObject({
         code: RemoteSshErrorCode.pathOutsideRoots,
       });
     }
@@ -128,7 +130,12 @@ describe("fetchAttachment", () => {
     expect(err).toMatchObject({ code: RemoteSshErrorCode.pathOutsideRoots });
     expect((err as Error).message).toContain(join(outside, "secret2"));
     await expect(
-      a.fetchAttachment({ remotePath: join(root, "dirlink", "secret2"), account: "a", guid: "g", maxBytes: 100 }),
+      a.fetchAttachment({
+        remotePath: join(root, "dirlink", "secret2"),
+        account: "a",
+        guid: "g",
+        maxBytes: 100,
+      }),
     ).rejects.toMatchObject({ code: RemoteSshErrorCode.pathOutsideRoots });
     expect(filesUnder(stateDir)).toEqual([]);
   });
@@ -256,7 +263,9 @@ describe("stageUpload and cleanupStaged", () => {
     const a = attachments({ outboxDir: outbox, clock: { now: () => now } });
     const staged = await a.stageUpload(local);
     expect(staged.remotePath).toMatch(
-      new RegExp(`^${outbox}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/reply image\\.png$`),
+      new RegExp(
+        `^${outbox}/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/reply image\\.png$`,
+      ),
     );
     expect(sha256(readFileSync(staged.remotePath))).toBe(sha256(data));
     mkdirSync(join(outbox, "not-ours"));

@@ -81,7 +81,10 @@ export interface RemoteAttachments {
    * Mac) is outside the roots (`PATH_OUTSIDE_ROOTS`), non-files (`NOT_A_FILE`), and files over the cap
    * (`TOO_LARGE`, before and during the transfer). A missing file or a broken transfer is retried.
    */
-  fetchAttachment(request: FetchAttachmentRequest, options?: FetchAttachmentOptions): Promise<FetchedAttachment>;
+  fetchAttachment(
+    request: FetchAttachmentRequest,
+    options?: FetchAttachmentOptions,
+  ): Promise<FetchedAttachment>;
   /** Uploads a local file to `<outboxDir>/<uuid>/<name>` on the Mac and returns that path for `send`. */
   stageUpload(localPath: string, options?: { name?: string }): Promise<StagedUpload>;
   /** Deletes staged uploads whose folder is older than `olderThanMs`; returns how many folders went. */
@@ -220,7 +223,9 @@ export function createRemoteAttachments(
     await mkdir(dir, { recursive: true, mode: 0o700 });
     for (let attempt = 1; ; attempt++) {
       try {
-        const { bytes, real } = await limiter.run(() => fetchOnce(request, destination, fetchOptions.onProgress));
+        const { bytes, real } = await limiter.run(() =>
+          fetchOnce(request, destination, fetchOptions.onProgress),
+        );
         logger.info({ remote: connection.describe(), realPath: real, bytes, attempt }, "attachment fetched");
         return { localPath: destination, bytes, remoteRealPath: real, attempts: attempt };
       } catch (err) {
@@ -233,7 +238,10 @@ export function createRemoteAttachments(
           throw err;
         }
         const delay = retryDelay(attempt);
-        logger.debug({ remotePath: request.remotePath, attempt, delay, err: String(err) }, "attachment retry");
+        logger.debug(
+          { remotePath: request.remotePath, attempt, delay, err: String(err) },
+          "attachment retry",
+        );
         await sleep(delay);
       }
     }

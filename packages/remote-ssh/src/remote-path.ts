@@ -7,11 +7,15 @@ export const remotePathSchema = z
   .min(1)
   .max(4096)
   .refine((p) => !p.includes("\0"), "a remote path cannot contain a NUL byte")
-  .refine((p) => p.startsWith("/") || p === "~" || p.startsWith("~/"), "a remote path must be absolute or start with ~/");
+  .refine(
+    (p) => p.startsWith("/") || p === "~" || p.startsWith("~/"),
+    "a remote path must be absolute or start with ~/",
+  );
 
 /** Expands a leading `~` against the remote home and normalises `.`/`..` segments (lexically). */
 export function expandRemotePath(path: string, remoteHome: string): string {
-  const expanded = path === "~" ? remoteHome : path.startsWith("~/") ? posix.join(remoteHome, path.slice(2)) : path;
+  const expanded =
+    path === "~" ? remoteHome : path.startsWith("~/") ? posix.join(remoteHome, path.slice(2)) : path;
   const normalised = posix.normalize(expanded);
   return normalised.length > 1 ? normalised.replace(/\/+$/, "") : normalised;
 }

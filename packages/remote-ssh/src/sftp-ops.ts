@@ -1,5 +1,4 @@
-import type { Stats } from "ssh2";
-import type { SFTPWrapper } from "ssh2";
+import type { SFTPWrapper, Stats } from "ssh2";
 
 /** SFTP status code for "no such file" (draft-ietf-secsh-filexfer SSH_FX_NO_SUCH_FILE). */
 export const SFTP_NO_SUCH_FILE = 2;
@@ -23,7 +22,9 @@ export const sftpOps = {
   rmdir: (s: SFTPWrapper, p: string) =>
     new Promise<void>((resolve, reject) => s.rmdir(p, (e) => (e ? reject(e) : resolve()))),
   fastPut: (s: SFTPWrapper, local: string, remote: string, mode: number) =>
-    new Promise<void>((resolve, reject) => s.fastPut(local, remote, { mode }, (e) => (e ? reject(e) : resolve()))),
+    new Promise<void>((resolve, reject) =>
+      s.fastPut(local, remote, { mode }, (e) => (e ? reject(e) : resolve())),
+    ),
 };
 
 /** True for an SFTP "no such file" error. */

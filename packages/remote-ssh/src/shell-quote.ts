@@ -16,7 +16,10 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Renders `env NAME='value' … 'argv0' 'arg1' …` for a remote shell. Going through `env` (rather than
  * `NAME=value cmd`) keeps the assignments working in shells without that syntax; every word is quoted.
  */
-export function renderRemoteCommand(argv: readonly string[], env: Readonly<Record<string, string>> = {}): string {
+export function renderRemoteCommand(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): string {
   if (argv.length === 0) {
     throw new TypeError("a remote command needs at least one word");
   }

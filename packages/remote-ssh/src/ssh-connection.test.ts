@@ -75,6 +75,7 @@ describe("createSshConnection against a real sshd", () => {
       "plain",
       "it's",
       "'; touch /tmp/pwned-imgate; '",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the point
       "$(id) `id` ${HOME} $HOME",
       'a"b\\c',
       "new\nline",
@@ -140,7 +141,10 @@ describe("createSshConnection against a real sshd", () => {
 
   it("refuses a key marked @revoked", async () => {
     const knownHostsFile = join(tmp, "revoked_known_hosts");
-    writeFileSync(knownHostsFile, `${sshd.knownHostsLine}\n@revoked * ${sshd.knownHostsLine.split(" ").slice(1).join(" ")}\n`);
+    writeFileSync(
+      knownHostsFile,
+      `${sshd.knownHostsLine}\n@revoked * ${sshd.knownHostsLine.split(" ").slice(1).join(" ")}\n`,
+    );
     const conn = connect(sshd.connectionConfig({ knownHostsFile }), { backoff: fastBackoff });
     await expect(conn.ready()).rejects.toMatchObject({ code: RemoteSshErrorCode.hostKeyRevoked });
   });
@@ -160,7 +164,11 @@ describe("createSshConnection against a real sshd", () => {
     execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "s3cret pass", "-f", key], { stdio: "ignore" });
     writeFileSync(join(sshd.dir, "authorized_keys"), readFileSync(`${key}.pub`), { flag: "a" });
     const logger = createRecordingLogger();
-    const without = connect(sshd.connectionConfig({ identityFile: key }), { logger, backoff: fastBackoff, env: {} });
+    const without = connect(sshd.connectionConfig({ identityFile: key }), {
+      logger,
+      backoff: fastBackoff,
+      env: {},
+    });
     await expect(without.ready()).rejects.toMatchObject({ code: RemoteSshErrorCode.keyPassphraseMissing });
     const conn = connect(sshd.connectionConfig({ identityFile: key, passphraseEnv: "IMGATE_TEST_PASS" }), {
       logger,

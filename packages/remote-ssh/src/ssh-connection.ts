@@ -1,12 +1,16 @@
-import ssh2 from "ssh2";
-import type { ClientChannel, ConnectConfig, SFTPWrapper } from "ssh2";
 import type { ImsgTransport } from "@imgate/imsg-rpc";
+import type { ClientChannel, ConnectConfig, SFTPWrapper } from "ssh2";
+import ssh2 from "ssh2";
 import { expandHome, loadAuthMethods } from "./auth-methods.ts";
 import { type BackoffOptions, backoffDelay } from "./backoff.ts";
-import { type SshConnectionConfig, type SshConnectionConfigInput, sshConnectionConfigSchema } from "./connection-config.ts";
+import {
+  type SshConnectionConfig,
+  type SshConnectionConfigInput,
+  sshConnectionConfigSchema,
+} from "./connection-config.ts";
 import { RemoteSshError, RemoteSshErrorCode } from "./errors.ts";
 import { createHostVerifier } from "./host-key-verifier.ts";
-import { type ImsgTransportOptions, createImsgTransport } from "./imsg-transport.ts";
+import { createImsgTransport, type ImsgTransportOptions } from "./imsg-transport.ts";
 import { knownHostsName, knownKeyTypes, readKnownHosts } from "./known-hosts.ts";
 import { type Clock, type Logger, nullLogger, systemClock } from "./logger.ts";
 import { type ResolvedTarget, resolveTarget } from "./resolve-target.ts";
@@ -140,7 +144,8 @@ export function createSshConnection(
   let retryTimer: NodeJS.Timeout | undefined;
   let closed = false;
 
-  const describe = () => (target ? `ssh ${target.user}@${target.hostName}:${target.port}` : `ssh ${config.host}`);
+  const describe = () =>
+    target ? `ssh ${target.user}@${target.hostName}:${target.port}` : `ssh ${config.host}`;
 
   function setStatus(next: Partial<SshConnectionStatus> & { state: SshConnectionState }): void {
     status = { ...status, nextAttemptAt: undefined, ...next, since: clock.now() };

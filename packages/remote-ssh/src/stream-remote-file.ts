@@ -1,8 +1,8 @@
 import { createWriteStream } from "node:fs";
 import { pipeline } from "node:stream/promises";
-import type { SshConnection } from "./ssh-connection.ts";
 import { RemoteSshError, RemoteSshErrorCode } from "./errors.ts";
 import { quoteShellArg } from "./shell-quote.ts";
+import type { SshConnection } from "./ssh-connection.ts";
 
 /** Inputs of {@link streamRemoteFile}. */
 export interface StreamRemoteFileOptions {
@@ -75,7 +75,13 @@ export async function streamRemoteFile(
     throw new RemoteSshError(
       RemoteSshErrorCode.transferFailed,
       `The transfer of ${options.remotePath} delivered ${received} of ${options.expectedBytes} bytes (cat exit ${exitCode ?? exitSignal ?? "none"}${stderr ? `: ${stderr.trim()}` : ""}). The connection may have dropped or the file changed; it is retried automatically.`,
-      { details: { remotePath: options.remotePath, receivedBytes: received, expectedBytes: options.expectedBytes } },
+      {
+        details: {
+          remotePath: options.remotePath,
+          receivedBytes: received,
+          expectedBytes: options.expectedBytes,
+        },
+      },
     );
   }
   return received;

@@ -56,7 +56,9 @@ async function freePort(): Promise<number> {
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
     });
   });
 }
@@ -113,7 +115,7 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdHar
     ].join("\n"),
   );
 
-  const blob = Buffer.from((readFileSync(`${hostKey}.pub`, "utf8").split(/\s+/)[1] ?? ""), "base64");
+  const blob = Buffer.from(readFileSync(`${hostKey}.pub`, "utf8").split(/\s+/)[1] ?? "", "base64");
   const name = `[127.0.0.1]:${port}`;
   const line = knownHostsLine(name, blob);
   const knownHostsFile = join(dir, "known_hosts");
