@@ -2,7 +2,14 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { imsgSimPath, imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
+import {
+  freePort,
+  imsgSimPath,
+  imsgSimToolPath,
+  makeTempDir,
+  removeTempDirs,
+  runCli,
+} from "../testing/run-cli.ts";
 
 afterAll(removeTempDirs);
 
@@ -14,6 +21,7 @@ interface Report {
 describe("imgate doctor", () => {
   it("passes on a good setup (imsg-sim, existing database, private state dir, token)", async () => {
     const home = makeTempDir();
+    const port = await freePort();
     const db = join(home, "chat.db");
     execFileSync(imsgSimToolPath, ["inject", "--db", db, "--from", "+15550001111", "--text", "hi"]);
     const stateDir = join(home, "state");
@@ -22,7 +30,7 @@ describe("imgate doctor", () => {
     writeFileSync(
       config,
       `{ channels: { imessage: { cliPath: ${JSON.stringify(imsgSimPath)}, dbPath: ${JSON.stringify(db)} } },
-         gateway: { stateDir: ${JSON.stringify(stateDir)}, http: { port: 9 } } }`,
+         gateway: { stateDir: ${JSON.stringify(stateDir)}, http: { port: ${port} } } }`,
     );
     const run = await runCli(["doctor", "--json", "--config", config], {
       env: { HOME: home, IMGATE_TOKEN: "a-long-random-token-0123456789" },
@@ -47,13 +55,14 @@ describe("imgate doctor", () => {
 
   it("fails (exit 1) on a broken setup and names each fix", async () => {
     const home = makeTempDir();
+    const port = await freePort();
     const stateDir = join(home, "state");
     mkdirSync(stateDir);
     chmodSync(stateDir, 0o777);
     const config = join(home, "imgate.json5");
     writeFileSync(
       config,
-      `{ channels: { imessage: { cliPath: "/nonexistent/imsg" } }, gateway: { stateDir: ${JSON.stringify(stateDir)}, http: { port: 9 } } }`,
+      `{ channels: { imessage: { cliPath: "/nonexistent/imsg" } }, gateway: { stateDir: ${JSON.stringify(stateDir)}, http: { port: ${port} } } }`,
     );
     const run = await runCli(["doctor", "--config", config], { env: { HOME: home } });
     expect(run.code).toBe(1);

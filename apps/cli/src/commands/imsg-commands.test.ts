@@ -2,23 +2,32 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { imsgSimPath, imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
+import {
+  freePort,
+  imsgSimPath,
+  imsgSimToolPath,
+  makeTempDir,
+  removeTempDirs,
+  runCli,
+} from "../testing/run-cli.ts";
 
 afterAll(removeTempDirs);
 
 let home: string;
 let config: string;
 let db: string;
+let port: number;
 
-beforeAll(() => {
+beforeAll(async () => {
   home = makeTempDir();
+  port = await freePort();
   db = join(home, "chat.db");
   config = join(home, "imgate.json5");
   // A free port so `send` finds no gateway and uses a one-shot imsg client.
   writeFileSync(
     config,
     `{ channels: { imessage: { cliPath: ${JSON.stringify(imsgSimPath)}, dbPath: ${JSON.stringify(db)} } },
-       gateway: { stateDir: ${JSON.stringify(join(home, "state"))}, http: { port: 9 } } }`,
+       gateway: { stateDir: ${JSON.stringify(join(home, "state"))}, http: { port: ${port} } } }`,
   );
   const inject = (...args: string[]) => execFileSync(imsgSimToolPath, ["inject", "--db", db, ...args]);
   inject("--from", "+15550001111", "--text", "hello from alice");
@@ -83,7 +92,7 @@ describe("imgate chats / history / send (against imsg-sim)", () => {
     const broken = join(home, "broken.json5");
     writeFileSync(
       broken,
-      `{ channels: { imessage: { cliPath: "/nonexistent/imsg" } }, gateway: { http: { port: 9 } } }`,
+      `{ channels: { imessage: { cliPath: "/nonexistent/imsg" } }, gateway: { http: { port: ${port} } } }`,
     );
     const run = await cli("chats", "--config", broken);
     expect(run.code).toBe(1);
