@@ -126,12 +126,32 @@ export function createRemoteAttachments(
     if (!r.success) throw invalid(`remoteAttachmentRoots entry ${JSON.stringify(root)}`, r.error);
   }
 
-  async function remoteHome(sftp: SFTPWrapper): Promise<string> {
-    // An SFTP session starts in the login user's home directory.
-    return sftpOps.realpath(sftp, ".");
+  // Home and resolved roots are cached per SFTP session (a reconnect opens a new one): two round trips
+  // fewer per fetch.
+  const homes = new WeakMap<SFTPWrapper, Promise<string>>();
+  const rootsBySession = new WeakMap<SFTPWrapper, Promise<string[]>>();
+
+  function remoteHome(sftp: SFTPWrapper): Promise<string> {
+    let home = homes.get(sftp);
+    if (!home) {
+      // An SFTP session starts in the login user's home directory.
+      home = sftpOps.realpath(sftp, ".");
+      homes.set(sftp, home);
+      home.catch(() => homes.delete(sftp));
+    }
+    return home;
   }
 
-  async function resolvedRoots(sftp: SFTPWrapper, home: string): Promise<string[]> {
+  function resolvedRoots(sftp: SFTPWrapper, home: string): Promise<string[]> {
+    let roots = rootsBySession.get(sftp);
+    if (!roots) {
+      roots = resolveRoots(sftp, home);
+      rootsBySession.set(sftp, roots);
+    }
+    return roots;
+  }
+
+  async function resolveRoots(sftp: SFTPWrapper, home: string): Promise<string[]> {
     const roots = options.remoteAttachmentRoots ?? DEFAULT_ROOTS;
     return Promise.all(
       roots.map(async (root) => {
@@ -153,6 +173,7 @@ export function createRemoteAttachments(
     const sftp = await connection.sftp();
     const home = await remoteHome(sftp);
     const requested = expandRemotePath(request.remotePath, home);
+    const rootsPromise = resolvedRoots(sftp, home);
     let real: string;
     let st: Stats;
     try {
@@ -172,7 +193,7 @@ export function createRemoteAttachments(
         { cause: err, details: { remotePath: request.remotePath } },
       );
     }
-    const roots = await resolvedRoots(sftp, home);
+    const roots = await rootsPromise;
     if (!roots.some((root) => isInsideRoot(real, root))) {
       throw new RemoteSshError(
         RemoteSshErrorCode.pathOutsideRoots,

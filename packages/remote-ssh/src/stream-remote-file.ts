@@ -59,7 +59,14 @@ export async function streamRemoteFile(
           yield chunk;
         }
       },
-      createWriteStream(options.localPath, { flags: "wx", mode: 0o600, flush: true }),
+      // A large buffer lets network reads and disk writes overlap; with the default 16 KiB every
+      // 32 KiB SSH packet would wait for a disk write before the next is read.
+      createWriteStream(options.localPath, {
+        flags: "wx",
+        mode: 0o600,
+        flush: true,
+        highWaterMark: 4 * 1024 * 1024,
+      }),
     );
   } catch (err) {
     channel.close();
