@@ -445,7 +445,8 @@ export async function runChecks(
       if (account.remote) checks.push(...(await checkRemoteAccount(prefix, label, account.remote)));
       else checks.push(...(await checkLocalAccount(prefix, label, account.cliPath, account.dbPath)));
     }
-    const stateDir = resolveStateDir(config.gateway.stateDir, configDir);
+    // The gateway's own rule, so doctor checks the directory the gateway will use.
+    const stateDir = (await import("@imgate/gateway")).resolveStateDir(process.env, config);
     checks.push(...checkStateDir(stateDir));
     checks.push(checkToken(config));
     onProgress("asking the running gateway");
