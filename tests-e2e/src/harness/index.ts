@@ -1,0 +1,36 @@
+/**
+ * The tests-e2e harness: real gateway processes against imsg-sim, the CLI as a child process, chat.db
+ * helpers, loopback HTTP servers and polling. See README.md in this folder.
+ */
+
+export {
+  IMSG_BIN,
+  IMSG_SIM_BIN,
+  type InjectedMessage,
+  type InjectMessageOptions,
+  injectMessage,
+} from "@imgate/imsg-sim/testing";
+export { renderConfig, type WriteConfigOptions, writeConfigFile } from "./config-file.ts";
+export {
+  COMPAT_MODES,
+  type Compat,
+  type GatewayExit,
+  type GatewayProcess,
+  type LogLine,
+  type StartGatewayOptions,
+  startGateway,
+} from "./gateway-process.ts";
+export {
+  freePort,
+  type LoopbackHandler,
+  type LoopbackServer,
+  type ReceivedRequest,
+  sendJson,
+  startLoopbackServer,
+} from "./loopback-server.ts";
+export { mergeConfig } from "./merge-config.ts";
+export { descendantsOf, isAlive, reapProcesses } from "./process-exit.ts";
+export { CLI_MAIN, type CliResult, childEnv, REPO_ROOT, type RunCliOptions, runCli } from "./run-cli.ts";
+export { type OutgoingRow, outgoingCount, outgoingRows, outgoingTexts } from "./sim-db.ts";
+export { type WaitForOptions, waitFor } from "./wait-for.ts";
+export { createWorkspace, disposeWorkspaces, type Workspace } from "./workspace.ts";

@@ -1,0 +1,70 @@
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+
+/** A request as received by a {@link startLoopbackServer} server (body read in full). */
+export interface ReceivedRequest {
+  method: string;
+  url: string;
+  headers: IncomingHttpHeaders;
+  body: string;
+}
+
+/** A real HTTP server on 127.0.0.1 (ephemeral port) that records every request. */
+export interface LoopbackServer {
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Every request so far, in arrival order. */
+  readonly requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+/** Answers one request; `index` is its position in `requests`. */
+export type LoopbackHandler = (request: ReceivedRequest, response: ServerResponse, index: number) => unknown;
+
+/** Sends `body` as JSON with `status`. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+/** Starts a loopback server (for fake agent backends: OpenAI-compatible, webhook receivers). */
+export async function startLoopbackServer(handler: LoopbackHandler): Promise<LoopbackServer> {
+  const requests: ReceivedRequest[] = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const request: ReceivedRequest = {
+      method: req.method ?? "",
+      url: req.url ?? "",
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString("utf8"),
+    };
+    requests.push(request);
+    try {
+      await handler(request, res, requests.length - 1);
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, { error: String(error) });
+      else res.end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A loopback TCP port that was free a moment ago (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
