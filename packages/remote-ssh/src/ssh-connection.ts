@@ -229,6 +229,9 @@ export function createSshConnection(
     let settled = false;
     let wasReady = false;
     let lastErr: RemoteSshError | undefined;
+    // Nagle + delayed ACK would hold every small request (SFTP realpath/stat/read, channel open) for
+    // ~40 ms on an otherwise idle link; OpenSSH disables it too.
+    c.on("connect", () => c.setNoDelay(true));
     c.on("ready", () => {
       if (closed || client !== c) {
         c.end();
