@@ -8,6 +8,7 @@ import {
 import { writeConfigFile } from "./config-file.ts";
 import { freePort } from "./loopback-server.ts";
 import { mergeConfig } from "./merge-config.ts";
+import { metricValue } from "./metrics.ts";
 import { descendantsOf, reapProcesses } from "./process-exit.ts";
 import { type CliResult, childEnv, cliArgv, REPO_ROOT, runCli } from "./run-cli.ts";
 import { outgoingTexts } from "./sim-db.ts";
@@ -90,6 +91,8 @@ export interface GatewayProcess {
   inject(message: InjectMessageOptions): InjectedMessage;
   /** Texts the bot sent into `chatId`, oldest first. */
   outgoing(chatId: number): string[];
+  /** `GET /metrics` of the control API, parsed for one sample (0 when absent); see `metricValue`. */
+  metric(name: string, labels?: Readonly<Record<string, string>>): Promise<number>;
   /** Runs `imgate <args> --config <configPath>` with this gateway's env and state dir. */
   cli(args: readonly string[]): Promise<CliResult>;
   /** Stops the gateway (SIGKILL if it does not stop) and removes the workspace if it created it. */
@@ -240,6 +243,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     },
     inject: (message) => injectMessage(workspace.dbPath, message),
     outgoing: (chatId) => outgoingTexts(workspace.dbPath, chatId),
+    metric: async (name, labels) =>
+      metricValue(await (await fetch(`${controlUrl}/metrics`)).text(), name, labels),
     cli: (args) => runCli([...args, "--config", workspace.configPath], { env }),
     dispose: async () => {
       if (running) {

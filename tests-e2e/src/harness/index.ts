@@ -29,6 +29,7 @@ export {
   startLoopbackServer,
 } from "./loopback-server.ts";
 export { mergeConfig } from "./merge-config.ts";
+export { metricValue } from "./metrics.ts";
 export { descendantsOf, isAlive, reapProcesses } from "./process-exit.ts";
 export { CLI_MAIN, type CliResult, childEnv, REPO_ROOT, type RunCliOptions, runCli } from "./run-cli.ts";
 export { type OutgoingRow, outgoingCount, outgoingRows, outgoingTexts } from "./sim-db.ts";
