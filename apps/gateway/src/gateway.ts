@@ -91,6 +91,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     core = createCoreServices(
       openStateStore({ path: join(options.stateDir, "state.db"), logger, clock }),
       logger,
+      { pairingExpiryMs: config.gateway.pairingExpiryMs },
     );
   } catch (error) {
     throw new GatewayError(
@@ -116,6 +117,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       logger: childLogger(logger, { account: plan.owner.accountId }),
       clock,
       env,
+      stateDir: options.stateDir,
       abortSignal: abort.signal,
       ...(options.restart ? { restart: options.restart } : {}),
     });

@@ -201,11 +201,20 @@ export const gatewayConfigSchema = z
           .default({ host: "127.0.0.1", port: 18_790, tokenEnv: "IMGATE_TOKEN" }),
         maxConcurrentSessions: z.int().min(1).max(256).default(4),
         shutdownTimeoutMs: z.int().min(0).max(600_000).default(10_000),
+        pairingExpiryMs: z
+          .int()
+          .min(1_000)
+          .max(7 * 24 * 3_600_000)
+          .default(3_600_000)
+          .describe(
+            "How long a DM pairing code stays valid, in milliseconds (default one hour). Read at start.",
+          ),
       })
       .default({
         http: { host: "127.0.0.1", port: 18_790, tokenEnv: "IMGATE_TOKEN" },
         maxConcurrentSessions: 4,
         shutdownTimeoutMs: 10_000,
+        pairingExpiryMs: 3_600_000,
       }),
   })
   .superRefine((config, ctx) => {

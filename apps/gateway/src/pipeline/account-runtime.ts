@@ -32,6 +32,7 @@ import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
 import type { CoreServices } from "./core-services.ts";
 import { createAccountTransport } from "./create-account-transport.ts";
+import { createAttachmentMover } from "./create-attachment-mover.ts";
 import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
 import { createDeliveryWorker } from "./delivery-worker.ts";
 import type { SessionQueue } from "./session-queue.ts";
@@ -54,6 +55,8 @@ export interface AccountRuntimeOptions {
   logger: Logger;
   clock: Clock;
   env: NodeJS.ProcessEnv;
+  /** Gateway state dir: fetched attachments of remote accounts land in `<stateDir>/media/<account>/…`. */
+  stateDir: string;
   /** Aborted when in-flight agent calls must be abandoned (shutdown deadline). */
   abortSignal: AbortSignal;
   /** imsg restart policy (tests shorten it; the first retry is never under 1 s by default). */
@@ -90,6 +93,11 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     ...(options.restart ? { restart: options.restart } : {}),
   });
   const port = imsgPortFromClient(client);
+  const mover = createAttachmentMover(account, transport, {
+    stateDir: options.stateDir,
+    logger,
+    env: options.env,
+  });
   const echo = createEchoFilter({ logger, clock });
   const processor = createInboundProcessor({ account, port, echo, logger });
   const delivery = createImessageDelivery({
@@ -99,9 +107,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     logger,
     clock,
     capabilities: sendCapabilitiesOf(client),
+    ...(mover ? { stageUpload: (path: string) => mover.stageUpload(path) } : {}),
   });
   const outbox = createOutbox({ store: core.store });
-  const attachmentsAreLocal = transport.kind === "local" && !account.remoteHost;
   const inFlightGuids = new Set<string>();
   const waiters = new Map<number, () => void>();
   let tracker: CursorTracker | undefined;
@@ -233,6 +241,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     }
     const previous = core.sessions.getSession(sessionKey);
     const history = core.history.load(sessionKey, limit);
+    const fetchedPaths =
+      mover && envelope.attachments.length > 0 ? await mover.fetchAll(envelope) : undefined;
     const turn = buildAgentTurn({
       envelope,
       agentId,
@@ -240,7 +250,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       history,
       previousActivityAt: previous?.updatedAt,
       wasMentioned,
-      attachmentsAreLocal,
+      ...(fetchedPaths ? { fetchedPaths } : {}),
+      attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
     });
     const started = performance.now();
     let replyText = "";
@@ -381,7 +392,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const stateOf = (): AccountReadiness["state"] => {
     switch (client.state.status) {
       case "ready":
-        return "running";
+        // Running means watching: until the subscription is confirmed, new messages could be missed.
+        return watch?.subscription !== undefined ? "running" : "starting";
       case "backoff":
         return "backoff";
       case "stopped":
@@ -418,6 +430,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       watch = undefined;
       await worker.stop();
       await client.stop().catch(() => {});
+      await mover?.close();
       await transport.close().catch(() => {});
     },
     readiness() {

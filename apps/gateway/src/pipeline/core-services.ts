@@ -28,15 +28,28 @@ export interface CoreServices {
   policyFor(region: string): AccessPolicy;
 }
 
+/** Options of {@link createCoreServices}. */
+export interface CoreServicesOptions {
+  /** How long a pairing code stays valid (`gateway.pairingExpiryMs`); default one hour. */
+  pairingExpiryMs?: number;
+}
+
 /** Creates the shared services over an open state store. */
-export function createCoreServices(store: StateStore, logger: Logger): CoreServices {
+export function createCoreServices(
+  store: StateStore,
+  logger: Logger,
+  options: CoreServicesOptions = {},
+): CoreServices {
   const policies = new Map<string, AccessPolicy>();
   return {
     store,
     dedupe: createInboundDedupe({ store }),
     history: createHistoryStore(store),
     sessions: createSessionStore(store),
-    pairing: createPairingService({ store }),
+    pairing: createPairingService({
+      store,
+      ...(options.pairingExpiryMs !== undefined ? { expiryMs: options.pairingExpiryMs } : {}),
+    }),
     cursors: createCursorStore(store),
     policyFor(region) {
       let policy = policies.get(region);
