@@ -107,3 +107,34 @@ describe.each(COMPAT_MODES)("DM allowlist (imsg %s)", (compat) => {
     ).not.toContain(OTHER);
   });
 });
+
+describe.each(COMPAT_MODES)("DM pairing expiry (imsg %s)", (compat) => {
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      compat,
+      config: { channels: { imessage: { dmPolicy: "pairing" } }, gateway: { pairingExpiryMs: 1_500 } },
+      comments: { "gateway.pairingExpiryMs": "short on purpose: the test waits for the code to lapse" },
+    });
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+  });
+
+  it("forgets an expired code: approving it fails and the stranger gets a fresh one", async () => {
+    const first = gateway.inject({ from: STRANGER, text: "knock knock" });
+    const firstReply = await waitFor(() => gateway.outgoing(first.chatId)[0], { what: "the first code" });
+    const oldCode = CODE.exec(firstReply)?.[1] as string;
+    await waitFor(async () => (await pendingCodes(gateway)).length === 0, { what: "the code to expire" });
+
+    const refused = await gateway.cli(["pairing", "approve", "imessage", oldCode]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(oldCode);
+
+    gateway.inject({ from: STRANGER, text: "knock again" });
+    await waitFor(() => gateway.outgoing(first.chatId).length === 2, { what: "a second pairing reply" });
+    expect(gateway.outgoing(first.chatId)[1]).toMatch(CODE);
+    expect((await pendingCodes(gateway)).map((request) => request.sender)).toEqual([STRANGER]);
+  });
+});
