@@ -112,7 +112,7 @@ const RETRYABLE = new Set<string>([
 
 /** Creates the attachment mover for `connection`. */
 export function createRemoteAttachments(
-  connection: Pick<SshConnection, "exec" | "sftp" | "describe">,
+  connection: Pick<SshConnection, "sftp" | "describe">,
   options: RemoteAttachmentsOptions,
 ): RemoteAttachments {
   const logger = options.logger ?? nullLogger;
@@ -177,8 +177,8 @@ export function createRemoteAttachments(
     let real: string;
     let st: Stats;
     try {
-      real = await sftpOps.realpath(sftp, requested);
-      st = await sftpOps.stat(sftp, real);
+      // Sent together (one round trip): stat follows symlinks to the same file realpath names.
+      [real, st] = await Promise.all([sftpOps.realpath(sftp, requested), sftpOps.stat(sftp, requested)]);
     } catch (err) {
       if (isNoSuchFile(err)) {
         throw new RemoteSshError(
@@ -216,7 +216,7 @@ export function createRemoteAttachments(
     logger.debug({ remote: connection.describe(), realPath: real, size: st.size }, "attachment stat");
     const part = `${destination}.${randomUUID().slice(0, 8)}.part`;
     try {
-      const bytes = await streamRemoteFile(connection, {
+      const bytes = await streamRemoteFile(sftp, {
         remotePath: real,
         localPath: part,
         expectedBytes: st.size,

@@ -9,6 +9,15 @@ export const sftpOps = {
     new Promise<string>((resolve, reject) => s.realpath(p, (e, r) => (e ? reject(e) : resolve(r)))),
   stat: (s: SFTPWrapper, p: string) =>
     new Promise<Stats>((resolve, reject) => s.stat(p, (e, r) => (e ? reject(e) : resolve(r)))),
+  fstat: (s: SFTPWrapper, h: Buffer) =>
+    new Promise<Stats>((resolve, reject) => s.fstat(h, (e, r) => (e ? reject(e) : resolve(r)))),
+  open: (s: SFTPWrapper, p: string, flags: "r") =>
+    new Promise<Buffer>((resolve, reject) => s.open(p, flags, (e, h) => (e ? reject(e) : resolve(h)))),
+  /** Resolves with the bytes read into `buf` at `offset` (0 at end of file). */
+  read: (s: SFTPWrapper, h: Buffer, buf: Buffer, offset: number, length: number, position: number) =>
+    new Promise<number>((resolve, reject) =>
+      s.read(h, buf, offset, length, position, (e, n) => (e ? reject(e) : resolve(n))),
+    ),
   lstat: (s: SFTPWrapper, p: string) =>
     new Promise<Stats>((resolve, reject) => s.lstat(p, (e, r) => (e ? reject(e) : resolve(r)))),
   mkdir: (s: SFTPWrapper, p: string, mode: number) =>
