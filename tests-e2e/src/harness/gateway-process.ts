@@ -87,6 +87,13 @@ export interface GatewayProcess {
   stop(): Promise<GatewayExit | undefined>;
   /** Stops (if running) and starts again with the same config file and env; waits for readiness. */
   restart(): Promise<void>;
+  /** The config as last written (sim defaults merged with the test's config). */
+  readonly config: Record<string, unknown>;
+  /**
+   * Deep-merges `override` into the config and rewrites the file (same comments). Does not restart: call
+   * `restart()`, or wait for the gateway's own reload (`waitForLog(l => l.msg === "config reloaded")`).
+   */
+  updateConfig(override: object): void;
   /** Adds an inbound message to the chat.db (imsg-sim's `injectMessage`). */
   inject(message: InjectMessageOptions): InjectedMessage;
   /** Texts the bot sent into `chatId`, oldest first. */
@@ -109,17 +116,19 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const workspace = options.workspace ?? createWorkspace();
   const compat = options.compat ?? "0.15";
   const port = await freePort();
-  const config = mergeConfig(
+  let config = mergeConfig(
     {
       channels: { imessage: { cliPath: IMSG_BIN, dbPath: workspace.dbPath } },
       gateway: { http: { host: "127.0.0.1", port }, shutdownTimeoutMs: 5_000 },
     },
     options.config ?? {},
   );
-  writeConfigFile(workspace.configPath, config, {
-    header: ["written by tests-e2e"],
-    ...(options.comments ? { comments: options.comments } : {}),
-  });
+  const writeFile = () =>
+    writeConfigFile(workspace.configPath, config, {
+      header: ["written by tests-e2e"],
+      ...(options.comments ? { comments: options.comments } : {}),
+    });
+  writeFile();
   const httpPort = ((config.gateway as { http?: { port?: number } }).http?.port ?? port) as number;
   const controlUrl = `http://127.0.0.1:${httpPort}`;
   const env = {
@@ -240,6 +249,13 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     restart: async () => {
       if (running) await kill("SIGTERM");
       await spawnOnce();
+    },
+    get config() {
+      return config;
+    },
+    updateConfig: (override) => {
+      config = mergeConfig(config, override);
+      writeFile();
     },
     inject: (message) => injectMessage(workspace.dbPath, message),
     outgoing: (chatId) => outgoingTexts(workspace.dbPath, chatId),

@@ -33,5 +33,6 @@ export { metricValue } from "./metrics.ts";
 export { descendantsOf, isAlive, reapProcesses } from "./process-exit.ts";
 export { CLI_MAIN, type CliResult, childEnv, REPO_ROOT, type RunCliOptions, runCli } from "./run-cli.ts";
 export { type OutgoingRow, outgoingCount, outgoingRows, outgoingTexts } from "./sim-db.ts";
+export { type OutboxRow, outboxRows } from "./state-db.ts";
 export { type WaitForOptions, waitFor } from "./wait-for.ts";
 export { createWorkspace, disposeWorkspaces, type Workspace } from "./workspace.ts";
