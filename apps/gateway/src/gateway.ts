@@ -1,10 +1,12 @@
-import { type FSWatcher, mkdirSync, watch as watchFile } from "node:fs";
+import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { type Clock, type Logger, openStateStore, PairingError, systemClock } from "@imgate/channel-core";
 import type { RestartOptions } from "@imgate/imsg-rpc";
 import type { AgentBackendDeps } from "./agents/create-agent-backend.ts";
+import { isConfigError } from "./config/config-error.ts";
 import type { GatewayConfig } from "./config/gateway-config-schema.ts";
 import { loadConfig } from "./config/load-config.ts";
+import { watchConfigFile } from "./config/watch-config-file.ts";
 import { ControlApiHttpError } from "./control-api/control-api-http-error.ts";
 import type { ControlApiHandlers, ReadinessReport } from "./control-api/control-api-types.ts";
 import { type ControlServer, startControlServer } from "./control-api/control-server.ts";
@@ -13,6 +15,7 @@ import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-met
 import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
 import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
 import { type CoreServices, createCoreServices } from "./pipeline/core-services.ts";
+import { startHousekeeping } from "./pipeline/housekeeping.ts";
 import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
 import { createSessionQueue } from "./pipeline/session-queue.ts";
 
@@ -33,6 +36,10 @@ export interface StartGatewayOptions {
   restart?: RestartOptions;
   /** Injected edges of the agent backends (tests). */
   agentDeps?: AgentBackendDeps;
+  /** Quiet period after a config file change before it is read (default 300 ms). */
+  configDebounceMs?: number;
+  /** Interval of the purge of expired pairing requests and dedupe marks (default hourly). */
+  housekeepingIntervalMs?: number;
   /** Serve the control API (default true). */
   controlApi?: boolean;
 }
@@ -100,6 +107,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       { cause: error },
     );
   }
+  const housekeeping = startHousekeeping(core, {
+    logger,
+    ...(options.housekeepingIntervalMs !== undefined ? { intervalMs: options.housekeepingIntervalMs } : {}),
+  });
+  const configRestarts = new Map<string, number>();
   const queue = createSessionQueue({ maxConcurrent: config.gateway.maxConcurrentSessions });
   const abort = new AbortController();
   const runtimes = new Map<string, { plan: WatcherPlan; runtime: AccountRuntime }>();
@@ -146,7 +158,12 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   };
 
   const readiness = (): ReadinessReport => {
-    const accounts = [...runtimes.values()].flatMap(({ runtime }) => runtime.readiness());
+    const accounts = [...runtimes.values()].flatMap(({ runtime }) =>
+      runtime.readiness().map((account) => {
+        const count = configRestarts.get(account.accountId);
+        return count ? { ...account, configRestarts: count } : account;
+      }),
+    );
     return { ready: accounts.every((account) => account.state === "running"), accounts };
   };
 
@@ -214,6 +231,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       if (replacement) {
         startWatcher(replacement);
         report.restarted.push(...replacement.accountIds);
+        for (const id of replacement.accountIds) configRestarts.set(id, (configRestarts.get(id) ?? 0) + 1);
         wanted.delete(key);
       } else {
         report.stopped.push(...plan.accountIds);
@@ -227,39 +245,37 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     return report;
   };
 
-  let fileWatcher: FSWatcher | undefined;
-  let reloadTimer: NodeJS.Timeout | undefined;
   let reloading = Promise.resolve();
-  if (options.configPath) {
-    const path = options.configPath;
-    try {
-      fileWatcher = watchFile(path, () => {
-        if (reloadTimer) clearTimeout(reloadTimer);
-        reloadTimer = setTimeout(() => {
-          reloading = reloading.then(async () => {
+  const configWatch = options.configPath
+    ? watchConfigFile(
+        options.configPath,
+        () => {
+          reloading = (async () => {
             try {
-              const loaded = await loadConfig({ path });
+              const loaded = await loadConfig({ path: options.configPath as string });
               if (JSON.stringify(loaded.config) === JSON.stringify(config)) return;
               await reload(loaded.config);
             } catch (error) {
               logger.error(
-                { err: error },
+                { err: error, issues: isConfigError(error) ? error.issues : undefined },
                 "config change ignored: the new file is invalid; the running config stays",
               );
             }
-          });
-        }, 300);
-      });
-    } catch (error) {
-      logger.warn({ err: error, path }, "cannot watch the config file; restart the gateway to apply changes");
-    }
-  }
+          })();
+          return reloading;
+        },
+        {
+          logger,
+          ...(options.configDebounceMs !== undefined ? { debounceMs: options.configDebounceMs } : {}),
+        },
+      )
+    : undefined;
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      fileWatcher?.close();
-      if (reloadTimer) clearTimeout(reloadTimer);
+      configWatch?.close();
+      housekeeping.stop();
       await reloading;
       const all = [...runtimes.values()].map(({ runtime }) => runtime);
       await Promise.all(all.map((runtime) => runtime.stopIntake()));

@@ -24,6 +24,14 @@ export interface AccountReadiness {
   nextRetryAt?: string;
   /** How many times the transport was restarted. */
   restarts: number;
+  /** Consecutive failed starts of the transport (while it keeps failing; retried with growing backoff). */
+  failures?: number;
+  /** Times the account was restarted to apply a changed config file. */
+  configRestarts?: number;
+  /** Replies whose delivery stayed uncertain after reconciliation (given up, never resent). */
+  uncertainDeliveries?: number;
+  /** What the operator should do about {@link uncertainDeliveries}. */
+  uncertainAdvice?: string;
 }
 
 /** Body of `GET /readyz` (HTTP 200 when `ready`, else 503). */

@@ -36,6 +36,7 @@ import { createAttachmentMover } from "./create-attachment-mover.ts";
 import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
 import { createDeliveryWorker } from "./delivery-worker.ts";
 import type { SessionQueue } from "./session-queue.ts";
+import { giveUpUncertain, UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
 
 const CHANNEL = "imessage";
 
@@ -115,6 +116,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   let tracker: CursorTracker | undefined;
   let watch: ImsgWatch | undefined;
   let reconciled = false;
+  let stopping = false;
   let reconciling = false;
   let lastInboundAt: number | undefined;
   let lastOutboundAt: number | undefined;
@@ -130,6 +132,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       metrics.messagesOut.inc({ account: accountId });
       waiters.get(entry.id)?.();
     },
+    settleUnknown: (entry) => settleUnknown(entry),
     onError: (entry, message) => {
       lastDeliveryError = message;
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
@@ -139,6 +142,29 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     clock,
   });
 
+  /** Policy for an entry reconciliation cannot decide: given up (never resent), logged with the advice. */
+  const giveUp = (entry: OutboxEntry) => {
+    giveUpUncertain(outbox, entry);
+    logger.error(
+      { outboxId: entry.id, target: entry.target, error: entry.lastError },
+      `outbox: a reply's delivery is uncertain: ${UNCERTAIN_ADVICE}`,
+    );
+  };
+
+  /** Decides an entry that just ended `unknown`, at once, so its chat does not wait behind it. */
+  const settleUnknown = async (entry: OutboxEntry) => {
+    const current = outbox.get(entry.id) ?? entry;
+    let verdict: Awaited<ReturnType<typeof delivery.reconcile>> = "unknown";
+    try {
+      verdict = await delivery.reconcile(current);
+    } catch (error) {
+      logger.warn({ err: error, outboxId: entry.id }, "outbox: reconciliation check failed");
+    }
+    if (verdict === "not_sent") outbox.requeue(entry.id);
+    else if (typeof verdict === "object") outbox.markSent(entry.id, verdict.resultId);
+    else giveUp(current);
+  };
+
   const reconcile = async () => {
     if (reconciled || reconciling) return;
     reconciling = true;
@@ -146,12 +172,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       const report = await outbox.reconcile((entry) =>
         entry.accountId === accountId ? delivery.reconcile(entry) : "unknown",
       );
-      if (report.unknown.length > 0) {
-        logger.warn(
-          { unknown: report.unknown.length },
-          "outbox: some earlier sends may or may not have gone out; they are held, not resent",
-        );
-      }
+      for (const entry of report.unknown) if (entry.accountId === accountId) giveUp(entry);
       reconciled = true;
       worker.kick();
     } catch (error) {
@@ -408,7 +429,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     accountIds: options.accountIds,
     start() {
       const since = core.cursors.get(accountId, source);
-      client.start().catch((error: unknown) => logger.error({ err: error }, "imsg client stopped trying"));
+      client.start().catch((error: unknown) => {
+        // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
+        if (!stopping) logger.error({ err: error }, "imsg client stopped trying");
+      });
       watch = client.watch(
         {
           ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
@@ -426,6 +450,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       watch = undefined;
     },
     async stop() {
+      stopping = true;
       await watch?.close().catch(() => {});
       watch = undefined;
       await worker.stop();
@@ -452,6 +477,17 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         const lastError = state.lastError?.message ?? lastDeliveryError;
         if (lastError) report.lastError = lastError;
         if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
+        if (state.failures > 0) report.failures = state.failures;
+        if (id === accountId) {
+          const uncertain = uncertainEntries(outbox, accountId);
+          if (uncertain.length > 0) {
+            report.uncertainDeliveries = uncertain.length;
+            report.uncertainAdvice = `${uncertain.length} reply(ies) ${UNCERTAIN_ADVICE} (outbox ids ${uncertain
+              .slice(-5)
+              .map((entry) => entry.id)
+              .join(", ")})`;
+          }
+        }
         return report;
       });
     },

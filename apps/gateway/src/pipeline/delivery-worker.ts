@@ -10,6 +10,8 @@ export interface DeliveryWorkerOptions {
   canSend(): boolean;
   onSent(entry: OutboxEntry): void;
   onError(entry: OutboxEntry, message: string): void;
+  /** Called after an entry was marked `unknown`: decide it now (sent, requeue, or give up). */
+  settleUnknown?(entry: OutboxEntry): Promise<void>;
   logger: Logger;
   clock: Clock;
 }
@@ -82,6 +84,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         } else {
           options.onError(entry, outcome.error.message);
           outbox.markUnknown(entry.id, outcome.error.message);
+          await options.settleUnknown?.(entry);
         }
       } catch (error) {
         logger.error({ err: error, outboxId: entry.id }, "outbox: cannot record a delivery outcome");
