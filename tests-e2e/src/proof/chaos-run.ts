@@ -116,7 +116,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         },
       },
     },
-    env: { IMGATE_LOG_LEVEL: "info" },
     readyTimeoutMs: 60_000,
   });
   const memory = sampleMemory(() => gateway.pid);
