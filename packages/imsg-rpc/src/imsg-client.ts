@@ -210,6 +210,7 @@ class SupervisedImsgClient implements ImsgClient {
       subscribe: (connection, params, watch, accept) => this.#subscribe(connection, params, watch, accept),
       unsubscribe: (connection, subscription) => this.#unsubscribe(connection, subscription),
       findTail: (connection) => this.#findTail(connection),
+      pageAfter: (connection, params) => this.#pageAfter(connection, params),
       current: () => this.#connection,
       retryDelay: (attempt) => backoffDelay(attempt, this.#restart, this.#random),
       remove: (watch) => this.#watches.delete(watch),
@@ -548,6 +549,17 @@ class SupervisedImsgClient implements ImsgClient {
     const method = methodFor(this.#family(), "watchUnsubscribe");
     if (!method || connection.exited) return;
     await connection.request(method, { subscription }, this.#defaultMs);
+  }
+
+  /** One `messages.after` page for a watch's catch-up, or undefined when the peer has no such method. */
+  #pageAfter(
+    connection: ImsgConnection,
+    params: MessagesAfterParams,
+  ): Promise<MessagesAfterResult> | undefined {
+    if (!this.#state.capabilities?.messagesAfter) return undefined;
+    const method = methodFor(this.#family(), "messagesAfter");
+    if (!method) return undefined;
+    return connection.request(method, params, this.#defaultMs) as Promise<MessagesAfterResult>;
   }
 
   async #findTail(connection: ImsgConnection): Promise<number> {

@@ -1,6 +1,7 @@
 import type { Timers } from "./clock.ts";
 import type { ImsgConnection } from "./imsg-connection.ts";
 import type { Logger } from "./logger.ts";
+import type { MessagesAfterParams, MessagesAfterResult } from "./protocol/params.ts";
 import type { Message } from "./protocol/shapes.ts";
 import type { ImsgRpcStats } from "./rpc-stats.ts";
 
@@ -78,6 +79,11 @@ export interface WatchHost {
   ): Promise<number>;
   unsubscribe(connection: ImsgConnection, subscription: number): Promise<void>;
   findTail(connection: ImsgConnection): Promise<number>;
+  /** One `messages.after` page, or undefined when the peer lacks the method (0.9). */
+  pageAfter?(
+    connection: ImsgConnection,
+    params: MessagesAfterParams,
+  ): Promise<MessagesAfterResult> | undefined;
   /** The ready connection, if any. */
   current(): ImsgConnection | undefined;
   retryDelay(attempt: number): number;
@@ -85,6 +91,8 @@ export interface WatchHost {
 }
 
 const DEFAULT_MAX_QUEUED = 1000;
+/** `messages.after` page size for catch-up (the method's maximum, §messages.after). */
+const CATCH_UP_PAGE = 500;
 
 /**
  * One consumer's watch: (re)subscribes from its cursor on every ready connection, dedupes by ROWID,
@@ -109,6 +117,8 @@ export class WatchStream implements ImsgWatch {
   #generation = 0;
   #retryTimer: unknown;
   #retryAttempts = 0;
+  /** Resolves a catch-up that waits for the handler to make room for its next page. */
+  #onRoom: { need: number; resolve: () => void } | undefined;
 
   constructor(host: WatchHost, options: WatchOptions, handler: WatchHandler) {
     this.#host = host;
@@ -191,6 +201,7 @@ export class WatchStream implements ImsgWatch {
     this.#host.timers.clearTimeout(this.#retryTimer);
     this.#queue = [];
     this.#head = 0;
+    this.#releaseRoom(true);
     const { connection, subscription } = { connection: this.#connection, subscription: this.#subscription };
     this.#subscription = undefined;
     this.#host.remove(this);
@@ -210,6 +221,9 @@ export class WatchStream implements ImsgWatch {
         if (stale()) return;
         this.#cursor ??= since;
         this.#host.logger.debug({ tail: since }, "imsg watch starts at the current tail");
+      } else if (since > 0) {
+        since = await this.#catchUp(connection, since, stale);
+        if (stale()) return;
       }
       await this.#host.subscribe(connection, this.#params(since), this, (subscription) => {
         if (stale()) return false;
@@ -222,6 +236,68 @@ export class WatchStream implements ImsgWatch {
       this.#host.logger.warn({ err: error }, "imsg watch.subscribe failed; retrying");
       this.#scheduleRetry(connection);
     }
+  }
+
+  /**
+   * Drains a backlog with `messages.after` pages before subscribing: a watch delivers about 100 rows per
+   * poll, pages carry 500 (protocol: "resume with `messages.after` or a new subscription"). Rows go through
+   * the same queue and handler; a page is only requested when the queue has room for it, so the watch
+   * never pauses. Returns the ROWID to subscribe from (rows after it, e.g. new ones, come from the watch).
+   */
+  async #catchUp(connection: ImsgConnection, since: number, stale: () => boolean): Promise<number> {
+    const o = this.#options;
+    // messages.after cannot apply these filters: such watches catch up through the subscription.
+    if (o.participants || o.start || o.end) return since;
+    const limit = Math.max(1, Math.min(CATCH_UP_PAGE, Math.floor(this.#maxQueued / 2)));
+    let cursor = since;
+    let pages = 0;
+    try {
+      for (;;) {
+        const request = this.#host.pageAfter?.(connection, {
+          since_rowid: cursor,
+          limit,
+          ...(o.chatId !== undefined ? { chat_id: o.chatId } : {}),
+          ...(o.attachments !== undefined ? { attachments: o.attachments } : {}),
+          ...(o.includeReactions !== undefined ? { include_reactions: o.includeReactions } : {}),
+        });
+        if (!request) return cursor;
+        const page = await request;
+        if (stale()) return cursor;
+        pages++;
+        for (const message of page.messages) this.deliver(message);
+        const last = page.messages.at(-1)?.id ?? cursor;
+        cursor = Math.max(cursor, last, page.next_rowid);
+        if (!page.has_more || page.messages.length === 0) break;
+        await this.#room(limit);
+        if (stale()) return cursor;
+      }
+    } catch (error) {
+      if (stale()) return cursor;
+      // The subscription replays from here instead: slower, nothing lost.
+      this.#host.logger.warn(
+        { err: error, since: cursor },
+        "imsg messages.after failed; catching up by watch",
+      );
+      return this.#highest ?? cursor;
+    }
+    if (pages > 1) this.#host.logger.debug({ pages, since, until: cursor }, "imsg watch caught up by pages");
+    return cursor;
+  }
+
+  /** Resolves once `need` more messages fit in the queue without pausing (or the watch closed). */
+  #room(need: number): Promise<void> {
+    if (this.#queue.length - this.#head + need <= this.#maxQueued || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#onRoom = { need, resolve };
+    });
+  }
+
+  #releaseRoom(force = false): void {
+    const waiter = this.#onRoom;
+    if (!waiter) return;
+    if (!force && this.#queue.length - this.#head + waiter.need > this.#maxQueued) return;
+    this.#onRoom = undefined;
+    waiter.resolve();
   }
 
   #scheduleRetry(connection: ImsgConnection): void {
@@ -296,6 +372,7 @@ export class WatchStream implements ImsgWatch {
           );
         }
         this.#cursor = message.id;
+        this.#releaseRoom();
         if (this.#paused && this.#queue.length - this.#head <= this.#maxQueued / 2) this.#resume();
       }
     } finally {
