@@ -17,6 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RemoteSshErrorCode } from "./errors.ts";
 import { createRemoteAttachments, type RemoteAttachmentsOptions } from "./remote-attachments.ts";
 import { createSshConnection, type SshConnection } from "./ssh-connection.ts";
+import { streamRemoteFile } from "./stream-remote-file.ts";
 import { createRecordingLogger, type RecordingLogger } from "./testing/recording-logger.ts";
 import { type SshdHarness, startSshd } from "./testing/sshd-harness.ts";
 
@@ -249,6 +250,85 @@ describe("fetchAttachment", () => {
     expect(got.attempts).toBeGreaterThanOrEqual(2);
     expect(sha256(readFileSync(got.localPath))).toBe(sha256(data));
     expect(filesUnder(stateDir).filter((f) => f.endsWith(".part"))).toEqual([]);
+  });
+});
+
+describe("streamRemoteFile (SFTP reads in flight)", () => {
+  const local = () => join(tmp, `local-${String(Math.random()).slice(2)}.bin`);
+
+  it("reassembles the exact bytes from many out-of-order reads, chunks over the server limit, and an empty file", async () => {
+    const sftp = await conn.sftp();
+    const data = randomBytes(1_000_003);
+    const remote = join(root, "chunks.bin");
+    writeFileSync(remote, data);
+    for (const [chunkBytes, readsInFlight] of [
+      [4093, 7],
+      [1024 * 1024, 3],
+    ] as const) {
+      const out = local();
+      const progress: number[] = [];
+      const n = await streamRemoteFile(sftp, {
+        remotePath: remote,
+        localPath: out,
+        expectedBytes: data.length,
+        maxBytes: data.length,
+        chunkBytes,
+        readsInFlight,
+        onProgress: (received) => progress.push(received),
+      });
+      expect(n).toBe(data.length);
+      expect(sha256(readFileSync(out))).toBe(sha256(data));
+      expect(statSync(out).mode & 0o777).toBe(0o600);
+      expect(progress.at(-1)).toBe(data.length);
+      expect(progress.every((v, i) => i === 0 || v > (progress[i - 1] as number))).toBe(true);
+    }
+    writeFileSync(join(root, "empty.bin"), "");
+    const out = local();
+    const n = await streamRemoteFile(sftp, {
+      remotePath: join(root, "empty.bin"),
+      localPath: out,
+      expectedBytes: 0,
+      maxBytes: 10,
+    });
+    expect(n).toBe(0);
+    expect(readFileSync(out).length).toBe(0);
+  });
+
+  it("fails a file that changed size after the stat: grown past the cap, grown under it, shrunk", async () => {
+    const sftp = await conn.sftp();
+    const remote = join(root, "changed.bin");
+    writeFileSync(remote, randomBytes(5000));
+    const attempt = (expectedBytes: number, maxBytes: number) =>
+      streamRemoteFile(sftp, {
+        remotePath: remote,
+        localPath: local(),
+        expectedBytes,
+        maxBytes,
+        chunkBytes: 1024,
+      }).catch((e: unknown) => e);
+    const over = await attempt(3000, 4000);
+    expect(over).toMatchObject({
+      code: RemoteSshErrorCode.tooLarge,
+      details: { size: 5000, maxBytes: 4000 },
+    });
+    expect((over as Error).message).toContain("during the transfer");
+    const grown = await attempt(3000, 10_000);
+    expect(grown).toMatchObject({ code: RemoteSshErrorCode.transferFailed });
+    expect((grown as Error).message).toContain("grew from 3000 to 5000");
+    const shrunk = await attempt(8000, 10_000);
+    expect(shrunk).toMatchObject({ code: RemoteSshErrorCode.transferFailed });
+    expect((shrunk as Error).message).toMatch(/ended at \d+ of 8000 bytes/);
+  });
+
+  it("fails a remote file that is gone by the time it is opened (retryable TRANSFER_FAILED)", async () => {
+    const sftp = await conn.sftp();
+    const err = await streamRemoteFile(sftp, {
+      remotePath: join(root, "vanished.bin"),
+      localPath: local(),
+      expectedBytes: 10,
+      maxBytes: 10,
+    }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: RemoteSshErrorCode.transferFailed });
   });
 });
 
