@@ -119,7 +119,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const startWatcher = (plan: WatcherPlan) => {
     const runtime = createAccountRuntime({
       account: plan.owner,
-      accountIds: plan.accountIds,
+      accounts: plan.accounts,
       defaultAccountId: defaultAccountIdOf(config),
       getConfig: () => config,
       getAgents: () => agents,

@@ -30,6 +30,7 @@ import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import { chooseAnsweringAccount } from "./choose-answering-account.ts";
 import type { CoreServices } from "./core-services.ts";
 import { createAccountTransport } from "./create-account-transport.ts";
 import { createAttachmentMover } from "./create-attachment-mover.ts";
@@ -44,8 +45,8 @@ const CHANNEL = "imessage";
 export interface AccountRuntimeOptions {
   /** The account that owns the watcher. */
   account: ResolvedImessageAccount;
-  /** Every account id served by this watcher (the owner first; others share its transport and database). */
-  accountIds: readonly string[];
+  /** Every account served by this watcher (the owner first; others share its transport and database). */
+  accounts: readonly ResolvedImessageAccount[];
   /** The default account id of the channel (bindings without `accountId` refer to it). */
   defaultAccountId: string;
   getConfig(): GatewayConfig;
@@ -214,7 +215,11 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     finishRow(rowid, () => {});
   };
 
-  const historyLimitFor = (envelope: Envelope, agent: AgentRuntime | undefined): number => {
+  const historyLimitFor = (
+    account: ResolvedImessageAccount,
+    envelope: Envelope,
+    agent: AgentRuntime | undefined,
+  ): number => {
     if (envelope.chatType === "group") return account.historyLimit ?? agent?.groupHistoryLimit ?? 50;
     const dm = account.dms[envelope.sender] ?? account.dms[envelope.senderRaw];
     return dm?.historyLimit ?? account.dmHistoryLimit ?? 20;
@@ -247,14 +252,15 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
 
   const runTurn = async (
     rowid: number,
+    answering: ResolvedImessageAccount,
     envelope: Envelope,
     target: string,
-    agentId: string,
-    sessionKey: string,
+    route: { agentId: string; sessionKey: string },
     wasMentioned: boolean,
   ) => {
+    const { agentId, sessionKey } = route;
     const agent = options.getAgents().get(agentId);
-    const limit = historyLimitFor(envelope, agent);
+    const limit = historyLimitFor(answering, envelope, agent);
     if (!agent) {
       logger.error({ agentId }, "no such agent; the message is dropped");
       drop(rowid, "no-agent");
@@ -308,7 +314,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     );
     const text = applyResponsePrefix(replyText, prefix);
     const chunks =
-      text.trim() === "" ? [] : chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
+      text.trim() === ""
+        ? []
+        : chunkText(text, { limit: answering.textChunkLimit, mode: answering.chunkMode });
     finishRow(rowid, () => {
       if (core.dedupe.seen(accountId, envelope.guid)) return;
       core.sessions.touchSession(sessionKey);
@@ -346,40 +354,28 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     if (inFlightGuids.has(envelope.guid) || outbox.getByKey(replyIdempotencyKey(envelope, 0))) {
       return drop(rowid, "duplicate");
     }
-    const config = options.getConfig();
-    const route = resolveAgentRoute({
-      bindings: config.bindings,
-      agents: config.agents.list,
-      channel: CHANNEL,
-      accountId,
-      peer: {
-        chatType: envelope.chatType,
-        id: envelope.chatType === "group" ? envelope.chatKey : envelope.sender,
-      },
-      dmScope: config.session.dmScope,
+    const choice = chooseAnsweringAccount({
+      accounts: options.accounts,
+      envelope,
+      config: options.getConfig(),
+      agents: options.getAgents(),
+      core,
       defaultAccountId: options.defaultAccountId,
       logger,
     });
-    const agent = options.getAgents().get(route.agentId);
-    const decision = core.policyFor(account.region).evaluate({
-      envelope,
-      config: {
-        dmPolicy: account.dmPolicy,
-        groupPolicy: account.groupPolicy,
-        allowFrom: account.allowFrom,
-        groupAllowFrom: account.groupAllowFrom,
-        groups: account.groups,
-      },
-      pairingApproved: (candidate) => core.pairing.isApprovedSender(CHANNEL, candidate.sender),
-      mentionPatterns: agent?.mentionPatterns ?? [],
-    });
+    const { route, agent, decision } = choice;
+    const answering = choice.account;
     switch (decision.kind) {
       case "drop":
         return drop(rowid, decision.reason);
       case "history-only":
         metrics.messagesDropped.inc({ account: accountId, reason: "no-mention" });
         finishRow(rowid, () => {
-          core.history.append(route.sessionKey, userEntry(envelope), historyLimitFor(envelope, agent));
+          core.history.append(
+            route.sessionKey,
+            userEntry(envelope),
+            historyLimitFor(answering, envelope, agent),
+          );
         });
         return;
       case "pairing": {
@@ -388,8 +384,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
           const result = core.pairing.request({
             channel: CHANNEL,
             sender: envelope.sender,
-            meta: { senderRaw: envelope.senderRaw, accountId },
-            reply: account.pairingReply,
+            meta: { senderRaw: envelope.senderRaw, accountId: answering.accountId },
+            reply: answering.pairingReply,
           });
           if (result.action === "reply") enqueueChunks(envelope, target, [pairingMessage(result.code)]);
           else logger.info({ sender: envelope.sender, reason: result.reason }, "pairing: no reply sent");
@@ -401,7 +397,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         inFlightGuids.add(envelope.guid);
         void queue
           .enqueue(route.sessionKey, () =>
-            runTurn(rowid, envelope, target, route.agentId, route.sessionKey, decision.wasMentioned),
+            runTurn(rowid, answering, envelope, target, route, decision.wasMentioned),
           )
           .catch((error: unknown) => logger.error({ err: error, rowid }, "turn failed"))
           .finally(() => inFlightGuids.delete(envelope.guid));
@@ -426,7 +422,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   };
 
   return {
-    accountIds: options.accountIds,
+    accountIds: options.accounts.map((entry) => entry.accountId),
     start() {
       const since = core.cursors.get(accountId, source);
       client.start().catch((error: unknown) => {
@@ -461,7 +457,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     readiness() {
       const state = client.state;
       const caps = state.capabilities;
-      return options.accountIds.map((id) => {
+      return options.accounts.map(({ accountId: id }) => {
         const report: AccountReadiness = {
           accountId: id,
           state: stateOf(),

@@ -8,6 +8,8 @@ export interface WatcherPlan {
   sourceKey: string;
   /** The account that owns the watcher (the first in sorted order). */
   owner: ResolvedImessageAccount;
+  /** Every account of the group, the owner first. */
+  accounts: ResolvedImessageAccount[];
   /** Every account id of the group, the owner first. */
   accountIds: string[];
   /** Stable fingerprint of the group's effective settings: a change means the watcher must restart. */
@@ -39,6 +41,7 @@ export function planWatchers(config: GatewayConfig): WatcherPlan[] {
   return [...groups.entries()].map(([sourceKey, accounts]) => ({
     sourceKey,
     owner: accounts[0]!,
+    accounts,
     accountIds: accounts.map((account) => account.accountId),
     fingerprint: JSON.stringify(accounts),
   }));
