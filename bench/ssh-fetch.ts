@@ -1,7 +1,7 @@
 /**
- * Attachment fetch: a file pulled by remote-ssh (ssh2, `cat` over an exec channel on the managed
- * connection) against OpenSSH `scp` (same keys, same known_hosts, same loopback sshd), alternating,
- * median of N rounds each. scp pays its own handshake per copy, so remote-ssh is also measured cold
+ * Attachment fetch: a file pulled by remote-ssh (ssh2, pipelined reads over the managed connection's
+ * SFTP session) against OpenSSH `scp` (same keys, same known_hosts, same loopback sshd; scp ≥ 9.0 also
+ * uses SFTP), alternating, median of N rounds each. scp pays its own handshake per copy, so remote-ssh is also measured cold
  * (new connection + fetch). Run: `node --conditions=@imgate/source bench/ssh-fetch.ts [MB] [rounds]`.
  */
 import { execFile } from "node:child_process";
