@@ -172,7 +172,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const samples = await scrapeMetrics(gateway.controlUrl);
       if (samples.length > 0) {
         lastScrape = samples;
-        const inbound = sumMetric(samples, "imgate_messages_in_total");
+        // Notifications of inbound messages (the bot's own rows come back as notifications too; not counted).
+        const inbound =
+          sumMetric(samples, "imgate_messages_in_total") -
+          sumMetric(samples, "imgate_messages_dropped_total", { reason: "from-me" });
         sinceKill += Math.max(0, inbound - lastIn);
         lastIn = inbound;
         if (sinceKill >= nextImsgKill && killImsgChildren(gateway.pid) > 0) {

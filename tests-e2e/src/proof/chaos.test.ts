@@ -69,13 +69,14 @@ describe(`chaos proof (${sizes.mode})`, () => {
         compat: "0.9",
         messages: sizes.chaos.messages09,
         chats: sizes.chaos.chats,
-        imsgKillEvery: sizes.chaos.imsgKillEvery,
+        imsgKillEvery: sizes.chaos.imsgKillEvery09,
         gatewayKills: sizes.chaos.gatewayKills,
         seed: proofSeed(),
         timeoutMs: sizes.timeoutMs - 10_000,
       });
       print(report);
       expectExactlyOnce(report);
+      expect(report.imsgKills).toBeGreaterThan(0);
       expect(report.gatewayKills).toBe(sizes.chaos.gatewayKills);
     },
     sizes.timeoutMs,

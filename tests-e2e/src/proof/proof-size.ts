@@ -14,12 +14,14 @@ export interface ProofSizes {
     messages: number;
     /** Conversations they are spread over (DMs and groups). */
     chats: number;
-    /** imsg is SIGKILLed about every this many inbound notifications (seeded jitter ±20 %). */
+    /** imsg is SIGKILLed about every this many inbound-message notifications (seeded jitter ±20 %). */
     imsgKillEvery: number;
     /** Times the gateway itself is SIGKILLed, at seeded random moments. */
     gatewayKills: number;
     /** Messages of the smaller 0.9-mode run (no tracked sends: duplicates are reported). */
     messages09: number;
+    /** imsg kill interval of the 0.9-mode run. */
+    imsgKillEvery09: number;
   };
   fuzz: {
     /** Random and mutated lines the fuzzing peer writes between valid ones. */
@@ -44,7 +46,14 @@ export function proofSizes(env: NodeJS.ProcessEnv = process.env): ProofSizes {
   if (env.IMGATE_PROOF === "long") {
     return {
       mode: "long",
-      chaos: { messages: 10_000, chats: 50, imsgKillEvery: 500, gatewayKills: 3, messages09: 2_000 },
+      chaos: {
+        messages: 10_000,
+        chats: 50,
+        imsgKillEvery: 500,
+        gatewayKills: 3,
+        messages09: 2_000,
+        imsgKillEvery09: 500,
+      },
       fuzz: { lines: 100_000, oversizedBytes: 64 * 1024 * 1024, realMessages: 200 },
       security: { wrongCodes: 1_000, cliCodes: 100 },
       timeoutMs: 60 * 60_000,
@@ -52,7 +61,14 @@ export function proofSizes(env: NodeJS.ProcessEnv = process.env): ProofSizes {
   }
   return {
     mode: "default",
-    chaos: { messages: 400, chats: 10, imsgKillEvery: 100, gatewayKills: 1, messages09: 120 },
+    chaos: {
+      messages: 400,
+      chats: 10,
+      imsgKillEvery: 100,
+      gatewayKills: 1,
+      messages09: 100,
+      imsgKillEvery09: 50,
+    },
     fuzz: { lines: 5_000, oversizedBytes: 64 * 1024 * 1024, realMessages: 20 },
     security: { wrongCodes: 1_000, cliCodes: 10 },
     timeoutMs: 120_000,
