@@ -279,6 +279,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await reloading;
       const all = [...runtimes.values()].map(({ runtime }) => runtime);
       await Promise.all(all.map((runtime) => runtime.stopIntake()));
+      const stopStarted = Date.now();
       const deadline = config.gateway.shutdownTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
@@ -293,6 +294,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         );
       abort.abort(new GatewayError(GatewayErrorCode.AgentAborted, "The gateway is stopping."));
       await Promise.race([queue.idle(), new Promise((resolve) => setTimeout(resolve, 2_000).unref())]);
+      // Replies of finished turns get what is left of the deadline to go out; the rest stays queued.
+      const left = Math.max(0, deadline - (Date.now() - stopStarted));
+      await Promise.all(all.map((runtime) => runtime.flush(left)));
       await Promise.all(all.map((runtime) => runtime.stop()));
       await control?.close();
       core.store.close();

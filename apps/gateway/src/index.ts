@@ -64,10 +64,10 @@ export { startGateway } from "./gateway.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";
-export type { RunGatewayOptions } from "./main.ts";
-export { runGatewayForeground } from "./main.ts";
 // Metrics
 export type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 export { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
 export type { SessionQueue } from "./pipeline/session-queue.ts";
 export { createSessionQueue } from "./pipeline/session-queue.ts";
+export type { RunGatewayOptions } from "./run-gateway-foreground.ts";
+export { runGatewayForeground } from "./run-gateway-foreground.ts";

@@ -80,9 +80,3 @@ export async function runGatewayForeground(options: RunGatewayOptions = {}): Pro
     process.on("SIGTERM", onSignal);
   });
 }
-
-if (import.meta.main) {
-  const flag = process.argv.indexOf("--config");
-  const configPath = flag >= 0 ? process.argv[flag + 1] : undefined;
-  process.exitCode = await runGatewayForeground(configPath ? { configPath } : {});
-}

@@ -9,7 +9,6 @@ import {
   type Logger,
   type OutboxEntry,
   replyIdempotencyKey,
-  resolveAgentRoute,
   resolveResponsePrefix,
 } from "@imgate/channel-core";
 import {
@@ -71,6 +70,11 @@ export interface AccountRuntime {
   start(): void;
   /** Stops taking new messages (closes the watch). */
   stopIntake(): Promise<void>;
+  /**
+   * Waits until the account's outbox has nothing queued or sending (or `timeoutMs` passed, or sending is
+   * impossible right now); whatever is left stays in the outbox and goes out on the next start.
+   */
+  flush(timeoutMs: number): Promise<void>;
   /** Stops everything: intake, delivery, imsg, SSH. */
   stop(): Promise<void>;
   readiness(): AccountReadiness[];
@@ -342,7 +346,13 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
 
   const handleMessage = async (message: ImsgMessage): Promise<void> => {
     const rowid = message.id;
-    if (!tracker) tracker = createCursorTracker(Number(core.cursors.get(accountId, source) ?? rowid - 1));
+    if (!tracker) {
+      const stored = core.cursors.get(accountId, source);
+      // No cursor yet (first run): record the watch's starting point now, so a message abandoned at
+      // shutdown is replayed on the next start instead of being skipped by a watch that starts at the tail.
+      if (stored === undefined) core.cursors.commitWith(accountId, source, String(rowid - 1), () => {});
+      tracker = createCursorTracker(Number(stored ?? rowid - 1));
+    }
     tracker.start(rowid);
     metrics.messagesIn.inc({ account: accountId });
     lastInboundAt = clock.now();
@@ -444,6 +454,17 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     async stopIntake() {
       await watch?.close().catch(() => {});
       watch = undefined;
+    },
+    async flush(timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      worker.kick();
+      while (Date.now() < deadline && reconciled && client.state.status === "ready") {
+        const pending = outbox
+          .list(["queued", "sending"])
+          .some((entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now());
+        if (!pending) return;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
     },
     async stop() {
       stopping = true;
