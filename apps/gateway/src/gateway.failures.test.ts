@@ -4,8 +4,8 @@ import { join } from "node:path";
 import { silentLogger } from "@imgate/channel-core";
 import { createSimDb, IMSG_BIN } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AccountReadiness, ReadinessReport } from "./control-api/control-api-types.ts";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
+import type { AccountReadiness, ReadinessReport } from "./control-api/control-api-types.ts";
 import { type GatewayHandle, startGateway } from "./gateway.ts";
 import { waitFor } from "./testing/wait-for.ts";
 

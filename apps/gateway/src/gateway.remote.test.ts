@@ -1,6 +1,14 @@
 import { createHash } from "node:crypto";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "@imgate/channel-core";
 import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
@@ -8,7 +16,7 @@ import { type SshdHarness, startSshd } from "@imgate/remote-ssh/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
 import { type GatewayHandle, startGateway } from "./gateway.ts";
-import { sentTexts } from "./testing/sim-chat.ts";
+import { sentFiles, sentTexts } from "./testing/sim-chat.ts";
 import { waitFor } from "./testing/wait-for.ts";
 
 const FRIEND = "+15550002222";
@@ -89,5 +97,38 @@ describe("a remote account (channels.imessage.remote over a real sshd)", () => {
     });
     await waitFor(() => (sentTexts(dbPath, sent.chatId).includes("and this") ? true : undefined), "reply");
     expect(sentTexts(dbPath, sent.chatId).at(-1)).toBe("and this");
+  });
+
+  it("uploads a file sent with POST /v1/send to the Mac before imsg sends it", async () => {
+    // stageUpload's default folder on the "Mac" (this machine's home over sshd); new folders are removed after.
+    const staging = join(homedir(), "Library/Messages/Attachments/imgate-outbox");
+    const before = new Set(existsSync(staging) ? readdirSync(staging) : []);
+    const chat = injectMessage(dbPath, {
+      from: FRIEND,
+      chatIdentifier: FRIEND,
+      text: "send me the report",
+      selfHandle: SELF,
+    });
+    const file = join(dir, "report.pdf");
+    writeFileSync(file, "%PDF-1.4 pretend");
+    try {
+      const response = await fetch(`${gateway.controlUrl}/v1/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ target: `chat_id:${chat.chatId}`, text: "here it is", file }),
+      });
+      expect(response.status).toBe(202);
+      await waitFor(
+        () => (sentFiles(dbPath, chat.chatId).includes("report.pdf") ? true : undefined),
+        "the file",
+      );
+      expect(sentTexts(dbPath, chat.chatId)).toContain("here it is");
+      const staged = readdirSync(staging).filter((entry) => !before.has(entry));
+      expect(staged.map((entry) => readdirSync(join(staging, entry)))).toEqual([["report.pdf"]]);
+    } finally {
+      for (const entry of existsSync(staging) ? readdirSync(staging) : []) {
+        if (!before.has(entry)) rmSync(join(staging, entry), { recursive: true, force: true });
+      }
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
@@ -7,6 +7,7 @@ import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
 import { type GatewayHandle, startGateway } from "./gateway.ts";
+import { sentFiles } from "./testing/sim-chat.ts";
 
 const ALLOWED = "+15550001111";
 const STRANGER = "+15559998888";
@@ -151,5 +152,32 @@ describe("gateway with imsg-sim", () => {
     const metrics = await (await fetch(`${gateway.controlUrl}/metrics`)).text();
     expect(metrics).toMatch(/imgate_messages_in_total\{account="default"\} \d+/);
     expect(metrics).toContain('imgate_messages_dropped_total{account="default",reason="no-mention"} 1');
+  });
+
+  it("sends a local file with POST /v1/send through the outbox and refuses a missing one", async () => {
+    const chat = injectMessage(dbPath, { from: ALLOWED, text: "file please", selfHandle: SELF });
+    await waitFor(() => (sentTexts(chat.chatId).includes("file please") ? true : undefined), "the echo");
+    const file = join(dir, "notes.txt");
+    writeFileSync(file, "some notes");
+    const post = (body: object) =>
+      fetch(`${gateway.controlUrl}/v1/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const response = await post({ target: `chat_id:${chat.chatId}`, file });
+    expect(response.status).toBe(202);
+    await waitFor(
+      () => (sentFiles(dbPath, chat.chatId).includes("notes.txt") ? true : undefined),
+      "the file",
+    );
+
+    const missing = await post({ target: `chat_id:${chat.chatId}`, file: join(dir, "nope.txt") });
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(await missing.json())).toContain("not a readable regular file");
+    const relative = await post({ target: `chat_id:${chat.chatId}`, file: "notes.txt" });
+    expect(relative.status).toBe(400);
+    const empty = await post({ target: `chat_id:${chat.chatId}` });
+    expect(empty.status).toBe(400);
   });
 });

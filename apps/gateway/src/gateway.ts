@@ -193,7 +193,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }
       return { channel: approved.channel, sender: approved.sender, notified };
     },
-    send: (request) => runtimeFor(request.accountId).send(request.target, request.text),
+    send: (request) =>
+      runtimeFor(request.accountId).send(request.target, request.text, {
+        ...(request.file !== undefined ? { file: request.file } : {}),
+      }),
   };
 
   let control: ControlServer | undefined;

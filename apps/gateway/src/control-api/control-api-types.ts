@@ -1,3 +1,4 @@
+import { isAbsolute } from "node:path";
 import { z } from "zod";
 
 /** State of one account's transport, as shown by `/readyz` and `imgate status`. */
@@ -59,13 +60,28 @@ export interface ApprovePairingResult {
 }
 
 /** Body of `POST /v1/send`. */
-export const sendRequestSchema = z.strictObject({
-  /** `chat_id:N`, `chat_guid:G`, `chat_identifier:I`, or a handle (optionally `imessage:`/`sms:`/`auto:`). */
-  target: z.string().trim().min(1).max(512),
-  text: z.string().min(1).max(100_000),
-  /** Account to send from; default: the default account. */
-  accountId: z.string().min(1).max(128).optional(),
-});
+export const sendRequestSchema = z
+  .strictObject({
+    /** `chat_id:N`, `chat_guid:G`, `chat_identifier:I`, or a handle (optionally `imessage:`/`sms:`/`auto:`). */
+    target: z.string().trim().min(1).max(512),
+    text: z.string().max(100_000).default(""),
+    /**
+     * A file on the gateway's machine to attach (absolute path; a regular file within the account's
+     * `mediaMaxMb`). Remote accounts upload it to the Mac first.
+     */
+    file: z
+      .string()
+      .min(1)
+      .max(4096)
+      .refine((path) => isAbsolute(path), "file must be an absolute path on the gateway's machine")
+      .optional(),
+    /** Account to send from; default: the default account. */
+    accountId: z.string().min(1).max(128).optional(),
+  })
+  .refine((body) => body.text !== "" || body.file !== undefined, {
+    message: "give text, file, or both",
+    path: ["text"],
+  });
 /** A validated send request. */
 export type SendRequest = z.output<typeof sendRequestSchema>;
 

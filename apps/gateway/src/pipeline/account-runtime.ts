@@ -29,6 +29,7 @@ import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import { checkOutboundFile } from "./check-outbound-file.ts";
 import { chooseAnsweringAccount } from "./choose-answering-account.ts";
 import type { CoreServices } from "./core-services.ts";
 import { createAccountTransport } from "./create-account-transport.ts";
@@ -78,8 +79,11 @@ export interface AccountRuntime {
   /** Stops everything: intake, delivery, imsg, SSH. */
   stop(): Promise<void>;
   readiness(): AccountReadiness[];
-  /** Sends `text` to `target` through the outbox (chunked); waits up to `waitMs` for delivery. */
-  send(target: string, text: string, options?: { waitMs?: number }): Promise<SendResult>;
+  /**
+   * Sends `text` (and an optional local `file`, attached to the first chunk) to `target` through the
+   * outbox (chunked); waits up to `waitMs` for delivery.
+   */
+  send(target: string, text: string, options?: { waitMs?: number; file?: string }): Promise<SendResult>;
 }
 
 function pairingMessage(code: string): string {
@@ -510,10 +514,14 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     async send(target, text, sendOptions = {}) {
       const chatId = await delivery.chatIdFor(target).catch(() => undefined);
-      const chunks = chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
+      const file = sendOptions.file;
+      if (file !== undefined) await checkOutboundFile(file, account.mediaMaxMb);
+      const texts =
+        text === "" ? [] : chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
+      const chunks = texts.length === 0 ? [""] : texts;
       const entries = core.store.transaction(() =>
         chunks.map(
-          (chunk) =>
+          (chunk, index) =>
             outbox.enqueue({
               idempotencyKey: agentIdempotencyKey(),
               channel: CHANNEL,
@@ -521,6 +529,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
               chatKey: chatId !== undefined ? String(chatId) : target,
               target,
               text: chunk,
+              ...(index === 0 && file !== undefined ? { media: [file] } : {}),
             }).entry,
         ),
       );
