@@ -80,7 +80,12 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
 
   function prune(now: number): void {
     while (fromMeTexts.length > 0 && now - fromMeTexts[0]!.at > textWindow) fromMeTexts.shift();
-    for (const [key, seen] of seenRows) if (now - seen.at > urlWindow) seenRows.delete(key);
+    // seenRows is kept in `at` order (re-seen keys move to the end), so expired entries are at the front:
+    // stop at the first live one instead of scanning every row of the window on each message.
+    for (const [key, seen] of seenRows) {
+      if (now - seen.at <= urlWindow) break;
+      seenRows.delete(key);
+    }
   }
 
   function learn(message: ImsgMessage): void {
@@ -125,7 +130,10 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
       const rowKey = `${chatId}|${message.is_from_me ? 1 : 0}|${sender}|${text}`;
       const balloon = message.balloon_bundle_id === URL_BALLOON;
       const previous = text === "" ? undefined : seenRows.get(rowKey);
-      if (text !== "") seenRows.set(rowKey, { at: now, balloon: balloon || (previous?.balloon ?? false) });
+      if (text !== "") {
+        seenRows.delete(rowKey);
+        seenRows.set(rowKey, { at: now, balloon: balloon || (previous?.balloon ?? false) });
+      }
       if (previous && (balloon || previous.balloon)) return "url-preview-duplicate";
 
       if (chatId > 0 && (silencedUntil.get(chatId) ?? 0) > now) return "loop-breaker";
