@@ -204,18 +204,56 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     }
   });
 
-  /** Persists a row's outcome and, when every earlier row is done, moves the cursor — in one transaction. */
-  const finishRow = (rowid: number, persist: () => void) => {
-    const moved = tracker?.finish(rowid);
+  /** Outcomes waiting for the next group commit. */
+  let pendingRows: Array<{ rowid: number; persist: () => void }> = [];
+  let groupCommit: NodeJS.Immediate | undefined;
+  /** Set when a group commit failed: the cursor stays where it is, so everything after it replays. */
+  let cursorHeld = false;
+
+  /**
+   * Commits every outcome finished in this event-loop turn in ONE transaction, with the cursor moved past
+   * the rows whose outcomes it holds (a commit per message was most of the catch-up time: bench/catch-up.ts).
+   * Each outcome runs in its own savepoint: one that fails is rolled back alone and its row is never
+   * finished, so the cursor stays below it and the next start replays it. Delivery is kicked only after
+   * the commit, so nothing is sent before its outbox row is durable.
+   */
+  const commitFinishedRows = () => {
+    if (groupCommit) clearImmediate(groupCommit);
+    groupCommit = undefined;
+    const rows = pendingRows;
+    pendingRows = [];
+    if (rows.length === 0) return;
     try {
-      if (moved !== undefined) core.cursors.commitWith(accountId, source, String(moved), persist);
-      else core.store.transaction(persist);
+      core.store.transaction(() => {
+        let moved: number | undefined;
+        for (const { rowid, persist } of rows) {
+          try {
+            core.store.transaction(persist);
+          } catch (error) {
+            logger.error(
+              { err: error, rowid },
+              "could not persist an inbound outcome; it is replayed on the next start",
+            );
+            continue;
+          }
+          moved = tracker?.finish(rowid) ?? moved;
+        }
+        if (moved !== undefined && !cursorHeld) core.cursors.commit(accountId, source, String(moved));
+      });
     } catch (error) {
+      cursorHeld = true;
       logger.error(
-        { err: error, rowid },
-        "could not persist an inbound outcome; it is replayed on the next start",
+        { err: error, rows: rows.length },
+        "could not commit inbound outcomes; the cursor is held and they are replayed on the next start",
       );
     }
+    worker.kick();
+  };
+
+  /** Queues a row's outcome for the group commit of this event-loop turn (see commitFinishedRows). */
+  const finishRow = (rowid: number, persist: () => void) => {
+    pendingRows.push({ rowid, persist });
+    groupCommit ??= setImmediate(commitFinishedRows);
   };
 
   const drop = (rowid: number, reason: string) => {
@@ -458,9 +496,11 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     async stopIntake() {
       await watch?.close().catch(() => {});
       watch = undefined;
+      commitFinishedRows();
     },
     async flush(timeoutMs) {
       const deadline = Date.now() + timeoutMs;
+      commitFinishedRows();
       worker.kick();
       while (Date.now() < deadline && reconciled && client.state.status === "ready") {
         const pending = outbox
@@ -474,6 +514,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       stopping = true;
       await watch?.close().catch(() => {});
       watch = undefined;
+      commitFinishedRows();
       await worker.stop();
       await client.stop().catch(() => {});
       await mover?.close();
