@@ -67,6 +67,11 @@ export { createLogger } from "./logging/create-logger.ts";
 // Metrics
 export type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 export { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
+// Account transport (also used by `imgate chats/history/send`)
+export type { AccountTransport } from "./pipeline/create-account-transport.ts";
+export { createAccountTransport } from "./pipeline/create-account-transport.ts";
+export type { AttachmentMover, AttachmentMoverOptions } from "./pipeline/create-attachment-mover.ts";
+export { createAttachmentMover } from "./pipeline/create-attachment-mover.ts";
 export type { SessionQueue } from "./pipeline/session-queue.ts";
 export { createSessionQueue } from "./pipeline/session-queue.ts";
 export type { RunGatewayOptions } from "./run-gateway-foreground.ts";
