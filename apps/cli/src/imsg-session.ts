@@ -2,6 +2,7 @@
  * A one-shot imsg client for one account: started for a single command (`chats`, `history`, `send`),
  * never restarted, always stopped. imsg failures become {@link CliError}s that name the fix.
  */
+import { tmpdir } from "node:os";
 import type { ImsgClient } from "@imgate/imsg-rpc";
 import type { LoadedConfig } from "./cli-config.ts";
 import { CliError, UsageError } from "./cli-error.ts";
@@ -61,23 +62,40 @@ export function imsgFailure(error: unknown, account: Account): CliError {
   });
 }
 
+/** What {@link withImsgClient} hands its callback besides the client. */
+export interface ImsgSessionTools {
+  /** The path imsg should send for a local file: the file itself, or its copy uploaded to a remote Mac. */
+  stageFile(localPath: string): Promise<string>;
+}
+
 /** Runs `fn` with a started client for `account`, then stops it (also on failure). */
 export async function withImsgClient<T>(
   account: Account,
-  fn: (client: ImsgClient) => Promise<T>,
+  fn: (client: ImsgClient, tools: ImsgSessionTools) => Promise<T>,
 ): Promise<T> {
-  if (account.remote) {
-    throw new CliError(
-      "CLI_FAILED",
-      `Account ${account.accountId} reaches imsg over SSH (channels.imessage.remote), which this command cannot open on its own yet; start the gateway (\`imgate gateway\`) and use \`imgate send\`, or use an SSH wrapper script as cliPath.`,
-    );
+  const { createImsgClient } = await import("@imgate/imsg-rpc");
+  const { createAccountTransport, createAttachmentMover } = await import("@imgate/gateway");
+  const { silentLogger } = await import("@imgate/channel-core");
+  const local = {
+    ...account,
+    cliPath: looksLikePath(account.cliPath) ? expandPath(account.cliPath) : account.cliPath,
+  };
+  // The gateway's own transport: a local spawn of cliPath, or ssh2 for channels.imessage.remote.
+  let opened: ReturnType<typeof createAccountTransport>;
+  try {
+    opened = createAccountTransport(local, { logger: silentLogger, env: process.env });
+  } catch (error) {
+    throw imsgFailure(error, account);
   }
-  const { createImsgClient, spawnTransport } = await import("@imgate/imsg-rpc");
-  const cliPath = looksLikePath(account.cliPath) ? expandPath(account.cliPath) : account.cliPath;
-  const transport = spawnTransport({
-    cliPath,
-    ...(account.dbPath ? { dbPath: expandPath(account.dbPath) } : {}),
+  const mover = createAttachmentMover(local, opened, {
+    stateDir: tmpdir(),
+    logger: silentLogger,
+    env: process.env,
   });
+  const tools: ImsgSessionTools = {
+    stageFile: async (path) => (mover ? (await mover.stageUpload(path)).remotePath : path),
+  };
+  const transport = opened.transport;
   const client = createImsgClient({
     transport,
     restart: { maxAttempts: 1 },
@@ -85,10 +103,12 @@ export async function withImsgClient<T>(
   });
   try {
     await client.start();
-    return await fn(client);
+    return await fn(client, tools);
   } catch (error) {
     throw imsgFailure(error, account);
   } finally {
     await client.stop().catch(() => {});
+    await mover?.close();
+    await opened.close().catch(() => {});
   }
 }

@@ -14,7 +14,7 @@ export interface OutgoingMessage {
   /** `chat_id:N`, `chat_guid:…`, `chat_identifier:…` or a handle. */
   target: string;
   text?: string;
-  /** A file to attach (sent by the one-shot client; the control API takes text only). */
+  /** A file to attach (an absolute path is sent to the gateway; remote accounts get it uploaded). */
   file?: string;
   accountId?: string;
 }
@@ -35,11 +35,13 @@ type SendParams = import("@imgate/imsg-rpc").SendParams;
 /** Sends `message`; throws {@link CliError} naming the fix when it cannot. */
 export async function sendMessage(loaded: LoadedConfig, message: OutgoingMessage): Promise<SendOutcome> {
   if (!message.text && !message.file) throw new UsageError("Nothing to send; give the text or --file PATH.");
-  if (!message.file) {
+  const file = message.file ? (isAbsolute(message.file) ? message.file : resolve(message.file)) : undefined;
+  {
     const address = controlApiAddress(loaded.config.gateway.http);
     const response = await callControlApi(address, "POST", "/v1/send", {
       target: message.target,
-      text: message.text,
+      ...(message.text ? { text: message.text } : {}),
+      ...(file ? { file } : {}),
       ...(message.accountId ? { accountId: message.accountId } : {}),
     });
     if (response) {
@@ -76,8 +78,10 @@ export async function sendMessage(loaded: LoadedConfig, message: OutgoingMessage
     params.region = account.region;
   }
   if (message.text) params.text = message.text;
-  if (message.file) params.file = isAbsolute(message.file) ? message.file : resolve(message.file);
-  const result = await withImsgClient(account, (client) => client.send(params as SendParams));
+  const result = await withImsgClient(account, async (client, tools) => {
+    if (file) params.file = await tools.stageFile(file);
+    return client.send(params as SendParams);
+  });
   const guid = (result as { guid?: string }).guid;
   return { via: "imsg", accountId: account.accountId, status: "sent", ...(guid ? { guid } : {}) };
 }
