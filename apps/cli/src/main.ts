@@ -13,12 +13,8 @@ if (args.length === 1 && (args[0] === "--version" || args[0] === "-V")) {
   process.stdout.write(`${manifest.version}\n`);
 } else {
   // node:sqlite (the state store) announces itself as experimental on every run; that is noise for users.
-  const emitWarning = process.emitWarning.bind(process);
-  process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
-    const text = typeof warning === "string" ? warning : warning.message;
-    if (text.includes("SQLite is an experimental feature")) return;
-    (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
-  }) as typeof process.emitWarning;
+  const { silenceSqliteWarning } = await import("@imgate/gateway/silence-sqlite-warning");
+  silenceSqliteWarning();
   const { runCli } = await import("./program.ts");
   process.exitCode = await runCli(args);
 }
