@@ -97,7 +97,12 @@ export async function runGatewayLatency(seconds = 30, rate = 200): Promise<Gatew
     const handles = Array.from({ length: CHATS }, (_, c) => `+1555000${String(c).padStart(4, "0")}`);
     const gateway = await startGatewayProcess({
       dir,
-      imessage: { cliPath: gatewayPeer, dbPath: join(dir, "chat.db"), dmPolicy: "allowlist", allowFrom: handles },
+      imessage: {
+        cliPath: gatewayPeer,
+        dbPath: join(dir, "chat.db"),
+        dmPolicy: "allowlist",
+        allowFrom: handles,
+      },
     });
     let gatewayResult: PeerResult;
     try {

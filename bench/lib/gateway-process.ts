@@ -47,6 +47,12 @@ export interface GatewayProcessOptions {
   imessage: Record<string, unknown>;
   /** Extra environment (imsg-sim switches, peer settings). */
   env?: Record<string, string>;
+  /**
+   * `source` (default): `node --conditions=@imgate/source apps/cli/src/main.ts` — the working tree.
+   * `launcher`: `./imgate` (scripts/toolchain.sh, then the built `apps/cli/dist/main.js`) — what users run;
+   * it builds first when the sources changed. Memory figures use it: type stripping costs RSS.
+   */
+  entry?: "source" | "launcher";
 }
 
 /** Writes a config with the echo agent and starts the gateway on it. */
@@ -59,21 +65,28 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     gateway: { http: { host: "127.0.0.1", port }, shutdownTimeoutMs: 5_000 },
   };
   writeFileSync(configPath, JSON.stringify(config, null, 2));
-  const child = spawn(
-    process.execPath,
-    ["--conditions=@imgate/source", CLI_MAIN, "gateway", "--config", configPath],
-    {
-      cwd: options.dir,
-      env: {
-        ...process.env,
-        IMGATE_STATE_DIR: join(options.dir, "state"),
-        IMGATE_LOG_LEVEL: "warn",
-        IMGATE_TOKEN: "",
-        ...options.env,
-      },
-      stdio: ["ignore", "inherit", "inherit"],
+  // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of each gateway run there (see bench/README.md).
+  const profile = process.env.BENCH_CPU_PROF
+    ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]
+    : [];
+  const [command, args] =
+    options.entry === "launcher"
+      ? [join(REPO_ROOT, "imgate"), ["gateway", "--config", configPath]]
+      : [
+          process.execPath,
+          ["--conditions=@imgate/source", ...profile, CLI_MAIN, "gateway", "--config", configPath],
+        ];
+  const child = spawn(command, args, {
+    cwd: options.dir,
+    env: {
+      ...process.env,
+      IMGATE_STATE_DIR: join(options.dir, "state"),
+      IMGATE_LOG_LEVEL: "warn",
+      IMGATE_TOKEN: "",
+      ...options.env,
     },
-  );
+    stdio: ["ignore", "inherit", "inherit"],
+  });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const url = `http://127.0.0.1:${port}`;
   return {
