@@ -56,6 +56,19 @@ export function splitChatPrefix(
  * `5551234567` with region US gives `+15551234567`; an explicit `+` country code wins over the region.
  */
 export function normalizePhoneNumber(value: string, region = "US"): string | undefined {
+  // Pure and hot (every allowlist entry is normalised for every inbound message): memoised.
+  const key = `${region}\u0000${value}`;
+  if (phoneCache.has(key)) return phoneCache.get(key);
+  const normalized = parsePhone(value, region);
+  if (phoneCache.size >= PHONE_CACHE_MAX) phoneCache.clear();
+  phoneCache.set(key, normalized);
+  return normalized;
+}
+
+const PHONE_CACHE_MAX = 10_000;
+const phoneCache = new Map<string, string | undefined>();
+
+function parsePhone(value: string, region: string): string | undefined {
   const trimmed = value.trim();
   if (!PHONE_LIKE.test(trimmed)) return undefined;
   const digits = trimmed.replace(/\D/g, "");
