@@ -161,7 +161,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   };
 
   /** Decides an entry that just ended `unknown`, at once, so its chat does not wait behind it. */
-  const settleUnknown = async (entry: OutboxEntry) => {
+  const settleUnknown = async (entry: OutboxEntry): Promise<"not_sent" | "settled"> => {
     const current = outbox.get(entry.id) ?? entry;
     let verdict: Awaited<ReturnType<typeof delivery.reconcile>> = "unknown";
     try {
@@ -169,9 +169,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     } catch (error) {
       logger.warn({ err: error, outboxId: entry.id }, "outbox: reconciliation check failed");
     }
-    if (verdict === "not_sent") outbox.requeue(entry.id);
-    else if (typeof verdict === "object") outbox.markSent(entry.id, verdict.resultId);
+    if (verdict === "not_sent") return "not_sent";
+    if (typeof verdict === "object") outbox.markSent(entry.id, verdict.resultId);
     else giveUp(current);
+    return "settled";
   };
 
   const reconcile = async () => {

@@ -10,8 +10,11 @@ export interface DeliveryWorkerOptions {
   canSend(): boolean;
   onSent(entry: OutboxEntry): void;
   onError(entry: OutboxEntry, message: string): void;
-  /** Called after an entry was marked `unknown`: decide it now (sent, requeue, or give up). */
-  settleUnknown?(entry: OutboxEntry): Promise<void>;
+  /**
+   * Called after an entry was marked `unknown`: decides it now (marks it sent, or gives it up) and
+   * returns `not_sent` when it certainly did not go out (then it is retried like a retryable failure).
+   */
+  settleUnknown?(entry: OutboxEntry): Promise<"not_sent" | "settled">;
   logger: Logger;
   clock: Clock;
 }
@@ -49,6 +52,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
     retryTimer.unref();
   };
 
+  /** A failed entry goes back to the queue after a growing delay, a few times; then it stays failed. */
+  const failOrRetry = (entry: OutboxEntry, message: string, retryable: boolean) => {
+    const delay = RETRY_DELAYS_MS[entry.attempts - 1];
+    if (retryable && delay !== undefined) {
+      const retryAt = options.clock.now() + delay;
+      outbox.markFailed(entry.id, message, { retryAt });
+      scheduleRetry(retryAt);
+    } else {
+      outbox.markFailed(entry.id, message);
+    }
+  };
+
   const drain = async () => {
     for (;;) {
       if (stopped || !options.canSend()) return;
@@ -73,18 +88,13 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           options.onSent(entry);
         } else if (outcome.state === "failed") {
           options.onError(entry, outcome.error.message);
-          const delay = RETRY_DELAYS_MS[entry.attempts - 1];
-          if (outcome.retryable && delay !== undefined) {
-            const retryAt = options.clock.now() + delay;
-            outbox.markFailed(entry.id, outcome.error.message, { retryAt });
-            scheduleRetry(retryAt);
-          } else {
-            outbox.markFailed(entry.id, outcome.error.message);
-          }
+          failOrRetry(entry, outcome.error.message, outcome.retryable);
         } else {
           options.onError(entry, outcome.error.message);
           outbox.markUnknown(entry.id, outcome.error.message);
-          await options.settleUnknown?.(entry);
+          if ((await options.settleUnknown?.(entry)) === "not_sent") {
+            failOrRetry(entry, outcome.error.message, true);
+          }
         }
       } catch (error) {
         logger.error({ err: error, outboxId: entry.id }, "outbox: cannot record a delivery outcome");
