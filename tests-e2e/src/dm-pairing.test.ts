@@ -16,6 +16,13 @@ async function pendingCodes(gateway: GatewayProcess): Promise<Array<{ code: stri
   return Array.isArray(parsed) ? parsed : parsed.requests;
 }
 
+/** Pending pairing requests as the running gateway's control API lists them (cheaper than a CLI run). */
+async function pendingViaApi(gateway: GatewayProcess): Promise<Array<{ code: string; sender: string }>> {
+  const response = await fetch(`${gateway.controlUrl}/v1/pairing`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { requests: Array<{ code: string; sender: string }> }).requests;
+}
+
 describe.each(COMPAT_MODES)("DM pairing (imsg %s)", (compat) => {
   let gateway: GatewayProcess;
 
@@ -52,7 +59,7 @@ describe.each(COMPAT_MODES)("DM pairing (imsg %s)", (compat) => {
     gateway.inject({ from: STRANGER, text: "now paired" });
     await waitFor(() => gateway.outgoing(first.chatId).length === 3, { what: "the first real answer" });
     expect(gateway.outgoing(first.chatId)).toEqual([reply, expect.stringMatching(/approved/i), "now paired"]);
-    expect(await pendingCodes(gateway)).toEqual([]);
+    expect(await pendingViaApi(gateway)).toEqual([]);
   });
 
   it("caps pending requests: strangers past the cap get nothing and are not listed", async () => {
@@ -65,7 +72,7 @@ describe.each(COMPAT_MODES)("DM pairing (imsg %s)", (compat) => {
     await gateway.waitForLog((line) => line.reason === "pending_cap", { what: "the pending cap to apply" });
     expect(gateway.outgoing(over.chatId)).toEqual([]);
     expect(outgoingCount(gateway.dbPath)).toBe(sentBefore);
-    const pending = await pendingCodes(gateway);
+    const pending = await pendingViaApi(gateway);
     expect(pending.map((request) => request.sender).sort()).toEqual([...OTHERS].sort());
   });
 });
@@ -126,7 +133,7 @@ describe.each(COMPAT_MODES)("DM pairing expiry (imsg %s)", (compat) => {
     const first = gateway.inject({ from: STRANGER, text: "knock knock" });
     const firstReply = await waitFor(() => gateway.outgoing(first.chatId)[0], { what: "the first code" });
     const oldCode = CODE.exec(firstReply)?.[1] as string;
-    await waitFor(async () => (await pendingCodes(gateway)).length === 0, { what: "the code to expire" });
+    await waitFor(async () => (await pendingViaApi(gateway)).length === 0, { what: "the code to expire" });
 
     const refused = await gateway.cli(["pairing", "approve", "imessage", oldCode]);
     expect(refused.code).toBe(1);
