@@ -45,4 +45,29 @@ describe("NdjsonMessageReader", () => {
       nullIdErrors: 1,
     });
   });
+
+  it("drops objects that are not JSON-RPC messages (deeply nested ones included) before vscode-jsonrpc sees them", async () => {
+    const stream = new PassThrough();
+    const stats = createStats();
+    const reader = new NdjsonMessageReader(stream, { stats });
+    const messages: Message[] = [];
+    const dropped: string[] = [];
+    reader.onError((error) => dropped.push((error as DroppedLineError).reason));
+    let closed = false;
+    reader.onClose(() => {
+      closed = true;
+    });
+    reader.listen((message) => messages.push(message));
+
+    stream.write(`${'{"a":'.repeat(3000)}1${"}".repeat(3000)}\n`);
+    stream.write('{"id":5,"nothing":true}\n');
+    stream.write('{"method":"x","id":{}}\n');
+    stream.write('{"jsonrpc":"2.0","id":"k","result":null,"error":{"code":1,"message":"m"}}\n');
+    stream.end('{"jsonrpc":"2.0","method":"message","params":{}}\n');
+    await waitFor(() => closed, "reader close");
+
+    expect(dropped).toEqual(["not-a-message", "not-a-message", "not-a-message"]);
+    expect(messages).toHaveLength(2);
+    expect(stats.invalidJson).toBe(3);
+  });
 });

@@ -6,7 +6,7 @@ import {
   type Disposable,
   Emitter,
   type Event,
-  type Message,
+  Message,
 } from "vscode-jsonrpc";
 import { LineSplitter } from "./line-splitter.ts";
 import { type Logger, silentLogger } from "./logger.ts";
@@ -163,6 +163,18 @@ export class NdjsonMessageReader extends AbstractMessageReader {
     const message = value as Record<string, unknown>;
     if (message.id === null && message.method === undefined) {
       this.#onNullId(message);
+      return;
+    }
+    // vscode-jsonrpc logs anything that is not a request, notification or response pretty-printed with a
+    // 4-space indent: a few KB of nested JSON from imsg would become a log line of tens of MB. Drop it here.
+    const candidate = message as unknown as Message;
+    if (
+      !Message.isRequest(candidate) &&
+      !Message.isNotification(candidate) &&
+      !Message.isResponse(candidate)
+    ) {
+      this.#stats.invalidJson++;
+      this.#drop("not-a-message", line.length, `not a JSON-RPC message; starts with ${preview(text)}`);
       return;
     }
     if (!this.#callback) return;
