@@ -89,6 +89,7 @@ beforeAll(async () => {
       IMSG_SIM_COMPAT: "0.15",
       IMSG_SIM_SELF: SELF,
       IMSG_SIM_POLL_MS: "50",
+      IMSG_SIM_FAIL_SEND_MATCH: "BOOM-UNCERTAIN",
       IMGATE_TOKEN: "",
     },
   });
@@ -179,5 +180,44 @@ describe("gateway with imsg-sim", () => {
     expect(relative.status).toBe(400);
     const empty = await post({ target: `chat_id:${chat.chatId}` });
     expect(empty.status).toBe(400);
+  });
+
+  it("gives up a delivery that stays uncertain, reports it in /readyz, and does not block the chat", async () => {
+    const target = "+15550007777";
+    const post = (text: string) =>
+      fetch(`${gateway.controlUrl}/v1/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ target, text }),
+      });
+    expect((await post("BOOM-UNCERTAIN first")).status).toBe(202);
+    const report = await waitFor(async () => {
+      const body = (await (await fetch(`${gateway.controlUrl}/readyz`)).json()) as {
+        accounts: Array<{ uncertainDeliveries?: number; uncertainAdvice?: string }>;
+      };
+      return body.accounts[0]?.uncertainDeliveries === 1 ? body.accounts[0] : undefined;
+    }, "the uncertain delivery to be reported");
+    expect(report.uncertainAdvice).toContain("imgate send");
+    expect((await post("second, after the uncertain one")).status).toBe(202);
+    await waitFor(() => {
+      const db = new DatabaseSync(dbPath, { readOnly: true });
+      try {
+        const row = db
+          .prepare("SELECT count(*) AS n FROM message WHERE is_from_me = 1 AND text = ?")
+          .get("second, after the uncertain one") as { n: number };
+        return row.n === 1 ? true : undefined;
+      } finally {
+        db.close();
+      }
+    }, "the next message to the same target");
+    const outbox = new DatabaseSync(join(dir, "state", "state.db"), { readOnly: true });
+    try {
+      const rows = outbox
+        .prepare("SELECT state, attempts FROM outbox WHERE text = ?")
+        .all("BOOM-UNCERTAIN first");
+      expect(rows).toEqual([{ state: "failed", attempts: 1 }]);
+    } finally {
+      outbox.close();
+    }
   });
 });
