@@ -1,4 +1,10 @@
-import { type Compat, type GatewayProcess, outgoingRows, startGateway } from "../harness/index.ts";
+import {
+  type Compat,
+  type GatewayProcess,
+  type OutgoingRow,
+  outgoingRows,
+  startGateway,
+} from "../harness/index.ts";
 import { killImsgChildren } from "./imsg-children.ts";
 import { sampleMemory } from "./process-memory.ts";
 import { type MetricSample, scrapeMetrics, sumMetric } from "./prometheus-text.ts";
@@ -85,6 +91,21 @@ function plan(options: ChaosOptions, rng: ReturnType<typeof seededRandom>): Plan
   return planned;
 }
 
+/**
+ * Outgoing rows, retried while SQLite reports the chat.db busy (a reader can meet `database is locked` while
+ * a freshly SIGKILLed writer's WAL is being recovered by the next imsg process).
+ */
+async function readOutgoing(dbPath: string): Promise<OutgoingRow[]> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return outgoingRows(dbPath);
+    } catch (error) {
+      if (attempt >= 50 || !/locked|busy/i.test((error as Error).message)) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+}
+
 function addCounts(into: Record<string, number>, samples: readonly MetricSample[]): void {
   for (const s of samples) {
     if (s.name !== "imgate_messages_dropped_total") continue;
@@ -136,14 +157,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let sinceKill = 0;
   let nextImsgKill = jitteredKillEvery();
   const deadline = started + options.timeoutMs;
-  const answeredAllowed = () => {
-    const texts = new Set(outgoingRows(gateway.dbPath).map((row) => row.text));
+  const answeredAllowed = async () => {
+    const texts = new Set((await readOutgoing(gateway.dbPath)).map((row) => row.text));
     return planned.filter((p) => p.allowed && texts.has(p.text)).length;
   };
 
   try {
     for (;;) {
-      const answered = answeredAllowed();
+      const answered = await answeredAllowed();
       if (injected === planned.length && answered >= allowedTotal) break;
       if (Date.now() > deadline) {
         throw new Error(
@@ -207,7 +228,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     throw error;
   }
 
-  const rows = outgoingRows(gateway.dbPath);
+  const rows = await readOutgoing(gateway.dbPath);
   await gateway.dispose();
   const counts = new Map<string, number>();
   const misplaced: string[] = [];

@@ -30,6 +30,8 @@ export interface ProofSizes {
     oversizedBytes: number;
     /** Real messages injected while the fuzz runs (each must be answered once). */
     realMessages: number;
+    /** The fuzz is spread over about this many milliseconds. */
+    spreadMs: number;
   };
   security: {
     /** Wrong pairing codes in total (control API and CLI). */
@@ -54,7 +56,7 @@ export function proofSizes(env: NodeJS.ProcessEnv = process.env): ProofSizes {
         messages09: 2_000,
         imsgKillEvery09: 500,
       },
-      fuzz: { lines: 100_000, oversizedBytes: 64 * 1024 * 1024, realMessages: 200 },
+      fuzz: { lines: 100_000, oversizedBytes: 64 * 1024 * 1024, realMessages: 200, spreadMs: 30_000 },
       security: { wrongCodes: 1_000, cliCodes: 100 },
       timeoutMs: 60 * 60_000,
     };
@@ -69,7 +71,7 @@ export function proofSizes(env: NodeJS.ProcessEnv = process.env): ProofSizes {
       messages09: 100,
       imsgKillEvery09: 50,
     },
-    fuzz: { lines: 5_000, oversizedBytes: 64 * 1024 * 1024, realMessages: 20 },
+    fuzz: { lines: 5_000, oversizedBytes: 64 * 1024 * 1024, realMessages: 20, spreadMs: 3_000 },
     security: { wrongCodes: 1_000, cliCodes: 10 },
     timeoutMs: 120_000,
   };
