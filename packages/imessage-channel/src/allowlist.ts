@@ -1,6 +1,8 @@
 /**
  * Allowlist matching for channel-core's policy (channel-behavior §6.3): `"*"`, handles (compared after
  * normalisation with the account's region), and `chat_id:`/`chat_guid:`/`chat_identifier:` entries.
+ * imgate addition: an `imessage:` or `sms:` prefix on a handle entry restricts it to that service (an SMS
+ * sender cannot pass as an `imessage:`-allowlisted handle); bare and `auto:` entries match either service.
  */
 import { normalizeHandle, splitChatPrefix, stripServicePrefix } from "./handle.ts";
 
@@ -14,6 +16,23 @@ export interface AllowSubject {
   chatGuid?: string;
   /** The conversation's identifier, when known. */
   chatIdentifier?: string;
+  /**
+   * The conversation's service ({@link serviceOfChatGuid}). `"unknown"` (e.g. macOS 26 `any;` guids) never
+   * matches a service-prefixed entry (fail closed); omitted, the prefix is not checked (library callers that
+   * do not track the service).
+   */
+  service?: MessageService;
+}
+
+/** The service a conversation runs on, as far as its chat guid tells. */
+export type MessageService = "imessage" | "sms" | "unknown";
+
+/** `iMessage;-;…` → `imessage`; `SMS;…` and `RCS;…` → `sms`; anything else (`any;…`, empty) → `unknown`. */
+export function serviceOfChatGuid(chatGuid: string | undefined): MessageService {
+  const prefix = (chatGuid ?? "").split(";", 1)[0]?.toLowerCase();
+  if (prefix === "imessage") return "imessage";
+  if (prefix === "sms" || prefix === "rcs") return "sms";
+  return "unknown";
 }
 
 /** Options for {@link matchAllowlist}. */
@@ -46,7 +65,7 @@ export function matchesAllowEntry(
   const raw = String(entry).trim();
   if (raw === "") return undefined;
   if (raw === "*") return "wildcard";
-  const { rest } = stripServicePrefix(raw);
+  const { rest, service } = stripServicePrefix(raw);
   const chat = splitChatPrefix(rest);
   if (chat) {
     if (options.chatEntries === false) return undefined;
@@ -62,6 +81,9 @@ export function matchesAllowEntry(
   }
   const sender = subject.sender.trim();
   if (sender === "") return undefined;
+  if ((service === "imessage" || service === "sms") && subject.service !== undefined) {
+    if (subject.service !== service) return undefined;
+  }
   return normalizeHandle(rest, options) === normalizeHandle(sender, options) ? "handle" : undefined;
 }
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { repairAnchorlessMessage } from "./anchor-repair.ts";
 import { describeAttachment } from "./attachments.ts";
 import { createEchoFilter } from "./echo-filter.ts";
+import { imessageServiceOf } from "./envelope-service.ts";
 import type { ImsgChat, ImsgMessage } from "./imsg-port.ts";
 import { createInboundProcessor } from "./inbound-processor.ts";
 import { messageToInbound } from "./to-envelope.ts";
@@ -47,6 +48,15 @@ describe("messageToInbound", () => {
       timestamp: Date.parse("2026-01-17T00:00:00.000Z"),
     });
     expect(out.replyTarget).toEqual({ kind: "chat_id", chatId: 5 });
+  });
+
+  it("records the conversation's service for allowlist checks (SMS vs iMessage)", () => {
+    const sms = messageToInbound(msg({ chat_guid: "SMS;-;+15550001111" }), account);
+    const imsg = messageToInbound(msg(), account);
+    if (sms.kind !== "turn" || imsg.kind !== "turn") throw new Error("expected turns");
+    expect(imessageServiceOf(sms.envelope)).toBe("sms");
+    expect(imessageServiceOf(imsg.envelope)).toBe("imessage");
+    expect(imessageServiceOf({ ...imsg.envelope })).toBe("unknown");
   });
 
   it("drops empty senders, from-me rows and chatless rows", () => {

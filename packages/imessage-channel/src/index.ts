@@ -1,5 +1,5 @@
-export type { AllowlistMatch, AllowlistOptions, AllowSubject } from "./allowlist.ts";
-export { matchAllowlist, matchesAllowEntry } from "./allowlist.ts";
+export type { AllowlistMatch, AllowlistOptions, AllowSubject, MessageService } from "./allowlist.ts";
+export { matchAllowlist, matchesAllowEntry, serviceOfChatGuid } from "./allowlist.ts";
 export type { AnchorRepairOptions } from "./anchor-repair.ts";
 export { repairAnchorlessMessage } from "./anchor-repair.ts";
 export type { AttachmentHost, AttachmentHostOptions } from "./attachment-host.ts";
@@ -32,6 +32,7 @@ export type {
 export { createImessageDelivery } from "./delivery.ts";
 export type { EchoFilter, EchoFilterOptions, SentRecord } from "./echo-filter.ts";
 export { createEchoFilter } from "./echo-filter.ts";
+export { imessageServiceOf } from "./envelope-service.ts";
 export { explainUnsafeExecutable, isSafeExecutableValue } from "./executable-safety.ts";
 export type { NormalizeHandleOptions } from "./handle.ts";
 export { normalizeHandle, normalizePhoneNumber } from "./handle.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { matchAllowlist } from "./allowlist.ts";
+import { matchAllowlist, serviceOfChatGuid } from "./allowlist.ts";
 import { normalizeHandle, normalizePhoneNumber } from "./handle.ts";
 import { ImessageTargetError } from "./imessage-errors.ts";
 import { formatTarget, looksLikeTarget, parseTarget } from "./target.ts";
@@ -98,6 +98,22 @@ describe("matchAllowlist (§6.3)", () => {
     expect(matchAllowlist(["chat_guid:iMessage;+;chat1"], subject).allowed).toBe(true);
     expect(matchAllowlist(["chat_identifier:CHAT1"], subject).allowed).toBe(false);
     expect(matchAllowlist(["chat_id:12"], subject, { chatEntries: false }).allowed).toBe(false);
+  });
+
+  it("restricts imessage:/sms: entries to that service; bare and auto: entries match either", () => {
+    const sms = { sender: "+15551234567", service: serviceOfChatGuid("SMS;-;+15551234567") };
+    const imsg = { sender: "+15551234567", service: serviceOfChatGuid("iMessage;-;+15551234567") };
+    const tahoe = { sender: "+15551234567", service: serviceOfChatGuid("any;-;+15551234567") };
+    expect([sms.service, imsg.service, tahoe.service]).toEqual(["sms", "imessage", "unknown"]);
+    expect(matchAllowlist(["imessage:+15551234567"], sms).allowed).toBe(false);
+    expect(matchAllowlist(["IMESSAGE:+1 (555) 123-4567"], sms).allowed).toBe(false);
+    expect(matchAllowlist(["imessage:+15551234567"], imsg).allowed).toBe(true);
+    expect(matchAllowlist(["imessage:+15551234567"], tahoe).allowed).toBe(false);
+    expect(matchAllowlist(["sms:+15551234567"], sms).allowed).toBe(true);
+    expect(matchAllowlist(["sms:+15551234567"], imsg).allowed).toBe(false);
+    expect(matchAllowlist(["+15551234567"], sms).allowed).toBe(true);
+    expect(matchAllowlist(["auto:+15551234567"], sms).allowed).toBe(true);
+    expect(matchAllowlist(["imessage:+15551234567", "sms:+15551234567"], sms).entry).toBe("sms:+15551234567");
   });
 
   it("handles the wildcard and fails closed on an empty list", () => {

@@ -4,6 +4,7 @@
  */
 import type { Envelope } from "@imgate/channel-core";
 import { selectAttachments } from "./attachments.ts";
+import { recordEnvelopeService } from "./envelope-service.ts";
 import { normalizeHandle } from "./handle.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
 import type { GroupReason, InboundOutcome } from "./inbound-outcome.ts";
@@ -100,6 +101,7 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
     guid: message.guid || `rowid:${message.id}`,
     participants: (message.participants ?? []).map((p) => normalizeHandle(p, { region })),
   };
+  recordEnvelopeService(envelope, message.chat_guid);
   if (message.chat_name) envelope.chatName = message.chat_name;
   if (message.reply_to_text && message.reply_to_text.trim() !== "") {
     envelope.replyTo = {

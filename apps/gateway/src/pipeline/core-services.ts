@@ -14,7 +14,7 @@ import {
   type SessionStore,
   type StateStore,
 } from "@imgate/channel-core";
-import { matchesAllowEntry } from "@imgate/imessage-channel";
+import { imessageServiceOf, matchesAllowEntry } from "@imgate/imessage-channel";
 
 /** The channel-core services every account shares, all over one state store. */
 export interface CoreServices {
@@ -61,7 +61,11 @@ export function createCoreServices(
             return (
               matchesAllowEntry(
                 entry,
-                { sender: envelope.senderRaw, ...(Number.isInteger(chatId) && chatId > 0 ? { chatId } : {}) },
+                {
+                  sender: envelope.senderRaw,
+                  service: imessageServiceOf(envelope),
+                  ...(Number.isInteger(chatId) && chatId > 0 ? { chatId } : {}),
+                },
                 { region, chatEntries: envelope.chatType === "group" },
               ) !== undefined
             );
