@@ -1,11 +1,12 @@
 /**
  * The config file as the CLI sees it: where it is, its text (for in-place edits), its parsed value, and
  * — when a command needs it — the validated config and the state directory. Validation is the
- * gateway's; parsing uses the CLI's own JSON5 reader so that edits can keep the file's layout.
+ * gateway's; parsing uses the gateway's positional JSON5 reader (`@imgate/gateway/json5-document`) so
+ * that edits can keep the file's layout.
  */
 import { readFile } from "node:fs/promises";
+import { Json5SyntaxError, parseJson5 } from "@imgate/gateway/json5-document";
 import { ConfigError, type ConfigProblem } from "./cli-error.ts";
-import { Json5SyntaxError, parseJson5 } from "./json5-document.ts";
 import { type ResolvedConfigPath, resolveConfigPath } from "./resolve-config-path.ts";
 
 /** The config file read from disk (or its absence). */

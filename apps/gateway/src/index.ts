@@ -38,6 +38,20 @@ export type {
   GatewayConfigInput,
 } from "./config/gateway-config-schema.ts";
 export { gatewayConfigSchema } from "./config/gateway-config-schema.ts";
+export type { Json5Node, PathSegment } from "./config/json5-document.ts";
+export {
+  formatJson5KeyPath,
+  getAtPath,
+  Json5EditError,
+  Json5SyntaxError,
+  nodeToValue,
+  parseJson5,
+  parseJson5Tree,
+  parseKeyPath,
+  setJson5Value,
+  stringifyJson5,
+  unsetJson5Value,
+} from "./config/json5-document.ts";
 export type { LoadedConfig } from "./config/load-config.ts";
 export { loadConfig, readConfigFile } from "./config/load-config.ts";
 export type { ConfigValidation } from "./config/parse-gateway-config.ts";

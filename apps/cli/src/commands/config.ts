@@ -6,6 +6,16 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, rename, stat, writeFile } from "node:fs/promises";
 import { dirname } from "node:path";
+import {
+  formatJson5KeyPath,
+  getAtPath,
+  Json5EditError,
+  type PathSegment,
+  parseJson5,
+  parseKeyPath,
+  setJson5Value,
+  unsetJson5Value,
+} from "@imgate/gateway/json5-document";
 import { z } from "zod";
 import {
   type ConfigFile,
@@ -15,16 +25,6 @@ import {
   readConfigFile,
 } from "../cli-config.ts";
 import { CliError, ConfigError, ExitCode, UsageError } from "../cli-error.ts";
-import {
-  formatKeyPath,
-  getAtPath,
-  Json5EditError,
-  type PathSegment,
-  parseJson5,
-  parseKeyPath,
-  setJson5Value,
-  unsetJson5Value,
-} from "../json5-document.ts";
 import { writeJson, writeLines } from "../output.ts";
 import { redactSecrets } from "../redact-secrets.ts";
 
@@ -117,7 +117,7 @@ export async function runConfigGet(path: string, rawOptions: unknown): Promise<n
   }
   throw new CliError(
     "CLI_NOT_FOUND",
-    `${formatKeyPath(segments)} is not set in ${file.path} and has no default; set it with \`imgate config set ${formatKeyPath(segments)} <value>\`.`,
+    `${formatJson5KeyPath(segments)} is not set in ${file.path} and has no default; set it with \`imgate config set ${formatJson5KeyPath(segments)} <value>\`.`,
   );
 }
 
@@ -166,13 +166,13 @@ export async function runConfigSet(path: string, valueText: string, rawOptions: 
   } catch (error) {
     if (error instanceof Json5EditError) {
       throw new UsageError(
-        `Cannot set ${formatKeyPath(segments)}: ${error.message}; choose a path inside an object.`,
+        `Cannot set ${formatJson5KeyPath(segments)}: ${error.message}; choose a path inside an object.`,
       );
     }
     throw error;
   }
-  await applyEdit(file, next, `setting ${formatKeyPath(segments)}`);
-  writeLines([`Set ${formatKeyPath(segments)} = ${JSON.stringify(value)} in ${file.path}.`]);
+  await applyEdit(file, next, `setting ${formatJson5KeyPath(segments)}`);
+  writeLines([`Set ${formatJson5KeyPath(segments)} = ${JSON.stringify(value)} in ${file.path}.`]);
   return ExitCode.ok;
 }
 
@@ -183,11 +183,11 @@ export async function runConfigUnset(path: string, rawOptions: unknown): Promise
   const file = await requireFile(options.config);
   const { text, removed } = unsetJson5Value(file.text, segments);
   if (!removed) {
-    writeLines([`${formatKeyPath(segments)} is not set in ${file.path}; nothing to remove.`]);
+    writeLines([`${formatJson5KeyPath(segments)} is not set in ${file.path}; nothing to remove.`]);
     return ExitCode.ok;
   }
-  await applyEdit(file, text, `removing ${formatKeyPath(segments)}`);
-  writeLines([`Removed ${formatKeyPath(segments)} from ${file.path}.`]);
+  await applyEdit(file, text, `removing ${formatJson5KeyPath(segments)}`);
+  writeLines([`Removed ${formatJson5KeyPath(segments)} from ${file.path}.`]);
   return ExitCode.ok;
 }
 

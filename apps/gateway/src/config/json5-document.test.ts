@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  formatKeyPath,
+  formatJson5KeyPath,
   Json5SyntaxError,
   parseJson5,
   parseKeyPath,
@@ -57,7 +57,7 @@ describe("key paths", () => {
       "requireMention",
     ]);
     expect(parseKeyPath("agents.list[0].id")).toEqual(["agents", "list", 0, "id"]);
-    expect(formatKeyPath(["agents", "list", 0, "a b"])).toBe('agents.list[0]["a b"]');
+    expect(formatJson5KeyPath(["agents", "list", 0, "a b"])).toBe('agents.list[0]["a b"]');
     expect(() => parseKeyPath("a..b")).toThrow(/empty segment/);
   });
 });

@@ -1,11 +1,13 @@
 /**
- * A JSON5 text that can be read and edited in place: `config set`/`unset` splice only the changed value,
- * so comments, key order, quoting and layout elsewhere in the file survive. The CLI has no JSON5
- * dependency of its own, so this is a small parser that records where each value sits in the text.
+ * A JSON5 text that can be read and edited in place: `imgate config set`/`unset` and the `/config` chat
+ * command splice only the changed value, so comments, key order, quoting and layout elsewhere in the file
+ * survive. The `json5` package (used to load the config) cannot say where a value sits in the text, so
+ * this is a small parser that records positions.
  */
 
 /** A JSON5 syntax error at a 1-based line and column. */
 export class Json5SyntaxError extends Error {
+  readonly code = "JSON5_SYNTAX";
   readonly line: number;
   readonly column: number;
 
@@ -309,7 +311,7 @@ export function parseKeyPath(path: string): PathSegment[] {
 }
 
 /** Formats path segments back into the dotted form (`agents.list[0].id`). */
-export function formatKeyPath(segments: readonly PathSegment[]): string {
+export function formatJson5KeyPath(segments: readonly PathSegment[]): string {
   let out = "";
   for (const segment of segments) {
     if (typeof segment === "number") out += `[${segment}]`;
@@ -341,6 +343,7 @@ export function getAtPath(root: unknown, path: readonly PathSegment[]): { found:
 
 /** An edit to a JSON5 text could not be made (e.g. the path runs through a scalar). */
 export class Json5EditError extends Error {
+  readonly code = "JSON5_EDIT";
   constructor(message: string) {
     super(message);
     this.name = "Json5EditError";
@@ -376,11 +379,11 @@ export function setJson5Value(text: string, path: readonly PathSegment[], value:
       }
       if (segment === node.items.length) return appendItem(text, node, buildNested(rest, value));
       throw new Json5EditError(
-        `${formatKeyPath(path.slice(0, index + 1))} is past the end of an array of ${node.items.length}`,
+        `${formatJson5KeyPath(path.slice(0, index + 1))} is past the end of an array of ${node.items.length}`,
       );
     }
     throw new Json5EditError(
-      `${formatKeyPath(path.slice(0, index)) || "the document"} is not an object, so ${formatKeyPath(path.slice(0, index + 1))} cannot be set`,
+      `${formatJson5KeyPath(path.slice(0, index)) || "the document"} is not an object, so ${formatJson5KeyPath(path.slice(0, index + 1))} cannot be set`,
     );
   }
   return splice(text, node.start, node.end, stringifyJson5(value));
