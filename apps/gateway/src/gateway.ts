@@ -14,6 +14,7 @@ import { GatewayError, GatewayErrorCode } from "./errors/gateway-error.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
 import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
+import { createChatCommandHandler } from "./pipeline/chat-command-handler.ts";
 import { type CoreServices, createCoreServices } from "./pipeline/core-services.ts";
 import { startHousekeeping } from "./pipeline/housekeeping.ts";
 import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
@@ -115,6 +116,13 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const queue = createSessionQueue({ maxConcurrent: config.gateway.maxConcurrentSessions });
   const abort = new AbortController();
   const runtimes = new Map<string, { plan: WatcherPlan; runtime: AccountRuntime }>();
+  // `/config` edits `configPath`; the config watcher below applies the written file.
+  const chatCommands = createChatCommandHandler({
+    core,
+    getConfig: () => config,
+    logger,
+    ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
+  });
 
   const startWatcher = (plan: WatcherPlan) => {
     const runtime = createAccountRuntime({
@@ -131,6 +139,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       env,
       stateDir: options.stateDir,
       abortSignal: abort.signal,
+      chatCommands,
       ...(options.restart ? { restart: options.restart } : {}),
     });
     runtimes.set(plan.sourceKey, { plan, runtime });

@@ -1,7 +1,7 @@
 import { GatewayError, type GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { ConfigIssue } from "./config-issue.ts";
 
-/** A config file that is missing, unreadable or invalid. `issues` lists every bad key path. */
+/** A config file that is missing, unreadable, invalid or cannot be written. `issues` lists every bad key path. */
 export class ConfigError extends GatewayError {
   /** Every problem found, by key path (empty for missing or unparsable files). */
   readonly issues: readonly ConfigIssue[];
@@ -12,7 +12,8 @@ export class ConfigError extends GatewayError {
     code:
       | typeof GatewayErrorCode.ConfigNotFound
       | typeof GatewayErrorCode.ConfigSyntax
-      | typeof GatewayErrorCode.ConfigInvalid,
+      | typeof GatewayErrorCode.ConfigInvalid
+      | typeof GatewayErrorCode.ConfigWrite,
     message: string,
     options: { issues?: readonly ConfigIssue[]; source?: string; cause?: unknown } = {},
   ) {

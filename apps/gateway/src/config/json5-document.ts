@@ -249,7 +249,15 @@ export function nodeToValue(node: Json5Node): unknown {
   if (node.kind === "scalar") return node.value;
   if (node.kind === "array") return node.items.map(nodeToValue);
   const out: Record<string, unknown> = {};
-  for (const member of node.members) out[member.key] = nodeToValue(member.value);
+  // defineProperty, not assignment: a key named "__proto__" stays a plain key instead of a prototype.
+  for (const member of node.members) {
+    Object.defineProperty(out, member.key, {
+      value: nodeToValue(member.value),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
   return out;
 }
 

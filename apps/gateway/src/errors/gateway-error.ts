@@ -11,6 +11,8 @@ export const GatewayErrorCode = {
   ConfigSyntax: "CONFIG_SYNTAX",
   /** The config file parsed but does not match the schema. */
   ConfigInvalid: "CONFIG_INVALID",
+  /** The config file could not be written (e.g. by the `/config` chat command). */
+  ConfigWrite: "CONFIG_WRITE",
   /** An agent backend did not answer within its timeout. */
   AgentTimeout: "AGENT_TIMEOUT",
   /** An agent backend answered with something that is not a valid reply. */

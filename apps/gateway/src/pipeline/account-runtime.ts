@@ -29,6 +29,7 @@ import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import type { ChatCommandHandler } from "./chat-command-handler.ts";
 import { checkOutboundFile } from "./check-outbound-file.ts";
 import { chooseAnsweringAccount } from "./choose-answering-account.ts";
 import type { CoreServices } from "./core-services.ts";
@@ -63,6 +64,8 @@ export interface AccountRuntimeOptions {
   abortSignal: AbortSignal;
   /** imsg restart policy (tests shorten it; the first retry is never under 1 s by default). */
   restart?: RestartOptions;
+  /** Answers authorised control commands (`/config`, `/status`, `/reset`, `/help`) instead of the agent. */
+  chatCommands?: ChatCommandHandler;
 }
 
 /** One running watcher with its pipeline, delivery and status. */
@@ -387,6 +390,38 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     worker.kick();
   };
 
+  /**
+   * A control command from a sender the policy marked `commandAuthorized`: answered by the gateway in the
+   * same chat, through the outbox like any reply (chunked, once per message); never sent to the agent.
+   */
+  const runCommand = async (
+    rowid: number,
+    answering: ResolvedImessageAccount,
+    envelope: Envelope,
+    target: string,
+    route: { agentId: string; sessionKey: string },
+    commandAuthorized: boolean,
+    wasMentioned: boolean,
+  ) => {
+    const result = await options.chatCommands?.handle({
+      text: envelope.text,
+      account: answering,
+      senderAuthorized: commandAuthorized,
+      route,
+      status: () => runtime.readiness().find((report) => report.accountId === answering.accountId),
+    });
+    if (!result) return runTurn(rowid, answering, envelope, target, route, wasMentioned);
+    if (result.kind === "ignored") return drop(rowid, "control-command-unauthorized");
+    const chunks = chunkText(result.text, { limit: answering.textChunkLimit, mode: answering.chunkMode });
+    logger.info({ command: result.command, sessionKey: route.sessionKey }, "chat command answered");
+    finishRow(rowid, () => {
+      if (core.dedupe.seen(accountId, envelope.guid)) return;
+      result.apply?.();
+      enqueueChunks(envelope, target, chunks);
+    });
+    worker.kick();
+  };
+
   const handleMessage = async (message: ImsgMessage): Promise<void> => {
     const rowid = message.id;
     if (!tracker) {
@@ -447,10 +482,24 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         return;
       }
       case "process": {
+        // Control commands never reach the agent: an unauthorised one is dropped (the policy already drops
+        // it in groups; in DMs a processed sender is authorised), an authorised one is answered here.
+        const command = decision.isControlCommand && options.chatCommands !== undefined;
+        if (command && !decision.commandAuthorized) return drop(rowid, "control-command-unauthorized");
         inFlightGuids.add(envelope.guid);
         void queue
           .enqueue(route.sessionKey, () =>
-            runTurn(rowid, answering, envelope, target, route, decision.wasMentioned),
+            command
+              ? runCommand(
+                  rowid,
+                  answering,
+                  envelope,
+                  target,
+                  route,
+                  decision.commandAuthorized,
+                  decision.wasMentioned,
+                )
+              : runTurn(rowid, answering, envelope, target, route, decision.wasMentioned),
           )
           .catch((error: unknown) => logger.error({ err: error, rowid }, "turn failed"))
           .finally(() => inFlightGuids.delete(envelope.guid));
@@ -474,7 +523,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     }
   };
 
-  return {
+  const runtime: AccountRuntime = {
     accountIds: options.accounts.map((entry) => entry.accountId),
     start() {
       const since = core.cursors.get(accountId, source);
@@ -601,4 +650,5 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       };
     },
   };
+  return runtime;
 }
