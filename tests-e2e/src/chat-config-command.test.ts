@@ -1,18 +1,17 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GatewayProcess, outgoingRows, startGateway, waitFor } from "./harness/index.ts";
+import { COMPAT_MODES, type GatewayProcess, outgoingRows, startGateway, waitFor } from "./harness/index.ts";
 
 const OWNER = "+15550001111";
 const STRANGER = "+15550009999";
 const COMMENT = "who may talk to the bot (keep this comment)";
 
 /**
- * Known gap: the gateway does not wire channel-core's `/config` chat commands (parseChatCommand +
- * runConfigCommand) into its pipeline yet — an authorised sender's `/config set …` reaches the agent as
- * plain text — and it has no comment-preserving JSON5 writer of its own (the CLI's json5-document is not
- * exported). The `it.skip` cases state the acceptance criteria; enable them when the wiring lands.
+ * `/config` from chat, end to end: the gateway (a real process over imsg-sim) answers an authorised
+ * sender's command itself — editing the JSON5 file in place, validating the whole result, refusing
+ * exec-relevant keys — and drops another sender's silently.
  */
-describe("/config from chat (imsg 0.15)", () => {
+describe.each(COMPAT_MODES)("/config from chat (imsg %s)", (compat) => {
   let gateway: GatewayProcess;
   let ownerChat: number;
 
@@ -26,7 +25,7 @@ describe("/config from chat (imsg 0.15)", () => {
 
   beforeAll(async () => {
     gateway = await startGateway({
-      compat: "0.15",
+      compat,
       config: {
         commands: { config: true },
         channels: {
@@ -45,7 +44,7 @@ describe("/config from chat (imsg 0.15)", () => {
     await gateway?.dispose();
   });
 
-  it.skip("an authorised sender changes a value: validated, written, comments kept", async () => {
+  it("an authorised sender changes a value: validated, written, comments kept", async () => {
     const reply = await ownerSays("/config set messages.responsePrefix [ok]");
     expect(reply).toContain("Config updated");
     const file = readFileSync(gateway.configPath, "utf8");
@@ -53,23 +52,38 @@ describe("/config from chat (imsg 0.15)", () => {
     expect(file).toContain("[ok]");
     const validate = await gateway.cli(["config", "validate"]);
     expect(validate.code, validate.stderr).toBe(0);
+    // The gateway's config reload applies the written file: the agent's next reply carries the prefix,
+    // and the command itself was answered exactly once and never reached the (echo) agent.
+    await gateway.waitForLog((line) => line.msg === "config reloaded", { what: "the config reload" });
+    const before = gateway.outgoing(ownerChat).length;
+    expect(await ownerSays("hello")).toBe("[ok] hello");
+    expect(gateway.outgoing(ownerChat).slice(before - 1)).toEqual([reply, "[ok] hello"]);
   });
 
-  it.skip("an invalid value is refused and the file is left as it was", async () => {
+  it("an invalid value is refused and the file is left as it was", async () => {
     const before = readFileSync(gateway.configPath, "utf8");
     const reply = await ownerSays("/config set channels.imessage.dmPolicy sometimes");
     expect(reply).toMatch(/invalid/i);
     expect(readFileSync(gateway.configPath, "utf8")).toBe(before);
   });
 
-  it.skip("exec-relevant keys are refused even for the owner", async () => {
+  it("exec-relevant keys are refused even for the owner", async () => {
     const before = readFileSync(gateway.configPath, "utf8");
     for (const command of [
       "/config set channels.imessage.cliPath /bin/sh",
       '/config set agents.list[0].backend {"type":"exec","command":["/bin/sh"]}',
+      '/config set agents.list[0].backend.command ["/bin/sh"]',
+      "/config set channels.imessage.remote.host evil.example",
       "/config set gateway.http.host 0.0.0.0",
+      // Spelling tricks: case, brackets, quotes, separators, a whole section that contains a protected key.
+      "/config set channels.imessage.CLIPATH /bin/sh",
+      '/config set channels["imessage"]["cli_path"] /bin/sh',
+      "/config set channels.imessage['Remote'].host evil.example",
+      '/config set agents["list"][0]["BackEnd"]["command"] ["/bin/sh"]',
+      '/config set channels.imessage {"cliPath":"/bin/sh"}',
+      "/config unset channels.imessage.cliPath",
     ]) {
-      expect(await ownerSays(command)).toContain("cannot be changed from chat");
+      expect(await ownerSays(command), command).toContain("cannot be changed from chat");
     }
     expect(readFileSync(gateway.configPath, "utf8")).toBe(before);
   });
