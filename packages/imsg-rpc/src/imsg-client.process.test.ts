@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { createSimDb, IMSG_BIN, IMSG_SIM_BIN } from "@imgate/imsg-sim/testing";
+import { createSimDb, IMSG_BIN, IMSG_SIM_BIN, seedHistory } from "@imgate/imsg-sim/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { waitFor } from "./__fixtures__/fake-peer.ts";
 import { createImsgClient, type ImsgClient, type ImsgClientOptions } from "./imsg-client.ts";
@@ -184,5 +184,25 @@ describe("imsg 0.15 stand-in overflow", () => {
     await waitFor(() => received.seen.length >= injected.length, "all messages across overflows");
     expect(received.ids()).toEqual(injected);
     expect(client.stats().notifications["watch.overflow"]).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("imsg 0.15 stand-in catch-up", () => {
+  it("drains a backlog behind the cursor with messages.after pages, in order, then follows the watch", async () => {
+    const client = simClient("0.15");
+    await client.start();
+    const cursor = await inject("before the downtime");
+    const backlog = seedHistory(dbPath, { messages: 1200, chats: 3 });
+    const received = collector();
+    // maxQueued 400: pages of 200, each requested only when the queue has room for it.
+    const watch = client.watch({ sinceRowid: cursor, maxQueued: 400 }, received.handler);
+    await waitFor(() => received.seen.length >= 1200, "the backlog");
+    await waitFor(() => watch.subscription !== undefined, "subscription after the pages");
+    const live = await inject("after the catch-up");
+    await waitFor(() => received.ids().includes(live), "the live message");
+    const expected = Array.from({ length: 1200 }, (_, i) => backlog.firstRowid + i);
+    expect(received.ids()).toEqual([...expected, live]);
+    // The backlog came in pages, not as watch notifications.
+    expect(client.stats().notifications.message ?? 0).toBeLessThan(100);
   });
 });
