@@ -93,7 +93,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           options.onError(entry, outcome.error.message);
           outbox.markUnknown(entry.id, outcome.error.message);
           if ((await options.settleUnknown?.(entry)) === "not_sent") {
-            failOrRetry(entry, outcome.error.message, true);
+            // The entry is `unknown` now, and the outbox only moves unknown → queued through requeue()
+            // (markFailed with a retry needs `sending`); without a retry left it becomes failed.
+            if (RETRY_DELAYS_MS[entry.attempts - 1] === undefined)
+              outbox.markFailed(entry.id, outcome.error.message);
+            else outbox.requeue(entry.id);
           }
         }
       } catch (error) {
