@@ -167,8 +167,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       const answered = await answeredAllowed();
       if (injected === planned.length && answered >= allowedTotal) break;
       if (Date.now() > deadline) {
+        const warnings = new Map<string, number>();
+        for (const line of gateway.logs({ allRuns: true }))
+          if (line.level >= 40) {
+            const detail = line.err ? ` (${(line.err as { message?: string }).message ?? ""})` : "";
+            const key = `${line.msg}${detail}`.slice(0, 300);
+            warnings.set(key, (warnings.get(key) ?? 0) + 1);
+          }
         throw new Error(
-          `chaos (${options.compat}, seed ${options.seed}): only ${answered}/${allowedTotal} allowed messages answered before the deadline; stderr:\n${gateway.stderr.slice(-2000)}`,
+          `chaos (${options.compat}, seed ${options.seed}): only ${answered}/${allowedTotal} allowed messages answered before the deadline (${imsgKills} imsg kills, ${gatewayKills} gateway kills); warnings: ${JSON.stringify([...warnings])}; stderr:\n${gateway.stderr.slice(-2000)}`,
         );
       }
       // Keep a bounded number of unanswered messages in flight, so kills land in the middle of the flow.
