@@ -57,6 +57,7 @@ export { loadConfig, readConfigFile } from "./config/load-config.ts";
 export type { ConfigValidation } from "./config/parse-gateway-config.ts";
 export { parseGatewayConfig, validateGatewayConfig } from "./config/parse-gateway-config.ts";
 export { resolveConfigPath, resolveStateDir } from "./config/resolve-state-dir.ts";
+export { writeFileAtomically } from "./config/write-file-atomically.ts";
 // Control API
 export type {
   AccountReadiness,

@@ -3,9 +3,6 @@
  * (comments and layout survive), are validated before they are written, and are refused when the
  * result would be invalid.
  */
-import { randomBytes } from "node:crypto";
-import { mkdir, rename, stat, writeFile } from "node:fs/promises";
-import { dirname } from "node:path";
 import {
   formatJson5KeyPath,
   getAtPath,
@@ -130,18 +127,6 @@ export function parseValueArgument(text: string): unknown {
   }
 }
 
-async function writeAtomically(path: string, text: string): Promise<void> {
-  let mode = 0o600;
-  try {
-    mode = (await stat(path)).mode & 0o777;
-  } catch {
-    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
-  }
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
-  await writeFile(temp, text, { mode });
-  await rename(temp, path);
-}
-
 async function applyEdit(file: ConfigFile, next: string, what: string): Promise<void> {
   const check = await checkConfig(parseConfigText(next, file.path));
   if (!check.ok) {
@@ -151,7 +136,8 @@ async function applyEdit(file: ConfigFile, next: string, what: string): Promise<
       `would be invalid after ${what}, so it was not changed`,
     );
   }
-  await writeAtomically(file.path, next);
+  const { writeFileAtomically } = await import("@imgate/gateway");
+  await writeFileAtomically(file.path, next);
 }
 
 /** `imgate config set <path> <value>`: edits in place; refuses (exit 2) a result that does not validate. */

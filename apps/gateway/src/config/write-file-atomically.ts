@@ -1,11 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /**
  * Replaces `path` with `text` atomically: writes a temporary file in the same folder (flushed to disk),
  * then renames it over `path`, so a reader (the gateway's config watcher, an editor) sees the old or the
- * new file, never half of one. The new file keeps the old one's mode (0600 when there was none).
+ * new file, never half of one. The new file keeps the old one's mode; a new file gets 0600 (and a missing
+ * folder is created with 0700).
  */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
   let mode = 0o600;
@@ -13,6 +14,7 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
     mode = (await stat(path)).mode & 0o777;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   }
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
   try {
