@@ -143,6 +143,26 @@ describe("chat commands through the pipeline", () => {
     expect(sentTexts(dbPath, chatId).slice(before)).toEqual(["@bot ping"]);
   });
 
+  it("drops a DM command from a sender outside allowFrom silently (file untouched, no reply)", async () => {
+    const before = readFileSync(configPath, "utf8");
+    const stranger = injectMessage(dbPath, {
+      from: MEMBER,
+      text: "/config set messages.responsePrefix [pwned]",
+      selfHandle: SELF,
+    });
+    await waitFor(
+      () =>
+        /imgate_messages_dropped_total\{account="default",reason="dm-not-allowed"\} 1/.test(
+          gateway.metrics.registry.render(),
+        )
+          ? true
+          : undefined,
+      "the stranger's command to be dropped",
+    );
+    expect(sentTexts(dbPath, stranger.chatId)).toEqual([]);
+    expect(readFileSync(configPath, "utf8")).toBe(before);
+  });
+
   it("/config set writes the file (comment kept) and the config reload applies it", async () => {
     const { sent } = await say("/config set messages.responsePrefix [bot]");
     expect(sent).toEqual(['⚙️ Config updated: messages.responsePrefix="[bot]"']);
