@@ -96,8 +96,14 @@ export interface ProcessDecision {
   chatType: ChatType;
   /** True for DMs; in groups, mentioned or an authorised control command. */
   wasMentioned: boolean;
-  /** Whether the sender may run control commands (chat commands such as `/config`). */
+  /** Whether the sender may run control commands (chat commands such as `/status`). */
   commandAuthorized: boolean;
+  /**
+   * Whether the sender may change the config from chat (`/config`): listed by an explicit `allowFrom`
+   * entry — not through `"*"`, `dmPolicy: "open"`, a group allowlist or pairing approval (imgate decision:
+   * strangers an open policy lets in must not rewrite who may talk to the agent).
+   */
+  configAuthorized: boolean;
   /** Whether the text is a control command. */
   isControlCommand: boolean;
   /** True when a group's mention requirement was waived for an authorised control command. */

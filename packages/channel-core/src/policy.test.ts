@@ -102,6 +102,23 @@ describe("DM policy", () => {
     expect(evaluate({ config: { dmPolicy: "allowlist", allowFrom: ["*"] } }).kind).toBe("process");
   });
 
+  it("authorises /config only through an explicit allowFrom entry, never through * or open", () => {
+    const { evaluate } = setup();
+    const config = (decision: ReturnType<typeof evaluate>) =>
+      decision.kind === "process" ? decision.configAuthorized : undefined;
+    expect(config(evaluate({ config: { dmPolicy: "open", allowFrom: ["*"] } }))).toBe(false);
+    expect(config(evaluate({ config: { dmPolicy: "allowlist", allowFrom: ["*"] } }))).toBe(false);
+    expect(config(evaluate({ config: { dmPolicy: "pairing" }, pairingApproved: ["+15550001111"] }))).toBe(
+      false,
+    );
+    expect(config(evaluate({ config: { dmPolicy: "open", allowFrom: ["*", "+15550001111"] } }))).toBe(true);
+    expect(
+      config(
+        evaluate({ envelope: group(), config: { groupPolicy: "open", groupAllowFrom: ["+15550001111"] } }),
+      ),
+    ).toBe(false);
+  });
+
   it("drops an empty sender", () => {
     const { evaluate } = setup();
     expect(evaluate({ envelope: envelope({ sender: "  " }), config: { dmPolicy: "open" } })).toEqual({

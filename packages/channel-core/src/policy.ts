@@ -53,6 +53,12 @@ export function createAccessPolicy(options: AccessPolicyOptions = {}): AccessPol
       return entry === "*" || (entry !== "" && matchEntry(entry, envelope));
     });
 
+  const matchesExplicitEntry = (list: readonly AllowEntry[] | undefined, envelope: Envelope): boolean =>
+    (list ?? []).some((raw) => {
+      const entry = String(raw).trim();
+      return entry !== "*" && entry !== "" && matchEntry(entry, envelope);
+    });
+
   const isApproved = (approval: PairingApproval | undefined, envelope: Envelope): boolean =>
     typeof approval === "function" ? approval(envelope) : matchesList(approval, envelope);
 
@@ -110,6 +116,7 @@ export function createAccessPolicy(options: AccessPolicyOptions = {}): AccessPol
           chatType: "direct",
           wasMentioned: true,
           commandAuthorized: dmAuthorized,
+          configAuthorized: matchesExplicitEntry(config.allowFrom, envelope),
           isControlCommand,
           mentionBypassed: false,
         };
@@ -148,6 +155,7 @@ export function createAccessPolicy(options: AccessPolicyOptions = {}): AccessPol
         chatType: "group",
         wasMentioned: mentioned || mentionBypassed,
         commandAuthorized,
+        configAuthorized: matchesExplicitEntry(config.allowFrom, envelope),
         isControlCommand,
         mentionBypassed,
       };

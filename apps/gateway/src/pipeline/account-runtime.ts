@@ -400,13 +400,14 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     envelope: Envelope,
     target: string,
     route: { agentId: string; sessionKey: string },
-    commandAuthorized: boolean,
+    authorization: { commandAuthorized: boolean; configAuthorized: boolean },
     wasMentioned: boolean,
   ) => {
     const result = await options.chatCommands?.handle({
       text: envelope.text,
       account: answering,
-      senderAuthorized: commandAuthorized,
+      senderAuthorized: authorization.commandAuthorized,
+      configAuthorized: authorization.configAuthorized,
       route,
       status: () => runtime.readiness().find((report) => report.accountId === answering.accountId),
     });
@@ -490,15 +491,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         void queue
           .enqueue(route.sessionKey, () =>
             command
-              ? runCommand(
-                  rowid,
-                  answering,
-                  envelope,
-                  target,
-                  route,
-                  decision.commandAuthorized,
-                  decision.wasMentioned,
-                )
+              ? runCommand(rowid, answering, envelope, target, route, decision, decision.wasMentioned)
               : runTurn(rowid, answering, envelope, target, route, decision.wasMentioned),
           )
           .catch((error: unknown) => logger.error({ err: error, rowid }, "turn failed"))

@@ -32,6 +32,7 @@ const request = (text: string, overrides: Partial<ChatCommandRequest> = {}): Cha
   text,
   account: resolveAccounts(config.channels.imessage)[0]!,
   senderAuthorized: true,
+  configAuthorized: true,
   route: ROUTE,
   status: () => ({
     accountId: "default",
@@ -88,6 +89,18 @@ describe("createChatCommandHandler", () => {
     result.apply?.();
     expect(core.sessions.getSession(ROUTE.sessionKey)?.generation).toBe(1);
     expect(core.history.load(ROUTE.sessionKey, 10)).toEqual([]);
+  });
+
+  it("lets a sender without an explicit allowFrom entry use /status but not /config", async () => {
+    const stranger = { senderAuthorized: true, configAuthorized: false };
+    expect((await handler.handle(request("/status", stranger)))?.kind).toBe("reply");
+    for (const text of ["/config show", "/config set messages.responsePrefix x"]) {
+      expect(await handler.handle(request(text, stranger))).toEqual({
+        kind: "ignored",
+        reason: "unauthorized",
+      });
+    }
+    expect(readFileSync(configPath, "utf8")).toBe(FILE);
   });
 
   it("ignores every command of an unauthorised sender", async () => {

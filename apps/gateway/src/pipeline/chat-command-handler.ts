@@ -30,6 +30,8 @@ export interface ChatCommandRequest {
   account: ResolvedImessageAccount;
   /** Policy `commandAuthorized`. Unauthorised commands are ignored silently (behaviour reference §13). */
   senderAuthorized: boolean;
+  /** Policy `configAuthorized`: `/config` additionally needs an explicit `allowFrom` entry for the sender. */
+  configAuthorized: boolean;
   /** The conversation's route. */
   route: { agentId: string; sessionKey: string };
   /** The answering account's current status, for `/status`. */
@@ -74,7 +76,7 @@ export function createChatCommandHandler(options: ChatCommandHandlerOptions): Ch
     const { account } = request;
     const accountWrites = config.channels.imessage?.accounts?.[account.accountId]?.configWrites;
     const context = {
-      senderAuthorized: request.senderAuthorized,
+      senderAuthorized: request.senderAuthorized && request.configAuthorized,
       commandsConfigEnabled: config.commands.config === true,
       configWritesEnabled: account.configWrites !== false,
       channel: "imessage",
