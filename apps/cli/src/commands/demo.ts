@@ -263,11 +263,11 @@ async function followLive(run: DemoRun): Promise<void> {
   while (!stop && !gatewayGone) {
     for (const m of run.observer.poll()) {
       const where = m.chatName ? `"${m.chatName}"` : m.chat;
-      say(
-        m.fromMe
-          ? `  ${run.workspace.agentName} → ${where}:  ${m.text}`
-          : `  ${m.sender} in ${where}:  ${m.text}`,
-      );
+      const agent = run.workspace.agentName;
+      // Same shapes as the scripted part: "A → B:" for a DM, "A in "Group":" for a group.
+      if (m.fromMe) say(`  ${agent} → ${where}:  ${m.text}`);
+      else if (m.chatName) say(`  ${m.sender} in ${where}:  ${m.text}`);
+      else say(`  ${m.sender} → ${agent}:  ${m.text}`);
     }
     await delay(200);
   }
