@@ -97,7 +97,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   let core: CoreServices;
   try {
     core = createCoreServices(
-      openStateStore({ path: join(options.stateDir, "state.db"), logger, clock }),
+      // NORMAL: a killed gateway loses nothing (WAL); only power loss can roll back the last commits, and
+      // the outbox's reconciliation and dedupe cover those (docs/decisions/0004-state-db-synchronous-normal.md).
+      openStateStore({ path: join(options.stateDir, "state.db"), logger, clock, synchronous: "normal" }),
       logger,
       { pairingExpiryMs: config.gateway.pairingExpiryMs },
     );

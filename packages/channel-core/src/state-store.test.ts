@@ -47,6 +47,17 @@ describe("openStateStore", () => {
     store.close();
   });
 
+  it("runs synchronous=FULL by default and NORMAL when asked", () => {
+    const level = (store: ReturnType<typeof openStateStore>) =>
+      (store.read((db) => db.prepare("PRAGMA synchronous").get()) as { synchronous: number }).synchronous;
+    const full = openStateStore({ path: join(dir, "full.db") });
+    const normal = openStateStore({ path: join(dir, "normal.db"), synchronous: "normal" });
+    expect(level(full)).toBe(2);
+    expect(level(normal)).toBe(1);
+    full.close();
+    normal.close();
+  });
+
   it("tightens a loose existing directory and file and logs it", () => {
     const stateDir = join(dir, "loose");
     mkdirSync(stateDir, { mode: 0o755 });

@@ -15,8 +15,12 @@ export interface StateStoreOptions {
   /** How long a write waits for another process's transaction before failing as locked. Default 5000. */
   busyTimeoutMs?: number;
   /**
-   * SQLite `synchronous` level. `full` (default) makes every commit durable across power loss before it
-   * returns; `normal` is faster in WAL mode but a power cut may lose the last commits (never corrupts).
+   * SQLite `synchronous` level (the journal is always WAL).
+   * - `full` (default): every commit is fsynced before it returns, so it survives power loss too. The
+   *   fsync blocks the caller's thread (node:sqlite is synchronous): for a server, the event loop.
+   * - `normal`: commits are written to the WAL without an fsync (the WAL is synced at checkpoints). A
+   *   killed process loses nothing; an OS crash or power cut may roll back the last commits, never
+   *   corrupting the file. The gateway's choice: docs/decisions/0004-state-db-synchronous-normal.md.
    */
   synchronous?: "full" | "normal";
   /** Schema steps; defaults to {@link stateMigrations}. Tests pass their own. */
