@@ -79,6 +79,8 @@ export { startGateway } from "./gateway.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";
+export type { PrettyPrinter } from "./logging/load-pretty-printer.ts";
+export { loadPrettyPrinter } from "./logging/load-pretty-printer.ts";
 // Metrics
 export type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 export { createGatewayMetrics } from "./metrics/gateway-metrics.ts";

@@ -4,6 +4,7 @@ import { resolveConfigPath, resolveStateDir } from "./config/resolve-state-dir.t
 import { isGatewayError } from "./errors/gateway-error.ts";
 import { startGateway } from "./gateway.ts";
 import { createLogger } from "./logging/create-logger.ts";
+import { loadPrettyPrinter } from "./logging/load-pretty-printer.ts";
 
 /** Options of {@link runGatewayForeground}. */
 export interface RunGatewayOptions {
@@ -41,9 +42,12 @@ export async function runGatewayForeground(options: RunGatewayOptions = {}): Pro
     process.stderr.write(`${(error as Error).message}\n`);
     return isConfigError(error) ? 2 : 1;
   }
+  // pino-pretty only for a person at a terminal; JSON logging (services, pipes) never loads it.
+  const prettify = process.stdout.isTTY ? await loadPrettyPrinter({ colorize: true }) : undefined;
   const logger = createLogger({
     level: env.IMGATE_LOG_LEVEL ?? "info",
     secrets: secretsOf(loaded.config, env),
+    ...(prettify ? { prettify } : {}),
   });
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {

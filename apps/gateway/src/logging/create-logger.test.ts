@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { createLogger } from "./create-logger.ts";
+import { loadPrettyPrinter } from "./load-pretty-printer.ts";
 
 function capture() {
   const lines: string[] = [];
@@ -9,7 +10,7 @@ function capture() {
 describe("createLogger", () => {
   it("writes JSON lines by default", () => {
     const { lines, destination } = capture();
-    const logger = createLogger({ pretty: false, destination });
+    const logger = createLogger({ destination });
     logger.info({ account: "bot" }, "started");
     const record = JSON.parse(lines[0]!);
     expect(record).toMatchObject({ msg: "started", account: "bot", level: 30 });
@@ -18,7 +19,7 @@ describe("createLogger", () => {
   it("never writes a planted secret, whatever the field name, nesting, message or child binding", () => {
     const planted = "sk-PLANTED-7f3a9c";
     const { lines, destination } = capture();
-    const logger = createLogger({ pretty: false, destination, secrets: [planted] });
+    const logger = createLogger({ destination, secrets: [planted] });
     logger.info(
       { apiKey: planted, config: { remote: { passphrase: planted }, webhookSecret: planted } },
       "a",
@@ -38,15 +39,16 @@ describe("createLogger", () => {
 
   it("redacts Bearer credentials even when the secret value is unknown", () => {
     const { lines, destination } = capture();
-    const logger = createLogger({ pretty: false, destination });
+    const logger = createLogger({ destination });
     logger.info({}, "sending Authorization: Bearer abc.def-123");
     expect(lines.join("")).not.toContain("abc.def-123");
   });
 
-  it("pretty-prints when asked, still redacted", () => {
+  it("pretty-prints when asked, still redacted", async () => {
     const planted = "planted-secret-value";
     const { lines, destination } = capture();
-    const logger = createLogger({ pretty: true, destination, secrets: [planted] });
+    const prettify = await loadPrettyPrinter({ colorize: false });
+    const logger = createLogger({ prettify, destination, secrets: [planted] });
     logger.info({ token: planted, other: planted }, "hello pretty");
     const output = lines.join("");
     expect(output).toContain("hello pretty");

@@ -1,5 +1,5 @@
 import pino from "pino";
-import { prettyFactory } from "pino-pretty";
+import type { PrettyPrinter } from "./load-pretty-printer.ts";
 import { createSecretScrubber, redactSecretFields } from "./redact-secrets.ts";
 
 /** Where log lines go: anything with `write(line)` (pino's `DestinationStream`). */
@@ -11,8 +11,11 @@ export interface LogDestination {
 export interface CreateLoggerOptions {
   /** Minimum level: `trace`, `debug`, `info` (default), `warn`, `error`, `fatal` or `silent`. */
   level?: string;
-  /** Human-readable output via pino-pretty; default: when stdout is a TTY. JSON lines otherwise. */
-  pretty?: boolean;
+  /**
+   * Formats each (already redacted) JSON line for humans, e.g. `await loadPrettyPrinter(…)` when stdout is
+   * a TTY. JSON lines when absent.
+   */
+  prettify?: PrettyPrinter;
   /** Where lines go; default stdout. */
   destination?: LogDestination;
   /**
@@ -26,18 +29,14 @@ export interface CreateLoggerOptions {
 export type GatewayLogger = pino.Logger;
 
 /**
- * Creates the gateway's pino logger: JSON lines by default, pino-pretty when `pretty` (default: stdout is
- * a TTY), with secrets redacted twice over: fields named like token/secret/apiKey/passphrase/password/
+ * Creates the gateway's pino logger: JSON lines, or lines formatted by `prettify`, with secrets redacted twice over: fields named like token/secret/apiKey/passphrase/password/
  * authorization at any depth, and the literal `secrets` values plus `Bearer …` credentials in the
  * serialised line.
  */
 export function createLogger(options: CreateLoggerOptions = {}): GatewayLogger {
   const scrub = createSecretScrubber(options.secrets ?? []);
-  const usePretty = options.pretty ?? process.stdout.isTTY === true;
   const sink: LogDestination = options.destination ?? process.stdout;
-  const prettify = usePretty
-    ? prettyFactory({ colorize: options.destination === undefined && process.stdout.isTTY === true })
-    : undefined;
+  const { prettify } = options;
   const destination = {
     write: (line: string) => {
       const clean = scrub(line);
