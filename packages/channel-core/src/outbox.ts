@@ -96,6 +96,8 @@ export interface Outbox {
   ): Promise<ReconcileReport>;
   get(id: number): OutboxEntry | undefined;
   getByKey(idempotencyKey: string): OutboxEntry | undefined;
+  /** Whether an entry with this idempotency key exists (cheaper than {@link Outbox.getByKey}). */
+  hasKey(idempotencyKey: string): boolean;
   /** Entries in the given states (all when omitted), oldest first. */
   list(states?: readonly OutboxState[]): OutboxEntry[];
   /** Number of entries per state. */
@@ -186,31 +188,36 @@ export function createOutbox(options: OutboxOptions): Outbox {
     }
   };
 
-  /** Moves `id` from one of `from` to `to` with extra column updates; throws when the state does not allow it. */
+  const stateError = (id: number, from: readonly OutboxState[], to: OutboxState): OutboxError => {
+    const current = getRow(id);
+    return new OutboxError(
+      StateErrorCode.outboxState,
+      current
+        ? `Outbox entry ${id} is ${current.state}; it can only become ${to} from ${from.join(" or ")}. ` +
+            "Re-read it with outbox.get() and act on its current state."
+        : `Outbox entry ${id} does not exist (it may have been purged); nothing to update.`,
+    );
+  };
+
+  /**
+   * Moves `id` from one of `from` to `to` with extra column updates; throws when the state does not allow
+   * it. One `UPDATE … RETURNING` statement: atomic on its own, so no explicit transaction (and no extra
+   * reads) on the delivery hot path.
+   */
   const transition = (
     id: number,
     from: readonly OutboxState[],
     to: OutboxState,
     set: { lastError?: string | null; resultId?: string | null; notBefore?: number; attempt?: boolean } = {},
   ): OutboxEntry =>
-    store.transaction(() => {
-      const current = getRow(id);
-      if (!current || !from.includes(current.state)) {
-        throw new OutboxError(
-          StateErrorCode.outboxState,
-          current
-            ? `Outbox entry ${id} is ${current.state}; it can only become ${to} from ${from.join(" or ")}. ` +
-                "Re-read it with outbox.get() and act on its current state."
-            : `Outbox entry ${id} does not exist (it may have been purged); nothing to update.`,
-        );
-      }
-      sql(
+    store.read(() => {
+      const row = sql(
         `UPDATE outbox SET state = ?, updated_at = ?, attempts = attempts + ?,
            last_error = CASE WHEN ? THEN ? ELSE last_error END,
            result_id = CASE WHEN ? THEN ? ELSE result_id END,
            not_before = COALESCE(?, not_before)
-         WHERE id = ?`,
-      ).run(
+         WHERE id = ? AND state IN (${from.map((state) => `'${state}'`).join(", ")}) RETURNING *`,
+      ).get(
         to,
         clock.now(),
         set.attempt ? 1 : 0,
@@ -221,18 +228,20 @@ export function createOutbox(options: OutboxOptions): Outbox {
         set.notBefore ?? null,
         id,
       );
-      return getRow(id)!;
+      if (!row) throw stateError(id, from, to);
+      return toEntry(row as unknown as OutboxRow);
     });
 
   const outbox: Outbox = {
     enqueue(draft) {
-      return store.transaction(() => {
+      return store.read(() => {
         const now = clock.now();
-        const result = sql(
+        // One statement: the new row comes back, or nothing when the key exists (then it is read).
+        const inserted = sql(
           `INSERT INTO outbox (idempotency_key, channel, account_id, chat_key, target, text, media, meta, state,
              created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
-           ON CONFLICT (idempotency_key) DO NOTHING`,
-        ).run(
+           ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
+        ).get(
           draft.idempotencyKey,
           draft.channel,
           draft.accountId,
@@ -244,20 +253,23 @@ export function createOutbox(options: OutboxOptions): Outbox {
           now,
           now,
         );
-        const created = Number(result.changes) > 0;
-        const entry = outbox.getByKey(draft.idempotencyKey)!;
-        return { entry, created };
+        if (inserted) return { entry: toEntry(inserted as unknown as OutboxRow), created: true };
+        return { entry: outbox.getByKey(draft.idempotencyKey)!, created: false };
       });
     },
     claimNext(filter = {}) {
       assertReconciled();
-      return store.transaction(() => {
+      // Pick and move in one UPDATE: atomic without an explicit transaction.
+      return store.read(() => {
+        const now = clock.now();
         const row = sql(
-          `SELECT id FROM outbox o WHERE o.state = 'queued' AND o.not_before <= ?1
+          `UPDATE outbox SET state = 'sending', updated_at = ?1, attempts = attempts + 1
+           WHERE id = (SELECT id FROM outbox o WHERE o.state = 'queued' AND o.not_before <= ?1
              AND (?2 IS NULL OR o.channel = ?2) AND (?3 IS NULL OR o.account_id = ?3)
-             AND ${UNRESOLVED_BEFORE} ORDER BY o.id LIMIT 1`,
-        ).get(clock.now(), filter.channel ?? null, filter.accountId ?? null) as { id: number } | undefined;
-        return row ? transition(row.id, ["queued"], "sending", { attempt: true }) : undefined;
+             AND ${UNRESOLVED_BEFORE} ORDER BY o.id LIMIT 1)
+           RETURNING *`,
+        ).get(now, filter.channel ?? null, filter.accountId ?? null);
+        return row ? toEntry(row as unknown as OutboxRow) : undefined;
       });
     },
     markSending(id) {
@@ -327,6 +339,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
     get(id) {
       return store.read(() => getRow(id));
+    },
+    hasKey(idempotencyKey) {
+      return store.read(
+        () => sql("SELECT 1 FROM outbox WHERE idempotency_key = ?").get(idempotencyKey) !== undefined,
+      );
     },
     getByKey(idempotencyKey) {
       return store.read(() => {

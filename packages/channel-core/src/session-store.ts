@@ -54,13 +54,14 @@ export function createSessionStore(
   };
   return {
     touchSession(sessionKey) {
-      return store.transaction(() => {
+      // One upsert that returns the row: atomic on its own.
+      return store.read(() => {
         const now = store.clock.now();
-        sql(
+        const row = sql(
           `INSERT INTO sessions (session_key, session_id, generation, created_at, updated_at) VALUES (?, ?, 0, ?, ?)
-           ON CONFLICT (session_key) DO UPDATE SET updated_at = excluded.updated_at`,
-        ).run(sessionKey, generateId(), now, now);
-        return get(sessionKey)!;
+           ON CONFLICT (session_key) DO UPDATE SET updated_at = excluded.updated_at RETURNING *`,
+        ).get(sessionKey, generateId(), now, now);
+        return toMeta(row as unknown as SessionRow);
       });
     },
     resetSession(sessionKey) {

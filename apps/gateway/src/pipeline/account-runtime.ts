@@ -440,7 +440,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     if (outcome.kind === "reaction") return drop(rowid, "reaction");
     const { envelope } = outcome;
     const target = formatTarget(outcome.replyTarget);
-    if (inFlightGuids.has(envelope.guid) || outbox.getByKey(replyIdempotencyKey(envelope, 0))) {
+    if (inFlightGuids.has(envelope.guid) || outbox.hasKey(replyIdempotencyKey(envelope, 0))) {
       return drop(rowid, "duplicate");
     }
     const choice = chooseAnsweringAccount({
