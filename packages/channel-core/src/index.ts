@@ -59,7 +59,7 @@ export {
   formatHistoryEntry,
   HISTORY_CONTEXT_MARKER,
 } from "./format-history.ts";
-export type { HistoryEntry, HistoryStore } from "./history-store.ts";
+export type { HistoryEntry, HistoryStore, HistoryStoreOptions } from "./history-store.ts";
 export { createHistoryStore } from "./history-store.ts";
 export type { InboundDedupe, InboundDedupeOptions } from "./inbound-dedupe.ts";
 export { createInboundDedupe } from "./inbound-dedupe.ts";

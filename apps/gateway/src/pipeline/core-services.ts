@@ -16,6 +16,9 @@ import {
 } from "@imgate/channel-core";
 import { imessageServiceOf, matchesAllowEntry } from "@imgate/imessage-channel";
 
+/** Sessions whose recent history stays in memory (a few KiB each at the default limits). */
+const HISTORY_CACHE_SESSIONS = 256;
+
 /** The channel-core services every account shares, all over one state store. */
 export interface CoreServices {
   store: StateStore;
@@ -44,7 +47,8 @@ export function createCoreServices(
   return {
     store,
     dedupe: createInboundDedupe({ store }),
-    history: createHistoryStore(store),
+    // Each turn loads its session's history; the cache skips decoding the rows (bench/catch-up.ts).
+    history: createHistoryStore(store, { cacheSessions: HISTORY_CACHE_SESSIONS }),
     sessions: createSessionStore(store),
     pairing: createPairingService({
       store,
