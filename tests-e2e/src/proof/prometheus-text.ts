@@ -33,10 +33,14 @@ export function sumMetric(
     .reduce((total, s) => total + s.value, 0);
 }
 
-/** `GET <controlUrl>/metrics`, parsed; an empty list when the gateway is not answering. */
+/** `GET <controlUrl>/metrics`, parsed; an empty list when the gateway is not answering within 5 s. */
 export async function scrapeMetrics(controlUrl: string): Promise<MetricSample[]> {
   try {
-    const response = await fetch(`${controlUrl}/metrics`);
+    // A fresh connection and a deadline: a scrape racing a SIGKILL must not leave the driver waiting forever.
+    const response = await fetch(`${controlUrl}/metrics`, {
+      signal: AbortSignal.timeout(5_000),
+      headers: { connection: "close" },
+    });
     if (!response.ok) return [];
     return parsePrometheusText(await response.text());
   } catch {
