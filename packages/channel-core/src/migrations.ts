@@ -108,4 +108,18 @@ export const stateMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 2,
+    name: "outbox index of unresolved entries per chat",
+    up(db) {
+      // The per-chat ordering check ("no earlier queued/sending/unknown entry in this chat") walked every
+      // earlier entry of the chat through outbox_chat, sent ones included: a claim slowed down as the
+      // outbox grew (~1.3 ms at 20,000 entries). This partial index holds only the unresolved entries;
+      // the check's `state IN (…)` must stay textually the same for SQLite to use it.
+      db.exec(`
+        CREATE INDEX outbox_unresolved ON outbox (channel, account_id, chat_key, id)
+          WHERE state IN ('queued', 'sending', 'unknown');
+      `);
+    },
+  },
 ];

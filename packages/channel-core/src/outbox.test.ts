@@ -9,6 +9,7 @@ import {
   type OutboxDraft,
   type OutboxEntry,
   replyIdempotencyKey,
+  UNRESOLVED_BEFORE,
 } from "./outbox.ts";
 import { OutboxError, StateErrorCode } from "./state-errors.ts";
 import { openStateStore, type StateStore } from "./state-store.ts";
@@ -178,6 +179,18 @@ describe("outbox", () => {
     });
     expect(report.unknown.map((e) => e.id)).toEqual([entry.id]);
     expect(outbox.get(entry.id)?.lastError).toBe("interrupted while sending (process stopped)");
+  });
+
+  it("checks a chat's earlier unresolved entries through the partial index, not its whole history", () => {
+    const plan = store.read(
+      (db) =>
+        db
+          .prepare(
+            `EXPLAIN QUERY PLAN SELECT id FROM outbox o WHERE o.state = 'queued' AND ${UNRESOLVED_BEFORE}`,
+          )
+          .all() as { detail: string }[],
+    );
+    expect(plan.map((row) => row.detail).join("\n")).toMatch(/USING (COVERING )?INDEX outbox_unresolved/);
   });
 
   it("purges resolved entries older than a cutoff, never unresolved ones", async () => {

@@ -160,7 +160,11 @@ function toEntry(row: OutboxRow): OutboxEntry {
   return entry;
 }
 
-const UNRESOLVED_BEFORE = `NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel AND p.account_id = o.account_id
+/**
+ * SQL: whether an earlier entry of outbox row `o`'s chat is unresolved; served by the partial index
+ * `outbox_unresolved` (exported for the test that checks the query plan; not part of the package API).
+ */
+export const UNRESOLVED_BEFORE = `NOT EXISTS (SELECT 1 FROM outbox p WHERE p.channel = o.channel AND p.account_id = o.account_id
   AND p.chat_key = o.chat_key AND p.id < o.id AND p.state IN ('queued', 'sending', 'unknown'))`;
 
 const ALL_STATES: readonly OutboxState[] = ["queued", "sending", "sent", "failed", "unknown"];
