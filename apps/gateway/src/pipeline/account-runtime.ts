@@ -150,6 +150,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
       waiters.get(entry.id)?.();
     },
+    atomically: (fn) => core.store.transaction(fn),
     logger,
     clock,
   });
@@ -219,7 +220,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
    * the rows whose outcomes it holds (a commit per message was most of the catch-up time: bench/catch-up.ts).
    * Each outcome runs in its own savepoint: one that fails is rolled back alone and its row is never
    * finished, so the cursor stays below it and the next start replays it. Delivery is kicked only after
-   * the commit, so nothing is sent before its outbox row is durable.
+   * the commit, so nothing is sent before its outbox row is durable; the first entry it will send is
+   * claimed inside the commit (the worker's claimWithin), when the worker is idle.
    */
   const commitFinishedRows = () => {
     if (groupCommit) clearImmediate(groupCommit);
@@ -227,6 +229,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     const rows = pendingRows;
     pendingRows = [];
     if (rows.length === 0) return;
+    let claim: OutboxEntry | undefined;
     try {
       core.store.transaction(() => {
         let moved: number | undefined;
@@ -243,8 +246,11 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
           moved = tracker?.finish(rowid) ?? moved;
         }
         if (moved !== undefined && !cursorHeld) core.cursors.commit(accountId, source, String(moved));
+        // The next reply is claimed (`sending`) in this same commit: one commit fewer per message.
+        claim = worker.claimWithin();
       });
     } catch (error) {
+      if (claim) worker.forgetClaim(claim);
       cursorHeld = true;
       logger.error(
         { err: error, rows: rows.length },

@@ -1,7 +1,13 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createManualClock, createOutbox, openStateStore, silentLogger } from "@imgate/channel-core";
+import {
+  createManualClock,
+  createOutbox,
+  type OutboxEntry,
+  openStateStore,
+  silentLogger,
+} from "@imgate/channel-core";
 import { type DeliveryOutcome, ImessageChannelError } from "@imgate/imessage-channel";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDeliveryWorker } from "./delivery-worker.ts";
@@ -55,6 +61,92 @@ describe("delivery worker", () => {
     expect(settled).toBe(1);
     expect(sent).toEqual([entry.id]);
     expect(outbox.get(entry.id)).toMatchObject({ state: "sent", attempts: 2 });
+    store.close();
+  });
+
+  it("claims inside the enqueueing transaction, sends that entry on kick, and forgets a rolled-back claim", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "imgate-worker-"));
+    dirs.push(dir);
+    const store = openStateStore({ path: join(dir, "state.db") });
+    const outbox = createOutbox({ store });
+    await outbox.reconcile(() => "unknown");
+    const draft = (key: string, chatKey: string) => ({
+      idempotencyKey: key,
+      channel: "imessage",
+      accountId: "default",
+      chatKey,
+      target: `chat_id:${chatKey}`,
+      text: key,
+    });
+    const delivered: string[] = [];
+    const worker = createDeliveryWorker({
+      outbox,
+      accountId: "default",
+      deliver: async (entry) => {
+        delivered.push(entry.text);
+        return { state: "sent", resultId: `r-${entry.text}` };
+      },
+      canSend: () => true,
+      onSent: () => {},
+      onError: () => {},
+      atomically: (fn) => store.transaction(fn),
+      logger: silentLogger,
+      clock: createManualClock(0),
+    });
+    const a = store.transaction(() => {
+      const entry = outbox.enqueue(draft("a", "1")).entry;
+      worker.claimWithin();
+      return entry;
+    });
+    expect(outbox.get(a.id)).toMatchObject({ state: "sending", attempts: 1 });
+    // Another transaction while "a" waits: it claims nothing, and its rollback leaves "a" alone.
+    let claimedB: OutboxEntry | undefined;
+    expect(() =>
+      store.transaction(() => {
+        outbox.enqueue(draft("b", "2"));
+        claimedB = worker.claimWithin();
+        throw new Error("outcome failed");
+      }),
+    ).toThrow("outcome failed");
+    expect(claimedB).toBeUndefined();
+    outbox.enqueue(draft("c", "1"));
+    outbox.enqueue(draft("d", "3"));
+    worker.kick();
+    for (let i = 0; i < 200 && delivered.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(delivered).toEqual(["a", "c", "d"]);
+    // An idle worker's claim in a transaction that rolls back is forgotten: nothing is sent for it.
+    let claimedF: OutboxEntry | undefined;
+    expect(() =>
+      store.transaction(() => {
+        outbox.enqueue(draft("f", "5"));
+        claimedF = worker.claimWithin();
+        throw new Error("outcome failed");
+      }),
+    ).toThrow("outcome failed");
+    expect(claimedF?.text).toBe("f");
+    worker.forgetClaim(claimedF as OutboxEntry);
+    outbox.enqueue(draft("g", "5"));
+    worker.kick();
+    for (let i = 0; i < 200 && outbox.getByKey("g")?.state !== "sent"; i++)
+      await new Promise((r) => setTimeout(r, 5));
+    expect(delivered).toEqual(["a", "c", "d", "g"]);
+    expect(outbox.getByKey("b")).toBeUndefined();
+    expect(outbox.getByKey("f")).toBeUndefined();
+    expect(outbox.list().map((e) => [e.text, e.state, e.attempts])).toEqual([
+      ["a", "sent", 1],
+      ["c", "sent", 1],
+      ["d", "sent", 1],
+      ["g", "sent", 1],
+    ]);
+    // A claim that is never sent goes back to the queue when the worker stops.
+    const e = store.transaction(() => {
+      const entry = outbox.enqueue(draft("e", "4")).entry;
+      worker.claimWithin();
+      return entry;
+    });
+    expect(outbox.get(e.id)?.state).toBe("sending");
+    await worker.stop();
+    expect(outbox.get(e.id)?.state).toBe("queued");
     store.close();
   });
 });

@@ -15,6 +15,11 @@ export interface DeliveryWorkerOptions {
    * returns `not_sent` when it certainly did not go out (then it is retried like a retryable failure).
    */
   settleUnknown?(entry: OutboxEntry): Promise<"not_sent" | "settled">;
+  /**
+   * Runs `fn` in one state-store transaction (`store.transaction`). Given, a delivered entry's `sent`
+   * mark and the claim of the next entry are one commit instead of two.
+   */
+  atomically?<T>(fn: () => T): T;
   logger: Logger;
   clock: Clock;
 }
@@ -23,6 +28,16 @@ export interface DeliveryWorkerOptions {
 export interface DeliveryWorker {
   /** Starts draining (no-op while a drain runs; it picks new entries up). */
   kick(): void;
+  /**
+   * Call inside the open transaction that enqueued entries: when the worker is idle and can send, it
+   * claims the next entry there (moving it to `sending` in the same commit as its insert), and the next
+   * {@link DeliveryWorker.kick} sends it. The entry is durable before its send is written either way;
+   * this only saves the claim's own commit. Returns the entry claimed by this call; if that transaction
+   * rolls back, pass it to {@link DeliveryWorker.forgetClaim} before anything else.
+   */
+  claimWithin(): OutboxEntry | undefined;
+  /** Forgets `entry`, claimed by {@link DeliveryWorker.claimWithin} in a transaction that rolled back. */
+  forgetClaim(entry: OutboxEntry): void;
   /** Stops picking entries and waits for the one being sent. */
   stop(): Promise<void>;
 }
@@ -40,6 +55,32 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let again = false;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  /** Claimed in a caller's or the previous step's transaction; sent next. */
+  let claimed: OutboxEntry | undefined;
+  const filter = { channel: "imessage", accountId: options.accountId };
+
+  /** Claims the next entry inside the caller's open transaction; a failed claim is left to the loop. */
+  const claimInTransaction = (): OutboxEntry | undefined => {
+    if (stopped || !options.canSend()) return undefined;
+    try {
+      return outbox.claimNext(filter);
+    } catch (error) {
+      logger.error({ err: error }, "outbox: cannot claim the next entry");
+      return undefined;
+    }
+  };
+
+  /** `sent`, and the next claim in the same commit when the worker has a transaction to use. */
+  const markSentAndClaimNext = (entry: OutboxEntry, resultId: string | undefined) => {
+    if (!options.atomically) {
+      outbox.markSent(entry.id, resultId);
+      return;
+    }
+    claimed = options.atomically(() => {
+      outbox.markSent(entry.id, resultId);
+      return claimInTransaction();
+    });
+  };
 
   const scheduleRetry = (at: number) => {
     if (stopped) return;
@@ -67,9 +108,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const drain = async () => {
     for (;;) {
       if (stopped || !options.canSend()) return;
-      let entry: OutboxEntry | undefined;
+      let entry: OutboxEntry | undefined = claimed;
+      claimed = undefined;
       try {
-        entry = outbox.claimNext({ channel: "imessage", accountId: options.accountId });
+        entry ??= outbox.claimNext(filter);
       } catch (error) {
         logger.error({ err: error }, "outbox: cannot claim the next entry");
         return;
@@ -84,7 +126,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       const outcome = await options.deliver(entry);
       try {
         if (outcome.state === "sent") {
-          outbox.markSent(entry.id, outcome.resultId);
+          markSentAndClaimNext(entry, outcome.resultId);
           options.onSent(entry);
         } else if (outcome.state === "failed") {
           options.onError(entry, outcome.error.message);
@@ -121,10 +163,29 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   return {
     kick,
+    claimWithin() {
+      if (running || claimed) return undefined;
+      claimed = claimInTransaction();
+      return claimed;
+    },
+    forgetClaim(entry) {
+      if (claimed === entry) claimed = undefined;
+    },
     async stop() {
       stopped = true;
       if (retryTimer) clearTimeout(retryTimer);
       await running;
+      // A claim that will not be sent now goes back to the queue (not left `sending` for the next start's
+      // reconciliation to puzzle over).
+      const left = claimed;
+      claimed = undefined;
+      if (left) {
+        try {
+          outbox.markFailed(left.id, "not sent: the gateway stopped", { retryAt: options.clock.now() });
+        } catch (error) {
+          logger.warn({ err: error, outboxId: left.id }, "outbox: could not requeue an unsent claim");
+        }
+      }
     },
   };
 }
