@@ -150,6 +150,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const dropsByReason: Record<string, number> = {};
   let lastScrape: MetricSample[] = [];
   let injected = 0;
+  let allowedInjected = 0;
   let imsgKills = 0;
   let gatewayKills = 0;
   let transportRestarts = 0;
@@ -179,7 +180,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         );
       }
       // Keep a bounded number of unanswered messages in flight, so kills land in the middle of the flow.
-      if (injected < planned.length && injected - answered < INJECT_WINDOW) {
+      // Only allowed messages are ever answered: counting the uninvited ones would fill the window for good.
+      if (injected < planned.length && allowedInjected - answered < INJECT_WINDOW) {
         for (const p of planned.slice(injected, injected + INJECT_BATCH)) {
           const group = p.conversation.group;
           p.chatId = gateway.inject({
@@ -195,6 +197,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
               : {}),
           }).chatId;
           injected++;
+          if (p.allowed) allowedInjected++;
         }
       }
       const samples = await scrapeMetrics(gateway.controlUrl);
