@@ -5,7 +5,7 @@
  * host gives `unknown`, and attachments are then not fetched rather than read from the wrong machine.
  */
 import type { Logger } from "@imgate/channel-core";
-import { readWrapperHost as defaultReadWrapperHost, type WrapperHost } from "@imgate/remote-ssh";
+import type { WrapperHost } from "@imgate/remote-ssh";
 import type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 
 /** Where attachments are. */
@@ -38,7 +38,8 @@ export async function resolveAttachmentHost(
   }
   if (account.remoteHost) return { source: "remoteHost", destination: account.remoteHost };
   if (account.cliPath === "imsg") return { source: "local" };
-  const read = options.readWrapperHost ?? defaultReadWrapperHost;
+  // Loaded here, for wrapper accounts only: remote-ssh brings ssh2, which local accounts never need.
+  const read = options.readWrapperHost ?? (await import("@imgate/remote-ssh")).readWrapperHost;
   let wrapper: WrapperHost | undefined;
   try {
     wrapper = await read(account.cliPath);

@@ -3,7 +3,8 @@
  * level; no defaults are filled in here — they are applied after the top-level → account merge by
  * `resolveAccounts` (decision Q1), so an account inherits every key it does not set.
  */
-import { sshConnectionConfigSchema } from "@imgate/remote-ssh";
+// The schema alone (zod), not the package root: that would load ssh2 into every gateway, remote or not.
+import { sshConnectionConfigSchema } from "@imgate/remote-ssh/config";
 import { z } from "zod";
 import { explainUnsafeExecutable } from "./executable-safety.ts";
 import { suggestKey } from "./suggest-key.ts";

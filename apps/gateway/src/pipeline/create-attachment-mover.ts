@@ -4,13 +4,7 @@ import {
   resolveAttachmentHost,
   type StageUpload,
 } from "@imgate/imessage-channel";
-import {
-  createRemoteAttachments,
-  createSshConnection,
-  type RemoteAttachments,
-  type SshConnection,
-  type SshConnectionConfigInput,
-} from "@imgate/remote-ssh";
+import type { RemoteAttachments, SshConnection, SshConnectionConfigInput } from "@imgate/remote-ssh";
 import type { AccountTransport } from "./create-account-transport.ts";
 
 /** Moves attachments between this machine and the Mac of a remote account. */
@@ -46,7 +40,7 @@ async function attachmentConnection(
   transport: AccountTransport,
   options: AttachmentMoverOptions,
 ): Promise<{ connection: SshConnection; owned: boolean } | { reason: string } | undefined> {
-  if (transport.ssh) return { connection: transport.ssh, owned: false };
+  if (transport.ssh) return { connection: await transport.ssh(), owned: false };
   const host = await resolveAttachmentHost(account, { logger: options.logger });
   let config: SshConnectionConfigInput;
   switch (host.source) {
@@ -71,6 +65,8 @@ async function attachmentConnection(
     default:
       return undefined;
   }
+  // remote-ssh (ssh2) is loaded on the first attachment of a remote account, never by local ones.
+  const { createSshConnection } = await import("@imgate/remote-ssh");
   const connection = createSshConnection(config, { logger: options.logger, env: options.env });
   return { connection, owned: true };
 }
@@ -97,12 +93,13 @@ export function createAttachmentMover(
     | undefined;
   let closed = false;
   const moverOf = () => {
-    resolved ??= attachmentConnection(account, transport, options).then((found) => {
+    resolved ??= attachmentConnection(account, transport, options).then(async (found) => {
       if (!found || "reason" in found) return found;
       if (closed && found.owned) {
         void found.connection.close();
         return { reason: "the account stopped" };
       }
+      const { createRemoteAttachments } = await import("@imgate/remote-ssh");
       const moves = createRemoteAttachments(found.connection, {
         stateDir: options.stateDir,
         remoteAttachmentRoots: account.remoteAttachmentRoots,
