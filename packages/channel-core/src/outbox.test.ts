@@ -170,14 +170,16 @@ describe("outbox", () => {
     expect(after.get(waiting.id)?.state).toBe("queued");
   });
 
-  it("keeps an entry unknown when the check itself fails", async () => {
+  it("keeps an entry unknown, reported as unchecked (not undecidable), when the check itself fails", async () => {
     const outbox = createOutbox({ store, requireReconcile: false });
     const { entry } = outbox.enqueue(draft("A", 0));
     outbox.claimNext();
     const report = await outbox.reconcile(() => {
       throw new Error("imsg unreachable");
     });
-    expect(report.unknown.map((e) => e.id)).toEqual([entry.id]);
+    expect(report.unchecked.map((e) => e.id)).toEqual([entry.id]);
+    expect(report.unknown).toEqual([]);
+    expect(outbox.get(entry.id)).toMatchObject({ state: "unknown" });
     expect(outbox.get(entry.id)?.lastError).toBe("interrupted while sending (process stopped)");
   });
 

@@ -51,6 +51,11 @@ export interface ReconcileReport {
   requeued: number;
   /** Entries still uncertain; they hold back their chat until resolved with `markFailed` or `requeue`. */
   unknown: OutboxEntry[];
+  /**
+   * Entries whose check could not run (it threw, e.g. imsg was down): they stay `unknown` and hold back
+   * their chat; reconcile again once the channel can answer. Never treat them as undecidable.
+   */
+  unchecked: OutboxEntry[];
 }
 
 /** Options of {@link createOutbox}. */
@@ -318,14 +323,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
           "outbox entries interrupted while sending; checking before any resend",
         );
       }
-      const report: ReconcileReport = { sent: 0, requeued: 0, unknown: [] };
+      const report: ReconcileReport = { sent: 0, requeued: 0, unknown: [], unchecked: [] };
       for (const entry of outbox.list(["unknown"])) {
         let verdict: ReconcileVerdict;
         try {
           verdict = await check(entry);
         } catch (error) {
           logger.warn({ id: entry.id, err: error }, "outbox reconcile check failed; entry stays unknown");
-          verdict = "unknown";
+          report.unchecked.push(entry);
+          continue;
         }
         if (verdict === "sent" || (typeof verdict === "object" && verdict.state === "sent")) {
           const resultId = typeof verdict === "object" ? verdict.resultId : undefined;

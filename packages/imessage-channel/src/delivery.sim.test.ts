@@ -87,6 +87,27 @@ describe("ambiguous sends are reconciled, never sent twice", () => {
     expect(countRows(sim.dbPath, "maybe")).toBe(0);
   });
 
+  it("0.15: rejects instead of guessing when imsg cannot be asked (the entry must stay uncertain)", async () => {
+    sim = await startSim("0.15", { IMSG_SIM_FAIL_SEND_MATCH: "lost", IMSG_SIM_FAIL_SEND_INSERTS: "0" });
+    const delivery = deliveryFor(sim);
+    expect(
+      (await delivery.deliver({ idempotencyKey: "k-ok", target: "+15550002004", text: "fine" })).state,
+    ).toBe("sent");
+    const item = { idempotencyKey: "k-lost", target: "+15550002004", text: "lost" };
+    const createdAt = Date.now();
+    expect((await delivery.deliver(item)).state).toBe("unknown");
+    const client = sim.client;
+    const gone = new Promise<void>((resolve) => {
+      const off = client.onStateChange((state) => {
+        if (state.status === "failed") resolve(off());
+      });
+    });
+    process.kill(client.state.pid as number, "SIGKILL"); // imsg dies; this client does not restart it
+    await gone;
+    await expect(delivery.reconcile({ ...item, createdAt })).rejects.toThrow();
+    expect(countRows(sim.dbPath, "lost")).toBe(0);
+  });
+
   it("0.9: a timed-out send is found in the history instead of being resent", async () => {
     sim = await startSim("0.9", { IMSG_SIM_SEND_DELAY_MS: "1500" });
     const port = imsgPortFromClient(sim.client, { sendTimeoutMs: 200 });

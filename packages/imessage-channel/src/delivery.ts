@@ -78,7 +78,10 @@ export interface DeliveryOptions {
 export interface ImessageDelivery {
   /** Sends one item, after every earlier item for the same chat. Never throws: the outcome says what happened. */
   deliver(item: DeliveryItem): Promise<DeliveryOutcome>;
-  /** Decides an uncertain item: `send_status` for tracked sends, else a history lookup in its chat. */
+  /**
+   * Decides an uncertain item: `send_status` for tracked sends, else a history lookup in its chat.
+   * Rejects when imsg cannot be asked (the item must then stay uncertain and be checked again later).
+   */
   reconcile(item: ReconcileItem): Promise<DeliveryVerdict>;
   /** The chat id a target resolves to (for session keys: one session per conversation, Q13). */
   chatIdFor(target: string): Promise<number | undefined>;
@@ -280,23 +283,16 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     },
 
     async reconcile(item) {
-      try {
-        if (caps().sendStatus && port.sendStatus && (item.media ?? []).length === 0 && caps().sendTracked) {
-          const status = await port.sendStatus({ guid: attemptIdFor(item.idempotencyKey) });
-          if (status.send_state === "sent" || status.send_state === "delivered") {
-            return { state: "sent", resultId: status.guid };
-          }
-          if (status.send_state === "failed") return "not_sent";
-          // "pending" also means "never seen": fall back to the history, which sees untracked sends too.
+      // Errors (imsg down, timeouts) propagate: "could not ask" must not be mistaken for "undecidable".
+      if (caps().sendStatus && port.sendStatus && (item.media ?? []).length === 0 && caps().sendTracked) {
+        const status = await port.sendStatus({ guid: attemptIdFor(item.idempotencyKey) });
+        if (status.send_state === "sent" || status.send_state === "delivered") {
+          return { state: "sent", resultId: status.guid };
         }
-        return await historyLookup(item);
-      } catch (error) {
-        logger.warn(
-          { err: error, key: item.idempotencyKey },
-          "imessage: could not reconcile a send; left unknown",
-        );
-        return "unknown";
+        if (status.send_state === "failed") return "not_sent";
+        // "pending" also means "never seen": fall back to the history, which sees untracked sends too.
       }
+      return await historyLookup(item);
     },
 
     async chatIdFor(target) {

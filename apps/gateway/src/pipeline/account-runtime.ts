@@ -41,6 +41,8 @@ import type { SessionQueue } from "./session-queue.ts";
 import { giveUpUncertain, UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
 
 const CHANNEL = "imessage";
+/** How soon an outbox reconciliation that could not check every entry runs again. */
+const RECONCILE_RETRY_MS = 1_000;
 
 /** Options of {@link createAccountRuntime}. */
 export interface AccountRuntimeOptions {
@@ -164,19 +166,40 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     );
   };
 
-  /** Decides an entry that just ended `unknown`, at once, so its chat does not wait behind it. */
+  /**
+   * Decides an entry that just ended `unknown`, at once, so its chat does not wait behind it. When imsg
+   * cannot be asked (typically it was the process that just died), the entry stays `unknown` and sending
+   * pauses until a full reconciliation can check it: giving up there would drop a reply that never went out.
+   */
   const settleUnknown = async (entry: OutboxEntry): Promise<"not_sent" | "settled"> => {
     const current = outbox.get(entry.id) ?? entry;
-    let verdict: Awaited<ReturnType<typeof delivery.reconcile>> = "unknown";
+    let verdict: Awaited<ReturnType<typeof delivery.reconcile>>;
     try {
       verdict = await delivery.reconcile(current);
     } catch (error) {
-      logger.warn({ err: error, outboxId: entry.id }, "outbox: reconciliation check failed");
+      logger.warn(
+        { err: error, outboxId: entry.id },
+        "outbox: cannot check an uncertain send yet; will retry",
+      );
+      reconciled = false;
+      scheduleReconcile();
+      return "settled";
     }
     if (verdict === "not_sent") return "not_sent";
     if (typeof verdict === "object") outbox.markSent(entry.id, verdict.resultId);
     else giveUp(current);
     return "settled";
+  };
+
+  let reconcileTimer: NodeJS.Timeout | undefined;
+  /** Runs {@link reconcile} again soon (also re-run by every transition of imsg to ready). */
+  const scheduleReconcile = () => {
+    if (reconcileTimer || stopping) return;
+    reconcileTimer = setTimeout(() => {
+      reconcileTimer = undefined;
+      if (client.state.status === "ready") void reconcile();
+    }, RECONCILE_RETRY_MS);
+    reconcileTimer.unref();
   };
 
   const reconcile = async () => {
@@ -187,10 +210,15 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         entry.accountId === accountId ? delivery.reconcile(entry) : "unknown",
       );
       for (const entry of report.unknown) if (entry.accountId === accountId) giveUp(entry);
+      if (report.unchecked.some((entry) => entry.accountId === accountId)) {
+        scheduleReconcile();
+        return;
+      }
       reconciled = true;
       worker.kick();
     } catch (error) {
       logger.error({ err: error }, "outbox: reconciliation failed; will retry when imsg is ready again");
+      scheduleReconcile();
     } finally {
       reconciling = false;
     }
@@ -561,6 +589,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     async stop() {
       stopping = true;
+      if (reconcileTimer) clearTimeout(reconcileTimer);
       await watch?.close().catch(() => {});
       watch = undefined;
       commitFinishedRows();
