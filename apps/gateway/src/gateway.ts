@@ -168,6 +168,23 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
   };
 
+  // Lines imsg-rpc skipped before they could become messages (counted there, exposed here by reason).
+  metrics.registry.collectedCounter(
+    "imgate_imsg_lines_dropped_total",
+    "Lines from imsg dropped before parsing, by reason (oversized, invalid UTF-8, invalid JSON, failed validation).",
+    () =>
+      [...runtimes.values()].flatMap(({ runtime }) => {
+        const stats = runtime.transportStats();
+        const account = runtime.accountIds.join(",");
+        return [
+          { labels: { account, reason: "oversized" }, value: stats.oversizedLines },
+          { labels: { account, reason: "invalid-utf8" }, value: stats.invalidUtf8 },
+          { labels: { account, reason: "invalid-json" }, value: stats.invalidJson },
+          { labels: { account, reason: "invalid-message" }, value: stats.validationErrors },
+        ];
+      }),
+  );
+
   const readiness = (): ReadinessReport => {
     const accounts = [...runtimes.values()].flatMap(({ runtime }) =>
       runtime.readiness().map((account) => {

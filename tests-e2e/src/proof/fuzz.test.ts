@@ -85,6 +85,13 @@ describe(`fuzz proof (${sizes.mode})`, () => {
       memory.stop();
       const stillRunning = gw.running;
       const logs = gw.logs({ allRuns: true });
+      const dropMetric = (reason: string) => gw.metric("imgate_imsg_lines_dropped_total", { reason });
+      const scraped = {
+        oversized: await dropMetric("oversized"),
+        "invalid-utf8": await dropMetric("invalid-utf8"),
+        "invalid-json": await dropMetric("invalid-json"),
+        "invalid-message": await dropMetric("invalid-message"),
+      };
       await gw.stop();
 
       const sent = JSON.parse(readFileSync(doneFile, "utf8")) as {
@@ -107,6 +114,7 @@ describe(`fuzz proof (${sizes.mode})`, () => {
         ...Object.entries(drops)
           .sort()
           .map(([reason, n]) => [`drops: ${reason}`, n] as const),
+        ...Object.entries(scraped).map(([reason, n]) => [`/metrics lines dropped: ${reason}`, n] as const),
         ["gateway still running", String(stillRunning)],
         ["peak RSS gateway (MiB)", memory.peakMb()],
       ]);
@@ -123,6 +131,11 @@ describe(`fuzz proof (${sizes.mode})`, () => {
       expect(drops["invalid-json"]).toBeGreaterThan(0);
       expect(drops["not-a-message"]).toBeGreaterThan(0);
       expect(drops["invalid-notification"]).toBeGreaterThan(0);
+      // The same drops are counted where an operator sees them: GET /metrics.
+      expect(scraped.oversized).toBe(1);
+      expect(scraped["invalid-utf8"]).toBeGreaterThan(0);
+      expect(scraped["invalid-json"]).toBeGreaterThan(0);
+      expect(scraped["invalid-message"]).toBeGreaterThan(0);
     },
     sizes.timeoutMs,
   );

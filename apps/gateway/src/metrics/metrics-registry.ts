@@ -37,9 +37,17 @@ export interface Histogram {
   observe(labels: Labels, value: number): void;
 }
 
+/** One series of a collected metric: its labels and current value. */
+export interface Sample {
+  labels: Labels;
+  value: number;
+}
+
 /** Holds metrics and renders them. */
 export interface MetricsRegistry {
   counter(name: string, help: string): Counter;
+  /** A counter whose series are read from `collect` at every render (e.g. a library's own counters). */
+  collectedCounter(name: string, help: string, collect: () => Sample[]): void;
   histogram(name: string, help: string, buckets: readonly number[]): Histogram;
   /** Prometheus text exposition format. */
   render(): string;
@@ -104,6 +112,13 @@ export function createMetricsRegistry(): MetricsRegistry {
           series.set(key, entry);
         },
       };
+    },
+    collectedCounter(name, help, collect) {
+      renderers.push(() => [
+        `# HELP ${name} ${help}`,
+        `# TYPE ${name} counter`,
+        ...collect().map(({ labels, value }) => `${name}${renderLabels(labels)} ${formatNumber(value)}`),
+      ]);
     },
     render() {
       return `${renderers.flatMap((render) => render()).join("\n")}\n`;

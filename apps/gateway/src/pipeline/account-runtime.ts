@@ -21,7 +21,7 @@ import {
   type ResolvedImessageAccount,
   sendCapabilitiesOf,
 } from "@imgate/imessage-channel";
-import { createImsgClient, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
+import { createImsgClient, type ImsgRpcStats, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
 import { AgentError } from "../agents/agent-error.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
@@ -84,6 +84,8 @@ export interface AccountRuntime {
   /** Stops everything: intake, delivery, imsg, SSH. */
   stop(): Promise<void>;
   readiness(): AccountReadiness[];
+  /** imsg-rpc's counters for this transport (lines dropped by reason, validation errors, …). */
+  transportStats(): ImsgRpcStats;
   /**
    * Sends `text` (and an optional local `file`, attached to the first chunk) to `target` through the
    * outbox (chunked); waits up to `waitMs` for delivery.
@@ -597,6 +599,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       await client.stop().catch(() => {});
       await mover?.close();
       await transport.close().catch(() => {});
+    },
+    transportStats() {
+      return client.stats();
     },
     readiness() {
       const state = client.state;
