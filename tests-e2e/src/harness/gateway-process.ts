@@ -1,4 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { type CliRun, childEnv, cliArgv, repoRoot, runCli } from "@imgate/cli/testing";
+import { freePort } from "@imgate/gateway/testing";
 import {
   IMSG_BIN,
   type InjectedMessage,
@@ -6,11 +8,9 @@ import {
   injectMessage,
 } from "@imgate/imsg-sim/testing";
 import { writeConfigFile } from "./config-file.ts";
-import { freePort } from "./loopback-server.ts";
 import { mergeConfig } from "./merge-config.ts";
 import { metricValue } from "./metrics.ts";
 import { descendantsOf, reapProcesses } from "./process-exit.ts";
-import { type CliResult, childEnv, cliArgv, REPO_ROOT, runCli } from "./run-cli.ts";
 import { outgoingTexts } from "./sim-db.ts";
 import { waitFor } from "./wait-for.ts";
 import { createWorkspace, type Workspace } from "./workspace.ts";
@@ -101,7 +101,7 @@ export interface GatewayProcess {
   /** `GET /metrics` of the control API, parsed for one sample (0 when absent); see `metricValue`. */
   metric(name: string, labels?: Readonly<Record<string, string>>): Promise<number>;
   /** Runs `imgate <args> --config <configPath>` with this gateway's env and state dir. */
-  cli(args: readonly string[]): Promise<CliResult>;
+  cli(args: readonly string[]): Promise<CliRun>;
   /** Stops the gateway (SIGKILL if it does not stop) and removes the workspace if it created it. */
   dispose(): Promise<void>;
 }
@@ -153,7 +153,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     runs.push(lines);
     let partial = "";
     child = spawn(process.execPath, cliArgv(["gateway", "--config", workspace.configPath]), {
-      cwd: REPO_ROOT,
+      cwd: repoRoot,
       env: childEnv(env),
       stdio: ["ignore", "pipe", "pipe"],
     });

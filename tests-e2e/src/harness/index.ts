@@ -3,6 +3,15 @@
  * helpers, loopback HTTP servers and polling. See README.md in this folder.
  */
 
+export { type CliRun, childEnv, mainPath, type RunCliOptions, repoRoot, runCli } from "@imgate/cli/testing";
+export {
+  freePort,
+  type LoopbackHandler,
+  type LoopbackServer,
+  type ReceivedRequest,
+  sendJson,
+  startLoopbackServer,
+} from "@imgate/gateway/testing";
 export {
   IMSG_BIN,
   IMSG_SIM_BIN,
@@ -20,18 +29,9 @@ export {
   type StartGatewayOptions,
   startGateway,
 } from "./gateway-process.ts";
-export {
-  freePort,
-  type LoopbackHandler,
-  type LoopbackServer,
-  type ReceivedRequest,
-  sendJson,
-  startLoopbackServer,
-} from "./loopback-server.ts";
 export { mergeConfig } from "./merge-config.ts";
 export { metricValue } from "./metrics.ts";
 export { descendantsOf, isAlive, reapProcesses } from "./process-exit.ts";
-export { CLI_MAIN, type CliResult, childEnv, REPO_ROOT, type RunCliOptions, runCli } from "./run-cli.ts";
 export { type OutgoingRow, outgoingCount, outgoingRows, outgoingTexts } from "./sim-db.ts";
 export { type OutboxRow, outboxRows } from "./state-db.ts";
 export { type WaitForOptions, waitFor } from "./wait-for.ts";

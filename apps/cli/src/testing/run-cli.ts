@@ -26,27 +26,38 @@ export interface CliRun {
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
-  /** Extra environment; `HOME` defaults to a fresh temp dir so nothing real is touched. */
+  /** Extra environment (`undefined` removes a variable); `IMGATE_*` are cleared unless given. */
   env?: Record<string, string | undefined>;
-  /** Text for stdin. */
+  /** Text for stdin (default: none, stdin closed). */
   input?: string;
+  /** Working directory (default: the repository root). */
   cwd?: string;
 }
 
-/** Runs `imgate <args>` from source and resolves when it exits. */
-export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliRun> {
+/** The environment every imgate child gets: the parent's, minus anything that would reach real state. */
+export function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: Record<string, string | undefined> = {
     ...process.env,
     IMGATE_CONFIG: undefined,
     IMGATE_STATE_DIR: undefined,
     IMGATE_TOKEN: undefined,
     NO_COLOR: "1",
-    ...options.env,
+    ...extra,
   };
   for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-  const child = spawn(process.execPath, ["--conditions=@imgate/source", "--no-warnings", mainPath, ...args], {
+  return env as NodeJS.ProcessEnv;
+}
+
+/** The node argv that runs the CLI from source: `--conditions=@imgate/source … main.ts <args>`. */
+export function cliArgv(args: readonly string[]): string[] {
+  return ["--conditions=@imgate/source", "--no-warnings", mainPath, ...args];
+}
+
+/** Runs `imgate <args>` from source and resolves when it exits. */
+export function runCli(args: readonly string[], options: RunCliOptions = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, cliArgv(args), {
     cwd: options.cwd ?? repoRoot,
-    env: env as NodeJS.ProcessEnv,
+    env: childEnv(options.env),
     stdio: ["pipe", "pipe", "pipe"],
   });
   let stdout = "";

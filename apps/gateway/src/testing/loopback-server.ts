@@ -1,37 +1,54 @@
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingHttpHeaders, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 
-/** A request as seen by a {@link startLoopbackServer} handler. */
-export interface RecordedRequest {
+/** A request as received by a {@link startLoopbackServer} server (body read in full). */
+export interface ReceivedRequest {
   method: string;
   url: string;
-  headers: IncomingMessage["headers"];
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
-/** A real HTTP server on 127.0.0.1 with an ephemeral port, recording every request (tests only). */
+/** A real HTTP server on 127.0.0.1 (ephemeral port) that records every request (tests only). */
 export interface LoopbackServer {
-  url: string;
-  requests: RecordedRequest[];
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** Every request so far, in arrival order. */
+  readonly requests: ReceivedRequest[];
   close(): Promise<void>;
 }
 
-/** Starts a loopback server; `handler` answers each request after its body has been read. */
-export async function startLoopbackServer(
-  handler: (request: RecordedRequest, response: ServerResponse, index: number) => void | Promise<void>,
-): Promise<LoopbackServer> {
-  const requests: RecordedRequest[] = [];
+/** Answers one request after its body has been read; `index` is its position in `requests`. */
+export type LoopbackHandler = (request: ReceivedRequest, response: ServerResponse, index: number) => unknown;
+
+/** Sends `body` as JSON with `status`. */
+export function sendJson(response: ServerResponse, status: number, body: unknown): void {
+  response.writeHead(status, { "content-type": "application/json" });
+  response.end(JSON.stringify(body));
+}
+
+/**
+ * Starts a loopback server (for fake agent backends: OpenAI-compatible, webhook receivers). A handler that
+ * throws answers 500 with the error as JSON (or ends the response if headers were already sent).
+ */
+export async function startLoopbackServer(handler: LoopbackHandler): Promise<LoopbackServer> {
+  const requests: ReceivedRequest[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    const recorded = {
+    const request: ReceivedRequest = {
       method: req.method ?? "",
       url: req.url ?? "",
       headers: req.headers,
       body: Buffer.concat(chunks).toString("utf8"),
     };
-    requests.push(recorded);
-    await handler(recorded, res, requests.length - 1);
+    requests.push(request);
+    try {
+      await handler(request, res, requests.length - 1);
+    } catch (error) {
+      if (!res.headersSent) sendJson(res, 500, { error: String(error) });
+      else res.end();
+    }
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
@@ -44,4 +61,13 @@ export async function startLoopbackServer(
         server.close(() => resolve());
       }),
   };
+}
+
+/** A loopback TCP port that was free a moment ago (bound, then released). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
 }

@@ -1,0 +1,15 @@
+/**
+ * `@imgate/gateway/testing`: fakes and probes for tests of the gateway and of packages above it (tests-e2e).
+ * Not part of the gateway's public API.
+ */
+
+export {
+  freePort,
+  type LoopbackHandler,
+  type LoopbackServer,
+  type ReceivedRequest,
+  sendJson,
+  startLoopbackServer,
+} from "./loopback-server.ts";
+export { sampleTurn } from "./sample-turn.ts";
+export { sentFiles, sentTexts } from "./sim-chat.ts";
