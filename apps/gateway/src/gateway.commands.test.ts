@@ -2,12 +2,13 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { chatCommandHelpText, silentLogger } from "@imgate/channel-core";
+import { chatCommandHelpText } from "@imgate/channel-core";
 import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "./config/load-config.ts";
-import { type GatewayHandle, startGateway } from "./gateway.ts";
+import type { GatewayHandle } from "./gateway.ts";
 import { sentTexts } from "./testing/sim-chat.ts";
+import { startSimGateway } from "./testing/start-sim-gateway.ts";
 import { waitFor } from "./testing/wait-for.ts";
 
 const OWNER = "+15550001111";
@@ -57,21 +58,13 @@ beforeAll(async () => {
 }
 `,
   );
-  gateway = await startGateway({
+  gateway = await startSimGateway({
     config: (await loadConfig({ path: configPath })).config,
     configPath,
     configDebounceMs: 50,
     stateDir: join(dir, "state"),
-    logger: silentLogger,
-    env: {
-      ...process.env,
-      IMSG_SIM_COMPAT: "0.15",
-      IMSG_SIM_SELF: SELF,
-      IMSG_SIM_POLL_MS: "50",
-      IMGATE_TOKEN: "",
-    },
+    self: SELF,
   });
-  await waitFor(() => (gateway.status().ready ? true : undefined), "the account to be ready");
 });
 
 afterAll(async () => {

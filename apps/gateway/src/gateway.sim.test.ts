@@ -2,12 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { silentLogger } from "@imgate/channel-core";
 import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
-import { type GatewayHandle, startGateway } from "./gateway.ts";
-import { sentFiles } from "./testing/sim-chat.ts";
+import type { GatewayHandle } from "./gateway.ts";
+import { sentFiles, sentTexts } from "./testing/sim-chat.ts";
+import { startSimGateway } from "./testing/start-sim-gateway.ts";
+import { waitFor } from "./testing/wait-for.ts";
 
 const ALLOWED = "+15550001111";
 const STRANGER = "+15559998888";
@@ -16,36 +17,6 @@ const SELF = "bot@icloud.com";
 let dir: string;
 let dbPath: string;
 let gateway: GatewayHandle;
-
-async function waitFor<T>(
-  probe: () => T | undefined | Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** Texts the bot sent into chat `chatId`, oldest first (rows imsg-sim wrote for `send`). */
-function sentTexts(chatId: number): string[] {
-  const db = new DatabaseSync(dbPath, { readOnly: true });
-  try {
-    const rows = db
-      .prepare(
-        `SELECT m.text AS text FROM message m JOIN chat_message_join j ON j.message_id = m.ROWID
-         WHERE j.chat_id = ? AND m.is_from_me = 1 ORDER BY m.ROWID`,
-      )
-      .all(chatId) as Array<{ text: string | null }>;
-    return rows.map((row) => row.text ?? "");
-  } finally {
-    db.close();
-  }
-}
 
 /** Outbox targets recorded in the gateway's state.db. */
 function outboxTargets(): string[] {
@@ -80,20 +51,12 @@ beforeAll(async () => {
     },
     gateway: { http: { host: "127.0.0.1", port: 0 }, shutdownTimeoutMs: 5_000 },
   });
-  gateway = await startGateway({
+  gateway = await startSimGateway({
     config,
     stateDir: join(dir, "state"),
-    logger: silentLogger,
-    env: {
-      ...process.env,
-      IMSG_SIM_COMPAT: "0.15",
-      IMSG_SIM_SELF: SELF,
-      IMSG_SIM_POLL_MS: "50",
-      IMSG_SIM_FAIL_SEND_MATCH: "BOOM-UNCERTAIN",
-      IMGATE_TOKEN: "",
-    },
+    self: SELF,
+    simEnv: { IMSG_SIM_FAIL_SEND_MATCH: "BOOM-UNCERTAIN" },
   });
-  await waitFor(() => (gateway.status().ready ? true : undefined), "the account to be ready");
 });
 
 afterAll(async () => {
@@ -104,17 +67,20 @@ afterAll(async () => {
 describe("gateway with imsg-sim", () => {
   it("answers a DM from an allowed sender exactly once, with the echo text, in the same chat", async () => {
     const first = injectMessage(dbPath, { from: ALLOWED, text: "hello gateway", selfHandle: SELF });
-    await waitFor(() => (sentTexts(first.chatId).length >= 1 ? true : undefined), "the DM reply");
+    await waitFor(() => (sentTexts(dbPath, first.chatId).length >= 1 ? true : undefined), "the DM reply");
     // A second message in the same chat: once it is answered, the first would have been answered twice by now.
     injectMessage(dbPath, { from: ALLOWED, text: "second", selfHandle: SELF });
-    await waitFor(() => (sentTexts(first.chatId).length >= 2 ? true : undefined), "the second DM reply");
-    expect(sentTexts(first.chatId)).toEqual(["hello gateway", "second"]);
+    await waitFor(
+      () => (sentTexts(dbPath, first.chatId).length >= 2 ? true : undefined),
+      "the second DM reply",
+    );
+    expect(sentTexts(dbPath, first.chatId)).toEqual(["hello gateway", "second"]);
     expect(outboxTargets()).toContain(`chat_id:${first.chatId}`);
   });
 
   it("gives a stranger a pairing code, listed by the control API and approvable there", async () => {
     const stranger = injectMessage(dbPath, { from: STRANGER, text: "who are you", selfHandle: SELF });
-    const reply = await waitFor(() => sentTexts(stranger.chatId)[0], "the pairing reply");
+    const reply = await waitFor(() => sentTexts(dbPath, stranger.chatId)[0], "the pairing reply");
     const code = /pairing code is ([A-Z0-9]+)/.exec(reply)?.[1];
     expect(code).toBeDefined();
     expect(reply).not.toContain("who are you");
@@ -132,18 +98,18 @@ describe("gateway with imsg-sim", () => {
     expect(((await approve.json()) as { sender: string }).sender).toBe(STRANGER);
     injectMessage(dbPath, { from: STRANGER, text: "now paired", selfHandle: SELF });
     await waitFor(
-      () => (sentTexts(stranger.chatId).includes("now paired") ? true : undefined),
+      () => (sentTexts(dbPath, stranger.chatId).includes("now paired") ? true : undefined),
       "the paired reply",
     );
-    expect(sentTexts(stranger.chatId)).toEqual([reply, "now paired"]);
+    expect(sentTexts(dbPath, stranger.chatId)).toEqual([reply, "now paired"]);
   });
 
   it("ignores a group message without a mention and answers one with a mention in the group by chat_id", async () => {
     const group = { chatIdentifier: "chat424242", group: true, name: "Team", participants: [STRANGER] };
     const quiet = injectMessage(dbPath, { from: ALLOWED, text: "just chatting", selfHandle: SELF, ...group });
     injectMessage(dbPath, { from: ALLOWED, text: "@bot are you there", selfHandle: SELF, ...group });
-    await waitFor(() => (sentTexts(quiet.chatId).length >= 1 ? true : undefined), "the group reply");
-    expect(sentTexts(quiet.chatId)).toEqual(["@bot are you there"]);
+    await waitFor(() => (sentTexts(dbPath, quiet.chatId).length >= 1 ? true : undefined), "the group reply");
+    expect(sentTexts(dbPath, quiet.chatId)).toEqual(["@bot are you there"]);
     expect(outboxTargets()).toContain(`chat_id:${quiet.chatId}`);
   });
 
@@ -157,7 +123,10 @@ describe("gateway with imsg-sim", () => {
 
   it("sends a local file with POST /v1/send through the outbox and refuses a missing one", async () => {
     const chat = injectMessage(dbPath, { from: ALLOWED, text: "file please", selfHandle: SELF });
-    await waitFor(() => (sentTexts(chat.chatId).includes("file please") ? true : undefined), "the echo");
+    await waitFor(
+      () => (sentTexts(dbPath, chat.chatId).includes("file please") ? true : undefined),
+      "the echo",
+    );
     const file = join(dir, "notes.txt");
     writeFileSync(file, "some notes");
     const post = (body: object) =>
