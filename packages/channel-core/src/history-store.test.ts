@@ -1,24 +1,19 @@
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeTempDir } from "./__fixtures__/temp-dir.ts";
+import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
 import { createManualClock } from "./clock.ts";
 import { createHistoryStore, type HistoryEntry } from "./history-store.ts";
 import { createSessionStore } from "./session-store.ts";
-import { openStateStore, type StateStore } from "./state-store.ts";
+import type { StateStore } from "./state-store.ts";
 
-let dir: string;
-let cleanup: () => void;
+let temp: TempStateStore;
 let store: StateStore;
 const clock = createManualClock();
 
 beforeEach(() => {
-  ({ dir, cleanup } = makeTempDir());
-  store = openStateStore({ path: join(dir, "state.db"), clock });
+  temp = openTempStateStore(clock);
+  store = temp.store;
 });
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+afterEach(() => temp.dispose());
 
 const entry = (n: number, extra: Partial<HistoryEntry> = {}): HistoryEntry => ({
   sender: `+1555000${n}`,
@@ -72,8 +67,7 @@ describe.each([
     expect(history.append("k", entry(1), 10)).toBe(false);
     history.append("k", entry(2), 10);
     history.append("other", entry(3), 10);
-    store.close();
-    store = openStateStore({ path: join(dir, "state.db"), clock });
+    store = temp.reopen();
     const reopened = createHistoryStore(store, options);
     expect(reopened.load("k", 10).map((e) => e.messageId)).toEqual(["1", "2"]);
     expect(reopened.clear("k")).toBe(2);

@@ -1,27 +1,21 @@
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeTempDir } from "./__fixtures__/temp-dir.ts";
-import { createManualClock, type ManualClock } from "./clock.ts";
+import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
+import type { ManualClock } from "./clock.ts";
 import { createCursorStore } from "./cursor-store.ts";
 import { createHistoryStore } from "./history-store.ts";
 import { createInboundDedupe } from "./inbound-dedupe.ts";
-import { openStateStore, type StateStore } from "./state-store.ts";
+import type { StateStore } from "./state-store.ts";
 
 const DAY = 86_400_000;
-let dir: string;
-let cleanup: () => void;
+let temp: TempStateStore;
 let store: StateStore;
 let clock: ManualClock;
 
 beforeEach(() => {
-  ({ dir, cleanup } = makeTempDir());
-  clock = createManualClock();
-  store = openStateStore({ path: join(dir, "state.db"), clock });
+  temp = openTempStateStore();
+  ({ store, clock } = temp);
 });
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+afterEach(() => temp.dispose());
 
 describe("inbound dedupe", () => {
   it("reports a guid as seen only the second time, per account", () => {
@@ -58,8 +52,7 @@ describe("inbound dedupe", () => {
 
   it("persists across a restart", () => {
     createInboundDedupe({ store }).seen("bot", "G1");
-    store.close();
-    store = openStateStore({ path: join(dir, "state.db"), clock });
+    store = temp.reopen();
     expect(createInboundDedupe({ store }).seen("bot", "G1")).toBe(true);
   });
 
@@ -84,8 +77,7 @@ describe("cursor store", () => {
     cursors.commit("bot", "chat.db", "41");
     cursors.commit("bot", "chat.db", "42");
     cursors.commit("alt", "chat.db", "7");
-    store.close();
-    store = openStateStore({ path: join(dir, "state.db"), clock });
+    store = temp.reopen();
     const reopened = createCursorStore(store);
     expect(reopened.get("bot", "chat.db")).toBe("42");
     expect(reopened.get("alt", "chat.db")).toBe("7");

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeTempDir } from "./__fixtures__/temp-dir.ts";
-import { createManualClock, type ManualClock } from "./clock.ts";
+import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
+import type { ManualClock } from "./clock.ts";
 import {
   agentIdempotencyKey,
   createOutbox,
@@ -12,22 +12,17 @@ import {
   UNRESOLVED_BEFORE,
 } from "./outbox.ts";
 import { OutboxError, StateErrorCode } from "./state-errors.ts";
-import { openStateStore, type StateStore } from "./state-store.ts";
+import type { StateStore } from "./state-store.ts";
 
-let dir: string;
-let cleanup: () => void;
+let temp: TempStateStore;
 let store: StateStore;
 let clock: ManualClock;
 
 beforeEach(() => {
-  ({ dir, cleanup } = makeTempDir());
-  clock = createManualClock();
-  store = openStateStore({ path: join(dir, "state.db"), clock });
+  temp = openTempStateStore();
+  ({ store, clock } = temp);
 });
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+afterEach(() => temp.dispose());
 
 const inbound = { channel: "imessage", accountId: "bot", guid: "G1" };
 const draft = (chatKey: string, index: number, extra: Partial<OutboxDraft> = {}): OutboxDraft => ({
@@ -146,8 +141,7 @@ describe("outbox", () => {
     const waiting = before.enqueue(draft("C", 1)).entry;
     for (let i = 0; i < 3; i += 1) before.claimNext();
     // Crash: the process stops with three entries in `sending`.
-    store.close();
-    store = openStateStore({ path: join(dir, "state.db"), clock });
+    store = temp.reopen();
     const after = createOutbox({ store });
     const seen: OutboxEntry[] = [];
     const report = await after.reconcile(async (entry) => {

@@ -1,29 +1,23 @@
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeTempDir } from "./__fixtures__/temp-dir.ts";
-import { createManualClock, type ManualClock } from "./clock.ts";
+import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
+import type { ManualClock } from "./clock.ts";
 import { generatePairingCode } from "./pairing-code.ts";
 import { createPairingService, type PairingService } from "./pairing-service.ts";
 import { PairingError, StateErrorCode } from "./state-errors.ts";
-import { openStateStore, type StateStore } from "./state-store.ts";
+import type { StateStore } from "./state-store.ts";
 
 const HOUR = 3_600_000;
-let dir: string;
-let cleanup: () => void;
+let temp: TempStateStore;
 let clock: ManualClock;
 let store: StateStore;
 let pairing: PairingService;
 
 beforeEach(() => {
-  ({ dir, cleanup } = makeTempDir());
-  clock = createManualClock();
-  store = openStateStore({ path: join(dir, "state.db"), clock });
+  temp = openTempStateStore();
+  ({ store, clock } = temp);
   pairing = createPairingService({ store });
 });
-afterEach(() => {
-  store.close();
-  cleanup();
-});
+afterEach(() => temp.dispose());
 
 function refusal(fn: () => unknown): PairingError {
   try {
@@ -182,8 +176,7 @@ describe("pairing approval", () => {
     const code = codeOf(pairing.request({ channel: "imessage", sender: "a" }));
     codeOf(pairing.request({ channel: "imessage", sender: "b" }));
     pairing.approve("imessage", code);
-    store.close();
-    store = openStateStore({ path: join(dir, "state.db"), clock });
+    store = temp.reopen();
     const reopened = createPairingService({ store });
     expect(reopened.isApprovedSender("imessage", "a")).toBe(true);
     expect(reopened.list().map((r) => r.sender)).toEqual(["b"]);
