@@ -1,25 +1,12 @@
 import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeSimDir, RpcPeer, runBin, type SimDir } from "./__fixtures__/rpc-peer.ts";
+import { describe, expect, it } from "vitest";
+import { runBin } from "./__fixtures__/rpc-peer.ts";
+import { useSimPeers } from "./__fixtures__/sim-peers.ts";
 import { injectMessage } from "./inject-message.ts";
 
-let sim: SimDir;
-const peers: RpcPeer[] = [];
-
-beforeEach(() => {
-  sim = makeSimDir();
-});
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.kill();
-  sim.cleanup();
-});
-
-function start(compat: "0.9" | "0.15", env: Record<string, string> = {}): RpcPeer {
-  const peer = RpcPeer.rpc(sim.db, compat, env, sim.dir);
-  peers.push(peer);
-  return peer;
-}
+const fixture = useSimPeers();
+const { start } = fixture;
 
 type Message = Record<string, unknown> & {
   id: number;
@@ -29,7 +16,7 @@ type Message = Record<string, unknown> & {
 
 describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)", (compat) => {
   it("a DM send creates the chat, inserts an outgoing row and shows up in chats.list and history", async () => {
-    const inbound = injectMessage(sim.db, { from: "+15551234567", text: "hi there" });
+    const inbound = injectMessage(fixture.sim.db, { from: "+15551234567", text: "hi there" });
     const peer = start(compat);
     const sent = (
       await peer.request("send", { to: "(555) 123-4567", text: "hello back", service: "auto", region: "US" })
@@ -65,7 +52,7 @@ describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)
   });
 
   it("text plus file writes two rows; attachments carry total_bytes, original_path and missing", async () => {
-    const group = injectMessage(sim.db, {
+    const group = injectMessage(fixture.sim.db, {
       from: "friend@example.com",
       chatIdentifier: "chat123456789",
       group: true,
@@ -74,7 +61,7 @@ describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)
       text: "group msg",
       attachment: "~/Library/Messages/Attachments/ab/11/AT-1/IMG_0001.heic",
     });
-    const file = `${sim.dir}/photo.jpg`;
+    const file = `${fixture.sim.dir}/photo.jpg`;
     writeFileSync(file, "jpegbytes");
     const peer = start(compat);
     const sent = (await peer.request("send", { chat_id: group.chatId, text: "look", file })).result as {
@@ -102,7 +89,7 @@ describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)
         mime_type: "image/heic",
         total_bytes: 0,
         is_sticker: false,
-        original_path: `${sim.dir}/Library/Messages/Attachments/ab/11/AT-1/IMG_0001.heic`,
+        original_path: `${fixture.sim.dir}/Library/Messages/Attachments/ab/11/AT-1/IMG_0001.heic`,
         missing: true,
       },
     ]);
@@ -116,18 +103,18 @@ describe.each(["0.9", "0.15"] as const)("list, history and send round trips (%s)
 
 describe("payload details", () => {
   it("decodes attributedBody-only text and summarises reactions in history", async () => {
-    const target = injectMessage(sim.db, {
+    const target = injectMessage(fixture.sim.db, {
       from: "+15551234567",
       text: "decoded from the blob ✓",
       attributedOnly: true,
     });
-    injectMessage(sim.db, {
+    injectMessage(fixture.sim.db, {
       from: "+15551234567",
       reaction: "love",
       reactedTo: target.guid,
       text: "Loved “x”",
     });
-    injectMessage(sim.db, { from: "+15551234567", text: "a reply", replyTo: target.guid });
+    injectMessage(fixture.sim.db, { from: "+15551234567", text: "a reply", replyTo: target.guid });
     const peer = start("0.9");
     const history = (await peer.request("messages.history", { chat_id: target.chatId })).result as {
       messages: Message[];
@@ -144,9 +131,13 @@ describe("payload details", () => {
   });
 
   it("0.15: messages.after pages in ROWID order, chats.get, send.tracked and message.send_status", async () => {
-    const first = injectMessage(sim.db, { from: "+15551234567", text: "one" });
-    injectMessage(sim.db, { from: "+15551234567", text: "see https://example.com", urlPreview: true });
-    injectMessage(sim.db, { from: "+15551234567", text: "three" });
+    const first = injectMessage(fixture.sim.db, { from: "+15551234567", text: "one" });
+    injectMessage(fixture.sim.db, {
+      from: "+15551234567",
+      text: "see https://example.com",
+      urlPreview: true,
+    });
+    injectMessage(fixture.sim.db, { from: "+15551234567", text: "three" });
     const peer = start("0.15");
     const page = (await peer.request("messages.after", { since_rowid: 0, limit: 2 })).result as {
       messages: Message[];
@@ -193,23 +184,23 @@ describe("payload details", () => {
 
 describe("CLI commands", () => {
   it("chats, history, send, group, status, --version and rpc --help behave like imsg", async () => {
-    const group = injectMessage(sim.db, {
+    const group = injectMessage(fixture.sim.db, {
       from: "friend@example.com",
       chatIdentifier: "chat42",
       group: true,
       name: "Crew",
       text: "yo",
     });
-    const env = { HOME: sim.dir };
+    const env = { HOME: fixture.sim.dir };
     const send = await runBin(
       "imsg",
-      ["send", "--db", sim.db, "--chat-id", String(group.chatId), "--text", "cli hi", "--json"],
+      ["send", "--db", fixture.sim.db, "--chat-id", String(group.chatId), "--text", "cli hi", "--json"],
       env,
     );
     expect(send).toMatchObject({ code: 0, stdout: '{"status":"sent"}\n' });
     const history = await runBin(
       "imsg",
-      ["history", "--db", sim.db, "--chat-id", String(group.chatId), "--limit", "5", "--json"],
+      ["history", "--db", fixture.sim.db, "--chat-id", String(group.chatId), "--limit", "5", "--json"],
       env,
     );
     const rows = history.stdout
@@ -221,7 +212,7 @@ describe("CLI commands", () => {
       ["yo", false],
     ]);
     expect(rows[0]).not.toHaveProperty("chat_identifier");
-    const chats = await runBin("imsg", ["chats", "--db", sim.db, "--limit", "1", "--json"], env);
+    const chats = await runBin("imsg", ["chats", "--db", fixture.sim.db, "--limit", "1", "--json"], env);
     expect(JSON.parse(chats.stdout)).toMatchObject({
       id: group.chatId,
       identifier: "chat42",
@@ -229,11 +220,11 @@ describe("CLI commands", () => {
     });
     const info = await runBin(
       "imsg",
-      ["group", "--db", sim.db, "--chat-id", String(group.chatId), "--json"],
+      ["group", "--db", fixture.sim.db, "--chat-id", String(group.chatId), "--json"],
       env,
     );
     expect(JSON.parse(info.stdout)).toMatchObject({ guid: "iMessage;+;chat42", is_group: true });
-    const missing = await runBin("imsg", ["group", "--db", sim.db, "--chat-id", "77", "--json"], env);
+    const missing = await runBin("imsg", ["group", "--db", fixture.sim.db, "--chat-id", "77", "--json"], env);
     expect(missing).toMatchObject({ code: 1, stdout: "Chat not found: 77\n" });
     const status = await runBin("imsg", ["status", "--json"], { IMSG_SIM_COMPAT: "0.9" });
     expect(JSON.parse(status.stdout)).toMatchObject({
@@ -252,7 +243,7 @@ describe("CLI commands", () => {
     const help = await runBin("imsg", ["rpc", "--help"]);
     expect(help.code).toBe(0);
     expect(help.stdout.toLowerCase()).not.toContain("unknown command");
-    const fda = await runBin("imsg", ["chats", "--db", sim.db, "--json"], { IMSG_SIM_FDA: "1" });
+    const fda = await runBin("imsg", ["chats", "--db", fixture.sim.db, "--json"], { IMSG_SIM_FDA: "1" });
     expect(fda.code).toBe(1);
     expect(fda.stdout).toContain("Full Disk Access");
   });
@@ -261,7 +252,7 @@ describe("CLI commands", () => {
     const injected = await runBin("imsg-sim", [
       "inject",
       "--db",
-      sim.db,
+      fixture.sim.db,
       "--from",
       "x@y.z",
       "--text",
@@ -273,7 +264,7 @@ describe("CLI commands", () => {
     const seeded = await runBin("imsg-sim", [
       "seed",
       "--db",
-      sim.db,
+      fixture.sim.db,
       "--messages",
       "500",
       "--chats",
@@ -286,7 +277,7 @@ describe("CLI commands", () => {
       firstRowid: 2,
       lastRowid: 501,
     });
-    const bad = await runBin("imsg-sim", ["inject", "--db", sim.db, "--text", "no sender"]);
+    const bad = await runBin("imsg-sim", ["inject", "--db", fixture.sim.db, "--text", "no sender"]);
     expect(bad).toMatchObject({ code: 1, stdout: "inject needs --from HANDLE\n" });
   });
 });

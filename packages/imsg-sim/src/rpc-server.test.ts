@@ -1,24 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type Line, makeSimDir, RpcPeer, type SimDir } from "./__fixtures__/rpc-peer.ts";
+import { describe, expect, it } from "vitest";
+import { type Line, RpcPeer } from "./__fixtures__/rpc-peer.ts";
+import { useSimPeers } from "./__fixtures__/sim-peers.ts";
 import { injectMessage } from "./inject-message.ts";
 
-let sim: SimDir;
-const peers: RpcPeer[] = [];
-
-beforeEach(() => {
-  sim = makeSimDir();
+const fixture = useSimPeers((sim) => {
   injectMessage(sim.db, { from: "+15551234567", text: "hello" });
 });
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.kill();
-  sim.cleanup();
-});
-
-function start(compat: "0.9" | "0.15", env: Record<string, string> = {}): RpcPeer {
-  const peer = RpcPeer.rpc(sim.db, compat, env, sim.dir);
-  peers.push(peer);
-  return peer;
-}
+const { start } = fixture;
 
 const errorOf = (line: Line) => line.error as { code: number; message: string; data: unknown };
 
@@ -64,11 +52,11 @@ describe.each(["0.9", "0.15"] as const)("§2.2 framing errors (%s)", (compat) =>
 
   it("a missing attachment is an AppleScript failure (-32603)", async () => {
     const peer = start(compat);
-    const response = await peer.request("send", { to: "+15550001111", file: `${sim.dir}/nope.jpg` });
+    const response = await peer.request("send", { to: "+15550001111", file: `${fixture.sim.dir}/nope.jpg` });
     expect(errorOf(response)).toEqual({
       code: -32603,
       message: "Internal error",
-      data: `AppleScript failed: Attachment not found at ${sim.dir}/nope.jpg`,
+      data: `AppleScript failed: Attachment not found at ${fixture.sim.dir}/nope.jpg`,
     });
   });
 });
@@ -194,11 +182,12 @@ describe("Full Disk Access failure", () => {
   });
 
   it("a missing database with IMSG_SIM_CREATE_DB=0 behaves like the FDA denial", async () => {
-    const peer = new RpcPeer(["rpc", "--db", `${sim.dir}/missing/chat.db`], {
-      IMSG_SIM_COMPAT: "0.9",
-      IMSG_SIM_CREATE_DB: "0",
-    });
-    peers.push(peer);
+    const peer = fixture.track(
+      new RpcPeer(["rpc", "--db", `${fixture.sim.dir}/missing/chat.db`], {
+        IMSG_SIM_COMPAT: "0.9",
+        IMSG_SIM_CREATE_DB: "0",
+      }),
+    );
     expect(String(errorOf(await peer.request("chats.list")).data)).toContain("Full Disk Access");
   });
 });

@@ -1,28 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { makeSimDir, RpcPeer, runBin, type SimDir, waitFor } from "./__fixtures__/rpc-peer.ts";
+import { describe, expect, it } from "vitest";
+import { type RpcPeer, runBin, waitFor } from "./__fixtures__/rpc-peer.ts";
+import { useSimPeers } from "./__fixtures__/sim-peers.ts";
 import { injectMessage } from "./inject-message.ts";
 
-let sim: SimDir;
-const peers: RpcPeer[] = [];
-
-beforeEach(() => {
-  sim = makeSimDir();
-});
-afterEach(() => {
-  for (const peer of peers.splice(0)) peer.kill();
-  sim.cleanup();
-});
-
-function start(compat: "0.9" | "0.15", env: Record<string, string> = {}): RpcPeer {
-  const peer = RpcPeer.rpc(sim.db, compat, env, sim.dir);
-  peers.push(peer);
-  return peer;
-}
+const fixture = useSimPeers();
+const { start } = fixture;
 
 function seed(count: number): number[] {
   const ids: number[] = [];
   for (let i = 1; i <= count; i++)
-    ids.push(injectMessage(sim.db, { from: "+15551234567", text: `m${i}` }).id);
+    ids.push(injectMessage(fixture.sim.db, { from: "+15551234567", text: `m${i}` }).id);
   return ids;
 }
 
@@ -50,7 +37,7 @@ describe.each(["0.9", "0.15"] as const)("watch.subscribe (%s)", (compat) => {
     const injected = await runBin("imsg-sim", [
       "inject",
       "--db",
-      sim.db,
+      fixture.sim.db,
       "--from",
       "friend@example.com",
       "--text",
@@ -85,14 +72,14 @@ describe.each(["0.9", "0.15"] as const)("watch.subscribe (%s)", (compat) => {
 
   it("drains a backlog in 100-row batches, advances past filtered rows and excludes reactions unless asked", async () => {
     const ids = seed(150);
-    injectMessage(sim.db, {
+    injectMessage(fixture.sim.db, {
       from: "+15551234567",
       reaction: "like",
       reactedTo: "whatever",
       text: "Liked “m1”",
     });
-    injectMessage(sim.db, { from: "other@example.com", text: "not from the participant" });
-    injectMessage(sim.db, { from: "+15551234567", text: "last" });
+    injectMessage(fixture.sim.db, { from: "other@example.com", text: "not from the participant" });
+    injectMessage(fixture.sim.db, { from: "+15551234567", text: "last" });
     const peer = start(compat);
     await peer.request("watch.subscribe", {
       since_rowid: -1,
@@ -124,8 +111,12 @@ describe.each(["0.9", "0.15"] as const)("watch.subscribe (%s)", (compat) => {
   it("drops URL-preview duplicates", async () => {
     const peer = start(compat);
     await peer.request("watch.subscribe", { debounce_ms: 0 });
-    injectMessage(sim.db, { from: "+15551234567", text: "read https://example.com/x", urlPreview: true });
-    injectMessage(sim.db, { from: "+15551234567", text: "after" });
+    injectMessage(fixture.sim.db, {
+      from: "+15551234567",
+      text: "read https://example.com/x",
+      urlPreview: true,
+    });
+    injectMessage(fixture.sim.db, { from: "+15551234567", text: "after" });
     await waitFor(() => texts(peer).includes("after"), "after");
     expect(texts(peer)).toEqual(["read https://example.com/x", "after"]);
   });
@@ -180,7 +171,7 @@ describe("0.15 overflow", () => {
       reason: "buffer_limit_exceeded",
       terminal: true,
     });
-    injectMessage(sim.db, { from: "+15551234567", text: "ignored" });
+    injectMessage(fixture.sim.db, { from: "+15551234567", text: "ignored" });
     const resumed = (await peer.request("messages.after", { since_rowid: ids[3] })).result as {
       messages: unknown[];
     };
@@ -192,7 +183,7 @@ describe("0.15 overflow", () => {
     const peer = start("0.15", { IMSG_SIM_OVERFLOW_AFTER: "2" });
     await peer.request("watch.subscribe", { debounce_ms: 0 });
     for (const text of ["a", "b", "c"]) {
-      injectMessage(sim.db, { from: "+15551234567", text });
+      injectMessage(fixture.sim.db, { from: "+15551234567", text });
       await waitFor(
         () => texts(peer).includes(text) || peer.notifications("watch.overflow").length > 0,
         text,
@@ -248,8 +239,8 @@ describe("quirks", () => {
     const fresh = start("0.15", { IMSG_SIM_UNJOINED_RETRY_MS: "300" });
     await old.request("watch.subscribe", { debounce_ms: 0 });
     await fresh.request("watch.subscribe", { debounce_ms: 0 });
-    injectMessage(sim.db, { from: "friend@example.com", text: "anchorless", unjoined: true });
-    injectMessage(sim.db, { from: "friend@example.com", text: "joined" });
+    injectMessage(fixture.sim.db, { from: "friend@example.com", text: "anchorless", unjoined: true });
+    injectMessage(fixture.sim.db, { from: "friend@example.com", text: "joined" });
     await waitFor(() => texts(old).includes("joined") && texts(fresh).includes("joined"), "both streams");
     expect(old.messages()[0]).toMatchObject({
       text: "anchorless",
