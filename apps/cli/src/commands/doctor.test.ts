@@ -2,14 +2,8 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  freePort,
-  imsgSimPath,
-  imsgSimToolPath,
-  makeTempDir,
-  removeTempDirs,
-  runCli,
-} from "../testing/run-cli.ts";
+import { freePort, imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
+import { writeSimConfig } from "../testing/sim-config.ts";
 
 afterAll(removeTempDirs);
 
@@ -26,12 +20,7 @@ describe("imgate doctor", () => {
     execFileSync(imsgSimToolPath, ["inject", "--db", db, "--from", "+15550001111", "--text", "hi"]);
     const stateDir = join(home, "state");
     mkdirSync(stateDir, { mode: 0o700 });
-    const config = join(home, "imgate.json5");
-    writeFileSync(
-      config,
-      `{ channels: { imessage: { cliPath: ${JSON.stringify(imsgSimPath)}, dbPath: ${JSON.stringify(db)} } },
-         gateway: { stateDir: ${JSON.stringify(stateDir)}, http: { port: ${port} } } }`,
-    );
+    const config = writeSimConfig({ home, db, stateDir, port });
     const run = await runCli(["doctor", "--json", "--config", config], {
       env: { HOME: home, IMGATE_TOKEN: "a-long-random-token-0123456789" },
     });

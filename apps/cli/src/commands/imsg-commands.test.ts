@@ -2,14 +2,8 @@ import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  freePort,
-  imsgSimPath,
-  imsgSimToolPath,
-  makeTempDir,
-  removeTempDirs,
-  runCli,
-} from "../testing/run-cli.ts";
+import { freePort, imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
+import { writeSimConfig } from "../testing/sim-config.ts";
 
 afterAll(removeTempDirs);
 
@@ -22,13 +16,8 @@ beforeAll(async () => {
   home = makeTempDir();
   port = await freePort();
   db = join(home, "chat.db");
-  config = join(home, "imgate.json5");
   // A free port so `send` finds no gateway and uses a one-shot imsg client.
-  writeFileSync(
-    config,
-    `{ channels: { imessage: { cliPath: ${JSON.stringify(imsgSimPath)}, dbPath: ${JSON.stringify(db)} } },
-       gateway: { stateDir: ${JSON.stringify(join(home, "state"))}, http: { port: ${port} } } }`,
-  );
+  config = writeSimConfig({ home, db, stateDir: join(home, "state"), port });
   const inject = (...args: string[]) => execFileSync(imsgSimToolPath, ["inject", "--db", db, ...args]);
   inject("--from", "+15550001111", "--text", "hello from alice");
   inject(
