@@ -1,4 +1,3 @@
-import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
 import type { ManualClock } from "./clock.ts";
