@@ -14,7 +14,7 @@ import type { ImsgPort, ImsgSendParams, ImsgSendResult } from "./imsg-port.ts";
 import { createKeyedSerialQueue } from "./keyed-serial-queue.ts";
 import type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 import { classifySendError } from "./send-error-kind.ts";
-import { type ImessageTarget, parseTarget } from "./target.ts";
+import { formatTarget, type ImessageTarget, parseTarget } from "./target.ts";
 
 /** One thing to deliver; shaped like channel-core's outbox entry. */
 export interface DeliveryItem {
@@ -76,7 +76,7 @@ export interface DeliveryOptions {
 
 /** Delivery of one account. */
 export interface ImessageDelivery {
-  /** Sends one item, after every earlier item for the same chat. Never throws: the outcome says what happened. */
+  /** Sends one item, after every earlier item for the same target (FIFO per target). Never throws: the outcome says what happened. */
   deliver(item: DeliveryItem): Promise<DeliveryOutcome>;
   /**
    * Decides an uncertain item: `send_status` for tracked sends, else a history lookup in its chat.
@@ -233,6 +233,15 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     };
   }
 
+  /** The per-conversation queue key of a target: its normalised form (`chat_id:N`, `imessage:+1555…`, …). */
+  function queueKeyFor(target: string): string {
+    try {
+      return formatTarget(parseTarget(target, { region: account.region }));
+    } catch {
+      return target; // an invalid target fails inside sendOne with a typed error
+    }
+  }
+
   async function historyLookup(item: ReconcileItem): Promise<DeliveryVerdict> {
     const target = parseTarget(item.target, { region: account.region });
     const chatId =
@@ -255,14 +264,11 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
   }
 
   return {
-    async deliver(item) {
-      let key = item.target;
-      try {
-        const chatId = await resolver.chatIdFor(parseTarget(item.target, { region: account.region }));
-        if (chatId !== undefined) key = `chat:${chatId}`;
-      } catch {
-        // An invalid target fails inside sendOne with a typed error; keep the raw key for ordering.
-      }
+    deliver(item) {
+      // The queue key is computed synchronously, from the target alone: resolving it through imsg first
+      // (an await) let a later chunk overtake an earlier one, and a chat created by the first send gave
+      // later chunks a different key (a second queue) — both broke per-chat order.
+      const key = queueKeyFor(item.target);
       return queue.run(key, async () => {
         try {
           return await sendOne(item);
