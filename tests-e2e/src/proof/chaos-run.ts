@@ -166,6 +166,17 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   try {
     for (;;) {
       const answered = await answeredAllowed();
+      // Gateway kills are checked before the exit test: a fast run can jump from below a kill point to
+      // "all answered" between two iterations, and every planned kill must still happen.
+      if (gatewayKills < gatewayKillAt.length && answered >= (gatewayKillAt[gatewayKills] as number)) {
+        addCounts(dropsByReason, lastScrape);
+        transportRestarts += sumMetric(lastScrape, "imgate_transport_restarts_total");
+        lastScrape = [];
+        await gateway.kill("SIGKILL");
+        gatewayKills++;
+        lastIn = 0;
+        await gateway.restart();
+      }
       if (injected === planned.length && answered >= allowedTotal) break;
       if (Date.now() > deadline) {
         const warnings = new Map<string, number>();
@@ -181,7 +192,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       }
       // Keep a bounded number of unanswered messages in flight, so kills land in the middle of the flow.
       // Only allowed messages are ever answered: counting the uninvited ones would fill the window for good.
-      if (injected < planned.length && allowedInjected - answered < INJECT_WINDOW) {
+      // Injection also waits at the next gateway kill point, so that kill lands mid-stream (with messages in
+      // flight) however fast the gateway answers.
+      const nextKillAt = gatewayKillAt[gatewayKills] ?? Number.POSITIVE_INFINITY;
+      if (
+        injected < planned.length &&
+        allowedInjected - answered < INJECT_WINDOW &&
+        allowedInjected < nextKillAt + INJECT_WINDOW
+      ) {
         for (const p of planned.slice(injected, injected + INJECT_BATCH)) {
           const group = p.conversation.group;
           p.chatId = gateway.inject({
@@ -214,15 +232,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
           sinceKill = 0;
           nextImsgKill = jitteredKillEvery();
         }
-      }
-      if (gatewayKills < gatewayKillAt.length && answered >= (gatewayKillAt[gatewayKills] as number)) {
-        addCounts(dropsByReason, lastScrape);
-        transportRestarts += sumMetric(lastScrape, "imgate_transport_restarts_total");
-        lastScrape = [];
-        await gateway.kill("SIGKILL");
-        gatewayKills++;
-        lastIn = 0;
-        await gateway.restart();
       }
       await new Promise((resolve) => setTimeout(resolve, options.messages > 2_000 ? 150 : 40));
     }
