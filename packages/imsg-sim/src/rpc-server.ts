@@ -110,7 +110,7 @@ export class RpcServer {
 
   #unavailable(name: string): RpcError {
     const strict = this.#ctx.options.compat === "0.15";
-    if (strict && (BRIDGE_ONLY_METHODS as readonly string[]).includes(name)) {
+    if (strict && BRIDGE_ONLY_METHODS.includes(name)) {
       return new RpcError(RPC_CODES.bridgeNotRunning, BRIDGE_TEXT);
     }
     if (!strict && (METHODS_09 as readonly string[]).includes(name)) return internalError(BRIDGE_TEXT);

@@ -41,28 +41,21 @@ export const METHODS_015 = [
   "message.send_status",
 ] as const;
 
+/** The 0.9 methods that work without the IMCore bridge; every other 0.9 method needs it. */
+const NON_BRIDGE_09: ReadonlySet<string> = new Set([
+  "chats.list",
+  "messages.history",
+  "watch.subscribe",
+  "watch.unsubscribe",
+  "send",
+]);
+
 /** Bridge-only methods: listed as supported, answered -32603 (0.9) / -32003 (0.15). */
-export const BRIDGE_ONLY_METHODS = [
-  "chats.create",
-  "chats.delete",
-  "chats.markUnread",
-  "send.rich",
-  "send.attachment",
+export const BRIDGE_ONLY_METHODS: readonly string[] = [
+  ...METHODS_09.filter((method) => !NON_BRIDGE_09.has(method)),
   "send.multipart",
-  "tapback",
-  "typing",
-  "read",
-  "message.edit",
-  "message.unsend",
-  "message.delete",
-  "message.notifyAnyways",
-  "group.rename",
-  "group.setIcon",
-  "group.addParticipant",
-  "group.removeParticipant",
-  "group.leave",
   "bridge.events.subscribe",
-] as const;
+];
 
 const DB_FREE_METHODS = new Set(["initialize", "status"]);
 

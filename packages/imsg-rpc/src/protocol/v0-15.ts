@@ -5,20 +5,13 @@
  */
 import { z } from "zod";
 import { defineMethod } from "./define-method.ts";
+import { chatTargetParams, messageFilterParams, sendRoutingParams } from "./param-fields.ts";
 import { chatSchema, messageSchema, sendResultSchema, statusSchema } from "./shapes.ts";
 
-const chatTarget = {
-  to: z.string().optional(),
-  chat_id: z.int().optional(),
-  chat_identifier: z.string().optional(),
-  chat_guid: z.string().optional(),
-};
-
 const textSend = {
-  ...chatTarget,
+  ...chatTargetParams,
   text: z.string().optional(),
-  service: z.enum(["imessage", "sms", "auto"]).optional(),
-  region: z.string().optional(),
+  ...sendRoutingParams,
   reply_to: z.string().optional(),
   formatting: z.unknown().optional(),
   allow_sms_fallback: z.boolean().optional(),
@@ -39,7 +32,7 @@ export const imsg015 = {
   ),
   chatsGet: defineMethod(
     "chats.get",
-    z.strictObject(chatTarget),
+    z.strictObject(chatTargetParams),
     z.union([z.looseObject({ chat: chatSchema }), chatSchema]),
   ),
   messagesHistory: defineMethod(
@@ -47,10 +40,7 @@ export const imsg015 = {
     z.strictObject({
       chat_id: z.int(),
       limit: z.int().min(1).optional(),
-      participants: z.array(z.string()).optional(),
-      start: z.string().optional(),
-      end: z.string().optional(),
-      attachments: z.boolean().optional(),
+      ...messageFilterParams,
     }),
     z.looseObject({ messages: z.array(messageSchema) }),
   ),
@@ -71,10 +61,7 @@ export const imsg015 = {
     z.strictObject({
       chat_id: z.int().optional(),
       since_rowid: z.int().optional(),
-      participants: z.array(z.string()).optional(),
-      start: z.string().optional(),
-      end: z.string().optional(),
-      attachments: z.boolean().optional(),
+      ...messageFilterParams,
       include_reactions: z.boolean().optional(),
       debounce_ms: z.int().min(0).optional(),
       buffer_limit: z.int().min(1).max(4096).optional(),

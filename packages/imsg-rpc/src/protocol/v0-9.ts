@@ -4,14 +4,8 @@
  */
 import { z } from "zod";
 import { defineMethod } from "./define-method.ts";
+import { chatTargetParams, messageFilterParams, sendRoutingParams } from "./param-fields.ts";
 import { chatSchema, messageSchema, sendResultSchema } from "./shapes.ts";
-
-const chatTarget = {
-  to: z.string().optional(),
-  chat_id: z.int().optional(),
-  chat_identifier: z.string().optional(),
-  chat_guid: z.string().optional(),
-};
 
 /** 0.9 methods, keyed by the client's method names. */
 export const imsg09 = {
@@ -25,10 +19,7 @@ export const imsg09 = {
     z.strictObject({
       chat_id: z.int(),
       limit: z.int().min(1).optional(),
-      participants: z.array(z.string()).optional(),
-      start: z.string().optional(),
-      end: z.string().optional(),
-      attachments: z.boolean().optional(),
+      ...messageFilterParams,
       convert_attachments: z.boolean().optional(),
     }),
     z.looseObject({ messages: z.array(messageSchema) }),
@@ -38,10 +29,7 @@ export const imsg09 = {
     z.strictObject({
       chat_id: z.int().optional(),
       since_rowid: z.int().optional(),
-      participants: z.array(z.string()).optional(),
-      start: z.string().optional(),
-      end: z.string().optional(),
-      attachments: z.boolean().optional(),
+      ...messageFilterParams,
       convert_attachments: z.boolean().optional(),
       include_reactions: z.boolean().optional(),
       debounce_ms: z.int().min(0).optional(),
@@ -56,11 +44,10 @@ export const imsg09 = {
   send: defineMethod(
     "send",
     z.strictObject({
-      ...chatTarget,
+      ...chatTargetParams,
       text: z.string().optional(),
       file: z.string().optional(),
-      service: z.enum(["imessage", "sms", "auto"]).optional(),
-      region: z.string().optional(),
+      ...sendRoutingParams,
       transport: z.enum(["auto", "bridge", "applescript"]).optional(),
     }),
     sendResultSchema,
