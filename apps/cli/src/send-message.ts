@@ -2,7 +2,9 @@
  * Sends one message for the CLI: through the running gateway's control API when one answers (so the
  * send goes through its outbox and echo suppression), else with a one-shot imsg client.
  */
+
 import { isAbsolute, resolve } from "node:path";
+import { z } from "zod";
 import type { LoadedConfig } from "./cli-config.ts";
 import { CliError, UsageError } from "./cli-error.ts";
 import { callControlApi, controlApiAddress } from "./control-api-client.ts";
@@ -32,34 +34,49 @@ export interface SendOutcome {
 
 type SendParams = import("@imgate/imsg-rpc").SendParams;
 
+/** What the running gateway answers to `POST /v1/send` (validated: it is another process's output). */
+const gatewaySendReply = z.looseObject({
+  accountId: z.string().optional(),
+  status: z.string().optional(),
+  message: z.string().optional(),
+});
+
+/** Sends through the running gateway's outbox; `undefined` when no gateway answers. */
+async function sendViaGateway(
+  loaded: LoadedConfig,
+  message: OutgoingMessage,
+  file: string | undefined,
+): Promise<SendOutcome | undefined> {
+  const address = controlApiAddress(loaded.config.gateway.http);
+  const response = await callControlApi(address, "POST", "/v1/send", {
+    target: message.target,
+    ...(message.text ? { text: message.text } : {}),
+    ...(file ? { file } : {}),
+    ...(message.accountId ? { accountId: message.accountId } : {}),
+  });
+  if (!response) return undefined;
+  const parsed = gatewaySendReply.safeParse(response.body);
+  const body = parsed.success ? parsed.data : {};
+  if (response.status >= 400) {
+    throw new CliError(
+      response.status === 400 ? "CLI_USAGE" : "CLI_FAILED",
+      body.message ?? `The gateway refused the send (HTTP ${response.status}); see its log for why.`,
+      { exitCode: response.status === 400 ? 2 : 1 },
+    );
+  }
+  return {
+    via: "gateway",
+    accountId: body.accountId ?? message.accountId ?? "default",
+    status: body.status ?? "sent",
+  };
+}
+
 /** Sends `message`; throws {@link CliError} naming the fix when it cannot. */
 export async function sendMessage(loaded: LoadedConfig, message: OutgoingMessage): Promise<SendOutcome> {
   if (!message.text && !message.file) throw new UsageError("Nothing to send; give the text or --file PATH.");
   const file = message.file ? (isAbsolute(message.file) ? message.file : resolve(message.file)) : undefined;
-  {
-    const address = controlApiAddress(loaded.config.gateway.http);
-    const response = await callControlApi(address, "POST", "/v1/send", {
-      target: message.target,
-      ...(message.text ? { text: message.text } : {}),
-      ...(file ? { file } : {}),
-      ...(message.accountId ? { accountId: message.accountId } : {}),
-    });
-    if (response) {
-      const body = response.body as { accountId?: string; status?: string; message?: string; error?: string };
-      if (response.status >= 400) {
-        throw new CliError(
-          response.status === 400 ? "CLI_USAGE" : "CLI_FAILED",
-          body.message ?? `The gateway refused the send (HTTP ${response.status}).`,
-          { exitCode: response.status === 400 ? 2 : 1 },
-        );
-      }
-      return {
-        via: "gateway",
-        accountId: body.accountId ?? message.accountId ?? "default",
-        status: body.status ?? "sent",
-      };
-    }
-  }
+  const viaGateway = await sendViaGateway(loaded, message, file);
+  if (viaGateway) return viaGateway;
   const account = await selectAccount(loaded, message.accountId);
   const { parseTarget } = await loadImessageChannel();
   let target: Target;
