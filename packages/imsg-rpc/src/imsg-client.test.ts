@@ -48,7 +48,13 @@ function peer09(extra: Record<string, PeerHandler> = {}): Record<string, PeerHan
 }
 
 function peer015(extra: Record<string, PeerHandler> = {}): Record<string, PeerHandler> {
-  return { ...peer09(), initialize: () => status015, status: () => status015, ...extra };
+  return {
+    ...peer09(),
+    initialize: () => status015,
+    status: () => status015,
+    "messages.after": (params) => ({ messages: [], next_rowid: params.since_rowid, has_more: false }),
+    ...extra,
+  };
 }
 
 const clients: ImsgClient[] = [];
@@ -172,6 +178,8 @@ describe("watch", () => {
       processes++;
       const first = processes === 1;
       return peer09({
+        // The second process's database holds the rows the first one delivered (its tail is 12).
+        ...(first ? {} : { "messages.history": () => ({ messages: [fakeMessage(12)] }) }),
         "watch.subscribe": (_params, peer) => {
           // 0.9 race: the backlog notification is written before the subscribe result (§2.4).
           if (!first) {

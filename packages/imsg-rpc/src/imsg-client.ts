@@ -209,7 +209,8 @@ class SupervisedImsgClient implements ImsgClient {
       timers: this.#timers,
       subscribe: (connection, params, watch, accept) => this.#subscribe(connection, params, watch, accept),
       unsubscribe: (connection, subscription) => this.#unsubscribe(connection, subscription),
-      findTail: (connection) => this.#findTail(connection),
+      findTail: (connection, expectAtLeast) => this.#findTail(connection, expectAtLeast),
+      now: () => this.#clock.now(),
       pageAfter: (connection, params) => this.#pageAfter(connection, params),
       current: () => this.#connection,
       retryDelay: (attempt) => backoffDelay(attempt, this.#restart, this.#random),
@@ -562,7 +563,7 @@ class SupervisedImsgClient implements ImsgClient {
     return connection.request(method, params, this.#defaultMs) as Promise<MessagesAfterResult>;
   }
 
-  async #findTail(connection: ImsgConnection): Promise<number> {
+  async #findTail(connection: ImsgConnection, expectAtLeast: number | undefined): Promise<number> {
     const family = this.#family();
     const request = <R>(key: ImsgMethodKey, params: object) =>
       connection.request(
@@ -570,19 +571,22 @@ class SupervisedImsgClient implements ImsgClient {
         params,
         this.#defaultMs,
       ) as Promise<R>;
-    return findTailRowid({
-      chatsList: (limit) => request<{ chats: Chat[] }>("chatsList", { limit }).then((r) => r.chats),
-      lastMessages: (chatId) =>
-        request<{ messages: Message[] }>("messagesHistory", { chat_id: chatId, limit: 1 }).then(
-          (r) => r.messages,
-        ),
-      ...(this.#state.capabilities?.messagesAfter
-        ? {
-            messagesAfter: (since: number) =>
-              request<MessagesAfterResult>("messagesAfter", { since_rowid: since, limit: 500 }),
-          }
-        : {}),
-    });
+    return findTailRowid(
+      {
+        chatsList: (limit) => request<{ chats: Chat[] }>("chatsList", { limit }).then((r) => r.chats),
+        lastMessages: (chatId, limit) =>
+          request<{ messages: Message[] }>("messagesHistory", { chat_id: chatId, limit }).then(
+            (r) => r.messages,
+          ),
+        ...(this.#state.capabilities?.messagesAfter
+          ? {
+              messagesAfter: (since: number) =>
+                request<MessagesAfterResult>("messagesAfter", { since_rowid: since, limit: 500 }),
+            }
+          : {}),
+      },
+      expectAtLeast !== undefined ? { expectAtLeast } : {},
+    );
   }
 
   #onNotification(connection: ImsgConnection, method: string, params: unknown): void {

@@ -74,4 +74,6 @@ export { spawnTransport } from "./spawn-transport.ts";
 export type { StreamProcessOptions } from "./stream-process.ts";
 export { streamProcess } from "./stream-process.ts";
 export type { ExitInfo, ImsgProcess, ImsgTransport } from "./transport.ts";
-export type { ImsgWatch, WatchHandler, WatchOptions } from "./watch-stream.ts";
+export type { WatchStart, WatchStartListener, WatchStartReason } from "./watch-start.ts";
+export { planWatchStart } from "./watch-start.ts";
+export type { ImsgWatch, WatchDelivery, WatchHandler, WatchOptions } from "./watch-stream.ts";

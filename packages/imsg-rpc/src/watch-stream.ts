@@ -4,6 +4,7 @@ import type { Logger } from "./logger.ts";
 import type { MessagesAfterParams, MessagesAfterResult } from "./protocol/params.ts";
 import type { Message } from "./protocol/shapes.ts";
 import type { ImsgRpcStats } from "./rpc-stats.ts";
+import { planWatchStart, type WatchStartListener } from "./watch-start.ts";
 
 /** What to watch, and from where. */
 export interface WatchOptions {
@@ -30,6 +31,24 @@ export interface WatchOptions {
    * one it holds (default 1000). Bounds memory; nothing is lost.
    */
   maxQueued?: number;
+  /**
+   * Told where the watch starts each time it (re)establishes on a new imsg process: a first run (persist
+   * `since`: it is the tail the watch starts from), a resume, or a replaced database (the cursor was above
+   * the database's tail; the watch moves to the new tail). See {@link WatchStartListener}.
+   */
+  onStart?: WatchStartListener;
+}
+
+/** How a message reached the watch. */
+export interface WatchDelivery {
+  /**
+   * True for backlog: rows at or below the database's tail when the watch (re)started, i.e. rows that
+   * arrived while the consumer or imsg was down (`messages.after` pages, or a 0.9 subscription's replay).
+   * False for rows that arrived while the watch was live.
+   */
+  readonly replay: boolean;
+  /** Clock time (ms) the watch received the row. */
+  readonly receivedAt: number;
 }
 
 /**
@@ -37,7 +56,7 @@ export interface WatchOptions {
  * acknowledges the ROWID (a later resubscribe starts after it). A throw is logged and counted and
  * the message is acknowledged anyway: the handler owns its retries.
  */
-export type WatchHandler = (message: Message) => void | Promise<void>;
+export type WatchHandler = (message: Message, delivery: WatchDelivery) => void | Promise<void>;
 
 /** A live watch; survives imsg restarts until closed. */
 export interface ImsgWatch {
@@ -78,7 +97,13 @@ export interface WatchHost {
     accept: (subscription: number) => boolean,
   ): Promise<number>;
   unsubscribe(connection: ImsgConnection, subscription: number): Promise<void>;
-  findTail(connection: ImsgConnection): Promise<number>;
+  /**
+   * The database's tail ROWID (a lower bound on 0.9). `expectAtLeast` (the watch's cursor) asks for a
+   * second, wider look before a tail below it is reported.
+   */
+  findTail(connection: ImsgConnection, expectAtLeast?: number): Promise<number>;
+  /** Clock time in ms. */
+  now(): number;
   /** One `messages.after` page, or undefined when the peer lacks the method (0.9). */
   pageAfter?(
     connection: ImsgConnection,
@@ -88,6 +113,11 @@ export interface WatchHost {
   current(): ImsgConnection | undefined;
   retryDelay(attempt: number): number;
   remove(watch: WatchStream): void;
+}
+
+interface QueuedMessage {
+  message: Message;
+  delivery: WatchDelivery;
 }
 
 const DEFAULT_MAX_QUEUED = 1000;
@@ -107,7 +137,9 @@ export class WatchStream implements ImsgWatch {
   #cursor: number | undefined;
   /** Highest ROWID accepted into the queue (or handled). */
   #highest: number | undefined;
-  #queue: Message[] = [];
+  #queue: QueuedMessage[] = [];
+  /** Rows at or below this ROWID are replayed backlog (the tail at the latest start). */
+  #replayUpTo = Number.NEGATIVE_INFINITY;
   #head = 0;
   #drain: Promise<void> | undefined;
   #closed = false;
@@ -142,7 +174,7 @@ export class WatchStream implements ImsgWatch {
     this.#connection = connection;
     this.#subscription = undefined;
     this.#retryAttempts = 0;
-    if (!this.#paused) void this.#subscribe(connection, this.#cursor);
+    if (!this.#paused) void this.#subscribe(connection, this.#cursor, true);
   }
 
   /** The connection is gone; its subscription with it. */
@@ -166,7 +198,10 @@ export class WatchStream implements ImsgWatch {
     if (this.#paused) return;
     this.#highest = message.id;
     this.#retryAttempts = 0;
-    this.#queue.push(message);
+    this.#queue.push({
+      message,
+      delivery: { replay: message.id <= this.#replayUpTo, receivedAt: this.#host.now() },
+    });
     if (this.#queue.length - this.#head > this.#maxQueued) this.#pause();
     this.#drain ??= this.#run();
   }
@@ -211,24 +246,30 @@ export class WatchStream implements ImsgWatch {
     await this.#drain;
   }
 
-  async #subscribe(connection: ImsgConnection, from: number | undefined): Promise<void> {
+  /**
+   * Subscribes from `from`. With `checkTail` (a first run, a new imsg process, a retry after an error) the
+   * database's tail is read first: a first run starts there, and a cursor above it means a replaced
+   * chat.db (see watch-start.ts). Resumes within one process (overflow, a slow handler) skip that read.
+   */
+  async #subscribe(connection: ImsgConnection, from: number | undefined, checkTail = false): Promise<void> {
     const generation = ++this.#generation;
     const stale = () => generation !== this.#generation || this.#closed;
     try {
       let since = from;
-      if (since === undefined) {
-        since = await this.#host.findTail(connection);
+      if (since === undefined || checkTail) {
+        const tail = await this.#host.findTail(connection, since);
         if (stale()) return;
-        this.#cursor ??= since;
-        this.#host.logger.debug({ tail: since }, "imsg watch starts at the current tail");
-      } else if (since > 0) {
+        since = this.#start(planWatchStart(since, tail));
+      }
+      if (since > 0) {
         since = await this.#catchUp(connection, since, stale);
         if (stale()) return;
       }
-      await this.#host.subscribe(connection, this.#params(since), this, (subscription) => {
+      const subscribeFrom = since;
+      await this.#host.subscribe(connection, this.#params(subscribeFrom), this, (subscription) => {
         if (stale()) return false;
         this.#subscription = subscription;
-        this.#host.logger.debug({ subscription, since }, "imsg watch subscribed");
+        this.#host.logger.debug({ subscription, since: subscribeFrom }, "imsg watch subscribed");
         return true;
       });
     } catch (error) {
@@ -236,6 +277,30 @@ export class WatchStream implements ImsgWatch {
       this.#host.logger.warn({ err: error }, "imsg watch.subscribe failed; retrying");
       this.#scheduleRetry(connection);
     }
+  }
+
+  /** Applies a start decision (cursor, dedupe, replay boundary), tells the consumer, returns `since`. */
+  #start(start: ReturnType<typeof planWatchStart>): number {
+    const { reason, since, tail } = start;
+    if (reason === "database-replaced") {
+      this.#host.logger.warn(
+        { cursor: start.previousCursor, tail },
+        "imsg database tail is below the watch cursor (chat.db replaced?); moving the cursor to the new tail",
+      );
+      // The old database's numbering means nothing now: rows of the new one are judged afresh.
+      this.#cursor = since;
+      this.#highest = undefined;
+    } else {
+      this.#cursor ??= since;
+      this.#host.logger.debug({ reason, since, tail }, "imsg watch start point");
+    }
+    this.#replayUpTo = tail;
+    try {
+      this.#options.onStart?.(start);
+    } catch (error) {
+      this.#host.logger.error({ err: error, reason, since }, "imsg watch onStart listener threw");
+    }
+    return since;
   }
 
   /**
@@ -307,7 +372,7 @@ export class WatchStream implements ImsgWatch {
     this.#retryTimer = this.#host.timers.setTimeout(() => {
       if (this.#closed || this.#connection !== connection || this.#host.current() !== connection) return;
       if (this.#subscription === undefined && !this.#paused) {
-        void this.#subscribe(connection, this.#highest ?? this.#cursor);
+        void this.#subscribe(connection, this.#highest ?? this.#cursor, true);
       }
     }, delay);
   }
@@ -353,7 +418,7 @@ export class WatchStream implements ImsgWatch {
   async #run(): Promise<void> {
     try {
       while (this.#head < this.#queue.length && !this.#closed) {
-        const message = this.#queue[this.#head++] as Message;
+        const { message, delivery } = this.#queue[this.#head++] as QueuedMessage;
         if (this.#head > 1024 && this.#head * 2 > this.#queue.length) {
           this.#queue = this.#queue.slice(this.#head);
           this.#head = 0;
@@ -363,7 +428,7 @@ export class WatchStream implements ImsgWatch {
           continue;
         }
         try {
-          await this.#handler(message);
+          await this.#handler(message, delivery);
         } catch (error) {
           this.#host.stats.handlerErrors++;
           this.#host.logger.error(
