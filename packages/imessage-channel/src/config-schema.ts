@@ -55,6 +55,24 @@ export const serviceSchema = z
 
 const allowEntry = z.union([z.string(), z.number()]);
 
+const ageLimitMs = z.number().int().min(0);
+
+/** How old (by send date) an inbound message may be and still be answered. */
+export const maxMessageAgeSchema = strictObject({
+  /** Limit for rows that arrive while the gateway is watching. */
+  liveMs: ageLimitMs
+    .optional()
+    .describe(
+      "A message arriving live whose send date is more than this many ms before its arrival (a late sync of old messages) is not answered, only kept as history. 0 = off. Default 900000 (15 minutes).",
+    ),
+  /** Limit for rows replayed after the gateway (or imsg) was down. */
+  replayMs: ageLimitMs
+    .optional()
+    .describe(
+      "A message replayed after downtime whose send date is more than this many ms old is not answered, only kept as history. 0 = off. Default 7200000 (2 hours).",
+    ),
+}).describe("Age limits for answering inbound messages (by their send date); older ones are history only.");
+
 /** Per-tool allow/deny lists for a group. */
 export const toolPolicySchema = strictObject({
   /** Tools the agent may use. */
@@ -238,6 +256,8 @@ export const imessageAccountShape = {
     .describe(
       '"code" answers a stranger with a pairing code (rate-limited); "silent" never answers. Default "code".',
     ),
+  /** Age limits for answering inbound messages. */
+  maxMessageAge: maxMessageAgeSchema.optional(),
   /** Folders on the remote Mac that attachments may be fetched from. */
   remoteAttachmentRoots: z
     .array(z.string())

@@ -30,6 +30,7 @@ export const IMESSAGE_DEFAULTS = {
   markdownTables: "code",
   pairingReply: "code",
   remoteAttachmentRoots: ["~/Library/Messages/Attachments"],
+  maxMessageAge: { liveMs: 15 * 60_000, replayMs: 2 * 60 * 60_000 },
 } as const;
 
 /** A fully resolved account: every key has its effective value. */
@@ -96,6 +97,8 @@ export interface ResolvedImessageAccount {
   pairingReply: "code" | "silent";
   /** Remote attachment roots. */
   remoteAttachmentRoots: string[];
+  /** Age limits (ms, 0 = off) for answering messages that arrive live and ones replayed after downtime. */
+  maxMessageAge: { liveMs: number; replayMs: number };
   /**
    * Identifies the message source (transport + database). Accounts with equal keys read the same chat.db
    * and should share one watcher.
@@ -176,6 +179,10 @@ function resolveOne(
     chunkMode: merged.chunkMode ?? IMESSAGE_DEFAULTS.chunkMode,
     pairingReply: merged.pairingReply ?? IMESSAGE_DEFAULTS.pairingReply,
     remoteAttachmentRoots: merged.remoteAttachmentRoots ?? [...IMESSAGE_DEFAULTS.remoteAttachmentRoots],
+    maxMessageAge: {
+      liveMs: merged.maxMessageAge?.liveMs ?? IMESSAGE_DEFAULTS.maxMessageAge.liveMs,
+      replayMs: merged.maxMessageAge?.replayMs ?? IMESSAGE_DEFAULTS.maxMessageAge.replayMs,
+    },
     sourceKey: sourceKeyOf(merged, cliPath),
   };
   if (name) resolved.name = name;

@@ -140,6 +140,8 @@ export class WatchStream implements ImsgWatch {
   #queue: QueuedMessage[] = [];
   /** Rows at or below this ROWID are replayed backlog (the tail at the latest start). */
   #replayUpTo = Number.NEGATIVE_INFINITY;
+  /** Bumped when the database was replaced: a row of the old one finishing later must not set the cursor. */
+  #epoch = 0;
   #head = 0;
   #drain: Promise<void> | undefined;
   #closed = false;
@@ -287,9 +289,13 @@ export class WatchStream implements ImsgWatch {
         { cursor: start.previousCursor, tail },
         "imsg database tail is below the watch cursor (chat.db replaced?); moving the cursor to the new tail",
       );
-      // The old database's numbering means nothing now: rows of the new one are judged afresh.
+      // The old database's numbering means nothing now: rows of the new one are judged afresh, and rows
+      // of the old one still queued are dropped (they would move the cursor back above the new tail).
       this.#cursor = since;
       this.#highest = undefined;
+      this.#queue = [];
+      this.#head = 0;
+      this.#epoch++;
     } else {
       this.#cursor ??= since;
       this.#host.logger.debug({ reason, since, tail }, "imsg watch start point");
@@ -427,6 +433,7 @@ export class WatchStream implements ImsgWatch {
           this.#host.stats.duplicatesSkipped++;
           continue;
         }
+        const epoch = this.#epoch;
         try {
           await this.#handler(message, delivery);
         } catch (error) {
@@ -436,7 +443,7 @@ export class WatchStream implements ImsgWatch {
             "imsg watch handler threw; message acknowledged",
           );
         }
-        this.#cursor = message.id;
+        if (epoch === this.#epoch) this.#cursor = message.id;
         this.#releaseRoom();
         if (this.#paused && this.#queue.length - this.#head <= this.#maxQueued / 2) this.#resume();
       }

@@ -21,7 +21,13 @@ import {
   type ResolvedImessageAccount,
   sendCapabilitiesOf,
 } from "@imgate/imessage-channel";
-import { createImsgClient, type ImsgRpcStats, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
+import {
+  createImsgClient,
+  type ImsgRpcStats,
+  type ImsgWatch,
+  type RestartOptions,
+  type WatchDelivery,
+} from "@imgate/imsg-rpc";
 import { AgentError } from "../agents/agent-error.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
@@ -38,7 +44,9 @@ import { createAttachmentMover } from "./create-attachment-mover.ts";
 import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
 import { createDeliveryWorker } from "./delivery-worker.ts";
 import type { SessionQueue } from "./session-queue.ts";
+import { createStaleMessageLog, staleReason } from "./stale-message.ts";
 import { giveUpUncertain, UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
+import { applyWatchStart } from "./watch-start-cursor.ts";
 
 const CHANNEL = "imessage";
 /** How soon an outbox reconciliation that could not check every entry runs again. */
@@ -127,6 +135,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     ...(mover ? { stageUpload: (path: string) => mover.stageUpload(path) } : {}),
   });
   const outbox = createOutbox({ store: core.store });
+  const staleLog = createStaleMessageLog(logger, () => clock.now());
   const inFlightGuids = new Set<string>();
   const waiters = new Map<number, () => void>();
   let tracker: CursorTracker | undefined;
@@ -459,15 +468,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     worker.kick();
   };
 
-  const handleMessage = async (message: ImsgMessage): Promise<void> => {
+  const handleMessage = async (message: ImsgMessage, delivery: WatchDelivery): Promise<void> => {
     const rowid = message.id;
-    if (!tracker) {
-      const stored = core.cursors.get(accountId, source);
-      // No cursor yet (first run): record the watch's starting point now, so a message abandoned at
-      // shutdown is replayed on the next start instead of being skipped by a watch that starts at the tail.
-      if (stored === undefined) core.cursors.commitWith(accountId, source, String(rowid - 1), () => {});
-      tracker = createCursorTracker(Number(stored ?? rowid - 1));
-    }
+    // The watch reports its start (applyWatchStart) before any row; this only guards the invariant.
+    tracker ??= createCursorTracker(rowid - 1);
     tracker.start(rowid);
     metrics.messagesIn.inc({ account: accountId });
     lastInboundAt = clock.now();
@@ -490,19 +494,29 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     });
     const { route, agent, decision } = choice;
     const answering = choice.account;
+    const keepAsHistory = (reason: string) => {
+      metrics.messagesDropped.inc({ account: accountId, reason });
+      finishRow(rowid, () => {
+        core.history.append(
+          route.sessionKey,
+          userEntry(envelope),
+          historyLimitFor(answering, envelope, agent),
+        );
+      });
+    };
+    if (decision.kind === "process" || decision.kind === "pairing") {
+      const stale = staleReason(envelope.timestamp, delivery, answering.maxMessageAge, clock.now());
+      if (stale) {
+        staleLog.record(stale, { rowid, sentAt: envelope.timestamp, chatKey: envelope.chatKey });
+        // A stranger's old message is neither answered with a code nor kept: strangers get nothing.
+        return decision.kind === "process" ? keepAsHistory(stale) : drop(rowid, stale);
+      }
+    }
     switch (decision.kind) {
       case "drop":
         return drop(rowid, decision.reason);
       case "history-only":
-        metrics.messagesDropped.inc({ account: accountId, reason: "no-mention" });
-        finishRow(rowid, () => {
-          core.history.append(
-            route.sessionKey,
-            userEntry(envelope),
-            historyLimitFor(answering, envelope, agent),
-          );
-        });
-        return;
+        return keepAsHistory("no-mention");
       case "pairing": {
         metrics.messagesDropped.inc({ account: accountId, reason: "pairing" });
         finishRow(rowid, () => {
@@ -564,8 +578,11 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         {
           ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
           attachments: account.includeAttachments,
+          onStart: (start) => {
+            tracker = applyWatchStart(start, tracker, { cursors: core.cursors, accountId, source, logger });
+          },
         },
-        (message) => handleMessage(message as ImsgMessage),
+        (message, delivery) => handleMessage(message as ImsgMessage, delivery),
       );
       logger.info(
         { transport: transport.kind, cliPath: account.cliPath, dbPath: account.dbPath, since },
