@@ -15,7 +15,7 @@ const HELP = `imsg-sim — write to an imsg-sim chat.db from another process
   imsg-sim inject --db PATH --from HANDLE --text TEXT [--chat-identifier ID [--group] [--name NAME]
                   [--participants a,b]] [--attachment PATH] [--attributed-only] [--guid GUID] [--service iMessage|SMS]
                   [--unjoined | --late-join-ms N] [--url-preview] [--reaction love|like|… --reacted-to GUID]
-                  [--reply-to GUID] [--json]
+                  [--reply-to GUID] [--date ISO-8601|UNIX_MS] [--json]
   imsg-sim seed --db PATH --messages N [--chats C] [--json]
 `;
 
@@ -36,11 +36,29 @@ const INJECT_OPTIONS = {
   reaction: { type: "string" },
   "reacted-to": { type: "string" },
   "reply-to": { type: "string" },
+  date: { type: "string" },
 } as const;
 
 const SEED_OPTIONS = { messages: { type: "string" }, chats: { type: "string" } } as const;
 
 const str = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+
+/** `--date`: the send date as Unix ms or an ISO-8601 time with a zone (e.g. a late-synced old message). */
+function dateFlag(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = /^-?\d+$/.test(value)
+    ? Number(value)
+    : /(Z|[+-]\d\d:?\d\d)$/.test(value)
+      ? Date.parse(value)
+      : Number.NaN;
+  if (!Number.isSafeInteger(ms)) {
+    throw new SimError(
+      "SIM_USAGE",
+      `--date ${value}: expected Unix milliseconds or an ISO-8601 time with a zone, e.g. 2015-06-01T10:00:00Z`,
+    );
+  }
+  return ms;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -76,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
         reaction === undefined ? undefined : /^\d+$/.test(reaction) ? Number(reaction) : (reaction as "love"),
       reactedTo: str(flags["reacted-to"]),
       replyTo: str(flags["reply-to"]),
+      dateMs: dateFlag(str(flags.date)),
       selfHandle: options.selfHandle,
     });
     const line = JSON.stringify({
