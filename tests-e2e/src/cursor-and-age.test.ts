@@ -8,7 +8,15 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { createSimDb, seedHistory } from "@imgate/imsg-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { COMPAT_MODES, type GatewayProcess, injectMessage, startGateway, waitFor } from "./harness/index.ts";
+import {
+  COMPAT_MODES,
+  createWorkspace,
+  type GatewayProcess,
+  injectMessage,
+  startGateway,
+  waitFor,
+} from "./harness/index.ts";
+import { killImsgChildren } from "./proof/imsg-children.ts";
 
 const FRIEND = "+15550001001";
 const HOUR = 60 * 60_000;
@@ -37,6 +45,25 @@ function storedCursor(stateDir: string): number | undefined {
   } finally {
     db.close();
   }
+}
+
+/**
+ * A restored backup: a fresh chat.db with a few rows of its own (sent just now, so only the replaced-database
+ * logic keeps them from being answered) moved over the stand-in's database file. Returns their chat ids.
+ */
+function swapInRestoredDb(gateway: GatewayProcess): number[] {
+  const fresh = gateway.workspace.path(`restored-${Date.now()}`);
+  mkdirSync(fresh);
+  const restored = createSimDb(fresh);
+  const chats = ["+15550002001", "+15550002002"].map(
+    (from) => injectMessage(restored, { from, text: "already on the restored Mac" }).chatId,
+  );
+  const { dbPath } = gateway.workspace;
+  for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
+  for (const suffix of ["", "-wal", "-shm"]) {
+    if (existsSync(`${restored}${suffix}`)) renameSync(`${restored}${suffix}`, `${dbPath}${suffix}`);
+  }
+  return chats;
 }
 
 const gateways: GatewayProcess[] = [];
@@ -141,17 +168,7 @@ describe.each(COMPAT_MODES)("watch cursor and message age (imsg %s)", (compat) =
     const oldCursor = storedCursor(stateDir) as number;
     expect(oldCursor).toBeGreaterThan(60);
 
-    // A restored backup: a fresh chat.db with a few rows of its own, swapped in while the gateway is down.
-    const fresh = join(gateway.workspace.dir, "restored");
-    mkdirSync(fresh);
-    const restored = createSimDb(fresh);
-    const existing = ["+15550002001", "+15550002002"].map(
-      (from) => injectMessage(restored, { from, text: "already on the restored Mac" }).chatId,
-    );
-    for (const suffix of ["", "-wal", "-shm"]) rmSync(`${dbPath}${suffix}`, { force: true });
-    for (const suffix of ["", "-wal", "-shm"]) {
-      if (existsSync(`${restored}${suffix}`)) renameSync(`${restored}${suffix}`, `${dbPath}${suffix}`);
-    }
+    const existing = swapInRestoredDb(gateway);
     await gateway.restart();
     const warning = await gateway.waitForLog((line) => String(line.msg).includes("chat.db was replaced"), {
       what: "the replaced-database warning",
@@ -164,5 +181,30 @@ describe.each(COMPAT_MODES)("watch cursor and message age (imsg %s)", (compat) =
     });
     for (const chatId of existing) expect(gateway.outgoing(chatId)).toEqual([]);
     expect(storedCursor(stateDir)).toBeLessThan(oldCursor);
+  });
+
+  it("a chat.db replaced under a running gateway is detected when imsg restarts (resubscribe)", async () => {
+    const workspace = createWorkspace();
+    seedHistory(workspace.dbPath, { messages: 60, chats: 3 });
+    const gateway = await startGateway({ compat, config: OPEN_DMS, workspace });
+    try {
+      const before = gateway.inject({ from: FRIEND, text: "before the swap" });
+      await waitFor(() => gateway.outgoing(before.chatId).length === 1, { what: "the first reply" });
+      const oldCursor = storedCursor(workspace.stateDir) as number;
+      const existing = swapInRestoredDb(gateway);
+      expect(killImsgChildren(gateway.pid)).toBeGreaterThan(0);
+      const warning = await gateway.waitForLog((line) => String(line.msg).includes("chat.db was replaced"), {
+        what: "the replaced-database warning after the imsg restart",
+      });
+      expect(warning.previousCursor).toBeGreaterThanOrEqual(oldCursor);
+      const answered = gateway.inject({ from: FRIEND, text: "after the swap" });
+      await waitFor(() => gateway.outgoing(answered.chatId).at(-1) === "after the swap", {
+        what: "the reply on the swapped-in database",
+      });
+      for (const chatId of existing) expect(gateway.outgoing(chatId)).toEqual([]);
+    } finally {
+      await gateway.dispose();
+      workspace.dispose();
+    }
   });
 });
