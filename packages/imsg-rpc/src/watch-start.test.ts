@@ -103,4 +103,38 @@ describe("watch start", () => {
     expect(w.seen.map((s) => s.id)).toEqual([8]);
     expect(watch.cursor).toBe(8);
   });
+
+  it("on a new imsg process whose database was replaced, drops the old database's queued rows", async () => {
+    const peers = [peerWithTail(100, [91, 92, 93]), peerWithTail(3, [4])];
+    let started = 0;
+    const client = createImsgClient({
+      transport: async () => (peers[started++] as FakePeer).process,
+      restart: { initialDelayMs: 5, maxDelayMs: 20, jitter: 0 },
+      stop: { graceMs: 50, termMs: 50 },
+    });
+    clients.push(client);
+    await client.start();
+    const starts: string[] = [];
+    const seen: number[] = [];
+    let release: () => void = () => {};
+    const blocked = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const watch = client.watch(
+      { sinceRowid: 90, onStart: (start) => starts.push(start.reason) },
+      async (message) => {
+        seen.push(message.id);
+        if (message.id === 91) await blocked;
+      },
+    );
+    await waitFor(() => seen.length === 1, "row 91 in the handler");
+    (peers[0] as FakePeer).exit(0);
+    await waitFor(() => starts.length === 2, "the start on the new process");
+    release();
+    await waitFor(() => seen.includes(4), "row 4 of the new database");
+    expect(starts).toEqual(["resume", "database-replaced"]);
+    // 92 and 93 were queued from the old database: never delivered, and 91 finishing late did not set the cursor.
+    expect(seen).toEqual([91, 4]);
+    expect(watch.cursor).toBe(4);
+  });
 });

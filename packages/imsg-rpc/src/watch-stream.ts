@@ -142,6 +142,8 @@ export class WatchStream implements ImsgWatch {
   #replayUpTo = Number.NEGATIVE_INFINITY;
   /** Bumped when the database was replaced: a row of the old one finishing later must not set the cursor. */
   #epoch = 0;
+  /** A new imsg process arrived while paused: the resume must read its tail first. */
+  #tailUnchecked = false;
   #head = 0;
   #drain: Promise<void> | undefined;
   #closed = false;
@@ -176,7 +178,9 @@ export class WatchStream implements ImsgWatch {
     this.#connection = connection;
     this.#subscription = undefined;
     this.#retryAttempts = 0;
-    if (!this.#paused) void this.#subscribe(connection, this.#cursor, true);
+    // A paused watch subscribes when it resumes; the new process's tail is checked then.
+    if (this.#paused) this.#tailUnchecked = true;
+    else void this.#subscribe(connection, this.#cursor, true);
   }
 
   /** The connection is gone; its subscription with it. */
@@ -417,7 +421,9 @@ export class WatchStream implements ImsgWatch {
     this.#paused = false;
     const connection = this.#connection;
     if (connection && this.#host.current() === connection && !this.#closed) {
-      void this.#subscribe(connection, this.#highest ?? this.#cursor);
+      const checkTail = this.#tailUnchecked;
+      this.#tailUnchecked = false;
+      void this.#subscribe(connection, this.#highest ?? this.#cursor, checkTail);
     }
   }
 
