@@ -78,7 +78,7 @@ describe("an original gateway's config file", () => {
       const warnings = gateway.logs().filter((line) => line.level === 40 && line.msg.startsWith("config: "));
       expect(warnings).toHaveLength(1);
       // The harness writes its own keys first, so the file order differs from moltbotJson's.
-      expect([...(warnings[0]?.ignoredKeys as string[])].sort()).toEqual([...IGNORED].sort());
+      expect([...((warnings[0]?.ignoredKeys ?? []) as string[])].sort()).toEqual([...IGNORED].sort());
       expect(warnings[0]?.msg).toMatch(
         /^config: 10 keys of the original gateway's config are not used by imgate/,
       );
