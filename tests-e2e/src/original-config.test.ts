@@ -90,7 +90,7 @@ describe("an original gateway's config file", () => {
     }
   });
 
-  it("passes `imgate config validate` (exit 0) with the same warning, also as --json", async () => {
+  it("passes `imgate config validate` (exit 0) with the same warning, also as --json, and doctor shows it", async () => {
     const run = await validate(moltbotJson({ backend: { type: "echo" } }), "valid");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("is valid");
@@ -103,6 +103,15 @@ describe("an original gateway's config file", () => {
     });
     expect(json.code).toBe(0);
     expect(JSON.parse(json.stdout)).toMatchObject({ valid: true, ignoredKeys: IGNORED, problems: [] });
+    // `imgate doctor` lists the same line as a warning (its other checks do not matter here).
+    const doctor = await runCli(["doctor", "--json", "--config", path], { env: { HOME: workspace.home } });
+    const report = JSON.parse(doctor.stdout) as {
+      checks: Array<{ id: string; status: string; detail: string }>;
+    };
+    const warnings = report.checks.filter((c) => c.id === "config" && c.status === "warn");
+    expect(warnings.map((c) => c.detail)).toEqual([
+      `${IGNORED.length} keys of the original gateway's config are not used by imgate and ignored: ${IGNORED.join(", ")}`,
+    ]);
   });
 
   it("still refuses a misspelt imgate key with a suggestion (exit 2), and only that key", async () => {
