@@ -61,6 +61,30 @@ describe("the original gateway's config", () => {
     expect(lines[0]).toContain("channels.telegram");
   });
 
+  it("accepts the later iMessage channel's own extra keys, at the top level and in accounts", () => {
+    const result = validateGatewayConfig({
+      agents: { list: [{ id: "main", backend: { type: "echo" } }] },
+      channels: {
+        imessage: {
+          probeTimeoutMs: 5000,
+          catchup: { enabled: true },
+          groups: { "*": { requireMention: true, systemPrompt: "be brief" } },
+          accounts: { work: { sendReadReceipts: true, dbPath: "~/work.db" } },
+          defaultAccount: "work",
+        },
+      },
+    });
+    expect(result.ok).toBe(true);
+    expect(result.warnings.map((w) => w.path)).toEqual([
+      "channels.imessage.probeTimeoutMs",
+      "channels.imessage.catchup",
+      'channels.imessage.groups["*"].systemPrompt',
+      "channels.imessage.accounts.work.sendReadReceipts",
+      "channels.imessage.defaultAccount",
+    ]);
+    if (result.ok) expect(result.config.channels.imessage?.accounts?.work).toEqual({ dbPath: "~/work.db" });
+  });
+
   it("leaves the input untouched and keeps imgate's own keys where both define them", () => {
     const raw = structuredClone(moltbotJson);
     const { value } = stripOriginalGatewayKeys(raw);

@@ -9,6 +9,8 @@
  *   src/config/zod-schema.agents.ts     @ 0a7191172997933b9be03862f134d486045fb8ba (`agents`, `bindings`)
  *   src/config/zod-schema.agent-runtime.ts @ 001ba9a34d6f100c3150d9209bef8774607f843d (`agents.list[]`)
  *   src/config/zod-schema.session.ts    @ 00463892e760f02de554608ad588cdbec955013b (`messages`, `commands`, `session`)
+ *   src/config/zod-schema.providers-core.ts (IMessageAccountSchemaBase; the stored version that has `catchup`)
+ *                                       (`channels.imessage` and `channels.imessage.accounts.<id>`)
  * Only the keys imgate lacks are listed; where both define a key (e.g. `agents.list[].groupChat`,
  * `messages.responsePrefix`, `session.dmScope`) imgate's schema validates it.
  */
@@ -20,8 +22,28 @@ export interface IgnoredKeyTree {
 
 /** Marks the element schema of an array (`agents.list[]`, `bindings[]`). */
 export const ARRAY_ITEMS = "[]";
+/** Marks the value schema of a record (`accounts.<id>`, `groups.<chat id>`). */
+export const RECORD_VALUES = "{}";
 
 const keys = (...names: string[]): IgnoredKeyTree => Object.fromEntries(names.map((name) => [name, true]));
+
+/** The later iMessage channel's keys imgate does not have, valid at the top level and in each account. */
+const IMESSAGE_ACCOUNT_KEYS: IgnoredKeyTree = {
+  ...keys(
+    "actions",
+    "defaultTo",
+    "contextVisibility",
+    "attachmentRoots",
+    "probeTimeoutMs",
+    "sendReadReceipts",
+    "reactionNotifications",
+    "coalesceSameSenderDms",
+    "catchup",
+    "healthMonitor",
+    "responsePrefix",
+  ),
+  groups: { [RECORD_VALUES]: keys("systemPrompt") },
+};
 
 /** The original gateway's keys that imgate ignores, as a tree from the file's root. */
 export const ORIGINAL_GATEWAY_KEYS: IgnoredKeyTree = {
@@ -60,28 +82,35 @@ export const ORIGINAL_GATEWAY_KEYS: IgnoredKeyTree = {
     "proxy",
   ),
   // The original's other channels, its channel defaults, and the extension channels its schema passes through.
-  channels: keys(
-    "defaults",
-    "whatsapp",
-    "telegram",
-    "discord",
-    "irc",
-    "googlechat",
-    "slack",
-    "signal",
-    "bluebubbles",
-    "msteams",
-    "matrix",
-    "mattermost",
-    "nostr",
-    "zalo",
-    "zalouser",
-    "line",
-    "feishu",
-    "twitch",
-    "nextcloud-talk",
-    "tlon",
-  ),
+  channels: {
+    imessage: {
+      ...IMESSAGE_ACCOUNT_KEYS,
+      defaultAccount: true,
+      accounts: { [RECORD_VALUES]: IMESSAGE_ACCOUNT_KEYS },
+    },
+    ...keys(
+      "defaults",
+      "whatsapp",
+      "telegram",
+      "discord",
+      "irc",
+      "googlechat",
+      "slack",
+      "signal",
+      "bluebubbles",
+      "msteams",
+      "matrix",
+      "mattermost",
+      "nostr",
+      "zalo",
+      "zalouser",
+      "line",
+      "feishu",
+      "twitch",
+      "nextcloud-talk",
+      "tlon",
+    ),
+  },
   agents: {
     defaults: true,
     list: {
@@ -237,7 +266,7 @@ export function stripOriginalGatewayKeys(
     if (!isRecord(value)) return value;
     const out: Record<string, unknown> = {};
     for (const [key, child] of Object.entries(value)) {
-      const rule = Object.hasOwn(node, key) ? node[key] : undefined;
+      const rule = Object.hasOwn(node, key) ? node[key] : node[RECORD_VALUES];
       if (rule === true) ignored.push(joinPath(path, key));
       else out[key] = rule === undefined ? child : walk(child, rule, joinPath(path, key));
     }
