@@ -38,7 +38,7 @@ export interface EchoFilterOptions {
   cache?: EchoCache;
   /** For a private cache: persist it in this state store (reflections after a restart are still caught). */
   store?: StateStore;
-  /** For a private cache in `store`: its rows' scope, e.g. the account id. Default `imessage`. */
+  /** For a private cache in `store`: the account its rows belong to (scope `imessage:<scope>`). Default `default`. */
   scope?: string;
   /** How long a sent (chat, text) counts as a possible echo (for a private cache). Default 120 000 ms. */
   textWindowMs?: number;
@@ -83,7 +83,10 @@ const chatKeyOf = (chatId: number | undefined) => (chatId !== undefined && chatI
 const norm = (value: string) => value.trim().toLowerCase();
 const textKey = (text: string) => stripAttributedResidue(text).replace(/\s+/g, " ").trim();
 
-/** Creates an echo filter. State is in memory and bounded by the windows. */
+/**
+ * Creates an echo filter. State is bounded by the windows; what was sent is persisted in `store` when given
+ * (the rest — own handles, URL-preview rows, the loop breaker — lives in memory).
+ */
 export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
   const { logger, clock } = options;
   const textWindow = options.textWindowMs ?? 120_000;
