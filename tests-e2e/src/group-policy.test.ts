@@ -15,7 +15,11 @@ const ALICE = "+15550001111";
 const BOB = "+15550002222";
 const CAROL = "+15550003333";
 const MENTION = {
-  agents: { list: [{ id: "main", default: true, groupChat: { mentionPatterns: ["@bot"] } }] },
+  agents: {
+    list: [
+      { id: "main", default: true, groupChat: { mentionPatterns: ["@bot"] }, backend: { type: "echo" } },
+    ],
+  },
 };
 
 /** Waits until the gateway counted `count` drops with `reason`. */

@@ -72,17 +72,28 @@ export function parseConfigText(text: string, path: string): unknown {
 /** The validated config (the gateway's type, defaults applied). */
 export type ValidConfig = import("@imgate/gateway").GatewayConfig;
 
-/** Result of {@link checkConfig}. */
-export type ConfigCheck = { ok: true; config: ValidConfig } | { ok: false; problems: ConfigProblem[] };
+/**
+ * Result of {@link checkConfig}. `warnings` are the lines the gateway also logs at start (one naming the
+ * original gateway's keys that imgate ignores, `ignoredKeys` their paths).
+ */
+export type ConfigCheck = ({ ok: true; config: ValidConfig } | { ok: false; problems: ConfigProblem[] }) & {
+  warnings: string[];
+  ignoredKeys: string[];
+};
 
 /** Validates a parsed config with the gateway's rules; never throws for invalid input. */
 export async function checkConfig(raw: unknown): Promise<ConfigCheck> {
-  const { validateGatewayConfig } = await import("@imgate/gateway");
+  const { validateGatewayConfig, formatConfigWarnings } = await import("@imgate/gateway");
   const result = validateGatewayConfig(raw);
-  if (result.ok) return { ok: true, config: result.config };
+  const notes = {
+    warnings: formatConfigWarnings(result.warnings),
+    ignoredKeys: result.warnings.filter((w) => w.code === "original-gateway-key").map((w) => w.path),
+  };
+  if (result.ok) return { ok: true, config: result.config, ...notes };
   return {
     ok: false,
     problems: result.issues.map((issue) => ({ path: issue.path || "(root)", message: issue.message })),
+    ...notes,
   };
 }
 

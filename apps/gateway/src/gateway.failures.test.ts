@@ -32,6 +32,7 @@ beforeAll(async () => {
         },
       },
     },
+    agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },
     gateway: { http: { host: "127.0.0.1", port: 0 } },
   });
   gateway = await startGateway({

@@ -29,6 +29,8 @@ export {
 export { ConfigError, isConfigError } from "./config/config-error.ts";
 export type { ConfigIssue } from "./config/config-issue.ts";
 export { formatConfigIssues, formatKeyPath } from "./config/config-issue.ts";
+export type { ConfigWarning } from "./config/config-warning.ts";
+export { formatConfigWarnings } from "./config/config-warning.ts";
 export { expandHome } from "./config/expand-home.ts";
 export type {
   AgentBackendConfig,

@@ -1,4 +1,5 @@
 import { isConfigError } from "./config/config-error.ts";
+import { formatConfigWarnings } from "./config/config-warning.ts";
 import { loadConfig } from "./config/load-config.ts";
 import { resolveConfigPath, resolveStateDir } from "./config/resolve-state-dir.ts";
 import { isGatewayError } from "./errors/gateway-error.ts";
@@ -49,6 +50,10 @@ export async function runGatewayForeground(options: RunGatewayOptions = {}): Pro
     secrets: secretsOf(loaded.config, env),
     ...(prettify ? { prettify } : {}),
   });
+  const ignoredKeys = loaded.warnings.filter((w) => w.code === "original-gateway-key").map((w) => w.path);
+  for (const line of formatConfigWarnings(loaded.warnings)) {
+    logger.warn(line.startsWith("no agents") ? {} : { ignoredKeys }, `config: ${line}`);
+  }
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   try {
     gateway = await startGateway({

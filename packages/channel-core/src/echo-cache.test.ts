@@ -1,6 +1,16 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { createManualClock } from "./clock.ts";
 import { createEchoCache } from "./echo-cache.ts";
+import { silentLogger } from "./logger.ts";
+import { openStateStore } from "./state-store.ts";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
 
 describe("echo cache", () => {
   it("matches a primed guid until its TTL passes", () => {
@@ -43,5 +53,78 @@ describe("echo cache", () => {
     for (const guid of ["a", "b", "c"]) echoes.primeGuid(guid);
     expect(echoes.matches({ guid: "a", chatKey: "x" })).toBe(false);
     expect(echoes.matches({ guid: "c", chatKey: "x" })).toBe(true);
+  });
+
+  it("recognises a mirror: it points at a sent guid and repeats its text (same chat); other text is a reply", () => {
+    const clock = createManualClock();
+    const echoes = createEchoCache({ clock, guidTtlMs: 60_000 });
+    echoes.primeGuid("SENT-1", { chatKey: "42", text: "Hello\r\nthere " });
+    expect(echoes.matchesMirror({ replyToGuid: "SENT-1", chatKey: "42", text: "Hello\nthere" })).toBe(true);
+    // Not consumed: Messages may write it more than once.
+    expect(echoes.matchesMirror({ replyToGuid: "SENT-1", chatKey: "42", text: "Hello\nthere" })).toBe(true);
+    expect(echoes.matchesMirror({ replyToGuid: "SENT-1", chatKey: "42", text: "Thanks!" })).toBe(false);
+    expect(echoes.matchesMirror({ replyToGuid: "SENT-1", chatKey: "43", text: "Hello\nthere" })).toBe(false);
+    expect(echoes.matchesMirror({ replyToGuid: "OTHER", chatKey: "42", text: "Hello\nthere" })).toBe(false);
+    echoes.primeGuid("UNBOUND");
+    expect(echoes.matchesMirror({ replyToGuid: "UNBOUND", chatKey: "42", text: "" })).toBe(false);
+    clock.advance(60_000);
+    expect(echoes.matchesMirror({ replyToGuid: "SENT-1", chatKey: "42", text: "Hello\nthere" })).toBe(false);
+    expect(echoes.counters()).toEqual({ matched: 2 });
+  });
+
+  it("with a state store, remembers guids, bindings and unconsumed texts across a restart", () => {
+    const dir = mkdtempSync(join(tmpdir(), "imgate-echo-cache-"));
+    dirs.push(dir);
+    const clock = createManualClock();
+    const path = join(dir, "state.db");
+    const open = () => openStateStore({ path, logger: silentLogger, clock });
+    const first = open();
+    const before = createEchoCache({ clock, store: first, scope: "imessage:a", textWindowMs: 5_000 });
+    before.primeGuid("SENT-1", { chatKey: "42", text: "on my way" });
+    before.primeText("42", "on my way");
+    before.primeText("42", "twice");
+    before.primeText("42", "twice");
+    expect(before.matches({ chatKey: "42", text: "twice" })).toBe(true);
+    first.close(); // the gateway is killed
+
+    clock.advance(1_000);
+    const second = open();
+    const after = createEchoCache({ clock, store: second, scope: "imessage:a", textWindowMs: 5_000 });
+    const otherScope = createEchoCache({ clock, store: second, scope: "imessage:b" });
+    expect(otherScope.matches({ guid: "SENT-1", chatKey: "42" })).toBe(false);
+    expect(after.matchesMirror({ replyToGuid: "SENT-1", chatKey: "42", text: "on my way" })).toBe(true);
+    expect(after.matches({ guid: "SENT-1", chatKey: "42" })).toBe(true);
+    expect(after.matches({ chatKey: "42", text: "on my way" })).toBe(true);
+    // One prime of "twice" was consumed before the restart: one copy left.
+    expect(after.matches({ chatKey: "42", text: "twice" })).toBe(true);
+    expect(after.matches({ chatKey: "42", text: "twice" })).toBe(false);
+    second.close();
+
+    clock.advance(5_000); // past the text window: a third process sees no text primes, the guid still
+    const third = open();
+    const later = createEchoCache({ clock, store: third, scope: "imessage:a", textWindowMs: 5_000 });
+    expect(later.matches({ chatKey: "42", text: "on my way" })).toBe(false);
+    expect(later.matches({ guid: "SENT-1", chatKey: "42" })).toBe(true);
+    third.close();
+  });
+
+  it("keeps the persisted memory bounded", () => {
+    const dir = mkdtempSync(join(tmpdir(), "imgate-echo-cache-"));
+    dirs.push(dir);
+    const clock = createManualClock();
+    const store = openStateStore({ path: join(dir, "state.db"), logger: silentLogger, clock });
+    try {
+      const echoes = createEchoCache({ clock, store, scope: "s", maxEntries: 10 });
+      for (let i = 0; i < 200; i += 1) echoes.primeGuid(`G${i}`);
+      const rows = store.read(
+        (db) => (db.prepare("SELECT count(*) AS n FROM echo_memory").get() as { n: number }).n,
+      );
+      expect(rows).toBeLessThanOrEqual(20 + 64);
+      const reloaded = createEchoCache({ clock, store, scope: "s", maxEntries: 10 });
+      expect(reloaded.matches({ guid: "G199", chatKey: "" })).toBe(true);
+      expect(reloaded.matches({ guid: "G0", chatKey: "" })).toBe(false);
+    } finally {
+      store.close();
+    }
   });
 });

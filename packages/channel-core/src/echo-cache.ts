@@ -1,10 +1,18 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { createDropCounters } from "./drop-counters.ts";
+import type { StateStore } from "./state-store.ts";
 
 /** Options of {@link createEchoCache}. */
 export interface EchoCacheOptions {
   clock?: Clock;
-  /** How long a sent message's guid is remembered. Default 10 minutes. */
+  /**
+   * Persist the memory in the state store (table `echo_memory`), so reflections that arrive after a restart
+   * are still recognised; bounded by the TTLs and `maxEntries`. Without it the cache lives in memory only.
+   */
+  store?: StateStore;
+  /** Which rows of the store are this cache's (e.g. `imessage:default`). Default `default`. */
+  scope?: string;
+  /** How long a sent message's guid (and the chat and text it carried) is remembered. Default 12 hours. */
   guidTtlMs?: number;
   /** How long after a send an inbound copy with the same chat and text counts as its echo. Default 60 s. */
   textWindowMs?: number;
@@ -19,13 +27,30 @@ export interface EchoCandidate {
   text?: string;
 }
 
+/** An inbound message that points at an earlier one (e.g. iMessage's `reply_to_guid`). */
+export interface MirrorCandidate {
+  /** The guid the message points at. */
+  replyToGuid: string;
+  chatKey: string;
+  text: string;
+}
+
+/** The chat and text a sent guid carried. */
+export interface SentBinding {
+  chatKey: string;
+  text: string;
+}
+
 /**
  * Remembers what imgate itself sent so the copy that comes back through the watch is not treated as a
- * new inbound message (decision "echo / self-chat"). In memory: echoes arrive within seconds.
+ * new inbound message (decision "echo / self-chat").
  */
 export interface EchoCache {
-  /** Remembers a guid the channel returned for a send. Matches until the guid TTL passes. */
-  primeGuid(guid: string): void;
+  /**
+   * Remembers a guid the channel returned for a send. Matches until the guid TTL passes. With `sent`, the
+   * guid is bound to the chat and text it carried, for {@link EchoCache.matchesMirror}.
+   */
+  primeGuid(guid: string, sent?: SentBinding): void;
   /**
    * Remembers that `text` was sent to `chatKey`. One inbound message with the same chat and text
    * (trimmed, line endings normalised) matches within the window, and consumes it: priming twice lets
@@ -34,29 +59,93 @@ export interface EchoCache {
   primeText(chatKey: string, text: string): void;
   /** Whether `candidate` is the echo of something sent (by guid, else by chat and text in the window). */
   matches(candidate: EchoCandidate): boolean;
-  /** `{ matched }`: inbound messages recognised as echoes since creation. */
+  /**
+   * Whether `candidate` is a mirror of a send: it points at a remembered guid whose send carried the same
+   * text (and chat, when both are known). A reply with different text is not a mirror. Nothing is consumed.
+   */
+  matchesMirror(candidate: MirrorCandidate): boolean;
+  /** `{ matched }`: inbound messages recognised as echoes (or mirrors) since creation. */
   counters(): { matched: number };
 }
 
 const normalizeText = (text: string) => text.replace(/\r\n?/g, "\n").trim();
+/** Chat keys never contain U+001F; SQLite text cannot carry the NUL used before. */
+const SEPARATOR = "\u001F";
+const textKeyOf = (chatKey: string, text: string) => `${chatKey}${SEPARATOR}${normalizeText(text)}`;
+
+interface GuidEntry {
+  expiresAt: number;
+  /** `chatKey␟text` of the send, when known. */
+  bound?: string;
+}
+
+/** Write-through persistence of the cache's rows in the state store. */
+interface EchoRows {
+  load(now: number): Array<{ kind: string; key: string; bound: string | null; expires_at: number }>;
+  insert(kind: "guid" | "text", key: string, bound: string | undefined, expiresAt: number): void;
+  consumeText(key: string, now: number): void;
+  prune(now: number, keep: number): void;
+}
+
+function echoRows(store: StateStore, scope: string): EchoRows {
+  return {
+    load: (now) =>
+      store.read(
+        () =>
+          store
+            .statement(
+              "SELECT kind, key, bound, expires_at FROM echo_memory WHERE scope = ? AND expires_at > ? ORDER BY id",
+            )
+            .all(scope, now) as Array<{
+            kind: string;
+            key: string;
+            bound: string | null;
+            expires_at: number;
+          }>,
+      ),
+    insert: (kind, key, bound, expiresAt) =>
+      store.read(() =>
+        store
+          .statement("INSERT INTO echo_memory (scope, kind, key, bound, expires_at) VALUES (?, ?, ?, ?, ?)")
+          .run(scope, kind, key, bound ?? null, expiresAt),
+      ),
+    consumeText: (key, now) =>
+      store.read(() =>
+        store
+          .statement(
+            `DELETE FROM echo_memory WHERE id = (SELECT id FROM echo_memory
+               WHERE scope = ? AND kind = 'text' AND key = ? AND expires_at > ? ORDER BY expires_at LIMIT 1)`,
+          )
+          .run(scope, key, now),
+      ),
+    prune: (now, keep) =>
+      store.read(() =>
+        store
+          .statement(
+            `DELETE FROM echo_memory WHERE scope = ? AND (expires_at <= ? OR id <= COALESCE(
+               (SELECT id FROM echo_memory WHERE scope = ? ORDER BY id DESC LIMIT 1 OFFSET ?), -1))`,
+          )
+          .run(scope, now, scope, keep),
+      ),
+  };
+}
 
 /** Creates an {@link EchoCache}; expiry follows the injected clock. */
 export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
   const clock = options.clock ?? systemClock;
-  const guidTtlMs = options.guidTtlMs ?? 10 * 60_000;
+  const guidTtlMs = options.guidTtlMs ?? 12 * 60 * 60_000;
   const textWindowMs = options.textWindowMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 5000;
-  const guids = new Map<string, number>();
+  const rows = options.store ? echoRows(options.store, options.scope ?? "default") : undefined;
+  const guids = new Map<string, GuidEntry>();
   /** key → expiry times of the primes not yet consumed, oldest first. */
   const texts = new Map<string, number[]>();
   const drops = createDropCounters<"matched">();
 
-  const textKey = (chatKey: string, text: string) => `${chatKey}\u0000${normalizeText(text)}`;
-
   const prune = (now: number) => {
     // Both maps are in insertion order and TTLs are fixed, so expired entries sit at the front.
-    for (const [guid, expiresAt] of guids) {
-      if (expiresAt > now && guids.size <= maxEntries) break;
+    for (const [guid, entry] of guids) {
+      if (entry.expiresAt > now && guids.size <= maxEntries) break;
       guids.delete(guid);
     }
     for (const [key, expiries] of texts) {
@@ -66,20 +155,51 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
     }
   };
 
+  const rememberGuid = (guid: string, entry: GuidEntry) => {
+    guids.delete(guid);
+    guids.set(guid, entry);
+  };
+  const rememberText = (key: string, expiresAt: number) => {
+    const expiries = texts.get(key) ?? [];
+    texts.delete(key);
+    expiries.push(expiresAt);
+    texts.set(key, expiries);
+  };
+
+  if (rows) {
+    for (const row of rows.load(clock.now())) {
+      if (row.kind === "guid") {
+        rememberGuid(row.key, { expiresAt: row.expires_at, ...(row.bound ? { bound: row.bound } : {}) });
+      } else rememberText(row.key, row.expires_at);
+    }
+    prune(clock.now());
+  }
+
+  let primes = 0;
+  const persisted = (write: () => void) => {
+    if (!rows) return;
+    write();
+    // The table is pruned every 64 primes (expired rows, and everything beyond both bounds).
+    primes += 1;
+    if (primes % 64 === 0) rows.prune(clock.now(), maxEntries * 2);
+  };
+
   return {
-    primeGuid(guid) {
+    primeGuid(guid, sent) {
       const now = clock.now();
-      guids.delete(guid);
-      guids.set(guid, now + guidTtlMs);
+      const entry: GuidEntry = {
+        expiresAt: now + guidTtlMs,
+        ...(sent ? { bound: textKeyOf(sent.chatKey, sent.text) } : {}),
+      };
+      rememberGuid(guid, entry);
+      persisted(() => rows?.insert("guid", guid, entry.bound, entry.expiresAt));
       prune(now);
     },
     primeText(chatKey, text) {
       const now = clock.now();
-      const key = textKey(chatKey, text);
-      const expiries = texts.get(key) ?? [];
-      texts.delete(key);
-      expiries.push(now + textWindowMs);
-      texts.set(key, expiries);
+      const key = textKeyOf(chatKey, text);
+      rememberText(key, now + textWindowMs);
+      persisted(() => rows?.insert("text", key, undefined, now + textWindowMs));
       prune(now);
     },
     matches({ guid, chatKey, text }) {
@@ -87,17 +207,32 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
       prune(now);
       let matched = false;
       if (guid !== undefined && guid !== "") {
-        const expiresAt = guids.get(guid);
-        matched = expiresAt !== undefined && expiresAt > now;
+        const entry = guids.get(guid);
+        matched = entry !== undefined && entry.expiresAt > now;
       }
       if (!matched && text !== undefined) {
-        const expiries = texts.get(textKey(chatKey, text));
+        const key = textKeyOf(chatKey, text);
+        const expiries = texts.get(key);
         const index = expiries?.findIndex((expiresAt) => expiresAt > now) ?? -1;
         if (expiries && index >= 0) {
           expiries.splice(index, 1);
+          rows?.consumeText(key, now);
           matched = true;
         }
       }
+      if (matched) drops.increment("matched");
+      return matched;
+    },
+    matchesMirror({ replyToGuid, chatKey, text }) {
+      const now = clock.now();
+      const entry = replyToGuid === "" ? undefined : guids.get(replyToGuid);
+      if (!entry?.bound || entry.expiresAt <= now || normalizeText(text) === "") return false;
+      const separator = entry.bound.indexOf(SEPARATOR);
+      const sentChat = entry.bound.slice(0, separator);
+      const sentText = entry.bound.slice(separator + 1);
+      // The guid already names the send; the chat is checked only when both sides know it.
+      const sameChat = sentChat === "" || chatKey === "" || sentChat === chatKey;
+      const matched = sameChat && sentText === normalizeText(text);
       if (matched) drops.increment("matched");
       return matched;
     },

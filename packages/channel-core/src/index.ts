@@ -41,7 +41,13 @@ export type { CursorStore } from "./cursor-store.ts";
 export { createCursorStore } from "./cursor-store.ts";
 export type { DropCounters } from "./drop-counters.ts";
 export { createDropCounters } from "./drop-counters.ts";
-export type { EchoCache, EchoCacheOptions, EchoCandidate } from "./echo-cache.ts";
+export type {
+  EchoCache,
+  EchoCacheOptions,
+  EchoCandidate,
+  MirrorCandidate,
+  SentBinding,
+} from "./echo-cache.ts";
 export { createEchoCache } from "./echo-cache.ts";
 export type { AttachmentDescriptor, ChatType, Envelope, ReplyContext } from "./envelope.ts";
 export type { EnvelopeFormatOptions, EnvelopeReplyInput, EnvelopeTextInput } from "./format-envelope.ts";

@@ -122,4 +122,24 @@ export const stateMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 3,
+    name: "echo memory: what the gateway sent, so its reflections are recognised across restarts",
+    up(db) {
+      // One row per remembered send: kind 'guid' (key = the message guid, bound = chat and text it carried,
+      // for mirror rows that point at it) or 'text' (key = chat and text; one row matches one copy).
+      db.exec(`
+        CREATE TABLE echo_memory (
+          id INTEGER PRIMARY KEY AUTOINCREMENT,
+          scope TEXT NOT NULL,
+          kind TEXT NOT NULL,
+          key TEXT NOT NULL,
+          bound TEXT,
+          expires_at INTEGER NOT NULL
+        );
+        CREATE INDEX echo_memory_lookup ON echo_memory (scope, kind, key);
+        CREATE INDEX echo_memory_expiry ON echo_memory (scope, expires_at);
+      `);
+    },
+  },
 ];

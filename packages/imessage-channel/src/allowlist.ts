@@ -40,8 +40,9 @@ export interface AllowlistOptions {
   /** Region for phone numbers. Default `US`. */
   region?: string;
   /**
-   * Whether chat entries (`chat_id:` etc.) may match. They identify a conversation, not a person, so a
-   * DM allowlist should pass `false` (openclaw PR #80898); group allowlists keep them. Default `true`.
+   * Whether chat entries (`chat_id:` etc.) may match. They identify a conversation, not a person: the gateway
+   * lets them admit that conversation, DM or group (issue 10 item 7; the original docs' own `chat_id:N`
+   * example); pass `false` where only a person's handle may count. Default `true`.
    */
   chatEntries?: boolean;
 }

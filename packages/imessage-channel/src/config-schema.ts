@@ -73,6 +73,18 @@ export const maxMessageAgeSchema = strictObject({
     ),
 }).describe("Age limits for answering inbound messages (by their send date); older ones are history only.");
 
+/**
+ * Why a `groups` key can never match, or `undefined` for a numeric chat_id or `"*"`. Messages carry the
+ * chat id as the key (e.g. "2"); a key like "chat_id:2" or a chat guid silently never matched before.
+ */
+function explainGroupKey(key: string): string | undefined {
+  if (key === "*" || /^[1-9]\d*$/.test(key)) return undefined;
+  const chatId = /^\s*(?:chat_id|chatid|chat):\s*(\d+)\s*$/i.exec(key)?.[1];
+  if (chatId)
+    return `groups keys are bare chat ids: write groups["${Number(chatId)}"] instead of groups["${key}"]`;
+  return `groups keys must be a numeric chat_id (find it with "imgate chats") or "*" for every group; "${key}" never matches`;
+}
+
 /** Per-tool allow/deny lists for a group. */
 export const toolPolicySchema = strictObject({
   /** Tools the agent may use. */
@@ -217,8 +229,16 @@ export const imessageAccountShape = {
   /** Per-group settings and group allowlist. */
   groups: z
     .record(z.string(), groupEntrySchema)
+    .superRefine((groups, ctx) => {
+      for (const key of Object.keys(groups)) {
+        const why = explainGroupKey(key);
+        if (why) ctx.addIssue({ code: "custom", path: [key], message: why });
+      }
+    })
     .optional()
-    .describe('Group allowlist and settings keyed by chat_id; "*" supplies defaults and allows every group.'),
+    .describe(
+      'Group allowlist and settings keyed by the numeric chat_id (see "imgate chats"); "*" supplies defaults and allows every group.',
+    ),
   /** Whether attachments are passed to the agent. */
   includeAttachments: z
     .boolean()

@@ -194,8 +194,13 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
             ? await port.sendTracked({ ...params, attempt_id: attemptId })
             : await port.send(params);
         lastId = resultIdOf(result, attemptId);
-        if (result.guid)
-          echo.recordSent({ ...(chatId !== undefined ? { chatId } : {}), text: "", guid: result.guid });
+        if (result.guid) {
+          echo.recordGuid({
+            ...(chatId !== undefined ? { chatId } : {}),
+            text: params.text ?? "",
+            guid: result.guid,
+          });
+        }
       } catch (error) {
         const kind = classifySendError(error);
         const where = `${item.target}${calls.length > 1 ? ` (part ${index + 1} of ${calls.length})` : ""}`;

@@ -2,7 +2,12 @@
  * Echo suppression (protocol §7 "Echo loops", channel-behavior §18 and the imgate decision "echo /
  * self-chat"): the bot must never answer its own messages, however chat.db reflects them.
  *
- * - every send primes the filter with the returned guid and with (chat, text) for a window;
+ * - every send primes the filter with the returned guid (bound to the chat and text it carried) and with
+ *   (chat, text) for a window; with a state store, this memory survives a gateway restart;
+ * - mirror rows Messages writes for a send (`is_from_me:false`, a new guid, `reply_to_guid` = the sent guid,
+ *   the same text; openclaw/openclaw#135704) are dropped, also when late; a reply with other text is not;
+ * - a leading attributed-body residue (`\u0093b\u0002`, U+FFFC; openclaw/openclaw#64309) is ignored when
+ *   texts are compared;
  * - `is_from_me` rows are dropped, and teach the filter the bot's own handles;
  * - rows from the bot's own handle (`sender` equal to an own handle or to the row's
  *   `destination_caller_id`) are echoes when they match a send, and self-reflections otherwise —
@@ -10,7 +15,14 @@
  * - URL-preview duplicates (a `URLBalloonProvider` row with the same chat, sender and text) are dropped;
  * - a loop breaker silences a chat after repeated echo drops and logs a warning.
  */
-import { type Clock, createEchoCache, type EchoCache, type Logger } from "@imgate/channel-core";
+import {
+  type Clock,
+  createEchoCache,
+  type EchoCache,
+  type Logger,
+  type StateStore,
+} from "@imgate/channel-core";
+import { stripAttributedResidue } from "./attributed-residue.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
 import type { InboundDropReason } from "./inbound-outcome.ts";
 
@@ -24,6 +36,10 @@ export interface EchoFilterOptions {
   selfHandles?: readonly string[];
   /** channel-core's echo cache to prime and consult; a private one is created when absent. */
   cache?: EchoCache;
+  /** For a private cache: persist it in this state store (reflections after a restart are still caught). */
+  store?: StateStore;
+  /** For a private cache in `store`: the account its rows belong to (scope `imessage:<scope>`). Default `default`. */
+  scope?: string;
   /** How long a sent (chat, text) counts as a possible echo (for a private cache). Default 120 000 ms. */
   textWindowMs?: number;
   /** URL-preview duplicate window (imsg uses 90 s). Default 90 000 ms. */
@@ -50,6 +66,11 @@ export interface SentRecord {
 export interface EchoFilter {
   /** Primes the filter with one sent message (call for every chunk, before or right after sending). */
   recordSent(sent: SentRecord): void;
+  /**
+   * Remembers the guid imsg returned for a send already primed with {@link EchoFilter.recordSent}, bound to
+   * the text it carried (mirror rows point at it), without priming the text a second time.
+   */
+  recordGuid(sent: SentRecord & { guid: string }): void;
   /** The drop reason for a message that must not become a turn, or `undefined` to let it through. */
   check(message: ImsgMessage): InboundDropReason | undefined;
   /** Whether a chat is currently silenced by the loop breaker. */
@@ -60,9 +81,12 @@ export interface EchoFilter {
 
 const chatKeyOf = (chatId: number | undefined) => (chatId !== undefined && chatId > 0 ? String(chatId) : "");
 const norm = (value: string) => value.trim().toLowerCase();
-const textKey = (text: string) => text.replace(/\s+/g, " ").trim();
+const textKey = (text: string) => stripAttributedResidue(text).replace(/\s+/g, " ").trim();
 
-/** Creates an echo filter. State is in memory and bounded by the windows. */
+/**
+ * Creates an echo filter. State is bounded by the windows; what was sent is persisted in `store` when given
+ * (the rest — own handles, URL-preview rows, the loop breaker — lives in memory).
+ */
 export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
   const { logger, clock } = options;
   const textWindow = options.textWindowMs ?? 120_000;
@@ -72,7 +96,13 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
   const silenceMs = options.silenceMs ?? 600_000;
 
   const own = new Set((options.selfHandles ?? []).map(norm).filter((h) => h !== ""));
-  const cache = options.cache ?? createEchoCache({ clock, textWindowMs: textWindow });
+  const cache =
+    options.cache ??
+    createEchoCache({
+      clock,
+      textWindowMs: textWindow,
+      ...(options.store ? { store: options.store, scope: `imessage:${options.scope ?? "default"}` } : {}),
+    });
   const fromMeTexts: Array<{ chatId: number; text: string; at: number }> = [];
   const seenRows = new Map<string, { at: number; balloon: boolean }>();
   const echoDrops = new Map<number, number[]>();
@@ -115,8 +145,16 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
 
   return {
     recordSent(sent) {
-      if (sent.guid) cache.primeGuid(sent.guid);
-      if (sent.text.trim() !== "") cache.primeText(chatKeyOf(sent.chatId), sent.text);
+      const text = stripAttributedResidue(sent.text);
+      if (sent.guid) cache.primeGuid(sent.guid, { chatKey: chatKeyOf(sent.chatId), text });
+      if (text.trim() !== "") cache.primeText(chatKeyOf(sent.chatId), text);
+    },
+
+    recordGuid(sent) {
+      cache.primeGuid(sent.guid, {
+        chatKey: chatKeyOf(sent.chatId),
+        text: stripAttributedResidue(sent.text),
+      });
     },
 
     check(message) {
@@ -125,6 +163,7 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
       learn(message);
       const chatId = message.chat_id;
       const text = textKey(message.text);
+      const clean = stripAttributedResidue(message.text);
       const sender = norm(message.sender);
 
       const rowKey = `${chatId}|${message.is_from_me ? 1 : 0}|${sender}|${text}`;
@@ -142,12 +181,21 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
         if (text !== "") fromMeTexts.push({ chatId, text, at: now });
         return "from-me";
       }
+      // A mirror names our send by guid and repeats its text: identified, not a loop symptom, so it is not
+      // counted by the loop breaker (a long chunked reply would otherwise silence the chat).
+      const replyTo = message.reply_to_guid ?? "";
+      if (
+        replyTo !== "" &&
+        cache.matchesMirror({ replyToGuid: replyTo, chatKey: chatKeyOf(chatId), text: clean })
+      ) {
+        return "mirror";
+      }
       const fromSelf =
         sender !== "" && (own.has(sender) || sender === norm(message.destination_caller_id ?? ""));
       // Text matches only count for rows from our own handle, so a person quoting the bot is never dropped.
       const matchesSend =
         (message.guid !== "" && cache.matches({ guid: message.guid, chatKey: chatKeyOf(chatId) })) ||
-        (fromSelf && cache.matches({ chatKey: chatKeyOf(chatId), text: message.text }));
+        (fromSelf && cache.matches({ chatKey: chatKeyOf(chatId), text: clean }));
       if (matchesSend) {
         countEcho(chatId, now);
         return "echo";

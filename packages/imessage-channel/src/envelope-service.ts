@@ -1,15 +1,33 @@
 /**
- * The iMessage service (iMessage vs SMS) of an envelope. channel-core's envelope is channel-agnostic and has
- * no field for it, so `messageToInbound` records it here, keyed by the envelope object, for allowlist checks.
+ * The iMessage service (iMessage vs SMS) and chat references of an envelope. channel-core's envelope is
+ * channel-agnostic and has no field for them, so `messageToInbound` records them here, keyed by the envelope
+ * object, for allowlist checks (`imessage:` entries, `chat_guid:` / `chat_identifier:` entries).
  */
 import type { Envelope } from "@imgate/channel-core";
 import { type MessageService, serviceOfChatGuid } from "./allowlist.ts";
 
-const services = new WeakMap<Envelope, MessageService>();
+/** What an iMessage envelope's conversation is called besides its chat id. */
+export interface EnvelopeChatRefs {
+  service: MessageService;
+  /** `chat.guid` (e.g. `iMessage;-;+15551234567`), when imsg reported one. */
+  chatGuid?: string;
+  /** `chat.chat_identifier` (e.g. `+15551234567` or `chat123…`), when imsg reported one. */
+  chatIdentifier?: string;
+}
 
-/** Remembers the service of an envelope built from an imsg message with this chat guid. */
-export function recordEnvelopeService(envelope: Envelope, chatGuid: string | undefined): void {
-  services.set(envelope, serviceOfChatGuid(chatGuid));
+const refs = new WeakMap<Envelope, EnvelopeChatRefs>();
+
+/** Remembers the service and chat references of an envelope built from an imsg message. */
+export function recordEnvelopeService(
+  envelope: Envelope,
+  chatGuid: string | undefined,
+  chatIdentifier?: string,
+): void {
+  refs.set(envelope, {
+    service: serviceOfChatGuid(chatGuid),
+    ...(chatGuid ? { chatGuid } : {}),
+    ...(chatIdentifier ? { chatIdentifier } : {}),
+  });
 }
 
 /**
@@ -17,5 +35,10 @@ export function recordEnvelopeService(envelope: Envelope, chatGuid: string | und
  * service-prefixed allowlist entry fails closed on it.
  */
 export function imessageServiceOf(envelope: Envelope): MessageService {
-  return services.get(envelope) ?? "unknown";
+  return refs.get(envelope)?.service ?? "unknown";
+}
+
+/** The chat references of an envelope made by `messageToInbound` (`service` `"unknown"` for others). */
+export function imessageChatRefsOf(envelope: Envelope): EnvelopeChatRefs {
+  return refs.get(envelope) ?? { service: "unknown" };
 }

@@ -8,6 +8,7 @@ export type InboundDropReason =
   | "empty-sender"
   | "from-me"
   | "echo"
+  | "mirror"
   | "self-reflection"
   | "url-preview-duplicate"
   | "loop-breaker"

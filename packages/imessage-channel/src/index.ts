@@ -32,7 +32,8 @@ export type {
 export { createImessageDelivery } from "./delivery.ts";
 export type { EchoFilter, EchoFilterOptions, SentRecord } from "./echo-filter.ts";
 export { createEchoFilter } from "./echo-filter.ts";
-export { imessageServiceOf } from "./envelope-service.ts";
+export type { EnvelopeChatRefs } from "./envelope-service.ts";
+export { imessageChatRefsOf, imessageServiceOf } from "./envelope-service.ts";
 export { explainUnsafeExecutable, isSafeExecutableValue } from "./executable-safety.ts";
 export type { NormalizeHandleOptions } from "./handle.ts";
 export { normalizeHandle, normalizePhoneNumber } from "./handle.ts";

@@ -101,7 +101,7 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
     guid: message.guid || `rowid:${message.id}`,
     participants: (message.participants ?? []).map((p) => normalizeHandle(p, { region })),
   };
-  recordEnvelopeService(envelope, message.chat_guid);
+  recordEnvelopeService(envelope, message.chat_guid, message.chat_identifier);
   if (message.chat_name) envelope.chatName = message.chat_name;
   if (message.reply_to_text && message.reply_to_text.trim() !== "") {
     envelope.replyTo = {

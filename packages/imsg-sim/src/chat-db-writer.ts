@@ -138,6 +138,15 @@ export class ChatDbWriter {
     return chatId;
   }
 
+  /** The first member handle of a chat (its ROWID), or 0 when it has none. */
+  firstChatHandle(chatId: number): number {
+    const row = this.#get(
+      "SELECT handle_id AS id FROM chat_handle_join WHERE chat_id = ? ORDER BY handle_id LIMIT 1",
+      chatId,
+    );
+    return row ? Number(row.id) : 0;
+  }
+
   /** The DM chat with a handle (`<service>;-;<handle>`), created when missing. */
   ensureDmChat(handle: string, service: string): number {
     const handleId = this.ensureHandle(handle, service);

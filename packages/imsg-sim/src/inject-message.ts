@@ -55,6 +55,11 @@ export const InjectMessageOptionsSchema = z.strictObject({
   reactedTo: z.string().min(1).optional(),
   /** Guid of the thread originator (an inline reply). */
   replyTo: z.string().min(1).optional(),
+  /**
+   * Guid written as `associated_message_guid` (type 0), which imsg reports as `reply_to_guid`: the shape of
+   * the mirror rows Messages writes for a sent text (openclaw/openclaw#135704) and of replies that carry it.
+   */
+  replyToGuid: z.string().min(1).optional(),
   /** The account's own handle (`destination_caller_id` of the inbound row). */
   selfHandle: z.string().default("me@icloud.com"),
 });
@@ -87,6 +92,12 @@ export function injectMessage(db: string | DatabaseSync, input: InjectMessageOpt
   const o = parsed.data;
   if (o.reaction !== undefined && !o.reactedTo) {
     throw new SimError("SIM_USAGE", "a reaction needs reactedTo (the guid of the message it reacts to)");
+  }
+  if (o.reaction !== undefined && o.replyToGuid !== undefined) {
+    throw new SimError(
+      "SIM_USAGE",
+      "a reaction cannot also have replyToGuid (both use associated_message_guid)",
+    );
   }
   const connection = typeof db === "string" ? openChatDb(db) : db;
   try {
@@ -128,7 +139,7 @@ function writeInbound(writer: ChatDbWriter, o: z.output<typeof InjectMessageOpti
     service: o.service,
     isFromMe: false,
     destinationCallerId: o.selfHandle,
-    associatedGuid: reactionType !== undefined ? `p:0/${o.reactedTo}` : null,
+    associatedGuid: reactionType !== undefined ? `p:0/${o.reactedTo}` : (o.replyToGuid ?? null),
     associatedType: reactionType ?? 0,
     threadOriginatorGuid: o.replyTo ?? null,
   };

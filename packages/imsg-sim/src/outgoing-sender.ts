@@ -4,6 +4,7 @@ import { basename, dirname, join } from "node:path";
 import { encodeAttributedBody } from "./attributed-body.ts";
 import type { ChatDbWriter } from "./chat-db-writer.ts";
 import { abbreviateHome } from "./home-path.ts";
+import { type MirrorRow, reflectionText, writeMirrorRow } from "./mirror-row.ts";
 import { URL_BALLOON_BUNDLE_ID } from "./url-preview-deduper.ts";
 
 /** What one send writes. */
@@ -20,7 +21,14 @@ export interface OutgoingSend {
   /** The chat.db path: attachments are copied under `<its folder>/Attachments/imsg/<UUID>/`. */
   dbPath: string;
   selfHandle: string;
-  quirks: { selfEcho: boolean; lateFromMe: boolean; urlPreviewDupes: boolean };
+  quirks: {
+    selfEcho: boolean;
+    lateFromMe: boolean;
+    urlPreviewDupes: boolean;
+    /** Write a mirror row per text row; `delayed` leaves them to the caller (in `SendOutcome.mirrors`). */
+    mirrorRows?: "now" | "delayed";
+    residuePrefix?: boolean;
+  };
 }
 
 /** One written outgoing row. */
@@ -29,11 +37,15 @@ export interface WrittenRow {
   guid: string;
 }
 
-/** Rows a send wrote: the text row and/or the file row, plus rows whose `is_from_me` must be corrected later. */
+/**
+ * Rows a send wrote: the text row and/or the file row, plus rows whose `is_from_me` must be corrected later
+ * and mirror rows still to be written (delayed mirrors).
+ */
 export interface SendOutcome {
   text?: WrittenRow;
   file?: WrittenRow;
   lateFromMe: number[];
+  mirrors: MirrorRow[];
 }
 
 const URL_PATTERN = /https?:\/\/\S+/i;
@@ -44,7 +56,8 @@ const URL_PATTERN = /https?:\/\/\S+/i;
  */
 export function writeOutgoing(writer: ChatDbWriter, send: OutgoingSend): SendOutcome {
   return writer.transaction(() => {
-    const outcome: SendOutcome = { lateFromMe: [] };
+    const outcome: SendOutcome = { lateFromMe: [], mirrors: [] };
+    const residue = send.quirks.residuePrefix === true;
     const selfHandleId = send.quirks.selfEcho ? writer.ensureHandle(send.selfHandle, send.service) : 0;
     const writeRow = (
       text: string,
@@ -64,9 +77,10 @@ export function writeOutgoing(writer: ChatDbWriter, send: OutgoingSend): SendOut
       writer.joinMessage(send.chatId, row.id, row.dateNs);
       if (send.quirks.lateFromMe) outcome.lateFromMe.push(row.id);
       if (send.quirks.selfEcho) {
+        const copy = reflectionText(text, residue);
         const echo = writer.insertMessage({
-          text,
-          attributedBody: encodeAttributedBody(text),
+          text: copy,
+          attributedBody: encodeAttributedBody(copy),
           handleId: selfHandleId,
           service: send.service,
           isFromMe: false,
@@ -78,6 +92,18 @@ export function writeOutgoing(writer: ChatDbWriter, send: OutgoingSend): SendOut
     };
     if (send.text !== "") {
       outcome.text = writeRow(send.text, { guid: send.guid, replyTo: send.replyTo });
+      if (send.quirks.mirrorRows) {
+        const mirror: MirrorRow = {
+          chatId: send.chatId,
+          service: send.service,
+          text: send.text,
+          sentGuid: outcome.text.guid,
+          selfHandle: send.selfHandle,
+          residue,
+        };
+        if (send.quirks.mirrorRows === "now") writeMirrorRow(writer, mirror);
+        else outcome.mirrors.push(mirror);
+      }
       if (send.quirks.urlPreviewDupes && URL_PATTERN.test(send.text)) {
         writeRow(send.text, { balloon: URL_BALLOON_BUNDLE_ID });
       }

@@ -2,6 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { looksLikeHandle, normalizeHandle, stripServicePrefix } from "./handle-normalizer.ts";
 import { expandHome } from "./home-path.ts";
+import { type MirrorRow, writeMirrorRow } from "./mirror-row.ts";
 import { type SendOutcome, writeOutgoing } from "./outgoing-sender.ts";
 import type { RpcContext, SimDatabase } from "./rpc-context.ts";
 import { internalError, invalidParams, RPC_CODES, RpcError } from "./rpc-error.ts";
@@ -21,10 +22,14 @@ interface Target {
 export class SendService {
   readonly #ctx: RpcContext;
   readonly #pendingCorrections = new Map<number, NodeJS.Timeout>();
+  readonly #pendingMirrors = new Map<NodeJS.Timeout, MirrorRow>();
 
   constructor(ctx: RpcContext) {
     this.#ctx = ctx;
-    ctx.atShutdown(() => this.#flushCorrections());
+    ctx.atShutdown(() => {
+      this.#flushCorrections();
+      this.#flushMirrors();
+    });
   }
 
   /** `send` (§2.4): validation, target resolution, rows written, `{ok, transport, id?, guid?}`. */
@@ -196,10 +201,15 @@ export class SendService {
         selfEcho: options.quirks.selfEcho,
         lateFromMe: options.quirks.lateFromMeMs > 0,
         urlPreviewDupes: options.quirks.urlPreviewDupes,
+        ...(options.quirks.mirrorRows
+          ? { mirrorRows: options.quirks.mirrorDelayMs > 0 ? ("delayed" as const) : ("now" as const) }
+          : {}),
+        residuePrefix: options.quirks.residuePrefix,
       },
     });
     this.#ctx.localWrite();
     for (const id of outcome.lateFromMe) this.#scheduleCorrection(database, id);
+    for (const mirror of outcome.mirrors) this.#scheduleMirror(database, mirror);
     if (fail) throw this.#failure();
     return outcome;
   }
@@ -234,6 +244,25 @@ export class SendService {
       this.#ctx.localWrite();
     }, this.#ctx.options.quirks.lateFromMeMs);
     this.#pendingCorrections.set(id, timer);
+  }
+
+  #scheduleMirror(database: SimDatabase, mirror: MirrorRow): void {
+    const timer = setTimeout(() => {
+      this.#pendingMirrors.delete(timer);
+      writeMirrorRow(database.writer, mirror);
+      this.#ctx.localWrite();
+    }, this.#ctx.options.quirks.mirrorDelayMs);
+    this.#pendingMirrors.set(timer, mirror);
+  }
+
+  /** Late mirrors are written at exit at the latest, so a killed client finds them when it comes back. */
+  #flushMirrors(): void {
+    const database = this.#ctx.databaseReady ? this.#ctx.database() : undefined;
+    for (const [timer, mirror] of this.#pendingMirrors) {
+      clearTimeout(timer);
+      if (database) writeMirrorRow(database.writer, mirror);
+    }
+    this.#pendingMirrors.clear();
   }
 
   #flushCorrections(): void {

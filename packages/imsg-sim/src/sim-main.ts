@@ -15,7 +15,7 @@ const HELP = `imsg-sim — write to an imsg-sim chat.db from another process
   imsg-sim inject --db PATH --from HANDLE --text TEXT [--chat-identifier ID [--group] [--name NAME]
                   [--participants a,b]] [--attachment PATH] [--attributed-only] [--guid GUID] [--service iMessage|SMS]
                   [--unjoined | --late-join-ms N] [--url-preview] [--reaction love|like|… --reacted-to GUID]
-                  [--reply-to GUID] [--date ISO-8601|UNIX_MS] [--json]
+                  [--reply-to GUID] [--reply-to-guid GUID] [--date ISO-8601|UNIX_MS] [--json]
   imsg-sim seed --db PATH --messages N [--chats C] [--json]
 `;
 
@@ -37,6 +37,7 @@ const INJECT_OPTIONS = {
   "reacted-to": { type: "string" },
   "reply-to": { type: "string" },
   date: { type: "string" },
+  "reply-to-guid": { type: "string" },
 } as const;
 
 const SEED_OPTIONS = { messages: { type: "string" }, chats: { type: "string" } } as const;
@@ -95,6 +96,7 @@ async function main(argv: string[]): Promise<number> {
       reactedTo: str(flags["reacted-to"]),
       replyTo: str(flags["reply-to"]),
       dateMs: dateFlag(str(flags.date)),
+      replyToGuid: str(flags["reply-to-guid"]),
       selfHandle: options.selfHandle,
     });
     const line = JSON.stringify({

@@ -14,6 +14,15 @@ export interface SimQuirks {
   urlPreviewDupes: boolean;
   /** When > 0, `inject` writes the chat join this many ms after the message row. */
   lateJoinMs: number;
+  /**
+   * Every outbound text row gets a mirror row from the chat's other member: `is_from_me=0`, a new guid,
+   * `reply_to_guid` = the sent guid, the same text (openclaw/openclaw#135704).
+   */
+  mirrorRows: boolean;
+  /** When > 0, mirror rows are written this many ms after the send (at exit at the latest). */
+  mirrorDelayMs: number;
+  /** Reflection rows (self-echo copies, mirror rows) start with attributed-body residue `\u0093b\u0002`. */
+  residuePrefix: boolean;
 }
 
 /** Deterministic faults, all counted rather than random (README "Quirks and faults"). */
@@ -86,6 +95,9 @@ const EnvSchema = z.object({
   IMSG_SIM_LATE_FROM_ME_MS: count.optional(),
   IMSG_SIM_URL_PREVIEW_DUPES: flag.optional(),
   IMSG_SIM_LATE_JOIN_MS: count.optional(),
+  IMSG_SIM_MIRROR_ROWS: flag.optional(),
+  IMSG_SIM_MIRROR_DELAY_MS: count.optional(),
+  IMSG_SIM_RESIDUE_PREFIX: flag.optional(),
   IMSG_SIM_EXIT_AFTER: count.optional(),
   IMSG_SIM_GARBAGE_EVERY: count.optional(),
   IMSG_SIM_PARTIAL_AFTER: count.optional(),
@@ -145,6 +157,9 @@ export function resolveSimOptions(env: NodeJS.ProcessEnv, flags: SimFlagOverride
       lateFromMeMs: e.IMSG_SIM_LATE_FROM_ME_MS ?? 0,
       urlPreviewDupes: e.IMSG_SIM_URL_PREVIEW_DUPES ?? false,
       lateJoinMs: e.IMSG_SIM_LATE_JOIN_MS ?? 0,
+      mirrorRows: e.IMSG_SIM_MIRROR_ROWS ?? false,
+      mirrorDelayMs: e.IMSG_SIM_MIRROR_DELAY_MS ?? 0,
+      residuePrefix: e.IMSG_SIM_RESIDUE_PREFIX ?? false,
     },
     faults: {
       exitAfterNotifications: positiveOrNull(e.IMSG_SIM_EXIT_AFTER),

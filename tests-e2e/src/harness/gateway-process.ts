@@ -38,7 +38,7 @@ export interface GatewayExit {
 export interface StartGatewayOptions {
   /**
    * Config, deep-merged over the sim defaults: `channels.imessage.cliPath` = imsg-sim's `bin/imsg`,
-   * `dbPath` = the workspace's chat.db, `gateway.http` on 127.0.0.1 and a free port, `shutdownTimeoutMs` 5000.
+   * `dbPath` = the workspace's chat.db, one echo agent `main` (`agents.list` replaces it), `gateway.http` on 127.0.0.1 and a free port, `shutdownTimeoutMs` 5000.
    */
   config?: object;
   /** Comments for the written file, by dotted key path (see `writeConfigFile`). */
@@ -119,6 +119,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   let config = mergeConfig(
     {
       channels: { imessage: { cliPath: IMSG_BIN, dbPath: workspace.dbPath } },
+      // Explicit: the echo agent is never an implicit default for a real config (issue 10 item 7).
+      agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },
       gateway: { http: { host: "127.0.0.1", port }, shutdownTimeoutMs: 5_000 },
     },
     options.config ?? {},

@@ -63,9 +63,16 @@ export async function runConfigValidate(rawOptions: unknown): Promise<number> {
   }
   const check = await checkConfig(file.raw);
   if (options.json) {
-    writeJson({ valid: check.ok, path: file.path, problems: check.ok ? [] : check.problems });
+    writeJson({
+      valid: check.ok,
+      path: file.path,
+      problems: check.ok ? [] : check.problems,
+      warnings: check.warnings,
+      ignoredKeys: check.ignoredKeys,
+    });
     return check.ok ? ExitCode.ok : ExitCode.usage;
   }
+  for (const warning of check.warnings) process.stderr.write(`warning: ${warning}\n`);
   if (!check.ok) throw invalidConfigError(file.path, check.problems);
   writeLines([`${file.path} is valid.`]);
   return ExitCode.ok;

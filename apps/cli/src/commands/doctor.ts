@@ -419,6 +419,13 @@ export async function runChecks(
         );
       }
     }
+    // The same lines the gateway logs at start (ignored keys of the original gateway, echo-agent default).
+    for (const warning of file.exists ? result.warnings : []) {
+      const fix = warning.startsWith("no agents")
+        ? "Add agents.list with a backend (see README)."
+        : "Nothing to do for imgate; remove those keys to silence this warning.";
+      checks.push(check("config", "warn", warning, fix));
+    }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     checks.push(check("config", "fail", error.message));

@@ -14,12 +14,16 @@ export interface SimConfigOptions {
   port: number;
 }
 
-/** Writes `<home>/imgate.json5` with one account on the imsg stand-in and returns its path. */
+/**
+ * Writes `<home>/imgate.json5` with one account on the imsg stand-in and one explicit echo agent, and returns
+ * its path.
+ */
 export function writeSimConfig(options: SimConfigOptions): string {
   const config = join(options.home, "imgate.json5");
   writeFileSync(
     config,
     `{ channels: { imessage: { cliPath: ${JSON.stringify(imsgSimPath)}, dbPath: ${JSON.stringify(options.db)} } },
+       agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },
        gateway: { stateDir: ${JSON.stringify(options.stateDir)}, http: { port: ${options.port} } } }`,
   );
   return config;

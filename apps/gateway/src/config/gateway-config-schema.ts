@@ -99,13 +99,26 @@ export const webhookBackendSchema = z
     }
   });
 
+/** The values of an agent backend's `type`. */
+export const AGENT_BACKEND_TYPES = ["echo", "openai", "exec", "webhook"] as const;
+
+const backendChoices = AGENT_BACKEND_TYPES.map((type) => `"${type}"`).join(", ");
+
 /** Which agent backend answers: `echo`, `openai`, `exec` or `webhook`. */
-export const agentBackendConfigSchema = z.discriminatedUnion("type", [
-  echoBackendSchema,
-  openaiBackendSchema,
-  execBackendSchema,
-  webhookBackendSchema,
-]);
+export const agentBackendConfigSchema = z.discriminatedUnion(
+  "type",
+  [echoBackendSchema, openaiBackendSchema, execBackendSchema, webhookBackendSchema],
+  {
+    error: (issue) => {
+      // Required, never defaulted: an agent must not silently become the echo agent answering real contacts.
+      if (issue.input === undefined) {
+        return `missing: every agent needs a backend; set backend.type to one of ${backendChoices} (the original gateway's "model" is not used)`;
+      }
+      if (issue.code === "invalid_union") return `backend.type must be one of ${backendChoices}`;
+      return undefined;
+    },
+  },
+);
 
 /** One entry of `agents.list`. */
 export const agentConfigSchema = z.strictObject({
@@ -122,7 +135,10 @@ export const agentConfigSchema = z.strictObject({
     })
     .optional(),
   groupChat: groupChatSchema.optional(),
-  backend: agentBackendConfigSchema.default({ type: "echo" }),
+  /** Required: which backend answers for this agent (`echo` only when asked for). */
+  backend: agentBackendConfigSchema.describe(
+    'Which backend answers: { type: "echo" | "openai" | "exec" | "webhook", … }. Required.',
+  ),
 });
 
 /** One entry of `bindings`: routes a channel/account/peer to an agent. */
@@ -158,7 +174,14 @@ export const gatewayConfigSchema = z
       .default({}),
     agents: z
       .strictObject({
-        list: z.array(agentConfigSchema).min(1),
+        list: z
+          .array(agentConfigSchema, {
+            error: (issue) =>
+              issue.input === undefined
+                ? 'missing: add at least one agent, e.g. { id: "main", backend: { type: "openai", model: "…" } }'
+                : undefined,
+          })
+          .min(1),
       })
       .default({ list: [{ id: "main", default: true, backend: { type: "echo" } }] }),
     bindings: z.array(bindingSchema).default([]),

@@ -18,7 +18,7 @@ const sample = `// imgate config
     },
   },
   /* agents */
-  agents: { list: [{ id: "main", default: true }] },
+  agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },
 }
 `;
 
@@ -26,7 +26,7 @@ describe("parseJson5", () => {
   it("reads comments, single quotes, trailing commas, hex and identifiers", () => {
     expect(parseJson5(sample)).toEqual({
       channels: { imessage: { cliPath: "imsg", dmPolicy: "pairing", allowFrom: ["+15550001111"] } },
-      agents: { list: [{ id: "main", default: true }] },
+      agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },
     });
     expect(parseJson5("{a: 0x10, b: -.5, c: +Infinity, 'd e': 'it\\'s'}")).toEqual({
       a: 16,
@@ -73,7 +73,7 @@ describe("setJson5Value / unsetJson5Value", () => {
   it("adds a missing key on its own line, with nested objects created", () => {
     const out = setJson5Value(sample, ["gateway", "http", "port"], 18791);
     expect(out).toContain(
-      '  agents: { list: [{ id: "main", default: true }] },\n  gateway: { http: { port: 18791 } },\n}',
+      '  agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },\n  gateway: { http: { port: 18791 } },\n}',
     );
     expect(parseJson5(out)).toMatchObject({ gateway: { http: { port: 18791 } } });
     const inline = setJson5Value(sample, ["agents", "list", 0, "identity"], { name: "Molty" });

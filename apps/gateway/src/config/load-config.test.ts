@@ -82,7 +82,7 @@ describe("parseGatewayConfig", () => {
       agents: {
         list: [
           { id: "a", default: true, backend: { type: "exec", command: "echo hi" } },
-          { id: "b", groupChat: { mentionPatterns: ["(unclosed"] } },
+          { id: "b", groupChat: { mentionPatterns: ["(unclosed"] }, backend: { type: "echo" } },
           { id: "c", backend: { type: "webhook", url: "http://example.com/hook", secretEnv: "S" } },
         ],
       },
@@ -99,8 +99,8 @@ describe("parseGatewayConfig", () => {
     const result = validateGatewayConfig({
       agents: {
         list: [
-          { id: "a", default: true },
-          { id: "b", default: true },
+          { id: "a", default: true, backend: { type: "echo" } },
+          { id: "b", default: true, backend: { type: "echo" } },
         ],
       },
       bindings: [{ agentId: "zzz", match: { channel: "imessage" } }],

@@ -2,8 +2,9 @@ import { readFile } from "node:fs/promises";
 import JSON5 from "json5";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import { ConfigError } from "./config-error.ts";
+import type { ConfigWarning } from "./config-warning.ts";
 import type { GatewayConfig } from "./gateway-config-schema.ts";
-import { parseGatewayConfig } from "./parse-gateway-config.ts";
+import { checkedGatewayConfig } from "./parse-gateway-config.ts";
 
 /** A config file read from disk: where it came from, its raw value, and the validated config. */
 export interface LoadedConfig {
@@ -13,6 +14,8 @@ export interface LoadedConfig {
   raw: unknown;
   /** The validated config with defaults applied. */
   config: GatewayConfig;
+  /** What the file holds but imgate ignores (print with `formatConfigWarnings`). */
+  warnings: ConfigWarning[];
 }
 
 /**
@@ -22,7 +25,7 @@ export interface LoadedConfig {
  */
 export async function loadConfig(options: { path: string }): Promise<LoadedConfig> {
   const raw = await readConfigFile(options);
-  return { path: options.path, raw, config: parseGatewayConfig(raw, { source: options.path }) };
+  return { path: options.path, raw, ...checkedGatewayConfig(raw, { source: options.path }) };
 }
 
 /**

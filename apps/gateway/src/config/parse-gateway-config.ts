@@ -2,10 +2,17 @@ import { checkImessageConfig } from "@imgate/imessage-channel";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import { ConfigError } from "./config-error.ts";
 import { type ConfigIssue, formatConfigIssues, toConfigIssues } from "./config-issue.ts";
+import type { ConfigWarning } from "./config-warning.ts";
 import { type GatewayConfig, gatewayConfigSchema } from "./gateway-config-schema.ts";
+import { stripOriginalGatewayKeys } from "./original-gateway-keys.ts";
 
-/** The result of {@link validateGatewayConfig}: the config, or every issue found. */
-export type ConfigValidation = { ok: true; config: GatewayConfig } | { ok: false; issues: ConfigIssue[] };
+/**
+ * The result of {@link validateGatewayConfig}: the config, or every issue found; `warnings` either way
+ * (keys of the original gateway's config that imgate ignores).
+ */
+export type ConfigValidation =
+  | { ok: true; config: GatewayConfig; warnings: ConfigWarning[] }
+  | { ok: false; issues: ConfigIssue[]; warnings: ConfigWarning[] };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -16,7 +23,13 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * `channels.imessage` section is validated by `@imgate/imessage-channel`'s own schema; its issues carry
  * full key paths like every other.
  */
-export function validateGatewayConfig(raw: unknown): ConfigValidation {
+export function validateGatewayConfig(input: unknown): ConfigValidation {
+  // An original gateway's file (moltbot.json) carries keys imgate does not use: accepted, named in a warning.
+  const stripped = stripOriginalGatewayKeys(input);
+  const raw = stripped.value;
+  const warnings: ConfigWarning[] = stripped.ignored.map((path) => ({ code: "original-gateway-key", path }));
+  if (!isRecord(raw) || raw.agents === undefined)
+    warnings.push({ code: "echo-agent-default", path: "agents" });
   const result = gatewayConfigSchema.safeParse(raw);
   const issues: ConfigIssue[] = result.success
     ? []
@@ -38,19 +51,31 @@ export function validateGatewayConfig(raw: unknown): ConfigValidation {
       );
     }
   }
-  if (!result.success || issues.length > 0) return { ok: false, issues };
+  if (!result.success || issues.length > 0) return { ok: false, issues, warnings };
   const config: GatewayConfig = { ...result.data, channels: { ...result.data.channels } };
   if (imessage !== undefined) config.channels.imessage = imessage;
-  return { ok: true, config };
+  return { ok: true, config, warnings };
 }
 
 /**
- * Validates an already-parsed config value and applies defaults.
+ * Validates an already-parsed config value and applies defaults ({@link validateGatewayConfig} also
+ * returns the warnings).
  * @throws {ConfigError} `CONFIG_INVALID` listing every bad key path.
  */
 export function parseGatewayConfig(raw: unknown, options: { source?: string } = {}): GatewayConfig {
+  return checkedGatewayConfig(raw, options).config;
+}
+
+/**
+ * Like {@link parseGatewayConfig}, with the warnings of a valid config.
+ * @throws {ConfigError} `CONFIG_INVALID` listing every bad key path.
+ */
+export function checkedGatewayConfig(
+  raw: unknown,
+  options: { source?: string } = {},
+): { config: GatewayConfig; warnings: ConfigWarning[] } {
   const validation = validateGatewayConfig(raw);
-  if (validation.ok) return validation.config;
+  if (validation.ok) return { config: validation.config, warnings: validation.warnings };
   const first = validation.issues[0];
   const where = options.source ? ` in ${options.source}` : "";
   const count = validation.issues.length;

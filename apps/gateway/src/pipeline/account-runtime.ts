@@ -123,7 +123,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     logger,
     env: options.env,
   });
-  const echo = createEchoFilter({ logger, clock });
+  // The echo memory is persisted so reflections that arrive after a restart are still caught (issue 10 item 5).
+  const echo = createEchoFilter({ logger, clock, store: core.store, scope: accountId });
   const processor = createInboundProcessor({ account, port, echo, logger });
   const delivery = createImessageDelivery({
     account,

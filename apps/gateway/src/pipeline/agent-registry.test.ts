@@ -7,7 +7,12 @@ describe("agent registry", () => {
     const config = parseGatewayConfig({
       agents: {
         list: [
-          { id: "own", default: true, groupChat: { mentionPatterns: ["@own"], historyLimit: 5 } },
+          {
+            id: "own",
+            default: true,
+            groupChat: { mentionPatterns: ["@own"], historyLimit: 5 },
+            backend: { type: "echo" },
+          },
           { id: "global", backend: { type: "exec", command: ["true"] } },
         ],
       },
@@ -19,7 +24,9 @@ describe("agent registry", () => {
     expect(registry.get("global")?.mentionPatterns).toEqual(["@everyone"]);
     expect(registry.get("global")?.backend.kind).toBe("exec");
     const derived = createAgentRegistry(
-      parseGatewayConfig({ agents: { list: [{ id: "m", identity: { name: "Molty" } }] } }),
+      parseGatewayConfig({
+        agents: { list: [{ id: "m", identity: { name: "Molty" }, backend: { type: "echo" } }] },
+      }),
     );
     const patterns = derived.get("m")?.mentionPatterns ?? [];
     expect(patterns.some((pattern) => new RegExp(pattern, "i").test("hey @molty"))).toBe(true);

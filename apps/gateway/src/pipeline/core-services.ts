@@ -14,7 +14,7 @@ import {
   type SessionStore,
   type StateStore,
 } from "@imgate/channel-core";
-import { imessageServiceOf, matchesAllowEntry } from "@imgate/imessage-channel";
+import { imessageChatRefsOf, matchesAllowEntry } from "@imgate/imessage-channel";
 
 /** Sessions whose recent history stays in memory (a few KiB each at the default limits). */
 const HISTORY_CACHE_SESSIONS = 256;
@@ -62,15 +62,19 @@ export function createCoreServices(
           logger,
           matchAllowEntry: (entry, envelope) => {
             const chatId = Number(envelope.chatKey);
+            const { service, chatGuid, chatIdentifier } = imessageChatRefsOf(envelope);
+            // Chat entries admit their conversation, in DMs too (the original docs' own `chat_id:N` example).
             return (
               matchesAllowEntry(
                 entry,
                 {
                   sender: envelope.senderRaw,
-                  service: imessageServiceOf(envelope),
+                  service,
                   ...(Number.isInteger(chatId) && chatId > 0 ? { chatId } : {}),
+                  ...(chatGuid ? { chatGuid } : {}),
+                  ...(chatIdentifier ? { chatIdentifier } : {}),
                 },
-                { region, chatEntries: envelope.chatType === "group" },
+                { region },
               ) !== undefined
             );
           },
