@@ -62,9 +62,12 @@ export { writeFileAtomically } from "./config/write-file-atomically.ts";
 export type {
   AccountReadiness,
   AccountState,
+  AgentTurnSummary,
   ApprovePairingRequest,
   ApprovePairingResult,
   ControlApiHandlers,
+  GivenUpTurnSummary,
+  PendingRetrySummary,
   ReadinessReport,
   SendRequest,
   SendResult,
