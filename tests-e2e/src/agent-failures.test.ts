@@ -127,7 +127,8 @@ describe.each(COMPAT_MODES)("a failing agent never loses a message (imsg %s)", (
     gateway = await startGateway({
       compat,
       env: { TEST_OPENAI_KEY: API_KEY },
-      config: agentConfig(agent.baseUrl, SENDERS),
+      // One session at a time: a turn waiting for its retry must still not hold other sessions up.
+      config: { ...agentConfig(agent.baseUrl, SENDERS), gateway: { maxConcurrentSessions: 1 } },
     });
   });
   afterAll(async () => {

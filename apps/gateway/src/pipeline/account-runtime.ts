@@ -24,6 +24,7 @@ import {
   sendCapabilitiesOf,
 } from "@imgate/imessage-channel";
 import { createImsgClient, type ImsgRpcStats, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
+import { abortableSleep } from "../agents/abortable-sleep.ts";
 import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
 import type { AgentTurn } from "../agents/agent-turn.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
@@ -40,7 +41,7 @@ import { createAccountTransport } from "./create-account-transport.ts";
 import { createAttachmentMover } from "./create-attachment-mover.ts";
 import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
 import { createDeliveryWorker } from "./delivery-worker.ts";
-import type { SessionQueue } from "./session-queue.ts";
+import type { SessionQueue, SessionSlot } from "./session-queue.ts";
 import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
 import { giveUpUncertain, UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
 
@@ -375,6 +376,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     route: { agentId: string; sessionKey: string },
     wasMentioned: boolean,
     arrivedAt: number,
+    slot: SessionSlot,
   ) => {
     const { agentId, sessionKey } = route;
     const agent = options.getAgents().get(agentId);
@@ -398,17 +400,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       ...(fetchedPaths ? { fetchedPaths } : {}),
       attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
     });
-    await driveJob({
-      rowid,
-      answering,
-      envelope,
-      target,
-      route,
-      arrivedAt,
-      turn,
-      attempts: 0,
-      recorded: false,
-    });
+    await driveJob(
+      { rowid, answering, envelope, target, route, arrivedAt, turn, attempts: 0, recorded: false },
+      slot,
+    );
   };
 
   /** The record that keeps a failing turn alive across restarts (see PendingTurnStore). */
@@ -439,7 +434,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
    * persists it: the reply, or the give-up with `messages.agentFailureReply`. The first retryable failure
    * stores the turn and finishes its row in one commit, so the cursor moves on and a restart resumes it.
    */
-  const driveJob = async (job: TurnJob): Promise<void> => {
+  const driveJob = async (job: TurnJob, slot: SessionSlot): Promise<void> => {
     const { agentId, sessionKey } = job.route;
     const { envelope } = job;
     const agent = options.getAgents().get(agentId);
@@ -463,6 +458,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
           ...(job.nextAttemptAt !== undefined ? { notBefore: job.nextAttemptAt } : {}),
           clock,
           stopSignal: intake.signal,
+          // Waiting for the next attempt frees the concurrency slot: other sessions are not held up.
+          sleep: (ms, signal) => slot.idle(abortableSleep(ms, signal)),
           onFailure: (error, attempts) => {
             const code = error instanceof AgentError ? error.code : "AGENT_FAILED";
             metrics.agentErrors.inc({ agent: agentId, code });
@@ -603,7 +600,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       inFlightGuids.add(pending.guid);
       resumed += 1;
       void queue
-        .enqueue(pending.sessionKey, () => driveJob(job))
+        .enqueue(pending.sessionKey, (slot) => driveJob(job, slot))
         .catch((error: unknown) => logger.error({ err: error, guid: pending.guid }, "resumed turn failed"))
         .finally(() => inFlightGuids.delete(pending.guid));
     }
@@ -640,6 +637,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     authorization: { commandAuthorized: boolean; configAuthorized: boolean },
     wasMentioned: boolean,
     arrivedAt: number,
+    slot: SessionSlot,
   ) => {
     const result = await options.chatCommands?.handle({
       text: envelope.text,
@@ -649,7 +647,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       route,
       status: () => runtime.readiness().find((report) => report.accountId === answering.accountId),
     });
-    if (!result) return runTurn(rowid, answering, envelope, target, route, wasMentioned, arrivedAt);
+    if (!result) return runTurn(rowid, answering, envelope, target, route, wasMentioned, arrivedAt, slot);
     if (result.kind === "ignored") return drop(rowid, "control-command-unauthorized");
     const chunks = chunkText(result.text, { limit: answering.textChunkLimit, mode: answering.chunkMode });
     logger.info({ command: result.command, sessionKey: route.sessionKey }, "chat command answered");
@@ -733,7 +731,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         if (command && !decision.commandAuthorized) return drop(rowid, "control-command-unauthorized");
         inFlightGuids.add(envelope.guid);
         void queue
-          .enqueue(route.sessionKey, () =>
+          .enqueue(route.sessionKey, (slot) =>
             command
               ? runCommand(
                   rowid,
@@ -744,8 +742,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
                   decision,
                   decision.wasMentioned,
                   arrivedAt,
+                  slot,
                 )
-              : runTurn(rowid, answering, envelope, target, route, decision.wasMentioned, arrivedAt),
+              : runTurn(rowid, answering, envelope, target, route, decision.wasMentioned, arrivedAt, slot),
           )
           .catch((error: unknown) => logger.error({ err: error, rowid }, "turn failed"))
           .finally(() => inFlightGuids.delete(envelope.guid));
