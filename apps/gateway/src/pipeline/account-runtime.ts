@@ -1,6 +1,5 @@
 import {
   agentIdempotencyKey,
-  applyResponsePrefix,
   type Clock,
   chunkText,
   createOutbox,
@@ -8,10 +7,7 @@ import {
   type HistoryEntry,
   type Logger,
   type OutboxEntry,
-  type PendingTurn,
-  type PendingTurnDraft,
   replyIdempotencyKey,
-  resolveResponsePrefix,
 } from "@imgate/channel-core";
 import {
   createEchoFilter,
@@ -24,15 +20,11 @@ import {
   sendCapabilitiesOf,
 } from "@imgate/imessage-channel";
 import { createImsgClient, type ImsgRpcStats, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
-import { abortableSleep } from "../agents/abortable-sleep.ts";
-import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
-import type { AgentTurn } from "../agents/agent-turn.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
-import { describeAgentFailure, reportGivenUpTurn } from "./agent-failure-reply.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
-import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import { buildAgentTurn } from "./build-agent-turn.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
 import { checkOutboundFile } from "./check-outbound-file.ts";
 import { chooseAnsweringAccount } from "./choose-answering-account.ts";
@@ -41,34 +33,14 @@ import { createAccountTransport } from "./create-account-transport.ts";
 import { createAttachmentMover } from "./create-attachment-mover.ts";
 import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
 import { createDeliveryWorker } from "./delivery-worker.ts";
+import { pendingTurnReport } from "./pending-turn-report.ts";
 import type { SessionQueue, SessionSlot } from "./session-queue.ts";
-import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
+import { createTurnRunner } from "./turn-runner.ts";
 import { giveUpUncertain, UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
 
 const CHANNEL = "imessage";
 /** How soon an outbox reconciliation that could not check every entry runs again. */
 const RECONCILE_RETRY_MS = 1_000;
-/** Pending and given-up turns listed per account in the readiness report (the counts are complete). */
-const STATUS_TURNS_LISTED = 5;
-
-/** One agent turn on its way to an outcome (fresh from the watch, or resumed from the state store). */
-interface TurnJob {
-  /** The inbound row while it is unfinished; cleared once the turn's pending record finished it. */
-  rowid: number | undefined;
-  answering: ResolvedImessageAccount;
-  envelope: Envelope;
-  target: string;
-  route: { agentId: string; sessionKey: string };
-  /** When the gateway first saw the message (ms): the retry window starts here. */
-  arrivedAt: number;
-  /** The turn handed to the agent, identical on every attempt. */
-  turn: AgentTurn;
-  attempts: number;
-  lastError?: string;
-  nextAttemptAt?: number;
-  /** Whether the turn is stored in `pending_turns` (its first retryable failure was committed). */
-  recorded: boolean;
-}
 
 /** Options of {@link createAccountRuntime}. */
 export interface AccountRuntimeOptions {
@@ -368,6 +340,27 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         }).entry,
     );
 
+  const turns = createTurnRunner({
+    accountId,
+    account,
+    accounts: options.accounts,
+    core,
+    metrics,
+    logger,
+    clock,
+    queue,
+    getConfig: options.getConfig,
+    getAgents: options.getAgents,
+    abortSignal: options.abortSignal,
+    stopSignal: intake.signal,
+    inFlightGuids,
+    finishRow,
+    enqueueChunks,
+    userEntry,
+    historyLimitFor,
+    kick: () => worker.kick(),
+  });
+
   const runTurn = async (
     rowid: number,
     answering: ResolvedImessageAccount,
@@ -400,228 +393,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       ...(fetchedPaths ? { fetchedPaths } : {}),
       attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
     });
-    await driveJob(
+    await turns.run(
       { rowid, answering, envelope, target, route, arrivedAt, turn, attempts: 0, recorded: false },
       slot,
     );
-  };
-
-  /** The record that keeps a failing turn alive across restarts (see PendingTurnStore). */
-  const pendingDraft = (job: TurnJob): PendingTurnDraft => ({
-    accountId,
-    envelope: job.envelope,
-    sessionKey: job.route.sessionKey,
-    agentId: job.route.agentId,
-    target: job.target,
-    request: job.turn,
-    meta: { answeringAccountId: job.answering.accountId },
-    arrivedAt: job.arrivedAt,
-    attempts: job.attempts,
-    nextAttemptAt: job.nextAttemptAt ?? clock.now(),
-    ...(job.lastError !== undefined ? { lastError: job.lastError } : {}),
-  });
-
-  /**
-   * Whether this turn's outcome is still owed (never answered twice): a stored turn is owed once, by the
-   * call that removes it; any other by the inbound dedupe mark, which this call sets.
-   */
-  const claimOutcome = (job: TurnJob): boolean =>
-    (job.recorded && pendingTurns.complete(accountId, job.envelope.guid)) ||
-    !core.dedupe.seen(accountId, job.envelope.guid);
-
-  /**
-   * Runs a turn to its outcome (driveTurn: retries with backoff within `messages.agentRetryMs`) and
-   * persists it: the reply, or the give-up with `messages.agentFailureReply`. The first retryable failure
-   * stores the turn and finishes its row in one commit, so the cursor moves on and a restart resumes it.
-   */
-  const driveJob = async (job: TurnJob, slot: SessionSlot): Promise<void> => {
-    const { agentId, sessionKey } = job.route;
-    const { envelope } = job;
-    const agent = options.getAgents().get(agentId);
-    const config = options.getConfig();
-    const limit = historyLimitFor(job.answering, envelope, agent);
-    const outcome = agent
-      ? await driveTurn({
-          call: async () => {
-            const started = performance.now();
-            const reply = await agent.backend.reply(job.turn, { signal: options.abortSignal });
-            metrics.agentLatency.observe(
-              { agent: agentId, backend: agent.backend.kind },
-              (performance.now() - started) / 1000,
-            );
-            return reply;
-          },
-          arrivedAt: job.arrivedAt,
-          retryMs: config.messages.agentRetryMs,
-          attempts: job.attempts,
-          ...(job.lastError !== undefined ? { lastError: job.lastError } : {}),
-          ...(job.nextAttemptAt !== undefined ? { notBefore: job.nextAttemptAt } : {}),
-          clock,
-          stopSignal: intake.signal,
-          // Waiting for the next attempt frees the concurrency slot: other sessions are not held up.
-          sleep: (ms, signal) => slot.idle(abortableSleep(ms, signal)),
-          onFailure: (error, attempts) => {
-            const code = error instanceof AgentError ? error.code : "AGENT_FAILED";
-            metrics.agentErrors.inc({ agent: agentId, code });
-            const upstream = upstreamDetail(error);
-            logger.warn(
-              {
-                err: error,
-                ...(upstream !== undefined ? { upstreamBody: upstream } : {}),
-                agentId,
-                rowid: job.rowid,
-                attempts,
-              },
-              "agent failed",
-            );
-          },
-          onRetryScheduled: ({ error, attempts, nextAttemptAt }) => {
-            job.attempts = attempts;
-            job.nextAttemptAt = nextAttemptAt;
-            job.lastError = describeAgentFailure(error);
-            metrics.agentTurnRetries.inc({ account: accountId, agent: agentId });
-            logger.info(
-              { agentId, sessionKey, attempts, nextAttemptAt: new Date(nextAttemptAt).toISOString() },
-              "agent turn kept pending; retried with backoff",
-            );
-            if (!job.recorded) {
-              job.recorded = true;
-              const draft = pendingDraft(job);
-              finishRow(job.rowid, () => {
-                if (core.dedupe.seen(accountId, envelope.guid)) return;
-                pendingTurns.record(draft);
-              });
-              job.rowid = undefined;
-            } else {
-              const update = { attempts, nextAttemptAt, lastError: job.lastError };
-              finishRow(undefined, () => pendingTurns.recordAttempt(accountId, envelope.guid, update));
-            }
-          },
-        })
-      : ({ kind: "given-up", reason: "non-retryable", error: `no agent "${agentId}"`, attempts: 0 } as const);
-
-    switch (outcome.kind) {
-      case "stopped":
-        // Left as it is on purpose: a stored turn is resumed on the next start, an unstored one's row
-        // stays unfinished (the cursor stays below it), so the next start replays it.
-        logger.warn(
-          { rowid: job.rowid, agentId, pending: job.recorded },
-          "agent turn interrupted by shutdown; it is resumed on the next start",
-        );
-        return;
-      case "given-up":
-        return giveUpJob(job, outcome.reason, outcome.error, outcome.attempts, limit);
-      case "answered":
-        break;
-    }
-    const identityName = agent?.config.identity?.name;
-    const prefix = resolveResponsePrefix(
-      config.messages.responsePrefix,
-      identityName ? { identityName } : {},
-    );
-    const text = applyResponsePrefix(outcome.reply.text, prefix);
-    const chunks =
-      text.trim() === ""
-        ? []
-        : chunkText(text, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
-    finishRow(job.rowid, () => {
-      if (!claimOutcome(job)) return;
-      core.sessions.touchSession(sessionKey);
-      core.history.append(sessionKey, userEntry(envelope), limit);
-      if (chunks.length > 0) {
-        core.history.append(
-          sessionKey,
-          {
-            sender: agentId,
-            text,
-            messageId: `reply:${envelope.messageId}`,
-            timestamp: clock.now(),
-            extra: { role: ASSISTANT_ROLE },
-          },
-          limit,
-        );
-        enqueueChunks(envelope, job.target, chunks);
-      }
-    });
-    if (chunks.length === 0) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
-    worker.kick();
-  };
-
-  /** A turn given up: counted, logged with the upstream's error, and answered once with the failure reply. */
-  const giveUpJob = (
-    job: TurnJob,
-    reason: TurnGiveUpReason,
-    error: unknown,
-    attempts: number,
-    limit: number,
-  ) => {
-    const { envelope } = job;
-    const failureReply = reportGivenUpTurn(
-      {
-        accountId,
-        agentId: job.route.agentId,
-        sessionKey: job.route.sessionKey,
-        ...(job.rowid !== undefined ? { rowid: job.rowid } : {}),
-        reason,
-        error,
-        attempts,
-        failureReply: options.getConfig().messages.agentFailureReply,
-      },
-      { logger, metrics },
-    );
-    const chunks =
-      failureReply === undefined
-        ? []
-        : chunkText(failureReply, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
-    job.attempts = attempts;
-    const draft = pendingDraft(job);
-    const recorded = job.recorded;
-    finishRow(job.rowid, () => {
-      if (!recorded && core.dedupe.seen(accountId, envelope.guid)) return;
-      const changed = pendingTurns.giveUp(
-        draft,
-        { reason, error: describeAgentFailure(error) },
-        { onlyIfPending: recorded },
-      );
-      if (!changed) return;
-      // The message stays in the session's history: the next turn sees what was asked.
-      core.history.append(job.route.sessionKey, userEntry(envelope), limit);
-      if (chunks.length > 0) enqueueChunks(envelope, job.target, chunks);
-    });
-    worker.kick();
-  };
-
-  /** Queues the turns left pending by an earlier run (or another watcher instance) behind their sessions. */
-  const resumePendingTurns = () => {
-    let resumed = 0;
-    for (const pending of pendingTurns.listPending(accountId)) {
-      if (inFlightGuids.has(pending.guid)) continue;
-      const job = jobFromPending(pending);
-      inFlightGuids.add(pending.guid);
-      resumed += 1;
-      void queue
-        .enqueue(pending.sessionKey, (slot) => driveJob(job, slot))
-        .catch((error: unknown) => logger.error({ err: error, guid: pending.guid }, "resumed turn failed"))
-        .finally(() => inFlightGuids.delete(pending.guid));
-    }
-    if (resumed > 0) logger.info({ turns: resumed }, "resuming agent turns left pending by the last run");
-  };
-
-  const jobFromPending = (pending: PendingTurn): TurnJob => {
-    const answeringId = pending.meta?.answeringAccountId;
-    return {
-      rowid: undefined,
-      answering: options.accounts.find((entry) => entry.accountId === answeringId) ?? account,
-      envelope: pending.envelope,
-      target: pending.target,
-      route: { agentId: pending.agentId, sessionKey: pending.sessionKey },
-      arrivedAt: pending.arrivedAt,
-      turn: pending.request as AgentTurn,
-      attempts: pending.attempts,
-      ...(pending.lastError !== undefined ? { lastError: pending.lastError } : {}),
-      nextAttemptAt: pending.nextAttemptAt,
-      recorded: true,
-    };
   };
 
   /**
@@ -768,36 +543,6 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     }
   };
 
-  /** Pending retries and recent given-up turns of this watcher, for the readiness report. */
-  const turnReport = (): Partial<AccountReadiness> => {
-    const pending = pendingTurns.listPending(accountId);
-    const givenUp = pendingTurns.listGivenUp(accountId, STATUS_TURNS_LISTED);
-    const report: Partial<AccountReadiness> = {};
-    const summary = (turn: PendingTurn) => ({
-      agentId: turn.agentId,
-      sessionKey: turn.sessionKey,
-      sender: turn.envelope.sender,
-      arrivedAt: new Date(turn.arrivedAt).toISOString(),
-      attempts: turn.attempts,
-      ...(turn.lastError !== undefined ? { lastError: turn.lastError } : {}),
-    });
-    if (pending.length > 0) {
-      report.pendingTurns = pending.length;
-      report.pendingRetries = pending.slice(0, STATUS_TURNS_LISTED).map((turn) => ({
-        ...summary(turn),
-        nextAttemptAt: new Date(turn.nextAttemptAt).toISOString(),
-      }));
-    }
-    if (givenUp.length > 0) {
-      report.givenUpTurns = givenUp.map((turn) => ({
-        ...summary(turn),
-        reason: turn.giveUpReason ?? "unknown",
-        givenUpAt: new Date(turn.givenUpAt ?? turn.updatedAt).toISOString(),
-      }));
-    }
-    return report;
-  };
-
   const runtime: AccountRuntime = {
     accountIds: options.accounts.map((entry) => entry.accountId),
     start() {
@@ -807,7 +552,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         if (!stopping) logger.error({ err: error }, "imsg client stopped trying");
       });
       // Before the watch: later messages of a session queue behind its resumed turn (chat order).
-      resumePendingTurns();
+      turns.resumePending();
       watch = client.watch(
         {
           ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
@@ -874,7 +619,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
         if (state.failures > 0) report.failures = state.failures;
         if (id === accountId) {
-          Object.assign(report, turnReport());
+          Object.assign(report, pendingTurnReport(core.pendingTurns, accountId));
           const uncertain = uncertainEntries(outbox, accountId);
           if (uncertain.length > 0) {
             report.uncertainDeliveries = uncertain.length;
