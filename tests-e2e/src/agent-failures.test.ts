@@ -194,8 +194,10 @@ describe.each(COMPAT_MODES)("a failing agent never loses a message (imsg %s)", (
     healthy = true;
     await waitFor(() => gateway.outgoing(a1.chatId).length === 2, { what: "both answers in the first chat" });
     expect(gateway.outgoing(a1.chatId)).toEqual(["re: tok-f-a1", "re: tok-f-a2"]);
-    // The second turn reached the agent only after the first was answered.
+    // The second turn reached the agent only after the first was answered, and saw that answer.
     expect(agent.order.indexOf("tok-f-a2")).toBeGreaterThan(agent.order.lastIndexOf("tok-f-a1"));
+    const second = agent.requests.find((request) => tokenOf(request) === "tok-f-a2") as ReceivedRequest;
+    expect(JSON.parse(second.body).messages).toContainEqual({ role: "assistant", content: "re: tok-f-a1" });
   });
 });
 

@@ -243,6 +243,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   /** Outcomes waiting for the next group commit. */
   let pendingRows: Array<{ rowid: number | undefined; persist: () => void }> = [];
   let groupCommit: NodeJS.Immediate | undefined;
+  /** Callers of `committed()` waiting for the next group commit to end. */
+  let commitWaiters: Array<() => void> = [];
   /** Set when a group commit failed: the cursor stays where it is, so everything after it replays. */
   let cursorHeld = false;
 
@@ -259,6 +261,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     groupCommit = undefined;
     const rows = pendingRows;
     pendingRows = [];
+    const waiters = commitWaiters;
+    commitWaiters = [];
+    for (const resolve of waiters) queueMicrotask(resolve);
     if (rows.length === 0) return;
     let claim: OutboxEntry | undefined;
     try {
@@ -299,6 +304,13 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     pendingRows.push({ rowid, persist });
     groupCommit ??= setImmediate(commitFinishedRows);
   };
+
+  /**
+   * Resolves once the outcomes queued so far are committed (at once when none are): a session's next turn
+   * starts after its previous turn's history is written, so it sees that answer.
+   */
+  const committed = (): Promise<void> =>
+    pendingRows.length === 0 ? Promise.resolve() : new Promise((resolve) => commitWaiters.push(resolve));
 
   const drop = (rowid: number, reason: string) => {
     metrics.messagesDropped.inc({ account: accountId, reason });
@@ -355,6 +367,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     stopSignal: intake.signal,
     inFlightGuids,
     finishRow,
+    committed,
     enqueueChunks,
     userEntry,
     historyLimitFor,

@@ -64,6 +64,8 @@ export interface TurnRunnerDeps {
   inFlightGuids: Set<string>;
   /** Queues an outcome for the runtime's group commit; with `rowid`, the row is finished in that commit. */
   finishRow(rowid: number | undefined, persist: () => void): void;
+  /** Resolves once everything handed to `finishRow` so far is committed. */
+  committed(): Promise<void>;
   enqueueChunks(envelope: Envelope, target: string, texts: readonly string[]): unknown;
   userEntry(envelope: Envelope): HistoryEntry;
   historyLimitFor(
@@ -198,7 +200,8 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
         );
         return;
       case "given-up":
-        return giveUpJob(job, outcome.reason, outcome.error, outcome.attempts, limit);
+        giveUpJob(job, outcome.reason, outcome.error, outcome.attempts, limit);
+        return deps.committed();
       case "answered":
         break;
     }
@@ -233,6 +236,8 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     });
     if (chunks.length === 0) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
     deps.kick();
+    // The session's next turn must find this answer in the history it loads.
+    await deps.committed();
   };
 
   /** A turn given up: counted, logged with the upstream's error, and answered once with the failure reply. */
