@@ -190,6 +190,10 @@ describe.each(COMPAT_MODES)("a failing agent never loses a message (imsg %s)", (
     expect(gateway.outgoing(b.chatId)).toEqual(["re: tok-f-b"]);
     expect(gateway.outgoing(a1.chatId)).toEqual([]);
     expect(agent.calls.get("tok-f-a2")).toBeUndefined();
+    const status = await gateway.cli(["status"]);
+    expect(status.stdout).toMatch(
+      /agent turns pending retry: 1 — oldest from \+15550100004 \(\d+ attempt\(s\), next at /,
+    );
 
     healthy = true;
     await waitFor(() => gateway.outgoing(a1.chatId).length === 2, { what: "both answers in the first chat" });

@@ -134,4 +134,15 @@ describe("pending turn store", () => {
     expect(turns.giveUp(draft("G2"), { reason: "window" }, { onlyIfPending: true })).toBe(true);
     expect(turns.countPending()).toEqual([{ accountId: "second", agentId: "main", count: 1 }]);
   });
+
+  it("skips a record whose JSON cannot be read instead of failing the whole list", () => {
+    const turns = createPendingTurnStore(store);
+    turns.record(draft("good"));
+    turns.record(draft("bad"));
+    store.transaction((db) =>
+      db.prepare("UPDATE pending_turns SET envelope = '{not json' WHERE guid = 'bad'").run(),
+    );
+    expect(turns.listPending("bot").map((turn) => turn.guid)).toEqual(["good"]);
+    expect(turns.get("bot", "bad")).toBeUndefined();
+  });
 });

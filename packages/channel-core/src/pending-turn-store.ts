@@ -166,9 +166,22 @@ export function createPendingTurnStore(
       ).changes,
     );
   };
+  /** Rows whose JSON cannot be read (edited by hand, truncated) are skipped with a warning, never thrown. */
+  const readable = (rows: PendingTurnRow[]): PendingTurn[] =>
+    rows.flatMap((row) => {
+      try {
+        return [toTurn(row)];
+      } catch (error) {
+        store.logger.warn(
+          { err: error, accountId: row.account_id, guid: row.guid },
+          "pending turn: unreadable record skipped",
+        );
+        return [];
+      }
+    });
   const get = (accountId: string, guid: string) => {
     const row = sql("SELECT * FROM pending_turns WHERE account_id = ? AND guid = ?").get(accountId, guid);
-    return row ? toTurn(row as unknown as PendingTurnRow) : undefined;
+    return row ? readable([row as unknown as PendingTurnRow])[0] : undefined;
   };
 
   return {
@@ -243,11 +256,11 @@ export function createPendingTurnStore(
     },
     listPending(accountId) {
       return store.read(() =>
-        (
+        readable(
           sql(
             "SELECT * FROM pending_turns WHERE account_id = ? AND state = 'pending' ORDER BY arrived_at, guid",
-          ).all(accountId) as unknown as PendingTurnRow[]
-        ).map(toTurn),
+          ).all(accountId) as unknown as PendingTurnRow[],
+        ),
       );
     },
     countPending() {
@@ -262,12 +275,12 @@ export function createPendingTurnStore(
     },
     listGivenUp(accountId, limit = givenUpKept) {
       return store.read(() =>
-        (
+        readable(
           sql(
             `SELECT * FROM pending_turns WHERE account_id = ? AND state = 'given_up'
              ORDER BY given_up_at DESC, guid LIMIT ?`,
-          ).all(accountId, limit) as unknown as PendingTurnRow[]
-        ).map(toTurn),
+          ).all(accountId, limit) as unknown as PendingTurnRow[],
+        ),
       );
     },
   };
