@@ -74,6 +74,8 @@ describe.each(COMPAT_MODES)("agent backends over loopback (imsg %s)", (compat) =
       env: { TEST_OPENAI_KEY: API_KEY, TEST_WEBHOOK_SECRET: SECRET },
       config: {
         channels: { imessage: { dmPolicy: "allowlist", allowFrom: [ALICE, BOB, CAROL] } },
+        // A timed-out turn is given up at once here (durable retries: agent-failures.test.ts).
+        messages: { agentRetryMs: 0, agentFailureReply: "Sorry, no answer." },
         agents: {
           list: [
             { id: "main", default: true, backend: { type: "echo" } },
@@ -148,15 +150,15 @@ describe.each(COMPAT_MODES)("agent backends over loopback (imsg %s)", (compat) =
     expect(() => createWebhookVerifier({ secret: "another-secret" }).verify(call)).toThrow(/does not match/);
   });
 
-  it("exec: a timed-out turn sends nothing; the gateway stays up and answers the next message", async () => {
+  it("exec: a timed-out turn gets the failure reply; the gateway stays up and answers the next message", async () => {
     const hung = gateway.inject({ from: CAROL, text: "hang please" });
     const failure = await gateway.waitForLog((line) => line.agentId === "slow" && line.level >= 40, {
       what: "the exec turn to fail with a timeout",
     });
     expect(JSON.stringify(failure)).toMatch(/time/i);
     gateway.inject({ from: CAROL, text: "are you there" });
-    await waitFor(() => gateway.outgoing(hung.chatId).length >= 1, { what: "the next exec answer" });
-    expect(gateway.outgoing(hung.chatId)).toEqual(["exec: are you there"]);
+    await waitFor(() => gateway.outgoing(hung.chatId).length >= 2, { what: "the next exec answer" });
+    expect(gateway.outgoing(hung.chatId)).toEqual(["Sorry, no answer.", "exec: are you there"]);
     expect(gateway.running).toBe(true);
   });
 });

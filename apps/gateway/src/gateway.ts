@@ -185,6 +185,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }),
   );
 
+  metrics.registry.collectedGauge(
+    "imgate_agent_turns_pending",
+    "Agent turns kept pending after failures, waiting for another attempt (messages.agentRetryMs).",
+    () =>
+      core.pendingTurns.countPending().map(({ accountId, agentId, count }) => ({
+        labels: { account: accountId, agent: agentId },
+        value: count,
+      })),
+  );
+
   const readiness = (): ReadinessReport => {
     const accounts = [...runtimes.values()].flatMap(({ runtime }) =>
       runtime.readiness().map((account) => {

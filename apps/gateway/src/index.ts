@@ -39,7 +39,11 @@ export type {
   GatewayConfig,
   GatewayConfigInput,
 } from "./config/gateway-config-schema.ts";
-export { gatewayConfigSchema } from "./config/gateway-config-schema.ts";
+export {
+  DEFAULT_AGENT_FAILURE_REPLY,
+  DEFAULT_AGENT_RETRY_MS,
+  gatewayConfigSchema,
+} from "./config/gateway-config-schema.ts";
 export type { Json5Node, PathSegment } from "./config/json5-document.ts";
 export {
   formatJson5KeyPath,
@@ -64,9 +68,12 @@ export { writeFileAtomically } from "./config/write-file-atomically.ts";
 export type {
   AccountReadiness,
   AccountState,
+  AgentTurnSummary,
   ApprovePairingRequest,
   ApprovePairingResult,
   ControlApiHandlers,
+  GivenUpTurnSummary,
+  PendingRetrySummary,
   ReadinessReport,
   SendRequest,
   SendResult,

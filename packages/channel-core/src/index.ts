@@ -119,6 +119,13 @@ export type {
   PairingStore,
 } from "./pairing-store.ts";
 export { createPairingStore } from "./pairing-store.ts";
+export type {
+  PendingTurn,
+  PendingTurnDraft,
+  PendingTurnState,
+  PendingTurnStore,
+} from "./pending-turn-store.ts";
+export { createPendingTurnStore } from "./pending-turn-store.ts";
 export type { AccessPolicy, AccessPolicyOptions } from "./policy.ts";
 export { createAccessPolicy, exactSenderMatcher } from "./policy.ts";
 export type {

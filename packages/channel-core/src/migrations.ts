@@ -142,4 +142,35 @@ export const stateMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 4,
+    name: "pending agent turns",
+    up(db) {
+      // A turn whose agent failed stays here until it is answered or given up (issue 10, item 2): the
+      // watch cursor may move past its row once this record is committed in the same transaction.
+      db.exec(`
+        CREATE TABLE pending_turns (
+          account_id TEXT NOT NULL,
+          guid TEXT NOT NULL,
+          session_key TEXT NOT NULL,
+          agent_id TEXT NOT NULL,
+          target TEXT NOT NULL,
+          envelope TEXT NOT NULL,
+          request TEXT NOT NULL,
+          meta TEXT,
+          state TEXT NOT NULL CHECK (state IN ('pending', 'given_up')),
+          arrived_at INTEGER NOT NULL,
+          attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL DEFAULT 0,
+          last_error TEXT,
+          give_up_reason TEXT,
+          given_up_at INTEGER,
+          created_at INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL,
+          PRIMARY KEY (account_id, guid)
+        ) WITHOUT ROWID;
+        CREATE INDEX pending_turns_state ON pending_turns (account_id, state, arrived_at);
+      `);
+    },
+  },
 ];

@@ -14,6 +14,18 @@ const httpSchema = z
   .optional()
   .catch(undefined);
 
+/** A failed agent turn as the gateway lists it (pending retry or given up); unknown fields are ignored. */
+const turnSummarySchema = z
+  .object({
+    sender: z.string().optional(),
+    attempts: z.number().optional(),
+    lastError: z.string().optional(),
+    nextAttemptAt: z.string().optional(),
+    reason: z.string().optional(),
+    givenUpAt: z.string().optional(),
+  })
+  .passthrough();
+
 /** The readiness document the gateway serves at `/readyz`; extra fields are kept and printed as JSON. */
 const readinessSchema = z
   .object({
@@ -29,6 +41,9 @@ const readinessSchema = z
             status: z.string().optional(),
             lastError: z.union([z.string(), z.object({ message: z.string() }).passthrough()]).nullish(),
             nextRetryAt: z.union([z.string(), z.number()]).nullish(),
+            pendingTurns: z.number().optional().catch(undefined),
+            pendingRetries: z.array(turnSummarySchema).optional().catch(undefined),
+            givenUpTurns: z.array(turnSummarySchema).optional().catch(undefined),
           })
           .passthrough(),
       )
@@ -69,10 +84,35 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
       const state = account.state ?? account.status ?? "unknown";
       const error = typeof account.lastError === "string" ? account.lastError : account.lastError?.message;
       lines.push(`  imessage/${id}: ${state}${error ? ` — last error: ${error}` : ""}`);
+      lines.push(...failedTurnLines(account));
     }
   } else if (!parsed.success || Object.keys(parsed.data).length === 0) {
     lines.push(`  ${JSON.stringify(response.body)}`);
   }
   writeLines(lines);
   return ready ? ExitCode.ok : ExitCode.failure;
+}
+
+type TurnSummary = z.output<typeof turnSummarySchema>;
+
+/** Lines about an account's failing agent turns: those waiting for a retry and the recently given up. */
+function failedTurnLines(account: {
+  pendingTurns?: number | undefined;
+  pendingRetries?: TurnSummary[] | undefined;
+  givenUpTurns?: TurnSummary[] | undefined;
+}): string[] {
+  const lines: string[] = [];
+  const oldest = account.pendingRetries?.[0];
+  if (account.pendingTurns && oldest) {
+    lines.push(
+      `    agent turns pending retry: ${account.pendingTurns} — oldest from ${oldest.sender ?? "?"} (${oldest.attempts ?? 0} attempt(s), next at ${oldest.nextAttemptAt ?? "?"}): ${oldest.lastError ?? "?"}`,
+    );
+  }
+  const latest = account.givenUpTurns?.[0];
+  if (latest && account.givenUpTurns) {
+    lines.push(
+      `    agent turns given up: ${account.givenUpTurns.length} recent — latest from ${latest.sender ?? "?"} (${latest.reason ?? "?"}, at ${latest.givenUpAt ?? "?"}): ${latest.lastError ?? "?"}`,
+    );
+  }
+  return lines;
 }

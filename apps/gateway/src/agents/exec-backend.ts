@@ -195,5 +195,13 @@ function failure(
   message: string,
   cause?: unknown,
 ): AgentError {
-  return new AgentError(code, message, { backend: "exec", cause });
+  // Only a command that cannot be started is a config error; timeouts, crashes and bad output may pass.
+  const retryable = code !== GatewayErrorCode.AgentAborted && !isConfigStartError(cause);
+  return new AgentError(code, message, { backend: "exec", cause, retryable });
+}
+
+/** `spawn` failures that no retry can fix: the command is missing or not executable. */
+function isConfigStartError(cause: unknown): boolean {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  return code === "ENOENT" || code === "EACCES" || code === "ENOTDIR";
 }

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import { abortableSleep } from "./abortable-sleep.ts";
 import type { AgentBackend } from "./agent-backend.ts";
-import { AgentError } from "./agent-error.ts";
+import { AgentError, isRetryableHttpStatus } from "./agent-error.ts";
 import type { AgentTurn } from "./agent-turn.ts";
 import { backoffDelay, parseRetryAfter } from "./retry-delay.ts";
 
@@ -48,10 +48,6 @@ export function buildChatMessages(turn: AgentTurn, system: string | undefined): 
   for (const entry of turn.history) messages.push({ role: entry.role, content: entry.text });
   messages.push({ role: "user", content: turn.body });
   return messages;
-}
-
-function isRetryableStatus(status: number): boolean {
-  return status === 429 || status >= 500;
 }
 
 /**
@@ -118,7 +114,7 @@ export function createOpenAIBackend(
       };
     }
     if (!response.ok) {
-      const retryable = isRetryableStatus(response.status);
+      const retryable = isRetryableHttpStatus(response.status);
       const error = new AgentError(
         GatewayErrorCode.AgentFailed,
         `The openai backend got HTTP ${response.status} from ${url}; ${response.status === 401 || response.status === 403 ? `check the API key in ${settings.apiKeyEnv ?? "apiKeyEnv"}` : "check the server's logs"}.`,
@@ -144,7 +140,8 @@ export function createOpenAIBackend(
     return new AgentError(
       GatewayErrorCode.AgentBadResponse,
       `The openai backend at ${url} returned an invalid chat completion (${detail}); check that baseUrl points at an OpenAI-compatible API.`,
-      { backend: "openai", cause },
+      // A garbled body is usually a proxy or a server in trouble: worth another attempt later.
+      { backend: "openai", retryable: true, cause },
     );
   }
 
@@ -184,6 +181,6 @@ function timeoutError(timeoutMs: number, cause: unknown): AgentError {
   return new AgentError(
     GatewayErrorCode.AgentTimeout,
     `The openai backend did not answer within ${timeoutMs} ms; raise backend.timeoutMs or check the server.`,
-    { backend: "openai", cause },
+    { backend: "openai", retryable: true, cause },
   );
 }

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { AgentBackend } from "./agent-backend.ts";
-import { AgentError } from "./agent-error.ts";
+import { AgentError, isRetryableHttpStatus } from "./agent-error.ts";
 import { signWebhookBody, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from "./webhook-signature.ts";
 
 /** Settings of {@link createWebhookBackend} (the `webhook` backend config block, defaults applied). */
@@ -36,8 +36,12 @@ export function createWebhookBackend(
   const env = deps.env ?? process.env;
   const doFetch = deps.fetch ?? globalThis.fetch;
   const now = deps.now ?? Date.now;
-  const fail = (code: ConstructorParameters<typeof AgentError>[0], message: string, cause?: unknown) =>
-    new AgentError(code, message, { backend: "webhook", cause });
+  const fail = (
+    code: ConstructorParameters<typeof AgentError>[0],
+    message: string,
+    cause?: unknown,
+    retryable = false,
+  ) => new AgentError(code, message, { backend: "webhook", cause, retryable });
 
   return {
     kind: "webhook",
@@ -79,12 +83,14 @@ export function createWebhookBackend(
             GatewayErrorCode.AgentTimeout,
             `The webhook ${settings.url} did not answer within ${settings.timeoutMs} ms; raise backend.timeoutMs or check the receiver.`,
             error,
+            true,
           );
         }
         throw fail(
           GatewayErrorCode.AgentFailed,
           `The webhook ${settings.url} could not be reached; check the URL and that the receiver is running.`,
           error,
+          true,
         );
       }
       if (!response.ok) {
@@ -92,6 +98,7 @@ export function createWebhookBackend(
           GatewayErrorCode.AgentFailed,
           `The webhook ${settings.url} answered HTTP ${response.status}; check the receiver's logs (and the shared secret on 401).`,
           text.slice(0, 500),
+          isRetryableHttpStatus(response.status),
         );
       }
       let json: unknown;
@@ -102,6 +109,7 @@ export function createWebhookBackend(
           GatewayErrorCode.AgentBadResponse,
           `The webhook ${settings.url} did not answer JSON; answer {"text": "reply"}.`,
           error,
+          true,
         );
       }
       const parsed = webhookReplySchema.safeParse(json);
@@ -110,6 +118,7 @@ export function createWebhookBackend(
           GatewayErrorCode.AgentBadResponse,
           `The webhook ${settings.url} answered JSON without a string "text"; answer {"text": "reply"}.`,
           parsed.error,
+          true,
         );
       }
       return { text: parsed.data.text };

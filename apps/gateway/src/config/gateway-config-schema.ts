@@ -33,6 +33,12 @@ const groupChatSchema = z.strictObject({
   historyLimit: z.int().min(0).optional().describe("How many earlier group messages the agent sees."),
 });
 
+/** Default of `messages.agentRetryMs`: ten minutes. */
+export const DEFAULT_AGENT_RETRY_MS = 600_000;
+
+/** Default of `messages.agentFailureReply`. */
+export const DEFAULT_AGENT_FAILURE_REPLY = "Sorry — I couldn't answer that just now. Please try again later.";
+
 const loopbackHosts = new Set(["127.0.0.1", "::1", "localhost"]);
 
 const timeoutMsSchema = z.int().min(1).max(3_600_000);
@@ -189,8 +195,35 @@ export const gatewayConfigSchema = z
       .strictObject({
         responsePrefix: z.string().default("").describe('Prepended to every reply; "auto" = [<agent name>].'),
         groupChat: groupChatSchema.default({}),
+        /**
+         * How long a turn whose agent fails with a retryable error (HTTP 5xx or 429, a timeout, a refused
+         * connection, an invalid body) is retried, with growing backoff, counted from the message's arrival.
+         * The turn is kept in the state database, so a restart resumes the retries. 0 = no retries.
+         */
+        agentRetryMs: z
+          .int()
+          .min(0)
+          .max(7 * 24 * 3_600_000)
+          .default(DEFAULT_AGENT_RETRY_MS)
+          .describe(
+            "How long a failing agent turn is retried (ms since the message arrived; default 600000 = 10 min; 0 = no retries).",
+          ),
+        /**
+         * Sent once to the sender when a turn is given up (retry window over, or a non-retryable failure
+         * such as HTTP 400/401). `""` sends nothing.
+         */
+        agentFailureReply: z
+          .string()
+          .max(2_000)
+          .default(DEFAULT_AGENT_FAILURE_REPLY)
+          .describe('Sent once when a turn is given up after agent failures; "" sends nothing.'),
       })
-      .default({ responsePrefix: "", groupChat: {} }),
+      .default({
+        responsePrefix: "",
+        groupChat: {},
+        agentRetryMs: DEFAULT_AGENT_RETRY_MS,
+        agentFailureReply: DEFAULT_AGENT_FAILURE_REPLY,
+      }),
     commands: z
       .strictObject({
         config: z.boolean().default(false).describe("Allow config changes from chat commands."),

@@ -33,6 +33,40 @@ export interface AccountReadiness {
   uncertainDeliveries?: number;
   /** What the operator should do about {@link uncertainDeliveries}. */
   uncertainAdvice?: string;
+  /** Agent turns waiting for another attempt after failures (all of them counted). */
+  pendingTurns?: number;
+  /** The oldest of {@link pendingTurns} (up to 5). */
+  pendingRetries?: PendingRetrySummary[];
+  /** The most recently given-up agent turns (up to 5), newest first. */
+  givenUpTurns?: GivenUpTurnSummary[];
+}
+
+/** An agent turn that failed, as listed in the readiness report (`imgate status`). */
+export interface AgentTurnSummary {
+  agentId: string;
+  sessionKey: string;
+  /** The sender of the message (normalised handle). */
+  sender: string;
+  /** ISO time the gateway received the message. */
+  arrivedAt: string;
+  /** Agent calls made so far. */
+  attempts: number;
+  /** The last failure, one line (the upstream's body is in the log). */
+  lastError?: string;
+}
+
+/** A turn that keeps being retried (`messages.agentRetryMs`). */
+export interface PendingRetrySummary extends AgentTurnSummary {
+  /** ISO time of the next attempt. */
+  nextAttemptAt: string;
+}
+
+/** A turn that was given up (`messages.agentFailureReply` was sent, unless it is empty). */
+export interface GivenUpTurnSummary extends AgentTurnSummary {
+  /** `window` (retry window over) or `non-retryable` (e.g. HTTP 400/401, a missing command). */
+  reason: string;
+  /** ISO time it was given up. */
+  givenUpAt: string;
 }
 
 /** Body of `GET /readyz` (HTTP 200 when `ready`, else 503). */

@@ -16,6 +16,10 @@ export interface GatewayMetrics {
   messagesDropped: Counter;
   /** Agent backend failures, by agent and error code. */
   agentErrors: Counter;
+  /** Agent turns given up after failures (a failure reply was due), by account, agent and reason. */
+  agentTurnsGivenUp: Counter;
+  /** Agent turns scheduled for another attempt after a retryable failure, by account and agent. */
+  agentTurnRetries: Counter;
   /** Agent reply latency in seconds, by agent and backend. */
   agentLatency: Histogram;
   /** Transport (imsg rpc) restarts, by account. */
@@ -34,6 +38,14 @@ export function createGatewayMetrics(): GatewayMetrics {
       "Inbound messages dropped, by reason.",
     ),
     agentErrors: registry.counter("imgate_agent_errors_total", "Agent backend failures, by code."),
+    agentTurnsGivenUp: registry.counter(
+      "imgate_agent_turns_given_up_total",
+      "Agent turns given up after failures (retry window over, or a non-retryable error), by reason.",
+    ),
+    agentTurnRetries: registry.counter(
+      "imgate_agent_turn_retries_total",
+      "Agent turns scheduled for another attempt after a retryable failure.",
+    ),
     agentLatency: registry.histogram(
       "imgate_agent_latency_seconds",
       "Time from handing a turn to the agent backend until its reply.",

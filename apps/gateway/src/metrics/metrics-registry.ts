@@ -25,6 +25,14 @@ function formatNumber(value: number): string {
   return Number.isInteger(value) ? String(value) : value.toPrecision(12).replace(/\.?0+$/, "");
 }
 
+function renderCollected(name: string, help: string, type: string, samples: Sample[]): string[] {
+  return [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} ${type}`,
+    ...samples.map(({ labels, value }) => `${name}${renderLabels(labels)} ${formatNumber(value)}`),
+  ];
+}
+
 /** A monotonically increasing count, one series per label set. */
 export interface Counter {
   inc(labels?: Labels, by?: number): void;
@@ -48,6 +56,8 @@ export interface MetricsRegistry {
   counter(name: string, help: string): Counter;
   /** A counter whose series are read from `collect` at every render (e.g. a library's own counters). */
   collectedCounter(name: string, help: string, collect: () => Sample[]): void;
+  /** A gauge whose series are read from `collect` at every render (e.g. a queue's current size). */
+  collectedGauge(name: string, help: string, collect: () => Sample[]): void;
   histogram(name: string, help: string, buckets: readonly number[]): Histogram;
   /** Prometheus text exposition format. */
   render(): string;
@@ -114,11 +124,10 @@ export function createMetricsRegistry(): MetricsRegistry {
       };
     },
     collectedCounter(name, help, collect) {
-      renderers.push(() => [
-        `# HELP ${name} ${help}`,
-        `# TYPE ${name} counter`,
-        ...collect().map(({ labels, value }) => `${name}${renderLabels(labels)} ${formatNumber(value)}`),
-      ]);
+      renderers.push(() => renderCollected(name, help, "counter", collect()));
+    },
+    collectedGauge(name, help, collect) {
+      renderers.push(() => renderCollected(name, help, "gauge", collect()));
     },
     render() {
       return `${renderers.flatMap((render) => render()).join("\n")}\n`;

@@ -1,6 +1,5 @@
 import {
   agentIdempotencyKey,
-  applyResponsePrefix,
   type Clock,
   chunkText,
   createOutbox,
@@ -9,7 +8,6 @@ import {
   type Logger,
   type OutboxEntry,
   replyIdempotencyKey,
-  resolveResponsePrefix,
 } from "@imgate/channel-core";
 import {
   createEchoFilter,
@@ -28,13 +26,11 @@ import {
   type RestartOptions,
   type WatchDelivery,
 } from "@imgate/imsg-rpc";
-import { AgentError } from "../agents/agent-error.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
-import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
-import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import { buildAgentTurn } from "./build-agent-turn.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
 import { checkOutboundFile } from "./check-outbound-file.ts";
 import { chooseAnsweringAccount } from "./choose-answering-account.ts";
@@ -43,8 +39,10 @@ import { createAccountTransport } from "./create-account-transport.ts";
 import { createAttachmentMover } from "./create-attachment-mover.ts";
 import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
 import { createDeliveryWorker } from "./delivery-worker.ts";
-import type { SessionQueue } from "./session-queue.ts";
+import { pendingTurnReport } from "./pending-turn-report.ts";
+import type { SessionQueue, SessionSlot } from "./session-queue.ts";
 import { createStaleMessageLog, staleReason } from "./stale-message.ts";
+import { createTurnRunner } from "./turn-runner.ts";
 import { giveUpUncertain, UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
 import { applyWatchStart } from "./watch-start-cursor.ts";
 
@@ -139,6 +137,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const staleLog = createStaleMessageLog(logger, () => clock.now());
   const inFlightGuids = new Set<string>();
   const waiters = new Map<number, () => void>();
+  const pendingTurns = core.pendingTurns;
+  /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay pending in the store). */
+  const intake = new AbortController();
   let tracker: CursorTracker | undefined;
   let watch: ImsgWatch | undefined;
   let reconciled = false;
@@ -250,8 +251,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   });
 
   /** Outcomes waiting for the next group commit. */
-  let pendingRows: Array<{ rowid: number; persist: () => void }> = [];
+  let pendingRows: Array<{ rowid: number | undefined; persist: () => void }> = [];
   let groupCommit: NodeJS.Immediate | undefined;
+  /** Callers of `committed()` waiting for the next group commit to end. */
+  let commitWaiters: Array<() => void> = [];
   /** Set when a group commit failed: the cursor stays where it is, so everything after it replays. */
   let cursorHeld = false;
 
@@ -268,6 +271,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     groupCommit = undefined;
     const rows = pendingRows;
     pendingRows = [];
+    const waiters = commitWaiters;
+    commitWaiters = [];
+    for (const resolve of waiters) queueMicrotask(resolve);
     if (rows.length === 0) return;
     let claim: OutboxEntry | undefined;
     try {
@@ -283,7 +289,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
             );
             continue;
           }
-          moved = tracker?.finish(rowid) ?? moved;
+          if (rowid !== undefined) moved = tracker?.finish(rowid) ?? moved;
         }
         if (moved !== undefined && !cursorHeld) core.cursors.commit(accountId, source, String(moved));
         // The next reply is claimed (`sending`) in this same commit: one commit fewer per message.
@@ -300,11 +306,21 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     worker.kick();
   };
 
-  /** Queues a row's outcome for the group commit of this event-loop turn (see commitFinishedRows). */
-  const finishRow = (rowid: number, persist: () => void) => {
+  /**
+   * Queues a row's outcome for the group commit of this event-loop turn (see commitFinishedRows). Without
+   * a `rowid` (a turn resumed from the state store, whose row is long finished) only `persist` runs.
+   */
+  const finishRow = (rowid: number | undefined, persist: () => void) => {
     pendingRows.push({ rowid, persist });
     groupCommit ??= setImmediate(commitFinishedRows);
   };
+
+  /**
+   * Resolves once the outcomes queued so far are committed (at once when none are): a session's next turn
+   * starts after its previous turn's history is written, so it sees that answer.
+   */
+  const committed = (): Promise<void> =>
+    pendingRows.length === 0 ? Promise.resolve() : new Promise((resolve) => commitWaiters.push(resolve));
 
   const drop = (rowid: number, reason: string) => {
     metrics.messagesDropped.inc({ account: accountId, reason });
@@ -346,6 +362,28 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         }).entry,
     );
 
+  const turns = createTurnRunner({
+    accountId,
+    account,
+    accounts: options.accounts,
+    core,
+    metrics,
+    logger,
+    clock,
+    queue,
+    getConfig: options.getConfig,
+    getAgents: options.getAgents,
+    abortSignal: options.abortSignal,
+    stopSignal: intake.signal,
+    inFlightGuids,
+    finishRow,
+    committed,
+    enqueueChunks,
+    userEntry,
+    historyLimitFor,
+    kick: () => worker.kick(),
+  });
+
   const runTurn = async (
     rowid: number,
     answering: ResolvedImessageAccount,
@@ -353,6 +391,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     target: string,
     route: { agentId: string; sessionKey: string },
     wasMentioned: boolean,
+    arrivedAt: number,
+    slot: SessionSlot,
   ) => {
     const { agentId, sessionKey } = route;
     const agent = options.getAgents().get(agentId);
@@ -376,64 +416,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       ...(fetchedPaths ? { fetchedPaths } : {}),
       attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
     });
-    const started = performance.now();
-    let replyText = "";
-    try {
-      replyText = (await agent.backend.reply(turn, { signal: options.abortSignal })).text;
-      metrics.agentLatency.observe(
-        { agent: agentId, backend: agent.backend.kind },
-        (performance.now() - started) / 1000,
-      );
-    } catch (error) {
-      const code = error instanceof AgentError ? error.code : "AGENT_FAILED";
-      if (code === GatewayErrorCode.AgentAborted || options.abortSignal.aborted) {
-        // Left unfinished on purpose: the cursor stays below this row, so the next start replays it.
-        logger.warn(
-          { rowid, agentId },
-          "agent call abandoned at shutdown; the message is replayed on the next start",
-        );
-        return;
-      }
-      metrics.agentErrors.inc({ agent: agentId, code });
-      logger.error({ err: error, agentId, rowid }, "agent failed; the message is not answered");
-      finishRow(rowid, () => {
-        if (core.dedupe.seen(accountId, envelope.guid)) return;
-        core.history.append(sessionKey, userEntry(envelope), limit);
-      });
-      return;
-    }
-    const config = options.getConfig();
-    const identityName = agent.config.identity?.name;
-    const prefix = resolveResponsePrefix(
-      config.messages.responsePrefix,
-      identityName ? { identityName } : {},
+    await turns.run(
+      { rowid, answering, envelope, target, route, arrivedAt, turn, attempts: 0, recorded: false },
+      slot,
     );
-    const text = applyResponsePrefix(replyText, prefix);
-    const chunks =
-      text.trim() === ""
-        ? []
-        : chunkText(text, { limit: answering.textChunkLimit, mode: answering.chunkMode });
-    finishRow(rowid, () => {
-      if (core.dedupe.seen(accountId, envelope.guid)) return;
-      core.sessions.touchSession(sessionKey);
-      core.history.append(sessionKey, userEntry(envelope), limit);
-      if (chunks.length > 0) {
-        core.history.append(
-          sessionKey,
-          {
-            sender: agentId,
-            text,
-            messageId: `reply:${envelope.messageId}`,
-            timestamp: clock.now(),
-            extra: { role: ASSISTANT_ROLE },
-          },
-          limit,
-        );
-        enqueueChunks(envelope, target, chunks);
-      }
-    });
-    if (chunks.length === 0) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
-    worker.kick();
   };
 
   /**
@@ -448,6 +434,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     route: { agentId: string; sessionKey: string },
     authorization: { commandAuthorized: boolean; configAuthorized: boolean },
     wasMentioned: boolean,
+    arrivedAt: number,
+    slot: SessionSlot,
   ) => {
     const result = await options.chatCommands?.handle({
       text: envelope.text,
@@ -457,7 +445,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       route,
       status: () => runtime.readiness().find((report) => report.accountId === answering.accountId),
     });
-    if (!result) return runTurn(rowid, answering, envelope, target, route, wasMentioned);
+    if (!result) return runTurn(rowid, answering, envelope, target, route, wasMentioned, arrivedAt, slot);
     if (result.kind === "ignored") return drop(rowid, "control-command-unauthorized");
     const chunks = chunkText(result.text, { limit: answering.textChunkLimit, mode: answering.chunkMode });
     logger.info({ command: result.command, sessionKey: route.sessionKey }, "chat command answered");
@@ -475,13 +463,19 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     tracker ??= createCursorTracker(rowid - 1);
     tracker.start(rowid);
     metrics.messagesIn.inc({ account: accountId });
-    lastInboundAt = clock.now();
+    const arrivedAt = clock.now();
+    lastInboundAt = arrivedAt;
     const outcome = await processor.process(message);
     if (outcome.kind === "drop") return drop(rowid, outcome.reason);
     if (outcome.kind === "reaction") return drop(rowid, "reaction");
     const { envelope } = outcome;
     const target = formatTarget(outcome.replyTarget);
-    if (inFlightGuids.has(envelope.guid) || outbox.hasKey(replyIdempotencyKey(envelope, 0))) {
+    if (
+      inFlightGuids.has(envelope.guid) ||
+      outbox.hasKey(replyIdempotencyKey(envelope, 0)) ||
+      // A turn already stored (retried, or given up with nothing sent) is not run again by a replay.
+      pendingTurns.has(accountId, envelope.guid)
+    ) {
       return drop(rowid, "duplicate");
     }
     const choice = chooseAnsweringAccount({
@@ -540,10 +534,20 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         if (command && !decision.commandAuthorized) return drop(rowid, "control-command-unauthorized");
         inFlightGuids.add(envelope.guid);
         void queue
-          .enqueue(route.sessionKey, () =>
+          .enqueue(route.sessionKey, (slot) =>
             command
-              ? runCommand(rowid, answering, envelope, target, route, decision, decision.wasMentioned)
-              : runTurn(rowid, answering, envelope, target, route, decision.wasMentioned),
+              ? runCommand(
+                  rowid,
+                  answering,
+                  envelope,
+                  target,
+                  route,
+                  decision,
+                  decision.wasMentioned,
+                  arrivedAt,
+                  slot,
+                )
+              : runTurn(rowid, answering, envelope, target, route, decision.wasMentioned, arrivedAt, slot),
           )
           .catch((error: unknown) => logger.error({ err: error, rowid }, "turn failed"))
           .finally(() => inFlightGuids.delete(envelope.guid));
@@ -575,6 +579,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
         if (!stopping) logger.error({ err: error }, "imsg client stopped trying");
       });
+      // Before the watch: later messages of a session queue behind its resumed turn (chat order).
+      turns.resumePending();
       watch = client.watch(
         {
           ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
@@ -591,6 +597,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       );
     },
     async stopIntake() {
+      intake.abort();
       await watch?.close().catch(() => {});
       watch = undefined;
       commitFinishedRows();
@@ -609,6 +616,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     async stop() {
       stopping = true;
+      intake.abort();
       if (reconcileTimer) clearTimeout(reconcileTimer);
       await watch?.close().catch(() => {});
       watch = undefined;
@@ -642,6 +650,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
         if (state.failures > 0) report.failures = state.failures;
         if (id === accountId) {
+          Object.assign(report, pendingTurnReport(core.pendingTurns, accountId));
           const uncertain = uncertainEntries(outbox, accountId);
           if (uncertain.length > 0) {
             report.uncertainDeliveries = uncertain.length;

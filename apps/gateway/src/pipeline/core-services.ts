@@ -6,11 +6,13 @@ import {
   createHistoryStore,
   createInboundDedupe,
   createPairingService,
+  createPendingTurnStore,
   createSessionStore,
   type HistoryStore,
   type InboundDedupe,
   type Logger,
   type PairingService,
+  type PendingTurnStore,
   type SessionStore,
   type StateStore,
 } from "@imgate/channel-core";
@@ -27,6 +29,8 @@ export interface CoreServices {
   sessions: SessionStore;
   pairing: PairingService;
   cursors: CursorStore;
+  /** Agent turns that failed and are retried (or were given up), per account. */
+  pendingTurns: PendingTurnStore;
   /** Access policy; allowlist entries are matched the iMessage way (handles normalised with `region`). */
   policyFor(region: string): AccessPolicy;
 }
@@ -55,6 +59,7 @@ export function createCoreServices(
       ...(options.pairingExpiryMs !== undefined ? { expiryMs: options.pairingExpiryMs } : {}),
     }),
     cursors: createCursorStore(store),
+    pendingTurns: createPendingTurnStore(store),
     policyFor(region) {
       let policy = policies.get(region);
       if (!policy) {

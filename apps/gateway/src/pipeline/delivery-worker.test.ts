@@ -149,4 +149,39 @@ describe("delivery worker", () => {
     expect(outbox.get(e.id)?.state).toBe("queued");
     store.close();
   });
+
+  it("does not lose a kick that arrives while a drain that could not send is finishing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "imgate-worker-"));
+    dirs.push(dir);
+    const store = openStateStore({ path: join(dir, "state.db") });
+    const outbox = createOutbox({ store });
+    outbox.enqueue({
+      idempotencyKey: "reply:2:0",
+      channel: "imessage",
+      accountId: "default",
+      chatKey: "5",
+      target: "chat_id:5",
+      text: "hello",
+    });
+    await outbox.reconcile(() => "unknown");
+    let ready = false;
+    const sent: number[] = [];
+    const worker = createDeliveryWorker({
+      outbox,
+      accountId: "default",
+      deliver: async () => ({ state: "sent", resultId: "1" }),
+      canSend: () => ready,
+      onSent: (e) => sent.push(e.id),
+      onError: () => {},
+      logger: silentLogger,
+      clock: createManualClock(0),
+    });
+    worker.kick(); // cannot send yet: the loop returns at once
+    ready = true;
+    worker.kick(); // arrives while that loop is still settling
+    for (let i = 0; i < 200 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await worker.stop();
+    store.close();
+    expect(sent).toHaveLength(1);
+  });
 });

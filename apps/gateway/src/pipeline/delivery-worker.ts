@@ -158,6 +158,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       .catch((error: unknown) => logger.error({ err: error }, "delivery loop failed"))
       .finally(() => {
         running = undefined;
+        // A kick that came in while the loop was finishing (e.g. reconciliation done just after a drain
+        // that found it could not send yet) must not be lost: nothing else may kick again.
+        if (again) {
+          again = false;
+          kick();
+        }
       });
   }
 

@@ -59,4 +59,37 @@ describe("session queue", () => {
     await expect(failed).rejects.toThrow("boom");
     await expect(next).resolves.toBe("ok");
   });
+
+  it("a task idling in its slot lets other sessions run, and its own session still waits for it", async () => {
+    const queue = createSessionQueue({ maxConcurrent: 1 });
+    const log: string[] = [];
+    const retry = deferred();
+    const other = deferred();
+    const first = queue.enqueue("a", async (slot) => {
+      log.push("a1 fails");
+      await slot.idle(retry.promise);
+      log.push("a1 answered");
+    });
+    const second = queue.enqueue("a", async () => {
+      log.push("a2");
+    });
+    const b = queue.enqueue("b", async () => {
+      log.push("b starts");
+      await other.promise;
+      log.push("b done");
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(["a1 fails", "b starts"]);
+    // a1 wants its slot back while b holds the only one: it waits for b, then runs before anything new.
+    retry.resolve();
+    const c = queue.enqueue("c", async () => {
+      log.push("c");
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(["a1 fails", "b starts"]);
+    other.resolve();
+    await Promise.all([first, second, b, c]);
+    // a2 then takes its turn behind c, which was waiting first (sessions are served in arrival order).
+    expect(log).toEqual(["a1 fails", "b starts", "b done", "a1 answered", "c", "a2"]);
+  });
 });

@@ -1,10 +1,20 @@
+/**
+ * What a running task may do with its concurrency slot. A task that only waits (a failing agent turn
+ * waiting for its next attempt) gives its slot to other sessions meanwhile; its own session stays blocked,
+ * so the session's later tasks still run after it, in order.
+ */
+export interface SessionSlot {
+  /** Releases the slot while `wait` settles, then takes one again (ahead of sessions not started yet). */
+  idle<R>(wait: Promise<R>): Promise<R>;
+}
+
 /** Runs tasks one at a time per session key, in order, with up to `maxConcurrent` sessions in parallel. */
 export interface SessionQueue {
   /**
    * Appends `task` to the session's FIFO. Resolves or rejects with the task's own outcome; a failing task
    * does not stop later tasks of the same session.
    */
-  enqueue<T>(sessionKey: string, task: () => Promise<T>): Promise<T>;
+  enqueue<T>(sessionKey: string, task: (slot: SessionSlot) => Promise<T>): Promise<T>;
   /** Tasks waiting or running. */
   pending(): number;
   /** Resolves when nothing is waiting or running. */
@@ -12,7 +22,7 @@ export interface SessionQueue {
 }
 
 interface Entry {
-  run: () => Promise<void>;
+  run: (slot: SessionSlot) => Promise<void>;
 }
 
 /** Creates a {@link SessionQueue}. */
@@ -21,19 +31,47 @@ export function createSessionQueue(options: { maxConcurrent: number }): SessionQ
   const queues = new Map<string, Entry[]>();
   /** Sessions with work and no running task, waiting for a slot, in arrival order. */
   const waiting: string[] = [];
+  /** Sessions with a task in progress (holding a slot, or idle in `SessionSlot.idle`). */
   const running = new Set<string>();
+  /** Idle tasks that want their slot back; served before new sessions. */
+  const resuming: Array<() => void> = [];
+  /** Slots in use. */
+  let active = 0;
   let count = 0;
   let idleWaiters: Array<() => void> = [];
 
+  const slot: SessionSlot = {
+    async idle(wait) {
+      active -= 1;
+      pump();
+      try {
+        return await wait;
+      } finally {
+        await new Promise<void>((resolve) => {
+          resuming.push(resolve);
+          pump();
+        });
+      }
+    },
+  };
+
   const pump = () => {
-    while (running.size < maxConcurrent && waiting.length > 0) {
-      const key = waiting.shift()!;
-      const queue = queues.get(key);
-      const entry = queue?.shift();
+    while (active < maxConcurrent) {
+      const resume = resuming.shift();
+      if (resume) {
+        active += 1;
+        resume();
+        continue;
+      }
+      const key = waiting.shift();
+      if (key === undefined) return;
+      const entry = queues.get(key)?.shift();
       if (!entry) continue;
       running.add(key);
-      void entry.run().finally(() => {
+      active += 1;
+      void entry.run(slot).finally(() => {
         running.delete(key);
+        active -= 1;
         count -= 1;
         const rest = queues.get(key);
         if (rest && rest.length > 0) waiting.push(key);
@@ -52,9 +90,9 @@ export function createSessionQueue(options: { maxConcurrent: number }): SessionQ
     enqueue(sessionKey, task) {
       return new Promise((resolve, reject) => {
         const entry: Entry = {
-          run: async () => {
+          run: async (granted) => {
             try {
-              resolve(await task());
+              resolve(await task(granted));
             } catch (error) {
               reject(error);
             }

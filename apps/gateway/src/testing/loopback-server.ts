@@ -29,9 +29,13 @@ export function sendJson(response: ServerResponse, status: number, body: unknown
 
 /**
  * Starts a loopback server (for fake agent backends: OpenAI-compatible, webhook receivers). A handler that
- * throws answers 500 with the error as JSON (or ends the response if headers were already sent).
+ * throws answers 500 with the error as JSON (or ends the response if headers were already sent). `port`
+ * (default: an ephemeral one) lets a test bring a backend back on the address it took down.
  */
-export async function startLoopbackServer(handler: LoopbackHandler): Promise<LoopbackServer> {
+export async function startLoopbackServer(
+  handler: LoopbackHandler,
+  options: { port?: number } = {},
+): Promise<LoopbackServer> {
   const requests: ReceivedRequest[] = [];
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -50,7 +54,13 @@ export async function startLoopbackServer(handler: LoopbackHandler): Promise<Loo
       else res.end();
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,

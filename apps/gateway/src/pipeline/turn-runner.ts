@@ -1,0 +1,321 @@
+import {
+  applyResponsePrefix,
+  type Clock,
+  chunkText,
+  type Envelope,
+  type HistoryEntry,
+  type Logger,
+  type PendingTurn,
+  type PendingTurnDraft,
+  resolveResponsePrefix,
+} from "@imgate/channel-core";
+import type { ResolvedImessageAccount } from "@imgate/imessage-channel";
+import { abortableSleep } from "../agents/abortable-sleep.ts";
+import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
+import type { AgentTurn } from "../agents/agent-turn.ts";
+import type { GatewayConfig } from "../config/gateway-config-schema.ts";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { describeAgentFailure, reportGivenUpTurn } from "./agent-failure-reply.ts";
+import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
+import { ASSISTANT_ROLE } from "./build-agent-turn.ts";
+import type { CoreServices } from "./core-services.ts";
+import type { SessionQueue, SessionSlot } from "./session-queue.ts";
+import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
+
+/** One agent turn on its way to an outcome (fresh from the watch, or resumed from the state store). */
+export interface TurnJob {
+  /** The inbound row while it is unfinished; cleared once the turn's pending record finished it. */
+  rowid: number | undefined;
+  answering: ResolvedImessageAccount;
+  envelope: Envelope;
+  target: string;
+  route: { agentId: string; sessionKey: string };
+  /** When the gateway first saw the message (ms): the retry window starts here. */
+  arrivedAt: number;
+  /** The turn handed to the agent, identical on every attempt. */
+  turn: AgentTurn;
+  attempts: number;
+  lastError?: string;
+  nextAttemptAt?: number;
+  /** Whether the turn is stored in `pending_turns` (its first retryable failure was committed). */
+  recorded: boolean;
+}
+
+/** What {@link createTurnRunner} needs from its account runtime. */
+export interface TurnRunnerDeps {
+  /** The watcher's (owning) account id: outbox, dedupe and pending turns are recorded under it. */
+  accountId: string;
+  /** The owning account, for a resumed turn whose answering account is gone. */
+  account: ResolvedImessageAccount;
+  /** Every account of the watcher. */
+  accounts: readonly ResolvedImessageAccount[];
+  core: CoreServices;
+  metrics: GatewayMetrics;
+  logger: Logger;
+  clock: Clock;
+  queue: SessionQueue;
+  getConfig(): GatewayConfig;
+  getAgents(): AgentRegistry;
+  /** Aborted when in-flight agent calls must be abandoned (shutdown deadline). */
+  abortSignal: AbortSignal;
+  /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay stored). */
+  stopSignal: AbortSignal;
+  /** Guids with a turn queued or running in this runtime (replays of them are dropped). */
+  inFlightGuids: Set<string>;
+  /** Queues an outcome for the runtime's group commit; with `rowid`, the row is finished in that commit. */
+  finishRow(rowid: number | undefined, persist: () => void): void;
+  /** Resolves once everything handed to `finishRow` so far is committed. */
+  committed(): Promise<void>;
+  enqueueChunks(envelope: Envelope, target: string, texts: readonly string[]): unknown;
+  userEntry(envelope: Envelope): HistoryEntry;
+  historyLimitFor(
+    account: ResolvedImessageAccount,
+    envelope: Envelope,
+    agent: AgentRuntime | undefined,
+  ): number;
+  /** Wakes the delivery worker. */
+  kick(): void;
+}
+
+/** Runs agent turns durably: retries, give-ups, and the turns a previous run left pending. */
+export interface TurnRunner {
+  /** Runs a turn to its outcome and persists it (the reply, or the give-up with the failure reply). */
+  run(job: TurnJob, slot: SessionSlot): Promise<void>;
+  /** Queues the turns left pending by an earlier run behind their sessions (call before the watch starts). */
+  resumePending(): void;
+}
+
+/**
+ * Creates the {@link TurnRunner} of one account runtime. A turn is driven by `driveTurn` (retries with
+ * backoff within `messages.agentRetryMs`); its first retryable failure stores it in `pending_turns` and
+ * finishes its row in one commit, so the cursor moves on and a restart resumes it; a give-up sends
+ * `messages.agentFailureReply` once. Never answered twice: a stored turn is answered by the one call that
+ * removes it, any other by the inbound dedupe mark.
+ */
+export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
+  const { accountId, core, metrics, logger, clock } = deps;
+  const pendingTurns = core.pendingTurns;
+
+  /** The record that keeps a failing turn alive across restarts (see PendingTurnStore). */
+  const pendingDraft = (job: TurnJob): PendingTurnDraft => ({
+    accountId,
+    envelope: job.envelope,
+    sessionKey: job.route.sessionKey,
+    agentId: job.route.agentId,
+    target: job.target,
+    request: job.turn,
+    meta: { answeringAccountId: job.answering.accountId },
+    arrivedAt: job.arrivedAt,
+    attempts: job.attempts,
+    nextAttemptAt: job.nextAttemptAt ?? clock.now(),
+    ...(job.lastError !== undefined ? { lastError: job.lastError } : {}),
+  });
+
+  /**
+   * Whether this turn's outcome is still owed (never answered twice): a stored turn is owed once, by the
+   * call that removes it; any other by the inbound dedupe mark, which this call sets.
+   */
+  const claimOutcome = (job: TurnJob): boolean =>
+    (job.recorded && pendingTurns.complete(accountId, job.envelope.guid)) ||
+    !core.dedupe.seen(accountId, job.envelope.guid);
+
+  /**
+   * Runs a turn to its outcome (driveTurn: retries with backoff within `messages.agentRetryMs`) and
+   * persists it: the reply, or the give-up with `messages.agentFailureReply`. The first retryable failure
+   * stores the turn and finishes its row in one commit, so the cursor moves on and a restart resumes it.
+   */
+  const driveJob = async (job: TurnJob, slot: SessionSlot): Promise<void> => {
+    const { agentId, sessionKey } = job.route;
+    const { envelope } = job;
+    const agent = deps.getAgents().get(agentId);
+    const config = deps.getConfig();
+    const limit = deps.historyLimitFor(job.answering, envelope, agent);
+    const outcome = agent
+      ? await driveTurn({
+          call: async () => {
+            const started = performance.now();
+            const reply = await agent.backend.reply(job.turn, { signal: deps.abortSignal });
+            metrics.agentLatency.observe(
+              { agent: agentId, backend: agent.backend.kind },
+              (performance.now() - started) / 1000,
+            );
+            return reply;
+          },
+          arrivedAt: job.arrivedAt,
+          retryMs: config.messages.agentRetryMs,
+          attempts: job.attempts,
+          ...(job.lastError !== undefined ? { lastError: job.lastError } : {}),
+          ...(job.nextAttemptAt !== undefined ? { notBefore: job.nextAttemptAt } : {}),
+          clock,
+          stopSignal: deps.stopSignal,
+          // Waiting for the next attempt frees the concurrency slot: other sessions are not held up.
+          sleep: (ms, signal) => slot.idle(abortableSleep(ms, signal)),
+          onFailure: (error, attempts) => {
+            const code = error instanceof AgentError ? error.code : "AGENT_FAILED";
+            metrics.agentErrors.inc({ agent: agentId, code });
+            const upstream = upstreamDetail(error);
+            logger.warn(
+              {
+                err: error,
+                ...(upstream !== undefined ? { upstreamBody: upstream } : {}),
+                agentId,
+                rowid: job.rowid,
+                attempts,
+              },
+              "agent failed",
+            );
+          },
+          onRetryScheduled: ({ error, attempts, nextAttemptAt }) => {
+            job.attempts = attempts;
+            job.nextAttemptAt = nextAttemptAt;
+            job.lastError = describeAgentFailure(error);
+            metrics.agentTurnRetries.inc({ account: accountId, agent: agentId });
+            logger.info(
+              { agentId, sessionKey, attempts, nextAttemptAt: new Date(nextAttemptAt).toISOString() },
+              "agent turn kept pending; retried with backoff",
+            );
+            if (!job.recorded) {
+              job.recorded = true;
+              const draft = pendingDraft(job);
+              deps.finishRow(job.rowid, () => {
+                if (core.dedupe.seen(accountId, envelope.guid)) return;
+                pendingTurns.record(draft);
+              });
+              job.rowid = undefined;
+            } else {
+              const update = { attempts, nextAttemptAt, lastError: job.lastError };
+              deps.finishRow(undefined, () => pendingTurns.recordAttempt(accountId, envelope.guid, update));
+            }
+          },
+        })
+      : ({ kind: "given-up", reason: "non-retryable", error: `no agent "${agentId}"`, attempts: 0 } as const);
+
+    switch (outcome.kind) {
+      case "stopped":
+        // Left as it is on purpose: a stored turn is resumed on the next start, an unstored one's row
+        // stays unfinished (the cursor stays below it), so the next start replays it.
+        logger.warn(
+          { rowid: job.rowid, agentId, pending: job.recorded },
+          "agent turn interrupted by shutdown; it is resumed on the next start",
+        );
+        return;
+      case "given-up":
+        giveUpJob(job, outcome.reason, outcome.error, outcome.attempts, limit);
+        return deps.committed();
+      case "answered":
+        break;
+    }
+    const identityName = agent?.config.identity?.name;
+    const prefix = resolveResponsePrefix(
+      config.messages.responsePrefix,
+      identityName ? { identityName } : {},
+    );
+    const text = applyResponsePrefix(outcome.reply.text, prefix);
+    const chunks =
+      text.trim() === ""
+        ? []
+        : chunkText(text, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
+    deps.finishRow(job.rowid, () => {
+      if (!claimOutcome(job)) return;
+      core.sessions.touchSession(sessionKey);
+      core.history.append(sessionKey, deps.userEntry(envelope), limit);
+      if (chunks.length > 0) {
+        core.history.append(
+          sessionKey,
+          {
+            sender: agentId,
+            text,
+            messageId: `reply:${envelope.messageId}`,
+            timestamp: clock.now(),
+            extra: { role: ASSISTANT_ROLE },
+          },
+          limit,
+        );
+        deps.enqueueChunks(envelope, job.target, chunks);
+      }
+    });
+    if (chunks.length === 0) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
+    deps.kick();
+    // The session's next turn must find this answer in the history it loads.
+    await deps.committed();
+  };
+
+  /** A turn given up: counted, logged with the upstream's error, and answered once with the failure reply. */
+  const giveUpJob = (
+    job: TurnJob,
+    reason: TurnGiveUpReason,
+    error: unknown,
+    attempts: number,
+    limit: number,
+  ) => {
+    const { envelope } = job;
+    const failureReply = reportGivenUpTurn(
+      {
+        accountId,
+        agentId: job.route.agentId,
+        sessionKey: job.route.sessionKey,
+        ...(job.rowid !== undefined ? { rowid: job.rowid } : {}),
+        reason,
+        error,
+        attempts,
+        failureReply: deps.getConfig().messages.agentFailureReply,
+      },
+      { logger, metrics },
+    );
+    const chunks =
+      failureReply === undefined
+        ? []
+        : chunkText(failureReply, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
+    job.attempts = attempts;
+    const draft = pendingDraft(job);
+    const recorded = job.recorded;
+    deps.finishRow(job.rowid, () => {
+      if (!recorded && core.dedupe.seen(accountId, envelope.guid)) return;
+      const changed = pendingTurns.giveUp(
+        draft,
+        { reason, error: describeAgentFailure(error) },
+        { onlyIfPending: recorded },
+      );
+      if (!changed) return;
+      // The message stays in the session's history: the next turn sees what was asked.
+      core.history.append(job.route.sessionKey, deps.userEntry(envelope), limit);
+      if (chunks.length > 0) deps.enqueueChunks(envelope, job.target, chunks);
+    });
+    deps.kick();
+  };
+
+  /** Queues the turns left pending by an earlier run (or another watcher instance) behind their sessions. */
+  const resumePending = () => {
+    let resumed = 0;
+    for (const pending of pendingTurns.listPending(accountId)) {
+      if (deps.inFlightGuids.has(pending.guid)) continue;
+      const job = jobFromPending(pending);
+      deps.inFlightGuids.add(pending.guid);
+      resumed += 1;
+      void deps.queue
+        .enqueue(pending.sessionKey, (slot) => driveJob(job, slot))
+        .catch((error: unknown) => logger.error({ err: error, guid: pending.guid }, "resumed turn failed"))
+        .finally(() => deps.inFlightGuids.delete(pending.guid));
+    }
+    if (resumed > 0) logger.info({ turns: resumed }, "resuming agent turns left pending by the last run");
+  };
+
+  const jobFromPending = (pending: PendingTurn): TurnJob => {
+    const answeringId = pending.meta?.answeringAccountId;
+    return {
+      rowid: undefined,
+      answering: deps.accounts.find((entry) => entry.accountId === answeringId) ?? deps.account,
+      envelope: pending.envelope,
+      target: pending.target,
+      route: { agentId: pending.agentId, sessionKey: pending.sessionKey },
+      arrivedAt: pending.arrivedAt,
+      turn: pending.request as AgentTurn,
+      attempts: pending.attempts,
+      ...(pending.lastError !== undefined ? { lastError: pending.lastError } : {}),
+      nextAttemptAt: pending.nextAttemptAt,
+      recorded: true,
+    };
+  };
+
+  return { run: driveJob, resumePending };
+}
