@@ -26,6 +26,16 @@ describe("inbound dedupe", () => {
     expect(dedupe.counters()).toEqual({ duplicate: 1 });
   });
 
+  it("has() reports a live mark without setting one", () => {
+    const dedupe = createInboundDedupe({ store, ttlMs: DAY });
+    expect(dedupe.has("bot", "G1")).toBe(false);
+    expect(dedupe.seen("bot", "G1")).toBe(false);
+    expect(dedupe.has("bot", "G1")).toBe(true);
+    expect(dedupe.has("other", "G1")).toBe(false);
+    clock.advance(DAY);
+    expect(dedupe.has("bot", "G1")).toBe(false);
+  });
+
   it("forgets after the TTL (default 7 days) and purges expired marks", () => {
     const dedupe = createInboundDedupe({ store });
     dedupe.seen("bot", "old");

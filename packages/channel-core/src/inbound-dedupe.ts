@@ -16,6 +16,11 @@ export interface InboundDedupe {
    * persists the message's outcome, so a crash before that commit forgets the mark too.
    */
   seen(accountId: string, guid: string): boolean;
+  /**
+   * Whether `(accountId, guid)` is marked within the TTL, without marking it: the inbound pipeline's first
+   * check, before the policy and the agent (the mark itself is set with the outcome, by `seen`).
+   */
+  has(accountId: string, guid: string): boolean;
   /** Deletes marks older than the TTL; returns how many. */
   purgeExpired(): number;
   /** `{ duplicate: n }`: messages dropped as already seen since this instance was created. */
@@ -43,6 +48,17 @@ export function createInboundDedupe(options: InboundDedupeOptions): InboundDedup
             .run(accountId, guid, now, now - ttlMs).changes,
       );
       const duplicate = Number(changes) === 0;
+      if (duplicate) drops.increment("duplicate");
+      return duplicate;
+    },
+    has(accountId, guid) {
+      const cutoff = store.clock.now() - ttlMs;
+      const row = store.read(() =>
+        store
+          .statement("SELECT 1 AS hit FROM inbound_seen WHERE account_id = ? AND guid = ? AND seen_at > ?")
+          .get(accountId, guid, cutoff),
+      );
+      const duplicate = row !== undefined;
       if (duplicate) drops.increment("duplicate");
       return duplicate;
     },
