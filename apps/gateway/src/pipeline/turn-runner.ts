@@ -3,8 +3,9 @@ import {
   type Clock,
   chunkText,
   type Envelope,
-  type HistoryEntry,
+  historyEntryOf,
   type Logger,
+  type Middleware,
   type PendingTurn,
   type PendingTurnDraft,
   resolveResponsePrefix,
@@ -16,9 +17,14 @@ import type { AgentTurn } from "../agents/agent-turn.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { describeAgentFailure, reportGivenUpTurn } from "./agent-failure-reply.ts";
-import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
-import { ASSISTANT_ROLE } from "./build-agent-turn.ts";
+import type { AgentRegistry } from "./agent-registry.ts";
+import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
 import type { CoreServices } from "./core-services.ts";
+import type { AttachmentMover } from "./create-attachment-mover.ts";
+import type { ReplyEnqueuer } from "./enqueue-replies.ts";
+import type { GatewayInboundContext } from "./gateway-inbound-context.ts";
+import { historyLimitFor } from "./history-limit.ts";
+import type { OutcomeCommitter } from "./outcome-committer.ts";
 import type { SessionQueue, SessionSlot } from "./session-queue.ts";
 import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
 
@@ -62,17 +68,11 @@ export interface TurnRunnerDeps {
   stopSignal: AbortSignal;
   /** Guids with a turn queued or running in this runtime (replays of them are dropped). */
   inFlightGuids: Set<string>;
-  /** Queues an outcome for the runtime's group commit; with `rowid`, the row is finished in that commit. */
-  finishRow(rowid: number | undefined, persist: () => void): void;
-  /** Resolves once everything handed to `finishRow` so far is committed. */
-  committed(): Promise<void>;
-  enqueueChunks(envelope: Envelope, target: string, texts: readonly string[]): unknown;
-  userEntry(envelope: Envelope): HistoryEntry;
-  historyLimitFor(
-    account: ResolvedImessageAccount,
-    envelope: Envelope,
-    agent: AgentRuntime | undefined,
-  ): number;
+  /** The group commit: outcomes are queued there, and a session's next turn waits for it. */
+  committer: Pick<OutcomeCommitter, "finishRow" | "committed">;
+  replies: ReplyEnqueuer;
+  /** Fetches a remote account's attachments before the turn (absent for local accounts). */
+  mover?: Pick<AttachmentMover, "fetchAll">;
   /** Wakes the delivery worker. */
   kick(): void;
 }
@@ -83,6 +83,8 @@ export interface TurnRunner {
   run(job: TurnJob, slot: SessionSlot): Promise<void>;
   /** Queues the turns left pending by an earlier run behind their sessions (call before the watch starts). */
   resumePending(): void;
+  /** The pipeline's last step: builds the turn of a message the earlier steps handed on, and runs it. */
+  start: Middleware<GatewayInboundContext>;
 }
 
 /**
@@ -129,7 +131,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     const { envelope } = job;
     const agent = deps.getAgents().get(agentId);
     const config = deps.getConfig();
-    const limit = deps.historyLimitFor(job.answering, envelope, agent);
+    const limit = historyLimitFor(job.answering, envelope, agent);
     const outcome = agent
       ? await driveTurn({
           call: async () => {
@@ -177,14 +179,16 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
             if (!job.recorded) {
               job.recorded = true;
               const draft = pendingDraft(job);
-              deps.finishRow(job.rowid, () => {
+              deps.committer.finishRow(job.rowid, () => {
                 if (core.dedupe.seen(accountId, envelope.guid)) return;
                 pendingTurns.record(draft);
               });
               job.rowid = undefined;
             } else {
               const update = { attempts, nextAttemptAt, lastError: job.lastError };
-              deps.finishRow(undefined, () => pendingTurns.recordAttempt(accountId, envelope.guid, update));
+              deps.committer.finishRow(undefined, () =>
+                pendingTurns.recordAttempt(accountId, envelope.guid, update),
+              );
             }
           },
         })
@@ -201,7 +205,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
         return;
       case "given-up":
         giveUpJob(job, outcome.reason, outcome.error, outcome.attempts, limit);
-        return deps.committed();
+        return deps.committer.committed();
       case "answered":
         break;
     }
@@ -215,10 +219,10 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       text.trim() === ""
         ? []
         : chunkText(text, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
-    deps.finishRow(job.rowid, () => {
+    deps.committer.finishRow(job.rowid, () => {
       if (!claimOutcome(job)) return;
       core.sessions.touchSession(sessionKey);
-      core.history.append(sessionKey, deps.userEntry(envelope), limit);
+      core.history.append(sessionKey, historyEntryOf(envelope), limit);
       if (chunks.length > 0) {
         core.history.append(
           sessionKey,
@@ -231,13 +235,13 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
           },
           limit,
         );
-        deps.enqueueChunks(envelope, job.target, chunks);
+        deps.replies(envelope, job.target, chunks);
       }
     });
     if (chunks.length === 0) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
     deps.kick();
     // The session's next turn must find this answer in the history it loads.
-    await deps.committed();
+    await deps.committer.committed();
   };
 
   /** A turn given up: counted, logged with the upstream's error, and answered once with the failure reply. */
@@ -269,7 +273,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     job.attempts = attempts;
     const draft = pendingDraft(job);
     const recorded = job.recorded;
-    deps.finishRow(job.rowid, () => {
+    deps.committer.finishRow(job.rowid, () => {
       if (!recorded && core.dedupe.seen(accountId, envelope.guid)) return;
       const changed = pendingTurns.giveUp(
         draft,
@@ -278,8 +282,8 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       );
       if (!changed) return;
       // The message stays in the session's history: the next turn sees what was asked.
-      core.history.append(job.route.sessionKey, deps.userEntry(envelope), limit);
-      if (chunks.length > 0) deps.enqueueChunks(envelope, job.target, chunks);
+      core.history.append(job.route.sessionKey, historyEntryOf(envelope), limit);
+      if (chunks.length > 0) deps.replies(envelope, job.target, chunks);
     });
     deps.kick();
   };
@@ -317,5 +321,45 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     };
   };
 
-  return { run: driveJob, resumePending };
+  /** Builds the turn of a message the pipeline handed on (history, fetched attachments) and runs it. */
+  const start: Middleware<GatewayInboundContext> = async (ctx) => {
+    const { envelope, route, slot, answering } = ctx;
+    if (!route || !slot) throw new Error("turn: the message has no route or session slot");
+    const { agentId, sessionKey } = route;
+    const agent = deps.getAgents().get(agentId);
+    if (!agent) {
+      logger.error({ agentId }, "no such agent; the message is dropped");
+      ctx.drop("no-agent");
+      return;
+    }
+    const previous = core.sessions.getSession(sessionKey);
+    const history = core.history.load(sessionKey, historyLimitFor(answering, envelope, agent));
+    const { mover } = deps;
+    const fetchedPaths =
+      mover && envelope.attachments.length > 0 ? await mover.fetchAll(envelope) : undefined;
+    const turn = buildAgentTurn({
+      envelope,
+      agentId,
+      sessionKey,
+      history,
+      previousActivityAt: previous?.updatedAt,
+      wasMentioned: ctx.decision?.kind === "process" && ctx.decision.wasMentioned,
+      ...(fetchedPaths ? { fetchedPaths } : {}),
+      attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
+    });
+    const job: TurnJob = {
+      rowid: ctx.rowid,
+      answering,
+      envelope,
+      target: ctx.target,
+      route: { agentId, sessionKey },
+      arrivedAt: ctx.arrivedAt,
+      turn,
+      attempts: 0,
+      recorded: false,
+    };
+    await driveJob(job, slot);
+  };
+
+  return { run: driveJob, resumePending, start };
 }

@@ -1,0 +1,98 @@
+import type { Outbox, PendingTurnStore } from "@imgate/channel-core";
+import type { ImsgClient } from "@imgate/imsg-rpc";
+import type { AccountReadiness } from "../control-api/control-api-types.ts";
+import { pendingTurnReport } from "./pending-turn-report.ts";
+import { UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
+
+/** Options of {@link createAccountStatus}. */
+export interface AccountStatusOptions {
+  /** The watcher's (owning) account: pending turns and uncertain deliveries are reported under it. */
+  accountId: string;
+  /** Every account the watcher serves. */
+  accountIds: readonly string[];
+  client: Pick<ImsgClient, "state">;
+  transportKind: AccountReadiness["transport"];
+  /** Whether the watch subscription is confirmed (running means watching). */
+  watching(): boolean;
+  outbox: Outbox;
+  pendingTurns: PendingTurnStore;
+}
+
+/** What `imgate status` and `/readyz` report about one watcher, and the activity it notes. */
+export interface AccountStatus {
+  noteInbound(at: number): void;
+  noteOutbound(at: number): void;
+  noteDeliveryError(message: string): void;
+  readiness(): AccountReadiness[];
+}
+
+/** Creates the {@link AccountStatus} of one watcher. */
+export function createAccountStatus(options: AccountStatusOptions): AccountStatus {
+  const { accountId, client, outbox } = options;
+  let lastInboundAt: number | undefined;
+  let lastOutboundAt: number | undefined;
+  let lastDeliveryError: string | undefined;
+
+  const stateOf = (): AccountReadiness["state"] => {
+    switch (client.state.status) {
+      case "ready":
+        // Running means watching: until the subscription is confirmed, new messages could be missed.
+        return options.watching() ? "running" : "starting";
+      case "backoff":
+        return "backoff";
+      case "stopped":
+      case "failed":
+        return "stopped";
+      default:
+        return "starting";
+    }
+  };
+
+  const ownerFields = (report: AccountReadiness) => {
+    Object.assign(report, pendingTurnReport(options.pendingTurns, accountId));
+    const uncertain = uncertainEntries(outbox, accountId);
+    if (uncertain.length > 0) {
+      report.uncertainDeliveries = uncertain.length;
+      report.uncertainAdvice = `${uncertain.length} reply(ies) ${UNCERTAIN_ADVICE} (outbox ids ${uncertain
+        .slice(-5)
+        .map((entry) => entry.id)
+        .join(", ")})`;
+    }
+  };
+
+  return {
+    noteInbound(at) {
+      lastInboundAt = at;
+    },
+    noteOutbound(at) {
+      lastOutboundAt = at;
+    },
+    noteDeliveryError(message) {
+      lastDeliveryError = message;
+    },
+    readiness() {
+      const state = client.state;
+      const caps = state.capabilities;
+      return options.accountIds.map((id) => {
+        const report: AccountReadiness = {
+          accountId: id,
+          state: stateOf(),
+          transport: options.transportKind,
+          restarts: state.restarts,
+        };
+        if (caps) {
+          report.imsgVersion = caps.version;
+          report.capabilities = [...caps.methods].sort();
+        }
+        if (lastInboundAt !== undefined) report.lastInboundAt = new Date(lastInboundAt).toISOString();
+        if (lastOutboundAt !== undefined) report.lastOutboundAt = new Date(lastOutboundAt).toISOString();
+        const lastError = state.lastError?.message ?? lastDeliveryError;
+        if (lastError) report.lastError = lastError;
+        if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
+        if (state.failures > 0) report.failures = state.failures;
+        if (id === accountId) ownerFields(report);
+        return report;
+      });
+    },
+  };
+}
