@@ -73,13 +73,21 @@ export function parseConfigText(text: string, path: string): unknown {
 export type ValidConfig = import("@imgate/gateway").GatewayConfig;
 
 /** Result of {@link checkConfig}. */
-export type ConfigCheck = { ok: true; config: ValidConfig } | { ok: false; problems: ConfigProblem[] };
+export type ConfigCheck =
+  | { ok: true; config: ValidConfig; warnings: ConfigProblem[] }
+  | { ok: false; problems: ConfigProblem[] };
 
 /** Validates a parsed config with the gateway's rules; never throws for invalid input. */
 export async function checkConfig(raw: unknown): Promise<ConfigCheck> {
   const { validateGatewayConfig } = await import("@imgate/gateway");
   const result = validateGatewayConfig(raw);
-  if (result.ok) return { ok: true, config: result.config };
+  if (result.ok) {
+    // Warnings (valid but worth a look, e.g. keys of the original gateway that imgate ignores) are
+    // passed on when the loader reports them; doctor and validate print them.
+    const reported = (result as { warnings?: readonly { path: string; message: string }[] }).warnings ?? [];
+    const warnings = reported.map((issue) => ({ path: issue.path || "(root)", message: issue.message }));
+    return { ok: true, config: result.config, warnings };
+  }
   return {
     ok: false,
     problems: result.issues.map((issue) => ({ path: issue.path || "(root)", message: issue.message })),

@@ -19,6 +19,7 @@ import { type CoreServices, createCoreServices } from "./pipeline/core-services.
 import { startHousekeeping } from "./pipeline/housekeeping.ts";
 import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
 import { createSessionQueue } from "./pipeline/session-queue.ts";
+import { runStartChecks } from "./preflight/start-checks.ts";
 
 /** Options of {@link startGateway}. */
 export interface StartGatewayOptions {
@@ -93,6 +94,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   let agents: AgentRegistry = createAgentRegistry(config, { env, ...options.agentDeps });
   const metrics = createGatewayMetrics();
 
+  // The same checks `imgate doctor` runs, so both agree; nothing is created before they pass.
+  for (const found of await runStartChecks({
+    config,
+    stateDir: options.stateDir,
+    env,
+    caller: "gateway",
+    controlPort: options.controlApi !== false,
+  })) {
+    if (found.status === "fail") {
+      throw new GatewayError(GatewayErrorCode.GatewayStart, `${found.detail}. ${found.fix ?? ""}`.trim());
+    }
+    if (found.status === "warn") logger.warn({ check: found.id, fix: found.fix }, found.detail);
+  }
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   let core: CoreServices;
   try {
@@ -153,10 +167,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     }
     runtime.start();
   };
-
-  const plans = planWatchers(config);
-  if (plans.length === 0) logger.warn({}, "no enabled channels.imessage account; only the control API runs");
-  for (const plan of plans) startWatcher(plan);
 
   const runtimeFor = (accountId: string | undefined): AccountRuntime => {
     const id = accountId ?? defaultAccountIdOf(config);
@@ -240,11 +250,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         logger,
       });
     } catch (error) {
-      await Promise.all([...runtimes.values()].map(({ runtime }) => runtime.stop()));
+      housekeeping.stop();
       core.store.close();
       throw error;
     }
   }
+
+  // Accounts start only once the control API listens: a taken port fails before any account starts.
+  const plans = planWatchers(config);
+  if (plans.length === 0) logger.warn({}, "no enabled channels.imessage account; only the control API runs");
+  for (const plan of plans) startWatcher(plan);
 
   const reload = async (next: GatewayConfig) => {
     const report = { restarted: [] as string[], started: [] as string[], stopped: [] as string[] };

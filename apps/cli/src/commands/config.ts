@@ -62,12 +62,16 @@ export async function runConfigValidate(rawOptions: unknown): Promise<number> {
     throw error;
   }
   const check = await checkConfig(file.raw);
+  const warnings = check.ok ? check.warnings : [];
   if (options.json) {
-    writeJson({ valid: check.ok, path: file.path, problems: check.ok ? [] : check.problems });
+    writeJson({ valid: check.ok, path: file.path, problems: check.ok ? [] : check.problems, warnings });
     return check.ok ? ExitCode.ok : ExitCode.usage;
   }
   if (!check.ok) throw invalidConfigError(file.path, check.problems);
-  writeLines([`${file.path} is valid.`]);
+  writeLines([
+    file.text.trim() === "" ? `${file.path} is valid (empty: all defaults apply).` : `${file.path} is valid.`,
+    ...warnings.map((warning) => `warning: ${warning.path}: ${warning.message}`),
+  ]);
   return ExitCode.ok;
 }
 
