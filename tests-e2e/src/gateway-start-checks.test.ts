@@ -6,7 +6,13 @@
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
-import { createWorkspace, disposeWorkspaces, type GatewayProcess, startGateway } from "./harness/index.ts";
+import {
+  createWorkspace,
+  disposeWorkspaces,
+  type GatewayProcess,
+  startGateway,
+  waitFor,
+} from "./harness/index.ts";
 
 const started: GatewayProcess[] = [];
 afterAll(async () => {
@@ -51,22 +57,25 @@ describe("the gateway's start checks", () => {
   it.each([
     ["a parent that is a file", "file"],
     ["a directory below /proc", "proc"],
-  ])("an unusable gateway.stateDir (%s): exits 1 naming gateway.stateDir, no errno, no spin", async (_, kind) => {
-    const workspace = createWorkspace();
-    writeFileSync(workspace.path("plain-file"), "x");
-    const stateDir = kind === "file" ? workspace.path("plain-file", "state") : "/proc/imgate-e2e/state";
-    const gateway = await launch({
-      workspace,
-      config: { gateway: { stateDir } },
-      env: { IMGATE_STATE_DIR: undefined },
-      waitReady: false,
-    });
-    const exit = await gateway.exited;
-    expect(exit.code).toBe(1);
-    expect(gateway.stderr).toContain(`gateway.stateDir ${stateDir} cannot be created`);
-    expect(gateway.stderr).not.toMatch(/ENOTDIR|ENOENT/);
-    expect(gateway.logs().map((line) => line.msg)).not.toContain("account started");
-  });
+  ])(
+    "an unusable gateway.stateDir (%s): exits 1 naming gateway.stateDir, no errno, no spin",
+    async (_, kind) => {
+      const workspace = createWorkspace();
+      writeFileSync(workspace.path("plain-file"), "x");
+      const stateDir = kind === "file" ? workspace.path("plain-file", "state") : "/proc/imgate-e2e/state";
+      const gateway = await launch({
+        workspace,
+        config: { gateway: { stateDir } },
+        env: { IMGATE_STATE_DIR: undefined },
+        waitReady: false,
+      });
+      const exit = await gateway.exited;
+      expect(exit.code).toBe(1);
+      expect(gateway.stderr).toContain(`gateway.stateDir ${stateDir} cannot be created`);
+      expect(gateway.stderr).not.toMatch(/ENOTDIR|ENOENT/);
+      expect(gateway.logs().map((line) => line.msg)).not.toContain("account started");
+    },
+  );
 
   it("unset apiKeyEnv and loose state-dir permissions: warnings at start, and the gateway runs", async () => {
     const workspace = createWorkspace();
@@ -76,7 +85,13 @@ describe("the gateway's start checks", () => {
       workspace,
       config: {
         agents: {
-          list: [{ id: "a", default: true, backend: { type: "openai", model: "m", apiKeyEnv: "IMGATE_E2E_UNSET_KEY" } }],
+          list: [
+            {
+              id: "a",
+              default: true,
+              backend: { type: "openai", model: "m", apiKeyEnv: "IMGATE_E2E_UNSET_KEY" },
+            },
+          ],
         },
       },
       env: { IMGATE_E2E_UNSET_KEY: undefined },
@@ -87,5 +102,28 @@ describe("the gateway's start checks", () => {
     const loose = await gateway.waitForLog((line) => line.check === "stateDir");
     expect(loose.level).toBe(40);
     expect(statSync(workspace.stateDir).mode & 0o777).toBe(0o700);
+  });
+
+  it("a cliPath that is not imsg shows in `imgate status` as backoff with the fix", async () => {
+    const gateway = await launch({
+      config: { channels: { imessage: { cliPath: "/bin/true" } } },
+      waitReady: false,
+    });
+    const status = await waitFor(
+      async () => {
+        const run = await gateway.cli(["status"]);
+        return run.stdout.includes("backoff") ? run : undefined;
+      },
+      { what: "status to show the account in backoff" },
+    );
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/imessage\/default: backoff — last error: .*true rpc/);
+    expect(status.stdout).toContain(
+      "fix: channels.imessage.cliPath /bin/true does not answer the imsg rpc handshake",
+    );
+    const json = JSON.parse((await gateway.cli(["status", "--json"])).stdout) as {
+      readiness: { accounts: { fix?: string }[] };
+    };
+    expect(json.readiness.accounts[0]?.fix).toContain("/bin/true");
   });
 });

@@ -259,7 +259,9 @@ async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> 
     return [
       check("gateway", "ok", `gateway not running at ${address.baseUrl} (start it with \`imgate gateway\`)`),
     ];
-  const body = response.body as { accounts?: { accountId?: string; state?: string; lastError?: string }[] };
+  const body = response.body as {
+    accounts?: { accountId?: string; state?: string; lastError?: string; fix?: string }[];
+  };
   const checks = [check("gateway", "ok", `gateway running at ${address.baseUrl}`)];
   for (const account of body.accounts ?? []) {
     if (account.state === "running") continue;
@@ -268,7 +270,7 @@ async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> 
         `gateway.account.${account.accountId ?? "?"}`,
         "fail",
         `account ${account.accountId} is ${account.state}${account.lastError ? `: ${account.lastError}` : ""}`,
-        "Fix the cause named above; the gateway retries with backoff on its own.",
+        account.fix ?? "Fix the cause named above; the gateway retries with backoff on its own.",
       ),
     );
   }

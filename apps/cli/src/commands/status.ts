@@ -29,6 +29,7 @@ const readinessSchema = z
             status: z.string().optional(),
             lastError: z.union([z.string(), z.object({ message: z.string() }).passthrough()]).nullish(),
             nextRetryAt: z.union([z.string(), z.number()]).nullish(),
+            fix: z.string().optional(),
           })
           .passthrough(),
       )
@@ -69,6 +70,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
       const state = account.state ?? account.status ?? "unknown";
       const error = typeof account.lastError === "string" ? account.lastError : account.lastError?.message;
       lines.push(`  imessage/${id}: ${state}${error ? ` — last error: ${error}` : ""}`);
+      if (account.fix) lines.push(`    fix: ${account.fix}`);
     }
   } else if (!parsed.success || Object.keys(parsed.data).length === 0) {
     lines.push(`  ${JSON.stringify(response.body)}`);

@@ -27,6 +27,7 @@ import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { transportFix } from "../preflight/transport-fix.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
@@ -622,6 +623,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         const lastError = state.lastError?.message ?? lastDeliveryError;
         if (lastError) report.lastError = lastError;
         if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
+        if (state.status === "backoff") {
+          const fix = transportFix(account, state.lastError, options.env);
+          if (fix) report.fix = fix;
+        }
         if (state.failures > 0) report.failures = state.failures;
         if (id === accountId) {
           const uncertain = uncertainEntries(outbox, accountId);
