@@ -75,6 +75,18 @@ export interface GatewayHandle {
   stop(): Promise<void>;
 }
 
+/** The pairing settings of the config, for the pairing service (shared with the CLI's pairing commands). */
+export function pairingOptionsOf(config: GatewayConfig): {
+  pairingExpiryMs: number;
+  pairingRejectCooldownMs?: number;
+} {
+  const cooldown = config.channels.imessage?.pairingRejectCooldownMs;
+  return {
+    pairingExpiryMs: config.gateway.pairingExpiryMs,
+    ...(cooldown !== undefined ? { pairingRejectCooldownMs: cooldown } : {}),
+  };
+}
+
 function childLogger(logger: StartGatewayOptions["logger"], bindings: Record<string, unknown>): Logger {
   return typeof logger.child === "function" ? logger.child(bindings) : logger;
 }
@@ -115,7 +127,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       // the outbox's reconciliation and dedupe cover those (docs/decisions/0004-state-db-synchronous-normal.md).
       openStateStore({ path: join(options.stateDir, "state.db"), logger, clock, synchronous: "normal" }),
       logger,
-      { pairingExpiryMs: config.gateway.pairingExpiryMs },
+      pairingOptionsOf(config),
     );
   } catch (error) {
     throw new GatewayError(
@@ -210,7 +222,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     metrics: () => metrics.registry.render(),
     listPairing: (channel) => core.pairing.list(channel),
     async approvePairing(request) {
-      let approved: { channel: string; sender: string };
+      let approved: { channel: string; sender: string; alreadyApproved?: boolean };
       try {
         approved = core.pairing.approve(request.channel, request.code);
       } catch (error) {
@@ -221,6 +233,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         throw error;
       }
       let notified = false;
+      if (approved.alreadyApproved) {
+        return { channel: approved.channel, sender: approved.sender, notified: false, alreadyApproved: true };
+      }
       if (request.notify) {
         try {
           await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", { waitMs: 5_000 });

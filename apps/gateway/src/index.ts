@@ -75,7 +75,7 @@ export { startControlServer } from "./control-api/control-server.ts";
 export { GatewayError, GatewayErrorCode, isGatewayError } from "./errors/gateway-error.ts";
 // Gateway
 export type { GatewayHandle, GatewayStatus, StartGatewayOptions } from "./gateway.ts";
-export { startGateway } from "./gateway.ts";
+export { pairingOptionsOf, startGateway } from "./gateway.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";

@@ -44,6 +44,7 @@ export { createDropCounters } from "./drop-counters.ts";
 export type { EchoCache, EchoCacheOptions, EchoCandidate } from "./echo-cache.ts";
 export { createEchoCache } from "./echo-cache.ts";
 export type { AttachmentDescriptor, ChatType, Envelope, ReplyContext } from "./envelope.ts";
+export { formatDuration } from "./format-duration.ts";
 export type { EnvelopeFormatOptions, EnvelopeReplyInput, EnvelopeTextInput } from "./format-envelope.ts";
 export {
   formatElapsed,
@@ -109,6 +110,7 @@ export { createPairingService } from "./pairing-service.ts";
 export type {
   ApprovedSender,
   PairingEventKind,
+  PairingOwnerDecision,
   PairingRequestRecord,
   PairingStore,
 } from "./pairing-store.ts";

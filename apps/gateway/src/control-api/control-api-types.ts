@@ -59,6 +59,8 @@ export interface ApprovePairingResult {
   channel: string;
   sender: string;
   notified: boolean;
+  /** The code had been approved before; nothing changed and nobody was notified again. */
+  alreadyApproved?: boolean;
 }
 
 /** Body of `POST /v1/send`. */
