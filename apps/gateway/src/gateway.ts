@@ -11,6 +11,7 @@ import { ControlApiHttpError } from "./control-api/control-api-http-error.ts";
 import type { ControlApiHandlers, ReadinessReport } from "./control-api/control-api-types.ts";
 import { type ControlServer, startControlServer } from "./control-api/control-server.ts";
 import { GatewayError, GatewayErrorCode } from "./errors/gateway-error.ts";
+import { logErrorFields } from "./logging/log-error-fields.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
 import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
@@ -318,7 +319,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
               await reload(loaded.config);
             } catch (error) {
               logger.error(
-                { err: error, issues: isConfigError(error) ? error.issues : undefined },
+                { ...logErrorFields(error), issues: isConfigError(error) ? error.issues : undefined },
                 "config change ignored: the new file is invalid; the running config stays",
               );
             }

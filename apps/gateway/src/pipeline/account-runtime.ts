@@ -26,6 +26,7 @@ import { AgentError } from "../agents/agent-error.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
+import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { transportFix } from "../preflight/transport-fix.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
@@ -220,21 +221,33 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       reconciled = true;
       worker.kick();
     } catch (error) {
-      logger.error({ err: error }, "outbox: reconciliation failed; will retry when imsg is ready again");
+      logger.error(
+        logErrorFields(error),
+        "outbox: reconciliation failed; will retry when imsg is ready again",
+      );
       scheduleReconcile();
     } finally {
       reconciling = false;
     }
   };
 
+  // The client reports several state changes per backoff (entering it, then the restart counter just
+  // before the retry, still carrying the old nextRetryAt): count and log each backoff once.
+  let backoffSeen: number | undefined;
   client.onStateChange((state) => {
     if (state.status === "ready") {
       void reconcile();
       worker.kick();
-    } else if (state.status === "backoff" && state.lastError) {
+    } else if (state.status === "backoff" && state.lastError && state.nextRetryAt !== backoffSeen) {
+      backoffSeen = state.nextRetryAt;
       metrics.restarts.inc({ account: accountId });
       logger.warn(
-        { err: state.lastError, nextRetryAt: state.nextRetryAt },
+        {
+          ...logErrorFields(state.lastError),
+          failures: state.failures,
+          nextRetryAt:
+            state.nextRetryAt === undefined ? undefined : new Date(state.nextRetryAt).toISOString(),
+        },
         "imsg transport failed; retrying with backoff",
       );
     }
@@ -559,7 +572,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       const since = core.cursors.get(accountId, source);
       client.start().catch((error: unknown) => {
         // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
-        if (!stopping) logger.error({ err: error }, "imsg client stopped trying");
+        if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
       });
       watch = client.watch(
         {
