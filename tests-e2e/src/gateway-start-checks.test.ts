@@ -4,6 +4,7 @@
  * permissions it fixes itself).
  */
 import { chmodSync, mkdirSync, statSync, writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer, type Server } from "node:net";
 import { afterAll, describe, expect, it } from "vitest";
 import {
@@ -125,5 +126,61 @@ describe("the gateway's start checks", () => {
       readiness: { accounts: { fix?: string }[] };
     };
     expect(json.readiness.accounts[0]?.fix).toContain("/bin/true");
+  });
+});
+
+/** Reports from the original gateway's tracker (openclaw/openclaw), turned into tests. */
+describe("reports from the original gateway", () => {
+  let web: Server | undefined;
+  afterAll(() => web?.close());
+
+  it("#110306: an unrelated HTTP server on the port (404 on /healthz) is not taken for a running gateway", async () => {
+    web = createHttpServer((_, response) => {
+      response.writeHead(404, { "content-type": "text/plain" });
+      response.end("not found");
+    });
+    await new Promise<void>((resolve) => web?.listen(0, "127.0.0.1", resolve));
+    const port = (web.address() as { port: number }).port;
+    const gateway = await launch({ config: { gateway: { http: { port } } }, waitReady: false });
+    expect((await gateway.exited).code).toBe(1);
+    expect(gateway.stderr).toContain(
+      `gateway.http.port ${port} on 127.0.0.1 is taken by another program (it answers HTTP 404 to GET /healthz)`,
+    );
+    const doctor = await gateway.cli(["doctor", "--json"]);
+    const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string }[] }).checks;
+    expect(checks.find((check) => check.id === "controlPort")?.status).toBe("fail");
+  });
+
+  it("#77939: doctor does not call the port of the running gateway a conflict", async () => {
+    const gateway = await launch({});
+    const doctor = await gateway.cli(["doctor", "--json"]);
+    const report = JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string }[] };
+    expect(report.checks.find((check) => check.id === "controlPort")).toMatchObject({
+      status: "ok",
+      detail: expect.stringContaining("an imgate gateway holds the control port"),
+    });
+    expect(report.checks.filter((check) => check.status === "fail")).toEqual([]);
+  });
+
+  it("#79796: imsg failing Full Disk Access shows in status as backoff with the fix, not as healthy", async () => {
+    const gateway = await launch({ env: { IMSG_SIM_FDA: "1" }, waitReady: false });
+    const status = await waitFor(
+      async () => {
+        const run = await gateway.cli(["status"]);
+        return run.stdout.includes("backoff") ? run : undefined;
+      },
+      { what: "the account in backoff" },
+    );
+    expect(status.code).toBe(1);
+    expect(status.stdout).toMatch(/fix: Give Full Disk Access/);
+  });
+
+  it("#115074: doctor negotiates with an imsg that predates initialize (the 0.9 surface)", async () => {
+    const gateway = await launch({ compat: "0.9" });
+    const doctor = await gateway.cli(["doctor", "--json"]);
+    const rpc = (
+      JSON.parse(doctor.stdout) as { checks: { id: string; status: string; detail: string }[] }
+    ).checks.find((check) => check.id === "account.default.rpc");
+    expect(rpc).toMatchObject({ status: "ok", detail: expect.stringContaining("(0.9 protocol)") });
   });
 });

@@ -81,12 +81,7 @@ function firstLine(text: string): string {
 const FDA_TEXT = /full disk access|permission ?denied|authorization denied|unable to open database/i;
 
 async function checkLocalAccount(prefix: string, label: string, account: Account) {
-  const { probeImsg } = await import("@imgate/gateway");
-  // The gateway's own probe: the binary is found, executable, and answers the `imsg rpc` handshake.
-  const probe = await probeImsg(account, { env: process.env });
-  const checks: DoctorCheck[] = [...probe.checks];
-  const found = probe.path;
-  if (!found || probe.checks.some((c) => c.status === "fail")) return checks;
+  const checks: DoctorCheck[] = [];
   const dbPath = account.dbPath;
   if (dbPath) {
     const db = expandPath(dbPath);
@@ -99,11 +94,32 @@ async function checkLocalAccount(prefix: string, label: string, account: Account
           "Set channels.imessage.dbPath to the Messages database (~/Library/Messages/chat.db), or remove it to use the default.",
         ),
       );
+      // The handshake would fail on the database; still say whether the binary is there.
+      const { locateExecutable } = await import("@imgate/gateway");
+      const found = locateExecutable(account.cliPath, process.env);
+      if (found.kind !== "found") {
+        checks.push(
+          check(
+            `${prefix}.imsg`,
+            "fail",
+            found.kind === "not-found"
+              ? `${label}: imsg not found (${found.searched})`
+              : `${label}: cliPath ${found.path} is not executable (${found.reason})`,
+            "Install imsg or set channels.imessage.cliPath to the imsg binary.",
+          ),
+        );
+      }
       return checks;
     }
     checks.push(check(`${prefix}.database`, "ok", `${label}: database ${db} exists`));
   }
 
+  const { probeImsg } = await import("@imgate/gateway");
+  // The gateway's own probe: the binary is found, executable, and answers the `imsg rpc` handshake.
+  const probe = await probeImsg(account, { env: process.env });
+  checks.push(...probe.checks);
+  const found = probe.path;
+  if (!found || probe.checks.some((c) => c.status === "fail")) return checks;
   const read = await runQuick(
     found,
     ["chats", "--limit", "1", "--json", ...(dbPath ? ["--db", expandPath(dbPath)] : [])],

@@ -112,6 +112,16 @@ export async function probeImsg(
       );
       return { checks: [located, denied], path: found.path };
     }
+    if ((error as Error).name === "ImsgResponseError") {
+      // It speaks JSON-RPC (it is imsg) but refused the handshake or the readiness probe.
+      const refusedHandshake = startCheck(
+        rpcId,
+        "fail",
+        `${label}: imsg at ${found.path} answered the handshake with an error (${(error as Error).message.split("\n")[0]})`,
+        "Run `imsg rpc` yourself to see the error, and fix what it names (database path, permissions, version).",
+      );
+      return { checks: [located, refusedHandshake], path: found.path };
+    }
     // The client's sentence continues with retry advice meant for a running gateway; the cause is enough.
     const reason = ((error as Error).message.split("\n")[0] ?? "").replace(
       /; the request was not completed.*$/,
