@@ -41,3 +41,28 @@ describe("test provisioning", () => {
     );
   });
 });
+
+describe("a test file whose beforeAll fails (no sshd)", () => {
+  it("fails with its own error, counted as failed, and its afterAll does not throw on the missing temp dir", () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        join(repoRoot, "node_modules", "vitest", "vitest.mjs"),
+        "run",
+        "packages/remote-ssh/src/ssh-connection.test.ts",
+      ],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, IMGATE_SSHD: "/nonexistent/sshd", NO_COLOR: "1" },
+        encoding: "utf8",
+      },
+    );
+    const output = `${run.stdout}${run.stderr}`;
+    expect(run.status).not.toBe(0);
+    expect(output).toContain("/nonexistent/sshd not found");
+    // The afterAll guard: no second error about an undefined path hiding the first one.
+    expect(output).not.toMatch(/"path" argument must be of type string/);
+    const summary = run.stdout.split("\n").find((line) => line.startsWith("vitest: ")) ?? "";
+    expect(summary).toMatch(/^vitest: 0 passed, [1-9]\d* failed/);
+  });
+});
