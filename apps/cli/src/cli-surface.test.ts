@@ -4,10 +4,18 @@
  * checks. Every case runs the real `imgate` as a child process.
  */
 import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "./testing/run-cli.ts";
+import { GATEWAY_NODE_FLAGS } from "./commands/gateway-service.ts";
+import {
+  freePort,
+  imsgSimToolPath,
+  makeTempDir,
+  removeTempDirs,
+  repoRoot,
+  runCli,
+} from "./testing/run-cli.ts";
 import { writeSimConfig } from "./testing/sim-config.ts";
 
 afterAll(removeTempDirs);
@@ -134,6 +142,12 @@ describe("gateway install", () => {
       ?.match(/<string>(.*?)<\/string>/g)
       ?.map((s) => s.replace(/<\/?string>/g, ""));
     expect(programArguments?.slice(0, 2)).toEqual([process.execPath, "--max-semi-space-size=1"]);
+  });
+
+  it("the ./imgate launcher gives `imgate gateway` the same Node flags as the service files", () => {
+    const launcher = readFileSync(join(repoRoot, "imgate"), "utf8");
+    const flags = /\[ "\$command" = gateway \] && node_flags=\(([^)]*)\)/.exec(launcher)?.[1]?.split(/\s+/);
+    expect(flags).toEqual([...GATEWAY_NODE_FLAGS]);
   });
 
   it("refuses an invalid config, in --dry-run too (exit 2, key named)", async () => {
