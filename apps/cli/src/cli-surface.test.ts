@@ -137,6 +137,8 @@ describe("gateway install", () => {
     expect(launchd.code).toBe(0);
     const exec = /^ExecStart=(.*)$/m.exec(systemd.stdout)?.[1] ?? "";
     expect(exec).toContain(`${process.execPath} --max-semi-space-size=1 `);
+    // Stopping the service signals the gateway only; it stops imsg itself (no "imsg exited; restarting").
+    expect(systemd.stdout).toMatch(/^KillMode=mixed$/m);
     const programArguments = /<key>ProgramArguments<\/key>\s*<array>([\s\S]*?)<\/array>/
       .exec(launchd.stdout)?.[1]
       ?.match(/<string>(.*?)<\/string>/g)

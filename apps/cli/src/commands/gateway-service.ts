@@ -131,6 +131,9 @@ export function renderSystemdUnit(spec: ServiceSpec): string {
     "Restart=on-failure",
     "RestartSec=5",
     "KillSignal=SIGTERM",
+    // SIGTERM to the gateway only: it stops imsg itself (a control-group kill would end imsg first and
+    // the gateway would log a crash); whatever is left after TimeoutStopSec is killed.
+    "KillMode=mixed",
     "TimeoutStopSec=30",
     "",
     "[Install]",
