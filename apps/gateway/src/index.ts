@@ -93,7 +93,7 @@ export type { SessionQueue } from "./pipeline/session-queue.ts";
 export { createSessionQueue } from "./pipeline/session-queue.ts";
 // Start checks (shared by the gateway and `imgate doctor`)
 export type { ExecutableLookup, ProbeImsgOptions } from "./preflight/probe-imsg.ts";
-export { locateExecutable, probeImsg } from "./preflight/probe-imsg.ts";
+export { locateExecutable, probeImsg, probeRemoteImsg } from "./preflight/probe-imsg.ts";
 export type { StartCheck, StartCheckOptions, StartCheckStatus } from "./preflight/start-checks.ts";
 export { runStartChecks } from "./preflight/start-checks.ts";
 export type { RunGatewayOptions } from "./run-gateway-foreground.ts";

@@ -179,11 +179,8 @@ async function knownHostStatus(
   return keygen.code === 0 && keygen.output.trim() !== "" ? "known" : "unknown";
 }
 
-async function checkRemoteAccount(
-  prefix: string,
-  label: string,
-  remote: { host: string; port?: number; user?: string; knownHostsFile?: string; hostKeyPolicy?: string },
-) {
+async function checkRemoteAccount(prefix: string, label: string, account: Account) {
+  const remote = account.remote as NonNullable<Account["remote"]>;
   const checks: DoctorCheck[] = [];
   const port = remote.port ?? 22;
   const error = await tcpReachable(remote.host, port, 5_000);
@@ -213,7 +210,11 @@ async function checkRemoteAccount(
         `Run \`ssh-keyscan -p ${port} ${remote.host} >> ${knownHosts}\` and compare the fingerprint with the Mac's, or connect once with \`ssh -p ${port} ${remote.user ? `${remote.user}@` : ""}${remote.host}\`.`,
       ),
     );
+    if (strict) return checks;
   }
+  // The gateway's own handshake over SSH: `remote.imsgPath rpc` must answer like imsg.
+  const { probeRemoteImsg } = await import("@imgate/gateway");
+  checks.push(await probeRemoteImsg(account, { env: process.env, timeoutMs: 10_000 }));
   return checks;
 }
 
@@ -376,7 +377,7 @@ export async function runChecks(
     const prefix = `account.${account.accountId}`;
     const label = `account ${account.accountId}`;
     onProgress(`checking ${label}`);
-    if (account.remote) checks.push(...(await checkRemoteAccount(prefix, label, account.remote)));
+    if (account.remote) checks.push(...(await checkRemoteAccount(prefix, label, account)));
     else checks.push(...(await checkLocalAccount(prefix, label, account)));
   }
   // The gateway's own start checks (state directory, secrets, control port), so both reach one verdict.

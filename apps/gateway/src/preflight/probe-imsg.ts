@@ -85,9 +85,51 @@ export async function probeImsg(
     return { checks: [check] };
   }
   const located = startCheck(id, "ok", `${label}: ${account.cliPath} found at ${found.path}`);
+  const answered = await handshake(account, options, {
+    what: found.path,
+    command: `${account.cliPath} rpc`,
+    fix: fixPath,
+  });
+  return { checks: [located, answered], path: found.path };
+}
+
+/**
+ * The `imsg rpc` handshake of a remote account, over SSH (`channels.imessage.remote.imsgPath`), as the
+ * gateway's transport runs it. Never throws.
+ */
+export async function probeRemoteImsg(
+  account: ResolvedImessageAccount,
+  options: ProbeImsgOptions,
+): Promise<StartCheck> {
+  const remote = account.remote;
+  const imsgPath = remote?.imsgPath ?? "imsg";
+  return handshake(account, options, {
+    what: `${imsgPath} on ${remote?.host ?? "the remote Mac"}`,
+    command: `${imsgPath} rpc`,
+    fix: "Set channels.imessage.remote.imsgPath to the imsg binary on the Mac (`which imsg` there), imsg 0.9 or newer.",
+  });
+}
+
+/** Starts a one-attempt client on the account's own transport and reports what answered. */
+async function handshake(
+  account: ResolvedImessageAccount,
+  options: ProbeImsgOptions,
+  target: { what: string; command: string; fix: string },
+): Promise<StartCheck> {
   const rpcId = `account.${account.accountId}.rpc`;
+  const label = `account ${account.accountId}`;
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const opened = createAccountTransport(account, { logger: silentLogger, env: options.env });
+  let opened: ReturnType<typeof createAccountTransport>;
+  try {
+    opened = createAccountTransport(account, { logger: silentLogger, env: options.env });
+  } catch (error) {
+    return startCheck(
+      rpcId,
+      "fail",
+      `${label}: cannot start ${target.command} (${(error as Error).message})`,
+      target.fix,
+    );
+  }
   const client = createImsgClient({
     transport: opened.transport,
     restart: { maxAttempts: 1 },
@@ -96,44 +138,38 @@ export async function probeImsg(
   try {
     await client.start();
     const caps = client.capabilities;
-    const answered = startCheck(
+    return startCheck(
       rpcId,
       "ok",
       `${label}: imsg ${caps?.version ?? "(version unknown)"} answers \`rpc\` (${caps?.family ?? "?"} protocol)`,
     );
-    return { checks: [located, answered], path: found.path };
   } catch (error) {
+    const first = ((error as Error).message.split("\n")[0] ?? "").trim();
     if ((error as Error).name === "ImsgFullDiskAccessError") {
-      const denied = startCheck(
+      return startCheck(
         rpcId,
         "fail",
-        `${label}: imsg at ${found.path} cannot read the Messages database (${(error as Error).message.split("\n")[0]})`,
+        `${label}: imsg (${target.what}) cannot read the Messages database (${first})`,
         "Give Full Disk Access to imsg and to the app that runs imgate (System Settings › Privacy & Security › Full Disk Access), then restart it.",
       );
-      return { checks: [located, denied], path: found.path };
     }
     if ((error as Error).name === "ImsgResponseError") {
       // It speaks JSON-RPC (it is imsg) but refused the handshake or the readiness probe.
-      const refusedHandshake = startCheck(
+      return startCheck(
         rpcId,
         "fail",
-        `${label}: imsg at ${found.path} answered the handshake with an error (${(error as Error).message.split("\n")[0]})`,
+        `${label}: imsg (${target.what}) answered the handshake with an error (${first})`,
         "Run `imsg rpc` yourself to see the error, and fix what it names (database path, permissions, version).",
       );
-      return { checks: [located, refusedHandshake], path: found.path };
     }
     // The client's sentence continues with retry advice meant for a running gateway; the cause is enough.
-    const reason = ((error as Error).message.split("\n")[0] ?? "").replace(
-      /; the request was not completed.*$/,
-      "",
-    );
-    const refused = startCheck(
+    const reason = first.replace(/; the request was not completed.*$/, "");
+    return startCheck(
       rpcId,
       "fail",
-      `${label}: ${found.path} runs but is not imsg: \`${account.cliPath} rpc\` did not answer the imsg handshake (${reason})`,
-      fixPath,
+      `${label}: ${target.what} runs but is not imsg: \`${target.command}\` did not answer the imsg handshake (${reason})`,
+      target.fix,
     );
-    return { checks: [located, refused], path: found.path };
   } finally {
     await client.stop().catch(() => {});
     await opened.close().catch(() => {});
