@@ -63,7 +63,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await gateway?.stop();
   await sshd?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  // Set in beforeAll: undefined when it failed early; a second error here would hide the first.
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("a remote account (channels.imessage.remote over a real sshd)", () => {

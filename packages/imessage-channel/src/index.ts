@@ -72,7 +72,7 @@ export {
 } from "./resolve-accounts.ts";
 export type { SendErrorKind } from "./send-error-kind.ts";
 export { classifySendError } from "./send-error-kind.ts";
-export { suggestKey } from "./suggest-key.ts";
+export { suggestKey, unknownKeyMessage } from "./suggest-key.ts";
 export type { ImessageTarget, ParseTargetOptions } from "./target.ts";
 export { formatTarget, looksLikeTarget, parseTarget } from "./target.ts";
 export type { InboundAccountView } from "./to-envelope.ts";

@@ -21,6 +21,8 @@ export interface AccountReadiness {
   lastOutboundAt?: string;
   /** The last transport or delivery error, if any. */
   lastError?: string;
+  /** While the transport fails: what to change (which path failed and how). */
+  fix?: string;
   /** ISO time of the next restart attempt while in `backoff`. */
   nextRetryAt?: string;
   /** How many times the transport was restarted. */
@@ -91,6 +93,8 @@ export interface ApprovePairingResult {
   channel: string;
   sender: string;
   notified: boolean;
+  /** The code had been approved before; nothing changed and nobody was notified again. */
+  alreadyApproved?: boolean;
 }
 
 /** Body of `POST /v1/send`. */

@@ -28,7 +28,9 @@ import {
 } from "@imgate/imsg-rpc";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
+import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { transportFix } from "../preflight/transport-fix.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { buildAgentTurn } from "./build-agent-turn.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
@@ -230,21 +232,33 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       reconciled = true;
       worker.kick();
     } catch (error) {
-      logger.error({ err: error }, "outbox: reconciliation failed; will retry when imsg is ready again");
+      logger.error(
+        logErrorFields(error),
+        "outbox: reconciliation failed; will retry when imsg is ready again",
+      );
       scheduleReconcile();
     } finally {
       reconciling = false;
     }
   };
 
+  // The client reports several state changes per backoff (entering it, then the restart counter just
+  // before the retry, still carrying the old nextRetryAt): count and log each backoff once.
+  let backoffSeen: number | undefined;
   client.onStateChange((state) => {
     if (state.status === "ready") {
       void reconcile();
       worker.kick();
-    } else if (state.status === "backoff" && state.lastError) {
+    } else if (state.status === "backoff" && state.lastError && state.nextRetryAt !== backoffSeen) {
+      backoffSeen = state.nextRetryAt;
       metrics.restarts.inc({ account: accountId });
       logger.warn(
-        { err: state.lastError, nextRetryAt: state.nextRetryAt },
+        {
+          ...logErrorFields(state.lastError),
+          failures: state.failures,
+          nextRetryAt:
+            state.nextRetryAt === undefined ? undefined : new Date(state.nextRetryAt).toISOString(),
+        },
         "imsg transport failed; retrying with backoff",
       );
     }
@@ -577,7 +591,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       const since = core.cursors.get(accountId, source);
       client.start().catch((error: unknown) => {
         // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
-        if (!stopping) logger.error({ err: error }, "imsg client stopped trying");
+        if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
       });
       // Before the watch: later messages of a session queue behind its resumed turn (chat order).
       turns.resumePending();
@@ -648,6 +662,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         const lastError = state.lastError?.message ?? lastDeliveryError;
         if (lastError) report.lastError = lastError;
         if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
+        if (state.status === "backoff") {
+          const fix = transportFix(account, state.lastError, options.env);
+          if (fix) report.fix = fix;
+        }
         if (state.failures > 0) report.failures = state.failures;
         if (id === accountId) {
           Object.assign(report, pendingTurnReport(core.pendingTurns, accountId));
