@@ -1,6 +1,11 @@
 import { existsSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { looksLikeHandle, normalizeHandle, stripServicePrefix } from "./handle-normalizer.ts";
+import {
+  looksLikeContactName,
+  looksLikeHandle,
+  normalizeHandle,
+  stripServicePrefix,
+} from "./handle-normalizer.ts";
 import { expandHome } from "./home-path.ts";
 import { type SendOutcome, writeOutgoing } from "./outgoing-sender.ts";
 import type { RpcContext, SimDatabase } from "./rpc-context.ts";
@@ -137,6 +142,11 @@ export class SendService {
     }
     if (to === "" && chatKeys.length === 0) throw invalidParams("to is required for direct sends");
     if (to !== "") {
+      // imsg resolves a name through Contacts and refuses one that matches no contact or several (-32602),
+      // both versions; the stand-in has no Contacts, so a name never becomes a new chat.
+      if (looksLikeContactName(to)) {
+        throw invalidParams(`No contact matches "${to}"; specify a phone number or email instead.`);
+      }
       const service = params.str("service") === "sms" ? "SMS" : "iMessage";
       const handle = normalizeHandle(to, params.str("region") ?? "US");
       return { chatId: writer.ensureDmChat(handle, service), service };
