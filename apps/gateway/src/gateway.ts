@@ -223,6 +223,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     },
     send: (request) =>
       runtimeFor(request.accountId).send(request.target, request.text, {
+        wait: request.wait,
+        waitMs: request.waitMs,
         ...(request.file !== undefined ? { file: request.file } : {}),
       }),
   };

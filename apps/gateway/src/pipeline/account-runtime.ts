@@ -1,5 +1,4 @@
 import {
-  agentIdempotencyKey,
   applyResponsePrefix,
   type Clock,
   chunkText,
@@ -27,10 +26,10 @@ import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { type AccountSendOptions, createAccountSender } from "./account-sender.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
-import { checkOutboundFile } from "./check-outbound-file.ts";
 import { chooseAnsweringAccount } from "./choose-answering-account.ts";
 import type { CoreServices } from "./core-services.ts";
 import { createAccountTransport } from "./create-account-transport.ts";
@@ -88,9 +87,9 @@ export interface AccountRuntime {
   transportStats(): ImsgRpcStats;
   /**
    * Sends `text` (and an optional local `file`, attached to the first chunk) to `target` through the
-   * outbox (chunked); waits up to `waitMs` for delivery.
+   * outbox (chunked), after checking the target; waits up to `waitMs` for the outcome (see account-sender.ts).
    */
-  send(target: string, text: string, options?: { waitMs?: number; file?: string }): Promise<SendResult>;
+  send(target: string, text: string, options?: AccountSendOptions): Promise<SendResult>;
 }
 
 function pairingMessage(code: string): string {
@@ -128,7 +127,15 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   });
   const outbox = createOutbox({ store: core.store });
   const inFlightGuids = new Set<string>();
-  const waiters = new Map<number, () => void>();
+  const sender = createAccountSender({
+    account,
+    port,
+    outbox,
+    transaction: (fn) => core.store.transaction(fn),
+    chatIdFor: (target) => delivery.chatIdFor(target),
+    kick: () => worker.kick(),
+    clock,
+  });
   let tracker: CursorTracker | undefined;
   let watch: ImsgWatch | undefined;
   let reconciled = false;
@@ -141,18 +148,18 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const worker = createDeliveryWorker({
     outbox,
     accountId,
-    deliver: (entry) => delivery.deliver(entry),
+    deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
     canSend: () => reconciled && client.state.status === "ready",
     onSent: (entry) => {
       lastOutboundAt = clock.now();
       metrics.messagesOut.inc({ account: accountId });
-      waiters.get(entry.id)?.();
+      sender.settled(entry);
     },
     settleUnknown: (entry) => settleUnknown(entry),
     onError: (entry, message) => {
       lastDeliveryError = message;
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
-      waiters.get(entry.id)?.();
+      sender.settled(entry);
     },
     atomically: (fn) => core.store.transaction(fn),
     logger,
@@ -636,52 +643,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         return report;
       });
     },
-    async send(target, text, sendOptions = {}) {
-      const chatId = await delivery.chatIdFor(target).catch(() => undefined);
-      const file = sendOptions.file;
-      if (file !== undefined) await checkOutboundFile(file, account.mediaMaxMb);
-      const texts =
-        text === "" ? [] : chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
-      const chunks = texts.length === 0 ? [""] : texts;
-      const entries = core.store.transaction(() =>
-        chunks.map(
-          (chunk, index) =>
-            outbox.enqueue({
-              idempotencyKey: agentIdempotencyKey(),
-              channel: CHANNEL,
-              accountId,
-              chatKey: chatId !== undefined ? String(chatId) : target,
-              target,
-              text: chunk,
-              ...(index === 0 && file !== undefined ? { media: [file] } : {}),
-            }).entry,
-        ),
-      );
-      const settled = entries.map(
-        (entry) =>
-          new Promise<void>((resolve) => {
-            waiters.set(entry.id, () => {
-              waiters.delete(entry.id);
-              resolve();
-            });
-          }),
-      );
-      worker.kick();
-      const waitMs = sendOptions.waitMs ?? 10_000;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(settled),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
-      ]);
-      if (timer) clearTimeout(timer);
-      for (const entry of entries) waiters.delete(entry.id);
-      const allSent = entries.every((entry) => outbox.get(entry.id)?.state === "sent");
-      return {
-        accountId,
-        outboxIds: entries.map((entry) => String(entry.id)),
-        status: allSent ? "sent" : "queued",
-      };
-    },
+    send: (target, text, sendOptions) => sender.send(target, text, sendOptions),
   };
   return runtime;
 }
