@@ -10,10 +10,24 @@ export type Account = ResolvedImessageAccount;
 /** A parsed send target. */
 export type Target = ImessageTarget;
 
-/** Loads the channel's account and target functions. */
+/** Loads the channel's account, target and send-check functions. */
 export async function loadImessageChannel() {
-  const { normalizeAccountId, parseTarget, resolveAccounts } = await import("@imgate/imessage-channel");
+  const {
+    checkSendTarget,
+    describeSendFailure,
+    ImessageChatNotFoundError,
+    ImessageTargetError,
+    imsgPortFromClient,
+    normalizeAccountId,
+    parseTarget,
+    resolveAccounts,
+  } = await import("@imgate/imessage-channel");
   return {
+    checkSendTarget,
+    describeSendFailure,
+    ImessageChatNotFoundError,
+    ImessageTargetError,
+    imsgPortFromClient,
     normalizeAccountId,
     parseTarget,
     /** Resolves the accounts of a (validated) `channels.imessage` section. */

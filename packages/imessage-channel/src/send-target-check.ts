@@ -115,7 +115,7 @@ const CHAT_IDENTIFIER_LIKE = /^(chat\d+|[0-9a-f]{32})$/i;
  */
 export function describeSendFailure(error: unknown, input: string, target?: ImessageTarget): SendFailure {
   const rpc = findRpcError(error);
-  const detail = rpc ? rpcDetail(rpc) : errorMessage(error);
+  const detail = (rpc ? rpcDetail(rpc) : errorMessage(error)).replace(/\.$/, "");
   if (rpc?.rpcCode === INVALID_PARAMS && target?.kind === "handle" && target.contactName) {
     const hint = CHAT_IDENTIFIER_LIKE.test(target.handle)
       ? ` "${target.handle}" looks like a chat identifier: write chat_identifier:${target.handle}.`
@@ -134,7 +134,7 @@ export function describeSendFailure(error: unknown, input: string, target?: Imes
       message: `imsg did not confirm the send to ${input} (${detail}); check the chat before sending again.`,
     };
   }
-  return { code: "send_failed", message: `Sending to ${input} failed: ${detail}` };
+  return { code: "send_failed", message: `Sending to ${input} failed: ${detail}.` };
 }
 
 interface RpcErrorLike {
