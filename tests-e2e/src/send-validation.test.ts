@@ -12,6 +12,9 @@ import { COMPAT_MODES, type GatewayProcess, outgoingCount, startGateway } from "
 const FRIEND = "+15550001111";
 const NEW_RECIPIENT = "+15550002222";
 const HEX_GROUP_ID = "7d5297154d5f436d83dbbdf03fcc8fdd";
+const FAILING_RECIPIENT = "+15550003333";
+/** Tests that run the CLI several times (each a node child, maybe with its own imsg) on a shared 2-core box. */
+const SEVERAL_RUNS_MS = 90_000;
 
 /** Chats in the stand-in's chat.db (a refused send must not create one). */
 function chatCount(dbPath: string): number {
@@ -38,7 +41,12 @@ describe.each(COMPAT_MODES)("imgate send refuses undeliverable targets (imsg %s)
   let friendChat: number;
 
   beforeAll(async () => {
-    gateway = await startGateway({ compat, config: { channels: { imessage: { dmPolicy: "disabled" } } } });
+    gateway = await startGateway({
+      compat,
+      config: { channels: { imessage: { dmPolicy: "disabled" } } },
+      // Sends whose text contains BOOM fail inside imsg (also for the CLI's own imsg: same env).
+      env: { IMSG_SIM_FAIL_SEND_MATCH: "BOOM" },
+    });
     friendChat = gateway.inject({ from: FRIEND, text: "hi there" }).chatId;
   });
   afterAll(async () => {
@@ -64,87 +72,118 @@ describe.each(COMPAT_MODES)("imgate send refuses undeliverable targets (imsg %s)
       if (via === "imsg") await gateway.stop();
     });
 
-    it("malformed targets and unknown prefixes: exit 2, JSON refusal naming the accepted forms, nothing sent", async () => {
-      const chats = chatCount(gateway.dbPath);
-      const sent = outgoingCount(gateway.dbPath);
-      const cases: Array<[string, RegExp]> = [
-        ["chat_id:abc", /Invalid chat_id "abc".*digits only/],
-        [
-          "foo:bar",
-          /Unknown prefix "foo:" in target "foo:bar"; use chat_id:N .*chat_guid:.*chat_identifier:/,
-        ],
-        // openclaw/openclaw#17362: a hex identifier behind chat_id: must not reach chat 2.
-        [`chat_id:${HEX_GROUP_ID}`, /digits only/],
-        // openclaw/openclaw#125461: a bare chat row id is not the phone number "+5".
-        ["5", /"5" is not a phone number: for chat 5 write chat_id:5/],
-      ];
-      for (const [target, message] of cases) {
+    it.each([
+      ["chat_id:abc", /Invalid chat_id "abc".*digits only/],
+      ["foo:bar", /Unknown prefix "foo:" in target "foo:bar"; use chat_id:N .*chat_guid:.*chat_identifier:/],
+      // openclaw/openclaw#17362: a hex identifier behind chat_id: must not reach chat 2.
+      [`chat_id:${HEX_GROUP_ID}`, /digits only/],
+      // openclaw/openclaw#125461: a bare chat row id is not the phone number "+5".
+      ["5", /"5" is not a phone number: for chat 5 write chat_id:5/],
+    ] as const)(
+      "%s: exit 2, a JSON refusal naming the accepted forms, nothing sent",
+      async (target, message) => {
+        const chats = chatCount(gateway.dbPath);
+        const sent = outgoingCount(gateway.dbPath);
         const run = await send(target, "hello");
-        expect(run.code, `${target}: ${run.stdout}${run.stderr}`).toBe(2);
-        expect(run.json, target).toMatchObject({
-          target,
-          status: "refused",
-          error: { code: "invalid_target" },
-        });
-        expect(run.json?.error?.message, target).toMatch(message);
-      }
+        expect(run.code, `${run.stdout}${run.stderr}`).toBe(2);
+        expect(run.json).toMatchObject({ target, status: "refused", error: { code: "invalid_target" } });
+        expect(run.json?.error?.message).toMatch(message);
+        expect(chatCount(gateway.dbPath)).toBe(chats);
+        expect(outgoingCount(gateway.dbPath)).toBe(sent);
+      },
+    );
+
+    it("without --json the refusal is one line on stderr and nothing claims it was queued", async () => {
       const human = await gateway.cli(["send", "foo:bar", "hello"]);
       expect(human.code).toBe(2);
       expect(human.stderr).toMatch(/^imgate: Unknown prefix "foo:"/);
-      expect(human.stdout).not.toMatch(/queued|Queued|Sent/);
-      expect(chatCount(gateway.dbPath)).toBe(chats);
-      expect(outgoingCount(gateway.dbPath)).toBe(sent);
+      expect(human.stdout).toBe("");
     });
 
-    it("an unknown chat: exit 1, chat_not_found, nothing sent", async () => {
-      const sent = outgoingCount(gateway.dbPath);
-      const run = await send("chat_id:999", "hello");
+    it(
+      "an unknown chat: exit 1, chat_not_found, nothing sent",
+      async () => {
+        const sent = outgoingCount(gateway.dbPath);
+        const run = await send("chat_id:999", "hello");
+        expect(run.code, run.stdout + run.stderr).toBe(1);
+        expect(run.json).toMatchObject({ status: "refused", error: { code: "chat_not_found" } });
+        expect(run.json?.error?.message).toMatch(/No chat chat_id:999 .*imgate chats/);
+        const guid = await send("chat_guid:iMessage;+;chat404", "hello");
+        expect(guid.code).toBe(1);
+        expect(guid.json?.error?.code).toBe("chat_not_found");
+        expect(outgoingCount(gateway.dbPath)).toBe(sent);
+      },
+      SEVERAL_RUNS_MS,
+    );
+
+    it(
+      "a contact name imsg cannot resolve: exit 1 with imsg's -32602 explained, and no chat created",
+      async () => {
+        const chats = chatCount(gateway.dbPath);
+        const run = await send("not a handle", "hello");
+        expect(run.code, run.stdout + run.stderr).toBe(1);
+        expect(run.json).toMatchObject({ status: "failed", via, error: { code: "contact_unresolved" } });
+        expect(run.json?.error?.message).toMatch(
+          /imsg could not resolve the contact name "not a handle" \(.*-32602.*\)\. Send to a phone number or email/,
+        );
+        // openclaw/openclaw#89235: a pasted group identifier is not a person either; the fix is named.
+        const hex = await gateway.cli(["send", HEX_GROUP_ID, "hello"]);
+        expect(hex.code).toBe(1);
+        expect(hex.stderr).toMatch(/could not resolve the contact name/);
+        expect(hex.stderr).toContain(`write chat_identifier:${HEX_GROUP_ID}`);
+        expect(chatCount(gateway.dbPath)).toBe(chats);
+      },
+      SEVERAL_RUNS_MS,
+    );
+
+    it(
+      "a known chat and a new recipient's number are sent: exit 0, status sent",
+      async () => {
+        const text = `hello via ${via}`;
+        const toChat = await send(`chat_id:${friendChat}`, text);
+        expect(toChat.code, toChat.stdout + toChat.stderr).toBe(0);
+        expect(toChat.json).toMatchObject({ status: "sent", accountId: "default", via });
+        if (via === "gateway") expect(toChat.json?.outboxIds).toHaveLength(1);
+        expect(gateway.outgoing(friendChat)).toContain(text);
+        const fresh = await gateway.cli(["send", NEW_RECIPIENT, `first words via ${via}`]);
+        expect(fresh.code, fresh.stderr).toBe(0);
+        expect(fresh.stdout).toBe(`Sent to ${NEW_RECIPIENT} (account default, via ${via}).\n`);
+      },
+      SEVERAL_RUNS_MS,
+    );
+
+    it("a send imsg fails is reported with imsg's reason and exit 1, never as queued or sent", async () => {
+      const run = await send(FAILING_RECIPIENT, `BOOM via ${via}`, "--timeout", "30");
       expect(run.code, run.stdout + run.stderr).toBe(1);
-      expect(run.json).toMatchObject({ status: "refused", error: { code: "chat_not_found" } });
-      expect(run.json?.error?.message).toMatch(/No chat chat_id:999 .*imgate chats/);
-      const guid = await send("chat_guid:iMessage;+;chat404", "hello");
-      expect(guid.code).toBe(1);
-      expect(guid.json?.error?.code).toBe("chat_not_found");
-      expect(outgoingCount(gateway.dbPath)).toBe(sent);
+      if (compat === "0.9") {
+        // 0.9: an AppleScript failure (-32603) certainly did not send.
+        expect(run.json).toMatchObject({ status: "failed", via, error: { code: "send_failed" } });
+        expect(run.json?.error?.message).toMatch(/^Sending to \+15550003333 failed: AppleScript failed/);
+      } else {
+        // 0.15: -32001 "may have completed": never called sent (or failed) while imsg cannot confirm it.
+        expect(run.json).toMatchObject({ status: "uncertain", via, error: { code: "send_uncertain" } });
+        expect(run.json?.error?.message).toMatch(/did not confirm|could not confirm/);
+      }
     });
 
-    it("a contact name imsg cannot resolve: exit 1 with imsg's -32602 explained, and no chat created", async () => {
-      const chats = chatCount(gateway.dbPath);
-      const run = await send("not a handle", "hello");
-      expect(run.code, run.stdout + run.stderr).toBe(1);
-      expect(run.json).toMatchObject({ status: "failed", via, error: { code: "contact_unresolved" } });
-      expect(run.json?.error?.message).toMatch(
-        /imsg could not resolve the contact name "not a handle" \(.*-32602.*\)\. Send to a phone number or email/,
-      );
-      // openclaw/openclaw#89235: a pasted group identifier is not a person either; the fix is named.
-      const hex = await gateway.cli(["send", HEX_GROUP_ID, "hello"]);
-      expect(hex.code).toBe(1);
-      expect(hex.stderr).toMatch(/could not resolve the contact name/);
-      expect(hex.stderr).toContain(`write chat_identifier:${HEX_GROUP_ID}`);
-      expect(chatCount(gateway.dbPath)).toBe(chats);
-    });
-
-    it("a known chat and a new recipient's number are sent: exit 0, status sent", async () => {
-      const text = `hello via ${via}`;
-      const toChat = await send(`chat_id:${friendChat}`, text);
-      expect(toChat.code, toChat.stdout + toChat.stderr).toBe(0);
-      expect(toChat.json).toMatchObject({ status: "sent", accountId: "default", via });
-      if (via === "gateway") expect(toChat.json?.outboxIds).toHaveLength(1);
-      expect(gateway.outgoing(friendChat)).toContain(text);
-      const fresh = await gateway.cli(["send", NEW_RECIPIENT, `first words via ${via}`]);
-      expect(fresh.code, fresh.stderr).toBe(0);
-      expect(fresh.stdout).toBe(`Sent to ${NEW_RECIPIENT} (account default, via ${via}).\n`);
-    });
-
-    it("--no-wait: queued through a gateway; without one imsg's answer is the outcome", async () => {
-      const run = await send(`chat_id:${friendChat}`, `no wait via ${via}`, "--no-wait");
-      expect(run.code, run.stdout + run.stderr).toBe(0);
-      expect(run.json?.status).toBe(via === "gateway" ? "queued" : "sent");
-      // --no-wait still checks the target first.
-      const bad = await send("chat_id:999", "hello", "--no-wait");
-      expect(bad.code).toBe(1);
-      expect(bad.json?.error?.code).toBe("chat_not_found");
-    });
+    it(
+      "--no-wait: queued through a gateway; without one imsg's answer is the outcome",
+      async () => {
+        const run = await send(`chat_id:${friendChat}`, `no wait via ${via}`, "--no-wait");
+        expect(run.code, run.stdout + run.stderr).toBe(0);
+        expect(run.json?.status).toBe(via === "gateway" ? "queued" : "sent");
+        // --no-wait still checks the target first.
+        const bad = await send("chat_id:999", "hello", "--no-wait");
+        expect(bad.code).toBe(1);
+        expect(bad.json?.error?.code).toBe("chat_not_found");
+        const timeout = await send(`chat_id:${friendChat}`, "hello", "--timeout", "0");
+        expect(timeout.code).toBe(2);
+        expect(timeout.json?.error?.message).toMatch(
+          /--timeout must be a number of seconds between 1 and 120/,
+        );
+      },
+      SEVERAL_RUNS_MS,
+    );
   });
 });
 

@@ -213,8 +213,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       let notified = false;
       if (request.notify) {
         try {
-          await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", { waitMs: 5_000 });
-          notified = true;
+          const sent = await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", {
+            waitMs: 5_000,
+          });
+          notified = sent.status === "sent";
         } catch (error) {
           logger.warn({ err: error }, "pairing: could not notify the approved sender");
         }

@@ -142,12 +142,17 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
     const failed = current.find((entry) => entry.state === "failed");
     if (failed) {
       const error = errors.get(failed.id);
+      const described = error !== undefined ? describeSendFailure(error, input, target) : undefined;
       return {
         status: "failed",
+        // An outcome imsg could not confirm that reconciliation then found not sent is a plain failure.
         error:
-          error !== undefined
-            ? describeSendFailure(error, input, target)
-            : { code: "send_failed", message: failed.lastError ?? `Sending to ${input} failed.` },
+          described && described.code !== "send_uncertain"
+            ? described
+            : {
+                code: "send_failed",
+                message: `Sending to ${input} failed: ${failed.lastError ?? "no reason given"}`,
+              },
       };
     }
     const open = current.find((entry) => entry.state !== "sent")!;
