@@ -7,7 +7,7 @@
  */
 import { DatabaseSync } from "node:sqlite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COMPAT_MODES, type GatewayProcess, outgoingCount, startGateway } from "./harness/index.ts";
+import { COMPAT_MODES, type GatewayProcess, outgoingCount, startGateway, waitFor } from "./harness/index.ts";
 
 const FRIEND = "+15550001111";
 const NEW_RECIPIENT = "+15550002222";
@@ -250,5 +250,39 @@ describe("POST /v1/send answers 400/404 before queueing and the outcome after", 
     const queued = await post({ target: `chat_id:${friendChat}`, text: "api later", wait: false });
     expect(queued).toMatchObject({ status: 202, body: { status: "queued" } });
     expect((queued.body.outboxIds as string[]).length).toBe(1);
+  });
+});
+
+describe("a send imsg is slow to answer is reported as uncertain, not sent, and still goes out", () => {
+  let gateway: GatewayProcess;
+  let friendChat: number;
+
+  beforeAll(async () => {
+    gateway = await startGateway({
+      config: { channels: { imessage: { dmPolicy: "disabled" } } },
+      // Each send takes 2 s inside imsg; the caller below waits only 0.2 s of it.
+      env: { IMSG_SIM_SEND_DELAY_MS: "2000" },
+    });
+    friendChat = gateway.inject({ from: FRIEND, text: "hi there" }).chatId;
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+  });
+
+  it("answers 202 uncertain (send_pending) when waitMs passes first", async () => {
+    const response = await fetch(`${gateway.controlUrl}/v1/send`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ target: `chat_id:${friendChat}`, text: "slow hello", waitMs: 200 }),
+    });
+    expect(response.status).toBe(202);
+    expect(await response.json()).toMatchObject({
+      status: "uncertain",
+      error: {
+        code: "send_pending",
+        message: expect.stringMatching(/still in progress|stays in the gateway's outbox/),
+      },
+    });
+    await waitFor(() => gateway.outgoing(friendChat).includes("slow hello"), { what: "the slow send" });
   });
 });

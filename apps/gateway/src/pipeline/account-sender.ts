@@ -174,11 +174,21 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
         },
       };
     }
+    const seconds = Math.round(waitMs / 1000);
+    if (open.state === "sending") {
+      return {
+        status: "uncertain",
+        error: {
+          code: "send_pending",
+          message: `imsg has not answered within ${seconds} s; the send is still in progress (outbox id ${open.id}, see \`imgate status\`).`,
+        },
+      };
+    }
     return {
       status: "uncertain",
       error: {
         code: "send_pending",
-        message: `Not sent within ${Math.round(waitMs / 1000)} s; it stays in the gateway's outbox and goes out when imsg is ready (outbox id ${open.id}, see \`imgate status\`).`,
+        message: `Not sent within ${seconds} s; it stays in the gateway's outbox and goes out when imsg is ready (outbox id ${open.id}, see \`imgate status\`).`,
       },
     };
   };
