@@ -19,6 +19,7 @@ export async function loadImessageChannel() {
     ImessageTargetError,
     imsgPortFromClient,
     normalizeAccountId,
+    parseSendTarget,
     parseTarget,
     resolveAccounts,
   } = await import("@imgate/imessage-channel");
@@ -29,6 +30,7 @@ export async function loadImessageChannel() {
     ImessageTargetError,
     imsgPortFromClient,
     normalizeAccountId,
+    parseSendTarget,
     parseTarget,
     /** Resolves the accounts of a (validated) `channels.imessage` section. */
     resolveAccounts: (section: unknown) => resolveAccounts(section as Parameters<typeof resolveAccounts>[0]),

@@ -145,6 +145,13 @@ async function sendViaImsg(
 ): Promise<SendOutcome> {
   const account = await selectAccount(loaded, message.accountId);
   const channel = await loadImessageChannel();
+  // The grammar first: a typo is refused without starting imsg.
+  try {
+    channel.parseSendTarget(message.target, { region: account.region, service: account.service });
+  } catch (error) {
+    if (error instanceof channel.ImessageTargetError) throw refusalFor(400, "invalid_target", error.message);
+    throw error;
+  }
   return withImsgClient(account, async (client, tools) => {
     let target: Target;
     try {

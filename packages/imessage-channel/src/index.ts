@@ -78,7 +78,7 @@ export type {
   SendFailure,
   SendFailureCode,
 } from "./send-target-check.ts";
-export { checkSendTarget, describeSendFailure } from "./send-target-check.ts";
+export { checkSendTarget, describeSendFailure, parseSendTarget } from "./send-target-check.ts";
 export { suggestKey } from "./suggest-key.ts";
 export type { ImessageTarget, ParseTargetOptions } from "./target.ts";
 export { formatTarget, looksLikeTarget, parseTarget, TARGET_FORMS } from "./target.ts";

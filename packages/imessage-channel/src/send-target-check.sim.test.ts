@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type SimHarness, startSim, writeInbound } from "./__fixtures__/sim-harness.ts";
 import { ImessageChatNotFoundError, ImessageTargetError } from "./imessage-errors.ts";
-import { checkSendTarget, describeSendFailure } from "./send-target-check.ts";
+import { checkSendTarget, describeSendFailure, parseSendTarget } from "./send-target-check.ts";
 import { parseTarget } from "./target.ts";
 
 describe("parseTarget refuses what never names a recipient (issue 10 item 6)", () => {
@@ -32,6 +32,18 @@ describe("parseTarget refuses what never names a recipient (issue 10 item 6)", (
     expect(parseTarget("(555) 123-4567")).toEqual({ kind: "handle", handle: "+15551234567" });
     expect(parseTarget("A@B.com")).toEqual({ kind: "handle", handle: "a@b.com" });
     expect(parseTarget("user:name@example.com")).toEqual({ kind: "handle", handle: "user:name@example.com" });
+  });
+});
+
+describe("parseSendTarget: the grammar half, without imsg", () => {
+  it("refuses a bare number under 7 digits unless the send is SMS (openclaw/openclaw#125461)", () => {
+    const auto = { region: "US", service: "auto" } as const;
+    expect(() => parseSendTarget("42", auto)).toThrow(/write chat_id:42/);
+    expect(() => parseSendTarget("imessage:123456", auto)).toThrow(ImessageTargetError);
+    expect(parseSendTarget("sms:42", auto)).toEqual({ kind: "handle", handle: "42", service: "sms" });
+    expect(parseSendTarget("42", { region: "US", service: "sms" })).toEqual({ kind: "handle", handle: "42" });
+    expect(parseSendTarget("5551234567", auto)).toEqual({ kind: "handle", handle: "+15551234567" });
+    expect(parseSendTarget("chat_id:42", auto)).toEqual({ kind: "chat_id", chatId: 42 });
   });
 });
 

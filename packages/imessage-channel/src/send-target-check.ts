@@ -38,7 +38,28 @@ const SHORT_NUMBER = /^\d{1,6}$/;
 const DM_GUID = /^(iMessage|SMS|any);-;.+$/;
 
 /**
- * Checks `input` as a send target.
+ * The grammar half of {@link checkSendTarget}, without imsg: parses `input` and refuses a bare short number
+ * (a chat row id in disguise) unless the send is SMS. Cheap, so callers run it before starting imsg.
+ * @throws {ImessageTargetError} when it is malformed, has an unknown prefix, or is a bare short number.
+ */
+export function parseSendTarget(
+  input: string,
+  options: Pick<CheckSendTargetOptions, "region" | "service">,
+): ImessageTarget {
+  const target = parseTarget(input, { region: options.region });
+  if (target.kind !== "handle") return target;
+  const service = target.service ?? options.service;
+  if (!target.contactName && service !== "sms" && SHORT_NUMBER.test(target.handle)) {
+    throw new ImessageTargetError(
+      input,
+      `"${input}" is not a phone number: for chat ${target.handle} write chat_id:${target.handle}, for an SMS short code sms:${target.handle}; accepted targets: ${TARGET_FORMS}.`,
+    );
+  }
+  return target;
+}
+
+/**
+ * Checks `input` as a send target: {@link parseSendTarget}, then that a chat target names a chat imsg knows.
  * @throws {ImessageTargetError} when it is malformed, has an unknown prefix, or is a bare short number.
  * @throws {ImessageChatNotFoundError} when it names a chat imsg does not know.
  */
@@ -46,17 +67,8 @@ export async function checkSendTarget(
   input: string,
   options: CheckSendTargetOptions,
 ): Promise<CheckedSendTarget> {
-  const target = parseTarget(input, { region: options.region });
-  if (target.kind === "handle") {
-    const service = target.service ?? options.service;
-    if (!target.contactName && service !== "sms" && SHORT_NUMBER.test(target.handle)) {
-      throw new ImessageTargetError(
-        input,
-        `"${input}" is not a phone number: for chat ${target.handle} write chat_id:${target.handle}, for an SMS short code sms:${target.handle}; accepted targets: ${TARGET_FORMS}.`,
-      );
-    }
-    return { target, verified: true };
-  }
+  const target = parseSendTarget(input, options);
+  if (target.kind === "handle") return { target, verified: true };
   let chat: ImsgChat | undefined;
   try {
     chat = await findChat(target, options);
