@@ -13,6 +13,7 @@ const FRIEND = "+15550001111";
 const NEW_RECIPIENT = "+15550002222";
 const HEX_GROUP_ID = "7d5297154d5f436d83dbbdf03fcc8fdd";
 const FAILING_RECIPIENT = "+15550003333";
+const CAROL = "+15550006666";
 /** Tests that run the CLI several times (each a node child, maybe with its own imsg) on a shared 2-core box. */
 const SEVERAL_RUNS_MS = 90_000;
 
@@ -45,7 +46,11 @@ describe.each(COMPAT_MODES)("imgate send refuses undeliverable targets (imsg %s)
       compat,
       config: { channels: { imessage: { dmPolicy: "disabled" } } },
       // Sends whose text contains BOOM fail inside imsg (also for the CLI's own imsg: same env).
-      env: { IMSG_SIM_FAIL_SEND_MATCH: "BOOM" },
+      env: {
+        IMSG_SIM_FAIL_SEND_MATCH: "BOOM",
+        // The stand-in's Contacts (imsg resolves names there): one Carol, two Danas.
+        IMSG_SIM_CONTACTS: `Carol Contact=${CAROL};Dana One=+15550007001;Dana Two=+15550007002`,
+      },
     });
     friendChat = gateway.inject({ from: FRIEND, text: "hi there" }).chatId;
   });
@@ -132,6 +137,32 @@ describe.each(COMPAT_MODES)("imgate send refuses undeliverable targets (imsg %s)
         expect(hex.stderr).toMatch(/could not resolve the contact name/);
         expect(hex.stderr).toContain(`write chat_identifier:${HEX_GROUP_ID}`);
         expect(chatCount(gateway.dbPath)).toBe(chats);
+      },
+      SEVERAL_RUNS_MS,
+    );
+
+    it(
+      "a contact name with one match is sent; an ambiguous one is refused by imsg with the matches listed",
+      async () => {
+        const carol = await send("Carol", `hi carol via ${via}`);
+        expect(carol.code, carol.stdout + carol.stderr).toBe(0);
+        expect(carol.json).toMatchObject({ status: "sent", via });
+        const dana = await send("dana", "hi dana");
+        expect(dana.code).toBe(1);
+        expect(dana.json).toMatchObject({ status: "failed", error: { code: "contact_unresolved" } });
+        expect(dana.json?.error?.message).toMatch(
+          /Multiple contacts match "dana":\n {2}Dana One: \+15550007001/,
+        );
+        const db = new DatabaseSync(gateway.dbPath, { readOnly: true });
+        try {
+          const chats = db.prepare("SELECT chat_identifier AS id FROM chat").all() as { id: string }[];
+          const identifiers = chats.map((row) => row.id);
+          // Carol's chat, once; none for either Dana.
+          expect(identifiers.filter((id) => id === CAROL)).toEqual([CAROL]);
+          expect(identifiers.filter((id) => id.startsWith("+1555000700"))).toEqual([]);
+        } finally {
+          db.close();
+        }
       },
       SEVERAL_RUNS_MS,
     );

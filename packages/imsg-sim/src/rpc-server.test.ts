@@ -69,6 +69,22 @@ describe.each(["0.9", "0.15"] as const)("§2.2 framing errors (%s)", (compat) =>
     expect(await chatCount()).toBe(before + 3);
   });
 
+  it("resolves a contact name with one match in IMSG_SIM_CONTACTS and refuses an ambiguous one (-32602)", async () => {
+    const peer = start(compat, {
+      IMSG_SIM_CONTACTS: "Alice Smith=+15550004444;Alice Jones=alice@example.com;Bob=+15550005555",
+    });
+    expect((await peer.request("send", { to: "bob", text: "hi bob" })).result).toMatchObject({ ok: true });
+    const chats = (await peer.request("chats.list", { limit: 100 })).result as {
+      chats: { identifier: string }[];
+    };
+    expect(chats.chats.map((chat) => chat.identifier)).toContain("+15550005555");
+    expect(errorOf(await peer.request("send", { to: "Alice", text: "x" }))).toEqual({
+      code: -32602,
+      message: "Invalid params",
+      data: 'Multiple contacts match "Alice":\n  Alice Smith: +15550004444\n  Alice Jones: alice@example.com\nSpecify a phone number or email instead.',
+    });
+  });
+
   it("a missing attachment is an AppleScript failure (-32603)", async () => {
     const peer = start(compat);
     const response = await peer.request("send", { to: "+15550001111", file: `${fixture.sim.dir}/nope.jpg` });
