@@ -143,16 +143,16 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
     if (failed) {
       const error = errors.get(failed.id);
       const described = error !== undefined ? describeSendFailure(error, input, target) : undefined;
+      if (described && described.code !== "send_uncertain") return { status: "failed", error: described };
       return {
         status: "failed",
-        // An outcome imsg could not confirm that reconciliation then found not sent is a plain failure.
-        error:
-          described && described.code !== "send_uncertain"
-            ? described
-            : {
-                code: "send_failed",
-                message: `Sending to ${input} failed: ${failed.lastError ?? "no reason given"}`,
-              },
+        error: {
+          code: "send_failed",
+          // An outcome imsg could not confirm that reconciliation then found not sent is a plain failure.
+          message: described
+            ? `Sending to ${input} failed: imsg did not confirm it, and a check found it was not sent (outbox id ${failed.id}).`
+            : (failed.lastError ?? `Sending to ${input} failed (outbox id ${failed.id}).`),
+        },
       };
     }
     const open = current.find((entry) => entry.state !== "sent")!;
