@@ -161,10 +161,23 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command("send")
     .description("send a message (through the running gateway when there is one)")
-    .argument("<target>", "chat_id:N, chat_guid:…, chat_identifier:…, or a handle (+15551234567, a@b.c)")
+    .argument(
+      "<target>",
+      "chat_id:N (see `imgate chats`), chat_guid:…, chat_identifier:…, a phone number or email (optionally imessage:/sms:/auto:), or a contact name",
+    )
     .argument("[text]", "message text")
     .option("--file <path>", "attach a file")
     .option("--account <id>", "account to send from (default: the default account)")
+    .option("--no-wait", "through a gateway: return once the message is queued (status queued, exit 0)")
+    .option("--timeout <seconds>", "how long to wait for the delivery outcome (default 10, at most 120)")
+    .addHelpText(
+      "after",
+      "\nWaits for the outcome and exits 0 only when the message was sent (or queued with --no-wait):\n" +
+        "  exit 2  malformed target or unknown prefix (nothing sent)\n" +
+        "  exit 1  no such chat, a contact name imsg cannot resolve, a failed or unconfirmed send\n" +
+        "The same rules apply with and without a running gateway; --json prints the outcome or the refusal\n" +
+        "as JSON on stdout ({target, status, accountId, via, outboxIds, error: {code, message}}).",
+    )
     .addOption(jsonOption())
     .addOption(configOption())
     .action(act(async () => (await import("./commands/send.ts")).runSend));

@@ -118,7 +118,7 @@ describe("a remote account (channels.imessage.remote over a real sshd)", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ target: `chat_id:${chat.chatId}`, text: "here it is", file }),
       });
-      expect(response.status).toBe(202);
+      expect(response.status).toBe(200);
       await waitFor(
         () => (sentFiles(dbPath, chat.chatId).includes("report.pdf") ? true : undefined),
         "the file",

@@ -249,8 +249,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }
       if (request.notify) {
         try {
-          await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", { waitMs: 5_000 });
-          notified = true;
+          const sent = await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", {
+            waitMs: 5_000,
+          });
+          notified = sent.status === "sent";
         } catch (error) {
           logger.warn({ err: error }, "pairing: could not notify the approved sender");
         }
@@ -259,6 +261,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     },
     send: (request) =>
       runtimeFor(request.accountId).send(request.target, request.text, {
+        wait: request.wait,
+        waitMs: request.waitMs,
         ...(request.file !== undefined ? { file: request.file } : {}),
       }),
   };

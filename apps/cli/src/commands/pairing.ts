@@ -211,7 +211,7 @@ export async function runPairingApprove(
         text: APPROVAL_MESSAGE,
         ...(options.account ? { accountId: options.account } : {}),
       });
-      notified = { via: result.via };
+      if (result.status === "sent") notified = { via: result.via };
     }
   }
   if (options.json) {
