@@ -44,6 +44,7 @@ const readinessSchema = z
             pendingTurns: z.number().optional().catch(undefined),
             pendingRetries: z.array(turnSummarySchema).optional().catch(undefined),
             givenUpTurns: z.array(turnSummarySchema).optional().catch(undefined),
+            fix: z.string().optional(),
           })
           .passthrough(),
       )
@@ -85,6 +86,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
       const error = typeof account.lastError === "string" ? account.lastError : account.lastError?.message;
       lines.push(`  imessage/${id}: ${state}${error ? ` — last error: ${error}` : ""}`);
       lines.push(...failedTurnLines(account));
+      if (account.fix) lines.push(`    fix: ${account.fix}`);
     }
   } else if (!parsed.success || Object.keys(parsed.data).length === 0) {
     lines.push(`  ${JSON.stringify(response.body)}`);

@@ -1,4 +1,4 @@
-import { agentIdempotencyKey, type Clock, chunkText, createOutbox, type Logger } from "@imgate/channel-core";
+import { type Clock, createOutbox, type Logger } from "@imgate/channel-core";
 import {
   createEchoFilter,
   createImessageDelivery,
@@ -11,16 +11,19 @@ import {
 import { createImsgClient, type ImsgRpcStats, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
+import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { transportFix } from "../preflight/transport-fix.ts";
+import { type AccountSendOptions, createAccountSender } from "./account-sender.ts";
 import { createAccountStatus } from "./account-status.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
-import { checkOutboundFile } from "./check-outbound-file.ts";
 import type { CoreServices } from "./core-services.ts";
 import { createAccountTransport } from "./create-account-transport.ts";
 import { createAttachmentMover } from "./create-attachment-mover.ts";
 import { createDeliveryWorker } from "./delivery-worker.ts";
 import { createReplyEnqueuer } from "./enqueue-replies.ts";
+import { followTransportState } from "./follow-transport-state.ts";
 import { createInboundDispatch } from "./inbound-dispatch.ts";
 import { createOutboxReconciler } from "./outbox-reconciler.ts";
 import { createOutcomeCommitter } from "./outcome-committer.ts";
@@ -75,9 +78,9 @@ export interface AccountRuntime {
   transportStats(): ImsgRpcStats;
   /**
    * Sends `text` (and an optional local `file`, attached to the first chunk) to `target` through the
-   * outbox (chunked); waits up to `waitMs` for delivery.
+   * outbox (chunked), after checking the target; waits up to `waitMs` for the outcome (see account-sender.ts).
    */
-  send(target: string, text: string, options?: { waitMs?: number; file?: string }): Promise<SendResult>;
+  send(target: string, text: string, options?: AccountSendOptions): Promise<SendResult>;
 }
 
 /** Creates the runtime of one watcher (one imsg transport and database): composition only. */
@@ -110,7 +113,6 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   });
   const outbox = createOutbox({ store: core.store });
   const inFlightGuids = new Set<string>();
-  const waiters = new Map<number, () => void>();
   /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay pending in the store). */
   const intake = new AbortController();
   let watch: ImsgWatch | undefined;
@@ -124,6 +126,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     watching: () => watch?.subscription !== undefined,
     outbox,
     pendingTurns: core.pendingTurns,
+    fix: (lastError) => transportFix(account, lastError, options.env),
   });
   const reconciler = createOutboxReconciler({
     outbox,
@@ -136,21 +139,30 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const worker = createDeliveryWorker({
     outbox,
     accountId,
-    deliver: (entry) => delivery.deliver(entry),
+    deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
     canSend: () => reconciler.reconciled && client.state.status === "ready",
     onSent: (entry) => {
       status.noteOutbound(clock.now());
       metrics.messagesOut.inc({ account: accountId });
-      waiters.get(entry.id)?.();
+      sender.settled(entry);
     },
     settleUnknown: (entry) => reconciler.settleUnknown(entry),
     onError: (entry, message) => {
       status.noteDeliveryError(message);
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
-      waiters.get(entry.id)?.();
+      sender.settled(entry);
     },
     atomically: (fn) => core.store.transaction(fn),
     logger,
+    clock,
+  });
+  const sender = createAccountSender({
+    account,
+    port,
+    outbox,
+    transaction: (fn) => core.store.transaction(fn),
+    chatIdFor: (target) => delivery.chatIdFor(target),
+    kick: () => worker.kick(),
     clock,
   });
   const committer = createOutcomeCommitter({
@@ -184,17 +196,14 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     noteInbound: (at) => status.noteInbound(at),
   });
 
-  client.onStateChange((state) => {
-    if (state.status === "ready") {
+  followTransportState(client, {
+    accountId,
+    metrics,
+    logger,
+    onReady: () => {
       void reconciler.reconcile();
       worker.kick();
-    } else if (state.status === "backoff" && state.lastError) {
-      metrics.restarts.inc({ account: accountId });
-      logger.warn(
-        { err: state.lastError, nextRetryAt: state.nextRetryAt },
-        "imsg transport failed; retrying with backoff",
-      );
-    }
+    },
   });
 
   const closeWatch = async () => {
@@ -210,7 +219,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       const since = core.cursors.get(accountId, account.sourceKey);
       client.start().catch((error: unknown) => {
         // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
-        if (!stopping) logger.error({ err: error }, "imsg client stopped trying");
+        if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
       });
       // Before the watch: later messages of a session queue behind its resumed turn (chat order).
       turns.resumePending();
@@ -251,52 +260,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     transportStats: () => client.stats(),
     readiness: () => status.readiness(),
-    async send(target, text, sendOptions = {}) {
-      const chatId = await delivery.chatIdFor(target).catch(() => undefined);
-      const file = sendOptions.file;
-      if (file !== undefined) await checkOutboundFile(file, account.mediaMaxMb);
-      const texts =
-        text === "" ? [] : chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
-      const chunks = texts.length === 0 ? [""] : texts;
-      const entries = core.store.transaction(() =>
-        chunks.map(
-          (chunk, index) =>
-            outbox.enqueue({
-              idempotencyKey: agentIdempotencyKey(),
-              channel: CHANNEL,
-              accountId,
-              chatKey: chatId !== undefined ? String(chatId) : target,
-              target,
-              text: chunk,
-              ...(index === 0 && file !== undefined ? { media: [file] } : {}),
-            }).entry,
-        ),
-      );
-      const settled = entries.map(
-        (entry) =>
-          new Promise<void>((resolve) => {
-            waiters.set(entry.id, () => {
-              waiters.delete(entry.id);
-              resolve();
-            });
-          }),
-      );
-      worker.kick();
-      const waitMs = sendOptions.waitMs ?? 10_000;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(settled),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
-      ]);
-      if (timer) clearTimeout(timer);
-      for (const entry of entries) waiters.delete(entry.id);
-      const allSent = entries.every((entry) => outbox.get(entry.id)?.state === "sent");
-      return {
-        accountId,
-        outboxIds: entries.map((entry) => String(entry.id)),
-        status: allSent ? "sent" : "queued",
-      };
-    },
+    send: (target, text, sendOptions) => sender.send(target, text, sendOptions),
   };
   return runtime;
 }

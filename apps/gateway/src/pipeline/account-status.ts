@@ -16,6 +16,8 @@ export interface AccountStatusOptions {
   watching(): boolean;
   outbox: Outbox;
   pendingTurns: PendingTurnStore;
+  /** The fix for a transport stuck in backoff, shown next to its error (see transportFix). */
+  fix?(lastError: Error | undefined): string | undefined;
 }
 
 /** What `imgate status` and `/readyz` report about one watcher, and the activity it notes. */
@@ -89,6 +91,10 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
         const lastError = state.lastError?.message ?? lastDeliveryError;
         if (lastError) report.lastError = lastError;
         if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
+        if (state.status === "backoff") {
+          const fix = options.fix?.(state.lastError);
+          if (fix) report.fix = fix;
+        }
         if (state.failures > 0) report.failures = state.failures;
         if (id === accountId) ownerFields(report);
         return report;

@@ -1,5 +1,6 @@
 import type { Logger, Outbox, OutboxEntry } from "@imgate/channel-core";
 import type { ImessageDelivery } from "@imgate/imessage-channel";
+import { logErrorFields } from "../logging/log-error-fields.ts";
 import { giveUpUncertain, UNCERTAIN_ADVICE } from "./uncertain-delivery.ts";
 
 /** How soon an outbox reconciliation that could not check every entry runs again. */
@@ -75,7 +76,10 @@ export function createOutboxReconciler(options: OutboxReconcilerOptions): Outbox
       reconciled = true;
       options.kick();
     } catch (error) {
-      logger.error({ err: error }, "outbox: reconciliation failed; will retry when imsg is ready again");
+      logger.error(
+        logErrorFields(error),
+        "outbox: reconciliation failed; will retry when imsg is ready again",
+      );
       scheduleRetry();
     } finally {
       reconciling = false;
