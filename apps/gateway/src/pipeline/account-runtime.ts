@@ -1,38 +1,30 @@
 import { type Clock, createOutbox, type Logger } from "@imgate/channel-core";
 import {
   createEchoFilter,
-  createImessageDelivery,
   createInboundProcessor,
   type ImsgMessage,
-  imsgPortFromClient,
   type ResolvedImessageAccount,
-  sendCapabilitiesOf,
 } from "@imgate/imessage-channel";
-import { createImsgClient, type ImsgRpcStats, type ImsgWatch, type RestartOptions } from "@imgate/imsg-rpc";
+import type { ImsgRpcStats, ImsgWatch, RestartOptions } from "@imgate/imsg-rpc";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
 import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { transportFix } from "../preflight/transport-fix.ts";
-import { type AccountSendOptions, createAccountSender } from "./account-sender.ts";
+import { connectAccount } from "./account-connection.ts";
+import { createAccountOutbound } from "./account-outbound.ts";
+import type { AccountSendOptions } from "./account-sender.ts";
 import { createAccountStatus } from "./account-status.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
 import type { CoreServices } from "./core-services.ts";
-import { createAccountTransport } from "./create-account-transport.ts";
-import { createAttachmentMover } from "./create-attachment-mover.ts";
-import { createDeliveryWorker } from "./delivery-worker.ts";
 import { createReplyEnqueuer } from "./enqueue-replies.ts";
-import { followTransportState } from "./follow-transport-state.ts";
 import { createInboundDispatch } from "./inbound-dispatch.ts";
-import { createOutboxReconciler } from "./outbox-reconciler.ts";
 import { createOutcomeCommitter } from "./outcome-committer.ts";
 import type { SessionQueue } from "./session-queue.ts";
 import { createTurnRunner } from "./turn-runner.ts";
 
 const CHANNEL = "imessage";
-/** How often `flush` looks at the outbox. */
-const FLUSH_POLL_MS = 50;
 
 /** Options of {@link createAccountRuntime}. */
 export interface AccountRuntimeOptions {
@@ -85,32 +77,11 @@ export interface AccountRuntime {
 
 /** Creates the runtime of one watcher (one imsg transport and database): composition only. */
 export function createAccountRuntime(options: AccountRuntimeOptions): AccountRuntime {
-  const { account, core, metrics, clock, logger } = options;
+  const { account, core, clock, logger } = options;
   const accountId = account.accountId;
-  const transport = createAccountTransport(account, { logger, env: options.env });
-  const client = createImsgClient({
-    transport: transport.transport,
-    logger,
-    clock,
-    ...(options.restart ? { restart: options.restart } : {}),
-  });
-  const port = imsgPortFromClient(client);
-  const mover = createAttachmentMover(account, transport, {
-    stateDir: options.stateDir,
-    logger,
-    env: options.env,
-  });
+  const { transport, client, port, mover } = connectAccount(account, options);
   // The echo memory is persisted so reflections that arrive after a restart are still caught (issue 10 item 5).
   const echo = createEchoFilter({ logger, clock, store: core.store, scope: accountId });
-  const delivery = createImessageDelivery({
-    account,
-    port,
-    echo,
-    logger,
-    clock,
-    capabilities: sendCapabilitiesOf(client),
-    ...(mover ? { stageUpload: (path: string) => mover.stageUpload(path) } : {}),
-  });
   const outbox = createOutbox({ store: core.store });
   const inFlightGuids = new Set<string>();
   /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay pending in the store). */
@@ -128,49 +99,21 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     pendingTurns: core.pendingTurns,
     fix: (lastError) => transportFix(account, lastError, options.env),
   });
-  const reconciler = createOutboxReconciler({
-    outbox,
-    accountId,
-    delivery,
-    isReady: () => client.state.status === "ready",
-    kick: () => worker.kick(),
-    logger,
-  });
-  const worker = createDeliveryWorker({
-    outbox,
-    accountId,
-    deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
-    canSend: () => reconciler.reconciled && client.state.status === "ready",
-    onSent: (entry) => {
-      status.noteOutbound(clock.now());
-      metrics.messagesOut.inc({ account: accountId });
-      sender.settled(entry);
-    },
-    settleUnknown: (entry) => reconciler.settleUnknown(entry),
-    onError: (entry, message) => {
-      status.noteDeliveryError(message);
-      logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
-      sender.settled(entry);
-    },
-    atomically: (fn) => core.store.transaction(fn),
-    logger,
-    clock,
-  });
-  const sender = createAccountSender({
-    account,
+  const outbound = createAccountOutbound({
+    ...options,
+    client,
     port,
+    echo,
+    ...(mover ? { mover } : {}),
     outbox,
-    transaction: (fn) => core.store.transaction(fn),
-    chatIdFor: (target) => delivery.chatIdFor(target),
-    kick: () => worker.kick(),
-    clock,
+    status,
   });
   const committer = createOutcomeCommitter({
     store: core.store,
     cursors: core.cursors,
     accountId,
     source: account.sourceKey,
-    worker,
+    worker: outbound.worker,
     logger,
   });
   const replies = createReplyEnqueuer(outbox, CHANNEL, accountId);
@@ -182,7 +125,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     committer,
     replies,
     ...(mover ? { mover } : {}),
-    kick: () => worker.kick(),
+    kick: () => outbound.worker.kick(),
   });
   const dispatch = createInboundDispatch({
     ...options,
@@ -194,16 +137,6 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     committer,
     replies,
     noteInbound: (at) => status.noteInbound(at),
-  });
-
-  followTransportState(client, {
-    accountId,
-    metrics,
-    logger,
-    onReady: () => {
-      void reconciler.reconcile();
-      worker.kick();
-    },
   });
 
   const closeWatch = async () => {
@@ -238,29 +171,21 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     stopIntake: closeWatch,
     async flush(timeoutMs) {
-      const deadline = clock.now() + timeoutMs;
       committer.commitNow();
-      worker.kick();
-      while (clock.now() < deadline && reconciler.reconciled && client.state.status === "ready") {
-        const pending = outbox
-          .list(["queued", "sending"])
-          .some((entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now());
-        if (!pending) return;
-        await new Promise((resolve) => setTimeout(resolve, FLUSH_POLL_MS));
-      }
+      await outbound.drain(timeoutMs);
     },
     async stop() {
       stopping = true;
-      reconciler.stop();
+      outbound.reconciler.stop();
       await closeWatch();
-      await worker.stop();
+      await outbound.worker.stop();
       await client.stop().catch(() => {});
       await mover?.close();
       await transport.close().catch(() => {});
     },
     transportStats: () => client.stats(),
     readiness: () => status.readiness(),
-    send: (target, text, sendOptions) => sender.send(target, text, sendOptions),
+    send: (target, text, sendOptions) => outbound.sender.send(target, text, sendOptions),
   };
   return runtime;
 }

@@ -1,0 +1,129 @@
+import type { Clock, Logger, Outbox } from "@imgate/channel-core";
+import {
+  createImessageDelivery,
+  type EchoFilter,
+  type ImessageDelivery,
+  type ImsgPort,
+  type ResolvedImessageAccount,
+  sendCapabilitiesOf,
+} from "@imgate/imessage-channel";
+import type { ImsgClient } from "@imgate/imsg-rpc";
+import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { type AccountSender, createAccountSender } from "./account-sender.ts";
+import type { AccountStatus } from "./account-status.ts";
+import type { CoreServices } from "./core-services.ts";
+import type { AttachmentMover } from "./create-attachment-mover.ts";
+import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker.ts";
+import { followTransportState } from "./follow-transport-state.ts";
+import { createOutboxReconciler, type OutboxReconciler } from "./outbox-reconciler.ts";
+
+/** Options of {@link createAccountOutbound}. */
+export interface AccountOutboundOptions {
+  account: ResolvedImessageAccount;
+  client: ImsgClient;
+  port: ImsgPort;
+  echo: EchoFilter;
+  /** Stages outbound files on a remote Mac (absent for local accounts). */
+  mover?: Pick<AttachmentMover, "stageUpload">;
+  core: CoreServices;
+  /** The account's outbox (shared with the inbound side, which queues replies into it). */
+  outbox: Outbox;
+  metrics: GatewayMetrics;
+  status: Pick<AccountStatus, "noteOutbound" | "noteDeliveryError">;
+  logger: Logger;
+  clock: Clock;
+}
+
+/** The outbound side of one watcher: outbox, delivery, its worker, reconciliation and operator sends. */
+export interface AccountOutbound {
+  delivery: ImessageDelivery;
+  worker: DeliveryWorker;
+  reconciler: OutboxReconciler;
+  sender: AccountSender;
+  /**
+   * Waits until the account's outbox has nothing due queued or sending, or `timeoutMs` passed, or sending
+   * is impossible right now (imsg not ready, outbox not reconciled).
+   */
+  drain(timeoutMs: number): Promise<void>;
+}
+
+/** How often {@link AccountOutbound.drain} looks at the outbox. */
+const DRAIN_POLL_MS = 50;
+
+/**
+ * Wires the outbound side of one watcher: the delivery worker sends only after the outbox was reconciled
+ * and while imsg is ready; every transition to ready reconciles again and wakes it.
+ */
+export function createAccountOutbound(options: AccountOutboundOptions): AccountOutbound {
+  const { account, client, core, metrics, status, logger, clock, mover } = options;
+  const accountId = account.accountId;
+  const delivery = createImessageDelivery({
+    account,
+    port: options.port,
+    echo: options.echo,
+    logger,
+    clock,
+    capabilities: sendCapabilitiesOf(client),
+    ...(mover ? { stageUpload: (path: string) => mover.stageUpload(path) } : {}),
+  });
+  const { outbox } = options;
+  const isReady = () => client.state.status === "ready";
+  const reconciler = createOutboxReconciler({
+    outbox,
+    accountId,
+    delivery,
+    isReady,
+    kick: () => worker.kick(),
+    logger,
+  });
+  const worker = createDeliveryWorker({
+    outbox,
+    accountId,
+    deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
+    canSend: () => reconciler.reconciled && isReady(),
+    onSent: (entry) => {
+      status.noteOutbound(clock.now());
+      metrics.messagesOut.inc({ account: accountId });
+      sender.settled(entry);
+    },
+    settleUnknown: (entry) => reconciler.settleUnknown(entry),
+    onError: (entry, message) => {
+      status.noteDeliveryError(message);
+      logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
+      sender.settled(entry);
+    },
+    atomically: (fn) => core.store.transaction(fn),
+    logger,
+    clock,
+  });
+  const sender = createAccountSender({
+    account,
+    port: options.port,
+    outbox,
+    transaction: (fn) => core.store.transaction(fn),
+    chatIdFor: (target) => delivery.chatIdFor(target),
+    kick: () => worker.kick(),
+    clock,
+  });
+  followTransportState(client, {
+    accountId,
+    metrics,
+    logger,
+    onReady: () => {
+      void reconciler.reconcile();
+      worker.kick();
+    },
+  });
+  const drain = async (timeoutMs: number) => {
+    const deadline = clock.now() + timeoutMs;
+    worker.kick();
+    while (clock.now() < deadline && reconciler.reconciled && isReady()) {
+      const pending = outbox
+        .list(["queued", "sending"])
+        .some((entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now());
+      if (!pending) return;
+      await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
+    }
+  };
+  return { delivery, worker, reconciler, sender, drain };
+}
