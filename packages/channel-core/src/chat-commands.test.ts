@@ -5,6 +5,7 @@ import type {
   ConfigAccessor,
   ConfigCommandContext,
   ConfigWriteResult,
+  ProtectedConfigKeys,
 } from "./chat-commands.ts";
 import {
   chatCommandHelpText,
@@ -99,6 +100,12 @@ function fakeAccessor(initial: JsonObject, result: ConfigWriteResult = { ok: tru
   return { accessor, writes };
 }
 
+/** What the iMessage channel and the gateway supply (see ProtectedConfigKeys): the tests' fixture. */
+const PROTECTED: ProtectedConfigKeys = {
+  keys: ["cliPath", "dbPath", "remoteHost", "remote", "imsgPath", "remoteAttachmentRoots", "backend"],
+  roots: ["gateway"],
+};
+
 function context(
   accessor: ConfigAccessor,
   overrides: Partial<ConfigCommandContext> = {},
@@ -109,6 +116,7 @@ function context(
     commandsConfigEnabled: true,
     configWritesEnabled: true,
     channel: "imessage",
+    protectedKeys: PROTECTED,
     ...overrides,
   };
 }
@@ -316,11 +324,23 @@ describe("protected keys are refused from chat", () => {
 
   it("allows ordinary keys", () => {
     expect(
-      findProtectedConfigPath(parseConfigPath("channels.imessage.groups.42.requireMention")),
+      findProtectedConfigPath(parseConfigPath("channels.imessage.groups.42.requireMention"), PROTECTED),
     ).toBeUndefined();
-    expect(findProtectedConfigPath(parseConfigPath("agents.list[0].identity.name"))).toBeUndefined();
-    expect(findProtectedConfigPath(parseConfigPath("channels.imessage.cliPath"))).toBe(
+    expect(
+      findProtectedConfigPath(parseConfigPath("agents.list[0].identity.name"), PROTECTED),
+    ).toBeUndefined();
+    expect(findProtectedConfigPath(parseConfigPath("channels.imessage.cliPath"), PROTECTED)).toBe(
       "channels.imessage.cliPath",
+    );
+    expect(findProtectedConfigPath(parseConfigPath("gateway.http.port"), PROTECTED)).toBe("gateway");
+  });
+
+  it("knows no keys of its own: only what the channel and the gateway supply is refused", () => {
+    expect(
+      findProtectedConfigPath(parseConfigPath("channels.imessage.cliPath"), { keys: [] }),
+    ).toBeUndefined();
+    expect(findProtectedConfigPath(parseConfigPath("x.Secret_Thing"), { keys: ["secretThing"] })).toBe(
+      "x.Secret_Thing",
     );
   });
 });

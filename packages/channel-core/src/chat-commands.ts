@@ -157,21 +157,16 @@ function parseScalarOrJson(value: string): JsonValue {
 }
 
 /**
- * Keys that change what imgate executes or where it connects: refused from chat whatever the spelling
- * (compared after Unicode NFKC, lower-casing and removing everything but letters and digits).
+ * Config keys that may never be changed from chat because they change what the gateway executes or where
+ * it connects. Supplied by the channel (e.g. iMessage's `cliPath`) and the gateway (agent `backend`s,
+ * the `gateway` section): channel-core knows no config keys of its own.
  */
-const PROTECTED_KEYS = new Set([
-  "clipath",
-  "dbpath",
-  "remotehost",
-  "remote",
-  "backend",
-  "imsgpath",
-  // Which remote files may be fetched: as sensitive as what is run.
-  "remoteattachmentroots",
-]);
-/** Top-level sections refused from chat as a whole. */
-const PROTECTED_ROOTS = new Set(["gateway"]);
+export interface ProtectedConfigKeys {
+  /** Keys refused anywhere in a path (compared after Unicode NFKC, lower-casing and removing all but letters and digits). */
+  keys: readonly string[];
+  /** Top-level sections refused as a whole. */
+  roots?: readonly string[];
+}
 
 const canonicalKey = (key: string) =>
   key
@@ -179,35 +174,57 @@ const canonicalKey = (key: string) =>
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "");
 
-/**
- * Whether a config path may never be changed from chat: `cliPath`, `dbPath`, `remoteHost`, `remote.*`,
- * `remoteAttachmentRoots`, agent `backend`s (anywhere in the path), and everything under `gateway.`. Returns the offending
- * path or `undefined`.
- */
-export function findProtectedConfigPath(segments: readonly string[]): string | undefined {
+/** {@link ProtectedConfigKeys} in canonical form, for lookups. */
+interface ProtectedSets {
+  keys: ReadonlySet<string>;
+  roots: ReadonlySet<string>;
+}
+
+const protectedSets = (spec: ProtectedConfigKeys): ProtectedSets => ({
+  keys: new Set(spec.keys.map(canonicalKey)),
+  roots: new Set((spec.roots ?? []).map(canonicalKey)),
+});
+
+function findProtectedIn(segments: readonly string[], sets: ProtectedSets): string | undefined {
   const first = segments[0];
-  if (first !== undefined && PROTECTED_ROOTS.has(canonicalKey(first)))
+  if (first !== undefined && sets.roots.has(canonicalKey(first)))
     return formatConfigPath(segments.slice(0, 1));
-  const index = segments.findIndex((key) => PROTECTED_KEYS.has(canonicalKey(key)));
+  const index = segments.findIndex((key) => sets.keys.has(canonicalKey(key)));
   return index === -1 ? undefined : formatConfigPath(segments.slice(0, index + 1));
 }
 
+/**
+ * Whether a config path may never be changed from chat: a `protectedKeys.keys` entry anywhere in the path,
+ * or a path under one of `protectedKeys.roots`, whatever the spelling. Returns the offending path or
+ * `undefined`.
+ */
+export function findProtectedConfigPath(
+  segments: readonly string[],
+  protectedKeys: ProtectedConfigKeys,
+): string | undefined {
+  return findProtectedIn(segments, protectedSets(protectedKeys));
+}
+
 /** Like {@link findProtectedConfigPath}, also looking at every key inside `value` (placed at `at`). */
-function findProtectedWithin(at: readonly string[], value: JsonValue | undefined): string | undefined {
-  const own = findProtectedConfigPath(at);
+function findProtectedWithin(
+  at: readonly string[],
+  value: JsonValue | undefined,
+  sets: ProtectedSets,
+): string | undefined {
+  const own = findProtectedIn(at, sets);
   if (own) return own;
   if (Array.isArray(value)) {
     for (const [index, item] of value.entries()) {
-      const found = findProtectedWithin([...at, String(index)], item);
+      const found = findProtectedWithin([...at, String(index)], item, sets);
       if (found) return found;
     }
   } else if (value !== null && typeof value === "object") {
     for (const [key, item] of Object.entries(value)) {
-      const found = findProtectedWithin([...at, key], item);
+      const found = findProtectedWithin([...at, key], item, sets);
       if (found) return found;
     }
   }
-  // The root itself holds `gateway`: replacing or removing the root is covered by the key walk above.
+  // The root itself holds the protected roots: replacing or removing the root is covered by the key walk above.
   return undefined;
 }
 
@@ -235,6 +252,8 @@ export interface ConfigCommandContext {
   channel: string;
   /** Config key to mention when writes are disabled; default `channels.<channel>.configWrites`. */
   configWritesKey?: string;
+  /** Keys `/config set` and `/config unset` refuse (see {@link ProtectedConfigKeys}). */
+  protectedKeys: ProtectedConfigKeys;
 }
 
 /** What to do after a `/config` command. */
@@ -283,9 +302,10 @@ export async function runConfigCommand(
   }
 
   const existing = getConfigValue(current, segments);
+  const sets = protectedSets(context.protectedKeys);
   const refused =
-    findProtectedWithin(segments, existing) ??
-    (command.action === "set" ? findProtectedWithin(segments, command.value) : undefined);
+    findProtectedWithin(segments, existing, sets) ??
+    (command.action === "set" ? findProtectedWithin(segments, command.value, sets) : undefined);
   if (refused) {
     return reply(
       `⚠️ ${refused} cannot be changed from chat because it controls what imgate runs. Edit the config file or use \`imgate config set\` on the host.`,

@@ -27,8 +27,11 @@ export interface ReplyContext {
   sender?: string;
 }
 
-/** One inbound message, normalised. */
-export interface Envelope {
+/**
+ * One inbound message, normalised. `TChannelData` types the channel's own slot ({@link Envelope.channelData});
+ * channel-core never reads it.
+ */
+export interface Envelope<TChannelData = unknown> {
   /** Channel name, e.g. `imessage`. */
   channel: string;
   /** Account within the channel (config `accounts.<id>`, or `default`). */
@@ -57,4 +60,10 @@ export interface Envelope {
   participants: string[];
   /** Display name of the conversation (group name), when known. */
   chatName?: string;
+  /**
+   * What only the channel that built the envelope understands (e.g. iMessage's service and chat guid, for
+   * its allowlist entries). Plain JSON, so it is kept when the envelope is stored (a pending turn) or
+   * copied; a channel validates it when it reads it back.
+   */
+  channelData?: TChannelData;
 }

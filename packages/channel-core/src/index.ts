@@ -11,6 +11,7 @@ export type {
   ConfigCommandContext,
   ConfigCommandOutcome,
   ConfigWriteResult,
+  ProtectedConfigKeys,
 } from "./chat-commands.ts";
 export {
   chatCommandHelpText,

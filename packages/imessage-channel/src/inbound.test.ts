@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { repairAnchorlessMessage } from "./anchor-repair.ts";
 import { describeAttachment } from "./attachments.ts";
 import { createEchoFilter } from "./echo-filter.ts";
-import { imessageServiceOf } from "./envelope-service.ts";
+import { imessageChatRefsOf, imessageServiceOf } from "./envelope-service.ts";
 import type { ImsgChat, ImsgMessage } from "./imsg-port.ts";
 import { createInboundProcessor } from "./inbound-processor.ts";
 import { messageToInbound } from "./to-envelope.ts";
@@ -56,7 +56,12 @@ describe("messageToInbound", () => {
     if (sms.kind !== "turn" || imsg.kind !== "turn") throw new Error("expected turns");
     expect(imessageServiceOf(sms.envelope)).toBe("sms");
     expect(imessageServiceOf(imsg.envelope)).toBe("imessage");
-    expect(imessageServiceOf({ ...imsg.envelope })).toBe("unknown");
+    // The slot is plain data: a copy (or a stored pending turn's envelope) keeps it.
+    expect(imessageServiceOf(JSON.parse(JSON.stringify(sms.envelope)))).toBe("sms");
+    expect(imessageChatRefsOf(imsg.envelope)).toMatchObject({ service: "imessage", chatId: 5 });
+    // Another channel's envelope, or a malformed slot, fails closed.
+    expect(imessageServiceOf({ ...imsg.envelope, channel: "other" })).toBe("unknown");
+    expect(imessageServiceOf({ ...imsg.envelope, channelData: { service: "fax" } })).toBe("unknown");
   });
 
   it("drops empty senders, from-me rows and chatless rows", () => {

@@ -32,7 +32,7 @@ export type {
 export { createImessageDelivery } from "./delivery.ts";
 export type { EchoFilter, EchoFilterOptions, SentRecord } from "./echo-filter.ts";
 export { createEchoFilter } from "./echo-filter.ts";
-export type { EnvelopeChatRefs } from "./envelope-service.ts";
+export type { ImessageChannelData, ImessageEnvelope } from "./envelope-service.ts";
 export { imessageChatRefsOf, imessageServiceOf } from "./envelope-service.ts";
 export { explainUnsafeExecutable, isSafeExecutableValue } from "./executable-safety.ts";
 export type { NormalizeHandleOptions } from "./handle.ts";
@@ -63,6 +63,7 @@ export { createInboundProcessor } from "./inbound-processor.ts";
 export { parseJson5 } from "./parse-json5.ts";
 export type { ExecProgram, ProbeOptions, ProbeResult } from "./probe.ts";
 export { findExecutable, fullDiskAccessHint, probeAccount } from "./probe.ts";
+export { IMESSAGE_PROTECTED_CONFIG_KEYS } from "./protected-config-keys.ts";
 export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 export {
   DEFAULT_ACCOUNT_ID,

@@ -1,10 +1,5 @@
-/**
- * imsg message → channel-core envelope (channel-behavior §5 steps 2–3 and 8, §6.6, §9.1, §10).
- * Pure: echo rules and `chat_id: 0` repair happen in the inbound processor around it.
- */
-import type { Envelope } from "@imgate/channel-core";
 import { selectAttachments } from "./attachments.ts";
-import { recordEnvelopeService } from "./envelope-service.ts";
+import { type ImessageEnvelope, imessageChannelData } from "./envelope-service.ts";
 import { normalizeHandle } from "./handle.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
 import type { GroupReason, InboundOutcome } from "./inbound-outcome.ts";
@@ -87,7 +82,7 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
       detail: `message ${message.id} has no text and no usable attachment`,
     };
   }
-  const envelope: Envelope = {
+  const envelope: ImessageEnvelope = {
     channel: "imessage",
     accountId: account.accountId,
     chatType,
@@ -100,8 +95,8 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
     messageId: String(message.id),
     guid: message.guid || `rowid:${message.id}`,
     participants: (message.participants ?? []).map((p) => normalizeHandle(p, { region })),
+    channelData: imessageChannelData(message.chat_id, message.chat_guid, message.chat_identifier),
   };
-  recordEnvelopeService(envelope, message.chat_guid, message.chat_identifier);
   if (message.chat_name) envelope.chatName = message.chat_name;
   if (message.reply_to_text && message.reply_to_text.trim() !== "") {
     envelope.replyTo = {

@@ -2,16 +2,26 @@ import {
   type ChatCommand,
   chatCommandHelpText,
   type Logger,
+  type ProtectedConfigKeys,
   parseChatCommand,
   parseConfigPath,
   runConfigCommand,
   stripInvisibleCharacters,
 } from "@imgate/channel-core";
-import type { ResolvedImessageAccount } from "@imgate/imessage-channel";
+import { IMESSAGE_PROTECTED_CONFIG_KEYS, type ResolvedImessageAccount } from "@imgate/imessage-channel";
 import { type ConfigFileEdit, createConfigFileAccessor } from "../config/config-file-accessor.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness } from "../control-api/control-api-types.ts";
 import type { CoreServices } from "./core-services.ts";
+
+/**
+ * What `/config` may never change: the channel's keys plus the gateway's own — agent `backend`s (what runs
+ * per turn) and the whole `gateway` section (state dir, control API).
+ */
+export const CHAT_PROTECTED_CONFIG_KEYS: ProtectedConfigKeys = {
+  keys: [...IMESSAGE_PROTECTED_CONFIG_KEYS, "backend"],
+  roots: ["gateway"],
+};
 
 /** Options of {@link createChatCommandHandler}. */
 export interface ChatCommandHandlerOptions {
@@ -80,6 +90,7 @@ export function createChatCommandHandler(options: ChatCommandHandlerOptions): Ch
       commandsConfigEnabled: config.commands.config === true,
       configWritesEnabled: account.configWrites !== false,
       channel: "imessage",
+      protectedKeys: CHAT_PROTECTED_CONFIG_KEYS,
       configWritesKey:
         accountWrites !== undefined
           ? `channels.imessage.accounts.${account.accountId}.configWrites`

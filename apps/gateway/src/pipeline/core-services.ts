@@ -71,8 +71,7 @@ export function createCoreServices(
         policy = createAccessPolicy({
           logger,
           matchAllowEntry: (entry, envelope) => {
-            const chatId = Number(envelope.chatKey);
-            const { service, chatGuid, chatIdentifier } = imessageChatRefsOf(envelope);
+            const { service, chatId, chatGuid, chatIdentifier } = imessageChatRefsOf(envelope);
             // Chat entries admit their conversation, in DMs too (the original docs' own `chat_id:N` example).
             return (
               matchesAllowEntry(
@@ -80,7 +79,7 @@ export function createCoreServices(
                 {
                   sender: envelope.senderRaw,
                   service,
-                  ...(Number.isInteger(chatId) && chatId > 0 ? { chatId } : {}),
+                  ...(chatId !== undefined ? { chatId } : {}),
                   ...(chatGuid ? { chatGuid } : {}),
                   ...(chatIdentifier ? { chatIdentifier } : {}),
                 },
