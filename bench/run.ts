@@ -75,12 +75,12 @@ const benchmarks: Benchmark[] = [
     name: "core-pipeline",
     async run(quick) {
       const { runCorePipelineBench } = await import("./core-pipeline.ts");
-      const r = runCorePipelineBench(
+      const r = await runCorePipelineBench(
         quick ? { messages: 20_000, unbatchedMessages: 1_000 } : { messages: 100_000 },
       );
       const [memory, full, normal, single] = r.figures;
       const table = [
-        "core-pipeline: channel-core inbound pipeline (dedupe → policy → routing → history, cursor per batch)",
+        "core-pipeline: the gateway's inbound pipeline (createInboundDispatch: dedupe → policy → pairing | mention gate → session queue → turn stand-in; group commit with the cursor)",
         ...r.figures.map(
           (f) =>
             `| ${f.run.padEnd(40)} | ${fmt(f.messages).padStart(8)} | batch ${String(f.batchSize).padStart(3)} | ${fmt(f.messagesPerSecond).padStart(9)} msg/s |`,
