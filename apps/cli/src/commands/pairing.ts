@@ -156,15 +156,16 @@ export async function runPairingApprove(
       },
     );
     if (response && response.status === 404) translatePairingError({ code: "PAIRING_CODE_NOT_FOUND" }, code);
+    const { gatewayRefusal, parseGatewayReply } = await import("../gateway-reply.ts");
     if (response && response.status >= 400) {
-      const body = response.body as { message?: string } | undefined;
       throw new CliError(
         "CLI_FAILED",
-        body?.message ?? `The gateway refused the approval (HTTP ${response.status}).`,
+        gatewayRefusal(response)?.message ?? `The gateway refused the approval (HTTP ${response.status}).`,
       );
     }
     if (response) {
-      const body = response.body as { sender: string; notified?: boolean };
+      const { approvePairingResultSchema } = await import("@imgate/gateway/control-api-types");
+      const body = parseGatewayReply(approvePairingResultSchema, response, "POST /v1/pairing/approve");
       approved = { sender: body.sender };
       if (body.notified !== false) notified = { via: "gateway" };
     }
