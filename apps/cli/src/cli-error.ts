@@ -84,3 +84,17 @@ export function describeFailure(error: unknown): { message: string; exitCode: Ex
   const message = error instanceof Error ? error.message : String(error);
   return { message, exitCode: ExitCode.failure };
 }
+
+/** The `--json` form of an error: `{"error": {"code", "message"}}` (plus `problems` for a bad config). */
+export interface JsonErrorDocument {
+  error: { code: string; message: string; problems?: readonly ConfigProblem[] };
+}
+
+/** Builds the {@link JsonErrorDocument} of anything thrown; the code is `CLI_FAILED` for unknown errors. */
+export function jsonErrorDocument(error: unknown): JsonErrorDocument {
+  if (error instanceof ConfigError && error.problems.length > 0) {
+    return { error: { code: error.code, message: error.message, problems: error.problems } };
+  }
+  if (error instanceof CliError) return { error: { code: error.code, message: error.message } };
+  return { error: { code: "CLI_FAILED", message: describeFailure(error).message } };
+}

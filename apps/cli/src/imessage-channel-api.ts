@@ -10,11 +10,27 @@ export type Account = ResolvedImessageAccount;
 /** A parsed send target. */
 export type Target = ImessageTarget;
 
-/** Loads the channel's account and target functions. */
+/** Loads the channel's account, target and send-check functions. */
 export async function loadImessageChannel() {
-  const { normalizeAccountId, parseTarget, resolveAccounts } = await import("@imgate/imessage-channel");
-  return {
+  const {
+    checkSendTarget,
+    describeSendFailure,
+    ImessageChatNotFoundError,
+    ImessageTargetError,
+    imsgPortFromClient,
     normalizeAccountId,
+    parseSendTarget,
+    parseTarget,
+    resolveAccounts,
+  } = await import("@imgate/imessage-channel");
+  return {
+    checkSendTarget,
+    describeSendFailure,
+    ImessageChatNotFoundError,
+    ImessageTargetError,
+    imsgPortFromClient,
+    normalizeAccountId,
+    parseSendTarget,
     parseTarget,
     /** Resolves the accounts of a (validated) `channels.imessage` section. */
     resolveAccounts: (section: unknown) => resolveAccounts(section as Parameters<typeof resolveAccounts>[0]),

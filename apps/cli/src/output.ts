@@ -1,8 +1,23 @@
 /** Rendering of command results: `--json` documents on stdout, or aligned plain-text tables. */
+import { jsonErrorDocument } from "./cli-error.ts";
 
 /** Writes `value` as one pretty-printed JSON document on stdout. */
 export function writeJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * Writes an error as `{"error": {"code", "message"}}` on stdout: what every command prints for a failure
+ * under `--json` (the plain sentence still goes to stderr; the exit code is the same as without `--json`).
+ */
+export function writeJsonError(error: unknown): void {
+  writeJson(jsonErrorDocument(error));
+}
+
+/** Whether the command line asks for `--json` (before any `--`). */
+export function wantsJson(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end === -1 ? argv : argv.slice(0, end)).includes("--json");
 }
 
 /** Writes plain text lines on stdout. */

@@ -4,7 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, CommanderError, Option } from "commander";
-import { describeFailure, ExitCode } from "./cli-error.ts";
+import { describeFailure, ExitCode, UsageError } from "./cli-error.ts";
+import { wantsJson, writeJsonError } from "./output.ts";
 
 /** What every command module's `run` returns: the process exit code. */
 export type CommandResult = Promise<number>;
@@ -30,6 +31,10 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .version(packageVersion(), "-V, --version", "print the version")
     .helpOption("-h, --help", "show help")
     .showSuggestionAfterError(true)
+    // Global options: `imgate --config X status` means `imgate status --config X` (the command's own
+    // option, when given too, wins).
+    .addOption(configOption())
+    .addOption(jsonOption())
     // `gateway` has options and subcommands: `--config` after `install` must reach `install`.
     .enablePositionalOptions()
     .exitOverride()
@@ -42,6 +47,13 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     <Args extends unknown[]>(load: () => Promise<(...args: Args) => CommandResult>) =>
     async (...args: Args) => {
       const run = await load();
+      // Commander passes (...arguments, options, command): fill unset options from the global ones.
+      const options = args.at(-2) as Record<string, unknown> | undefined;
+      if (options && typeof options === "object") {
+        for (const [key, value] of Object.entries(program.opts())) {
+          if (value !== undefined && options[key] === undefined) options[key] = value;
+        }
+      }
       setExitCode(await run(...args));
     };
 
@@ -149,10 +161,23 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   program
     .command("send")
     .description("send a message (through the running gateway when there is one)")
-    .argument("<target>", "chat_id:N, chat_guid:…, chat_identifier:…, or a handle (+15551234567, a@b.c)")
+    .argument(
+      "<target>",
+      "chat_id:N (see `imgate chats`), chat_guid:…, chat_identifier:…, a phone number or email (optionally imessage:/sms:/auto:), or a contact name",
+    )
     .argument("[text]", "message text")
     .option("--file <path>", "attach a file")
     .option("--account <id>", "account to send from (default: the default account)")
+    .option("--no-wait", "through a gateway: return once the message is queued (status queued, exit 0)")
+    .option("--timeout <seconds>", "how long to wait for the delivery outcome (default 10, at most 120)")
+    .addHelpText(
+      "after",
+      "\nWaits for the outcome and exits 0 only when the message was sent (or queued with --no-wait):\n" +
+        "  exit 2  malformed target or unknown prefix (nothing sent)\n" +
+        "  exit 1  no such chat, a contact name imsg cannot resolve, a failed or unconfirmed send\n" +
+        "The same rules apply with and without a running gateway; --json prints the outcome or the refusal\n" +
+        "as JSON on stdout ({target, status, accountId, via, outboxIds, error: {code, message}}).",
+    )
     .addOption(jsonOption())
     .addOption(configOption())
     .action(act(async () => (await import("./commands/send.ts")).runSend));
@@ -190,15 +215,20 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     program.outputHelp();
     return ExitCode.ok;
   }
+  const json = wantsJson(argv);
   try {
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      // Help and version are "errors" under exitOverride; everything else is a usage error.
-      return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+      // Help and version are "errors" under exitOverride; everything else is a usage error (commander
+      // already printed its sentence on stderr).
+      if (error.exitCode === 0) return ExitCode.ok;
+      if (json) writeJsonError(new UsageError(error.message.replace(/^error: /, "")));
+      return ExitCode.usage;
     }
     const failure = describeFailure(error);
+    if (json) writeJsonError(error);
     process.stderr.write(`imgate: ${failure.message}\n`);
     if (process.env.IMGATE_DEBUG && error instanceof Error && error.stack) {
       process.stderr.write(`${error.stack}\n`);

@@ -77,7 +77,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  // Set in beforeAll: undefined when it failed early; a second error here would hide the first.
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("two accounts on one transport and database", () => {

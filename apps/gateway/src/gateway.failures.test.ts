@@ -46,7 +46,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await gateway?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  // Set in beforeAll: undefined when it failed early; a second error here would hide the first.
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("accounts whose transport fails", () => {

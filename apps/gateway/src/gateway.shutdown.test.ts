@@ -118,7 +118,8 @@ beforeAll(async () => {
 
 afterAll(() => {
   for (const child of children) child.kill("SIGKILL");
-  rmSync(dir, { recursive: true, force: true });
+  // Set in beforeAll: undefined when it failed early; a second error here would hide the first.
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe("graceful shutdown of the gateway process", () => {

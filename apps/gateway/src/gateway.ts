@@ -11,6 +11,7 @@ import { ControlApiHttpError } from "./control-api/control-api-http-error.ts";
 import type { ControlApiHandlers, ReadinessReport } from "./control-api/control-api-types.ts";
 import { type ControlServer, startControlServer } from "./control-api/control-server.ts";
 import { GatewayError, GatewayErrorCode } from "./errors/gateway-error.ts";
+import { logErrorFields } from "./logging/log-error-fields.ts";
 import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
 import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
@@ -19,6 +20,7 @@ import { type CoreServices, createCoreServices } from "./pipeline/core-services.
 import { startHousekeeping } from "./pipeline/housekeeping.ts";
 import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
 import { createSessionQueue } from "./pipeline/session-queue.ts";
+import { runStartChecks } from "./preflight/start-checks.ts";
 
 /** Options of {@link startGateway}. */
 export interface StartGatewayOptions {
@@ -74,6 +76,18 @@ export interface GatewayHandle {
   stop(): Promise<void>;
 }
 
+/** The pairing settings of the config, for the pairing service (shared with the CLI's pairing commands). */
+export function pairingOptionsOf(config: GatewayConfig): {
+  pairingExpiryMs: number;
+  pairingRejectCooldownMs?: number;
+} {
+  const cooldown = config.channels.imessage?.pairingRejectCooldownMs;
+  return {
+    pairingExpiryMs: config.gateway.pairingExpiryMs,
+    ...(cooldown !== undefined ? { pairingRejectCooldownMs: cooldown } : {}),
+  };
+}
+
 function childLogger(logger: StartGatewayOptions["logger"], bindings: Record<string, unknown>): Logger {
   return typeof logger.child === "function" ? logger.child(bindings) : logger;
 }
@@ -93,6 +107,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   let agents: AgentRegistry = createAgentRegistry(config, { env, ...options.agentDeps });
   const metrics = createGatewayMetrics();
 
+  // The same checks `imgate doctor` runs, so both agree; nothing is created before they pass.
+  for (const found of await runStartChecks({
+    config,
+    stateDir: options.stateDir,
+    env,
+    caller: "gateway",
+    controlPort: options.controlApi !== false,
+  })) {
+    if (found.status === "fail") {
+      throw new GatewayError(GatewayErrorCode.GatewayStart, `${found.detail}. ${found.fix ?? ""}`.trim());
+    }
+    if (found.status === "warn") logger.warn({ check: found.id, fix: found.fix }, found.detail);
+  }
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   let core: CoreServices;
   try {
@@ -101,7 +128,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       // the outbox's reconciliation and dedupe cover those (docs/decisions/0004-state-db-synchronous-normal.md).
       openStateStore({ path: join(options.stateDir, "state.db"), logger, clock, synchronous: "normal" }),
       logger,
-      { pairingExpiryMs: config.gateway.pairingExpiryMs },
+      pairingOptionsOf(config),
     );
   } catch (error) {
     throw new GatewayError(
@@ -153,10 +180,6 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     }
     runtime.start();
   };
-
-  const plans = planWatchers(config);
-  if (plans.length === 0) logger.warn({}, "no enabled channels.imessage account; only the control API runs");
-  for (const plan of plans) startWatcher(plan);
 
   const runtimeFor = (accountId: string | undefined): AccountRuntime => {
     const id = accountId ?? defaultAccountIdOf(config);
@@ -210,7 +233,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     metrics: () => metrics.registry.render(),
     listPairing: (channel) => core.pairing.list(channel),
     async approvePairing(request) {
-      let approved: { channel: string; sender: string };
+      let approved: { channel: string; sender: string; alreadyApproved?: boolean };
       try {
         approved = core.pairing.approve(request.channel, request.code);
       } catch (error) {
@@ -221,10 +244,15 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         throw error;
       }
       let notified = false;
+      if (approved.alreadyApproved) {
+        return { channel: approved.channel, sender: approved.sender, notified: false, alreadyApproved: true };
+      }
       if (request.notify) {
         try {
-          await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", { waitMs: 5_000 });
-          notified = true;
+          const sent = await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", {
+            waitMs: 5_000,
+          });
+          notified = sent.status === "sent";
         } catch (error) {
           logger.warn({ err: error }, "pairing: could not notify the approved sender");
         }
@@ -233,6 +261,8 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     },
     send: (request) =>
       runtimeFor(request.accountId).send(request.target, request.text, {
+        wait: request.wait,
+        waitMs: request.waitMs,
         ...(request.file !== undefined ? { file: request.file } : {}),
       }),
   };
@@ -250,11 +280,16 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         logger,
       });
     } catch (error) {
-      await Promise.all([...runtimes.values()].map(({ runtime }) => runtime.stop()));
+      housekeeping.stop();
       core.store.close();
       throw error;
     }
   }
+
+  // Accounts start only once the control API listens: a taken port fails before any account starts.
+  const plans = planWatchers(config);
+  if (plans.length === 0) logger.warn({}, "no enabled channels.imessage account; only the control API runs");
+  for (const plan of plans) startWatcher(plan);
 
   const reload = async (next: GatewayConfig) => {
     const report = { restarted: [] as string[], started: [] as string[], stopped: [] as string[] };
@@ -298,7 +333,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
               await reload(loaded.config);
             } catch (error) {
               logger.error(
-                { err: error, issues: isConfigError(error) ? error.issues : undefined },
+                { ...logErrorFields(error), issues: isConfigError(error) ? error.issues : undefined },
                 "config change ignored: the new file is invalid; the running config stays",
               );
             }

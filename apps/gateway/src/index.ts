@@ -91,7 +91,7 @@ export { startControlServer } from "./control-api/control-server.ts";
 export { GatewayError, GatewayErrorCode, isGatewayError } from "./errors/gateway-error.ts";
 // Gateway
 export type { GatewayHandle, GatewayStatus, StartGatewayOptions } from "./gateway.ts";
-export { startGateway } from "./gateway.ts";
+export { pairingOptionsOf, startGateway } from "./gateway.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";
@@ -107,5 +107,10 @@ export type { AttachmentMover, AttachmentMoverOptions } from "./pipeline/create-
 export { createAttachmentMover } from "./pipeline/create-attachment-mover.ts";
 export type { SessionQueue } from "./pipeline/session-queue.ts";
 export { createSessionQueue } from "./pipeline/session-queue.ts";
+// Start checks (shared by the gateway and `imgate doctor`)
+export type { ExecutableLookup, ProbeImsgOptions } from "./preflight/probe-imsg.ts";
+export { locateExecutable, probeImsg, probeRemoteImsg } from "./preflight/probe-imsg.ts";
+export type { StartCheck, StartCheckOptions, StartCheckStatus } from "./preflight/start-checks.ts";
+export { runStartChecks } from "./preflight/start-checks.ts";
 export type { RunGatewayOptions } from "./run-gateway-foreground.ts";
 export { runGatewayForeground } from "./run-gateway-foreground.ts";

@@ -64,7 +64,10 @@ export async function runGatewayForeground(options: RunGatewayOptions = {}): Pro
       env,
     });
   } catch (error) {
-    logger.error({ err: error }, "gateway could not start");
+    // A refused start (port taken, unusable state dir) is an expected condition: one line, no stack.
+    if (isGatewayError(error))
+      logger.error({ code: error.code }, `gateway could not start: ${error.message}`);
+    else logger.error({ err: error }, "gateway could not start");
     process.stderr.write(`${(error as Error).message}\n`);
     return isGatewayError(error) && error.code === "CONTROL_API_UNSAFE" ? 2 : 1;
   }

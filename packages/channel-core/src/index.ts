@@ -50,6 +50,7 @@ export type {
 } from "./echo-cache.ts";
 export { createEchoCache } from "./echo-cache.ts";
 export type { AttachmentDescriptor, ChatType, Envelope, ReplyContext } from "./envelope.ts";
+export { formatDuration } from "./format-duration.ts";
 export type { EnvelopeFormatOptions, EnvelopeReplyInput, EnvelopeTextInput } from "./format-envelope.ts";
 export {
   formatElapsed,
@@ -115,6 +116,7 @@ export { createPairingService } from "./pairing-service.ts";
 export type {
   ApprovedSender,
   PairingEventKind,
+  PairingOwnerDecision,
   PairingRequestRecord,
   PairingStore,
 } from "./pairing-store.ts";

@@ -173,4 +173,24 @@ export const stateMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 5,
+    name: "pairing decisions (reject cooldown, already-approved codes)",
+    up(db) {
+      // The last owner decision per sender: a rejected sender gets no new code until `until`, and an
+      // approved code is still recognised (as "already approved") until it would have expired.
+      db.exec(`
+        CREATE TABLE pairing_decisions (
+          channel TEXT NOT NULL,
+          sender TEXT NOT NULL,
+          code TEXT NOT NULL,
+          decision TEXT NOT NULL CHECK (decision IN ('approved', 'rejected')),
+          decided_at INTEGER NOT NULL,
+          until INTEGER NOT NULL,
+          PRIMARY KEY (channel, sender)
+        ) WITHOUT ROWID;
+        CREATE INDEX pairing_decisions_until ON pairing_decisions (until);
+      `);
+    },
+  },
 ];

@@ -153,9 +153,11 @@ describe("pairing approval", () => {
       { channel: "imessage", sender: "+15550001111", approvedAt: clock.now() },
     ]);
     expect(pairing.list()).toEqual([]);
-    expect(refusal(() => pairing.approve("imessage", code)).message).toContain(
-      `No pending pairing request found for code: ${code}`,
-    );
+    // Approving the same code again says so instead of "not found" (issue 12).
+    expect(pairing.approve("imessage", code)).toMatchObject({
+      sender: "+15550001111",
+      alreadyApproved: true,
+    });
   });
 
   it("does not approve a code on another channel", () => {

@@ -1,4 +1,5 @@
 import { createDropCounters, type DropCounters } from "./drop-counters.ts";
+import { formatDuration } from "./format-duration.ts";
 import { generatePairingCode, pairingCodesEqual, type RandomBytes } from "./pairing-code.ts";
 import { type ApprovedSender, createPairingStore, type PairingRequestRecord } from "./pairing-store.ts";
 import { PairingError, StateErrorCode } from "./state-errors.ts";
@@ -12,6 +13,8 @@ export interface PairingServiceOptions {
   store: StateStore;
   /** How long a pending request (and its code) stays valid. Default 1 hour. */
   expiryMs?: number;
+  /** How long a rejected sender gets no new code (their messages are dropped silently). Default 24 h. */
+  rejectCooldownMs?: number;
   /** Pending requests allowed per channel; further strangers are ignored silently. Default 3. */
   maxPendingPerChannel?: number;
   /** Pairing replies allowed per rolling hour across all channels. Default 20. */
@@ -33,7 +36,9 @@ export type PairingNoReplyReason =
   /** The hourly cap on pairing replies is reached: the request is recorded, no reply. */
   | "reply_cap"
   /** The channel already has the maximum of pending requests: nothing recorded. */
-  | "pending_cap";
+  | "pending_cap"
+  /** The owner rejected this sender's request less than `rejectCooldownMs` ago: nothing recorded. */
+  | "rejected";
 
 /** What the caller must do after {@link PairingService.request}. */
 export type PairingRequestOutcome =
@@ -56,7 +61,9 @@ export type PairingCounter =
   | "reply_cap"
   | "pending_cap"
   | "approved"
+  | "already_approved"
   | "rejected"
+  | "reject_cooldown"
   | "wrong_code"
   | "rate_limited";
 
@@ -67,7 +74,9 @@ const PAIRING_COUNTERS: readonly PairingCounter[] = [
   "reply_cap",
   "pending_cap",
   "approved",
+  "already_approved",
   "rejected",
+  "reject_cooldown",
   "wrong_code",
   "rate_limited",
 ];
@@ -86,12 +95,23 @@ export interface PairingService {
   }): PairingRequestOutcome;
   /**
    * Approves the pending request with `code` (case-insensitive): the sender joins the channel's
-   * approved list (DM access only) and the request is removed. Throws {@link PairingError}
-   * `PAIRING_CODE_NOT_FOUND` or `PAIRING_RATE_LIMITED`.
+   * approved list (DM access only) and the request is removed. A code approved before (until it would
+   * have expired) returns again with `alreadyApproved: true` while its sender is still approved. Throws
+   * {@link PairingError} `PAIRING_CODE_NOT_FOUND` or `PAIRING_RATE_LIMITED`.
    */
-  approve(channel: string, code: string): { channel: string; sender: string; meta?: Record<string, string> };
-  /** Removes the pending request with `code` without approving; same errors as `approve`. */
+  approve(
+    channel: string,
+    code: string,
+  ): { channel: string; sender: string; meta?: Record<string, string>; alreadyApproved?: boolean };
+  /**
+   * Removes the pending request with `code` without approving; the sender gets no new code for
+   * `rejectCooldownMs`. Same errors as `approve`.
+   */
   reject(channel: string, code: string): PairingRequestRecord;
+  /** How long a code stays valid (for messages that name it). */
+  readonly expiryMs: number;
+  /** How long a rejected sender gets no new code. */
+  readonly rejectCooldownMs: number;
   /** Pending, unexpired requests (of one channel or all), oldest first, with the time left. */
   list(channel?: string): PendingPairing[];
   /** Whether `sender` was approved for direct messages on `channel`. */
@@ -107,6 +127,7 @@ export interface PairingService {
 }
 
 const HOUR_MS = 60 * 60 * 1000;
+const DAY_MS = 24 * HOUR_MS;
 const MINUTE_MS = 60 * 1000;
 const CODE_ATTEMPTS = 500;
 
@@ -116,6 +137,7 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
   const { clock, logger } = store;
   const rows = createPairingStore(store);
   const expiryMs = options.expiryMs ?? HOUR_MS;
+  const rejectCooldownMs = options.rejectCooldownMs ?? DAY_MS;
   const maxPending = options.maxPendingPerChannel ?? 3;
   const maxReplies = options.maxRepliesPerHour ?? 20;
   const maxFailed = options.maxFailedAttemptsPerMinute ?? 5;
@@ -125,6 +147,7 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
   const purge = (now: number): number => {
     const removed = rows.purgeExpiredRequests(now);
     rows.purgeEvents(now - HOUR_MS);
+    rows.purgeDecisions(now);
     return removed;
   };
 
@@ -141,7 +164,7 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
   };
 
   type Match =
-    | { ok: true; request: PairingRequestRecord }
+    | { ok: true; request: PairingRequestRecord; decided?: "approved" }
     | { ok: false; error: PairingError; counter: PairingCounter };
 
   /** Finds the request whose code matches, comparing every pending code in constant time. */
@@ -166,6 +189,35 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
       if (pairingCodesEqual(request.code, code) && found === undefined) found = request;
     }
     if (found) return { ok: true, request: found };
+    // A code the owner already decided on is not a wrong guess: say what happened to it.
+    let decided: ReturnType<typeof rows.listDecisions>[number] | undefined;
+    for (const decision of rows.listDecisions(channel)) {
+      if (pairingCodesEqual(decision.code, code) && decided === undefined) decided = decision;
+    }
+    if (decided?.decision === "approved" && rows.isApprovedSender(channel, decided.sender)) {
+      return {
+        ok: true,
+        decided: "approved",
+        request: {
+          channel,
+          sender: decided.sender,
+          code: decided.code,
+          createdAt: decided.decidedAt,
+          lastSeenAt: decided.decidedAt,
+          expiresAt: decided.until,
+        },
+      };
+    }
+    if (decided?.decision === "rejected") {
+      return {
+        ok: false,
+        counter: "wrong_code",
+        error: new PairingError(
+          StateErrorCode.pairingNotFound,
+          `The pairing request with code ${code.trim()} was rejected; ${decided.sender} gets no new code until ${new Date(decided.until).toISOString()}.`,
+        ),
+      };
+    }
     rows.recordEvent("approve_failed", channel, now);
     return {
       ok: false,
@@ -173,7 +225,7 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
       error: new PairingError(
         StateErrorCode.pairingNotFound,
         `No pending pairing request found for code: ${code.trim()}. ` +
-          "Check the code with `imgate pairing list`; codes expire after an hour.",
+          `Check the code with \`imgate pairing list\`; codes expire after ${formatDuration(expiryMs)}.`,
       ),
     };
   };
@@ -193,6 +245,10 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
       const outcome = store.transaction((): PairingRequestOutcome => {
         const now = clock.now();
         purge(now);
+        const decision = rows.getDecision(channel, sender);
+        if (decision?.decision === "rejected" && decision.until > now) {
+          return { action: "none", reason: "rejected" };
+        }
         const existing = rows.getRequest(channel, sender);
         if (existing) {
           rows.touchRequest(channel, sender, now);
@@ -220,9 +276,21 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
         rows.recordEvent("reply", channel, now);
         return { action: "reply", code, expiresAt };
       });
-      counters.increment(outcome.action === "reply" ? "replied" : outcome.reason);
-      if (outcome.action === "none" && outcome.reason !== "already_pending") {
-        logger.info({ channel, reason: outcome.reason }, "pairing request not answered");
+      counters.increment(
+        outcome.action === "reply"
+          ? "replied"
+          : outcome.reason === "rejected"
+            ? "reject_cooldown"
+            : outcome.reason,
+      );
+      if (outcome.action === "reply") {
+        // Who got a code and until when; never the code itself (it is a credential).
+        logger.info(
+          { channel, sender, expiresAt: new Date(outcome.expiresAt).toISOString() },
+          "pairing code issued",
+        );
+      } else if (outcome.reason !== "already_pending") {
+        logger.info({ channel, sender, reason: outcome.reason }, "pairing request not answered");
       }
       return outcome;
     },
@@ -230,28 +298,64 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
       const match = store.transaction(() => {
         const now = clock.now();
         const result = findByCode(channel, code, now);
-        if (result.ok) {
+        if (result.ok && result.decided === undefined) {
           rows.deleteRequest(channel, result.request.sender);
           rows.addApproved(channel, result.request.sender, now);
+          rows.putDecision({
+            channel,
+            sender: result.request.sender,
+            code: result.request.code,
+            decision: "approved",
+            decidedAt: now,
+            until: Math.max(result.request.expiresAt, now + expiryMs),
+          });
         }
         return result;
       });
       return settle(match, (request) => {
-        counters.increment("approved");
-        logger.info({ channel }, "pairing approved");
-        return request.meta
-          ? { channel, sender: request.sender, meta: request.meta }
-          : { channel, sender: request.sender };
+        const already = match.ok && match.decided === "approved";
+        counters.increment(already ? "already_approved" : "approved");
+        if (!already) logger.info({ channel, sender: request.sender }, "pairing approved");
+        return {
+          channel,
+          sender: request.sender,
+          ...(request.meta ? { meta: request.meta } : {}),
+          ...(already ? { alreadyApproved: true } : {}),
+        };
       });
     },
     reject(channel, code) {
-      const match = store.transaction(() => {
-        const result = findByCode(channel, code, clock.now());
-        if (result.ok) rows.deleteRequest(channel, result.request.sender);
+      const match = store.transaction((): Match => {
+        const now = clock.now();
+        const result = findByCode(channel, code, now);
+        if (!result.ok) return result;
+        if (result.decided === "approved") {
+          return {
+            ok: false,
+            counter: "wrong_code",
+            error: new PairingError(
+              StateErrorCode.pairingNotFound,
+              `The pairing request with code ${code.trim()} was already approved (${result.request.sender}); to revoke it, remove ${result.request.sender} from the approved senders.`,
+            ),
+          };
+        }
+        rows.deleteRequest(channel, result.request.sender);
+        rows.putDecision({
+          channel,
+          sender: result.request.sender,
+          code: result.request.code,
+          decision: "rejected",
+          decidedAt: now,
+          until: now + rejectCooldownMs,
+        });
         return result;
       });
       return settle(match, (request) => {
         counters.increment("rejected");
+        logger.info(
+          { channel, sender: request.sender, until: new Date(clock.now() + rejectCooldownMs).toISOString() },
+          "pairing rejected; no new code for this sender until the cooldown ends",
+        );
         return request;
       });
     },
@@ -262,6 +366,8 @@ export function createPairingService(options: PairingServiceOptions): PairingSer
         .filter((request) => request.expiresAt > now)
         .map((request) => ({ ...request, expiresInMs: request.expiresAt - now }));
     },
+    expiryMs,
+    rejectCooldownMs,
     isApprovedSender: (channel, sender) => rows.isApprovedSender(channel, sender),
     listApproved: (channel) => rows.listApproved(channel),
     addApproved: (channel, sender) => rows.addApproved(channel, sender, clock.now()),

@@ -26,6 +26,18 @@ export interface ApprovedSender {
   approvedAt: number;
 }
 
+/** The owner's last decision on a sender's request, kept until `until` (ms). */
+export interface PairingOwnerDecision {
+  channel: string;
+  sender: string;
+  /** The code that was approved or rejected. */
+  code: string;
+  decision: "approved" | "rejected";
+  decidedAt: number;
+  /** Approved: when the code would have expired. Rejected: when the cooldown ends. */
+  until: number;
+}
+
 /** Kinds of timestamped pairing events kept for the rate limits. */
 export type PairingEventKind = "reply" | "approve_failed";
 
@@ -59,6 +71,34 @@ export interface PairingStore {
   countEvents(kind: PairingEventKind, since: number): { count: number; oldestAt: number | undefined };
   /** Deletes events at or before `before`. */
   purgeEvents(before: number): number;
+  /** Records (or replaces) the owner's decision on `sender`. */
+  putDecision(decision: PairingOwnerDecision): void;
+  /** The decision on `sender`, if one is kept. Does not filter lapsed ones. */
+  getDecision(channel: string, sender: string): PairingOwnerDecision | undefined;
+  /** Every kept decision of `channel`. */
+  listDecisions(channel: string): PairingOwnerDecision[];
+  /** Deletes decisions with `until <= now`; returns how many. */
+  purgeDecisions(now: number): number;
+}
+
+interface DecisionRow {
+  channel: string;
+  sender: string;
+  code: string;
+  decision: "approved" | "rejected";
+  decided_at: number;
+  until: number;
+}
+
+function toDecision(row: DecisionRow): PairingOwnerDecision {
+  return {
+    channel: row.channel,
+    sender: row.sender,
+    code: row.code,
+    decision: row.decision,
+    decidedAt: row.decided_at,
+    until: row.until,
+  };
 }
 
 interface RequestRow {
@@ -207,6 +247,41 @@ export function createPairingStore(store: StateStore): PairingStore {
     },
     purgeEvents(before) {
       return store.read(() => Number(sql("DELETE FROM pairing_events WHERE at <= ?").run(before).changes));
+    },
+    putDecision(decision) {
+      store.read(() =>
+        sql(
+          "INSERT OR REPLACE INTO pairing_decisions (channel, sender, code, decision, decided_at, until) VALUES (?, ?, ?, ?, ?, ?)",
+        ).run(
+          decision.channel,
+          decision.sender,
+          decision.code,
+          decision.decision,
+          decision.decidedAt,
+          decision.until,
+        ),
+      );
+    },
+    getDecision(channel, sender) {
+      return store.read(() => {
+        const row = sql("SELECT * FROM pairing_decisions WHERE channel = ? AND sender = ?").get(
+          channel,
+          sender,
+        );
+        return row ? toDecision(row as unknown as DecisionRow) : undefined;
+      });
+    },
+    listDecisions(channel) {
+      return store.read(() =>
+        (
+          sql("SELECT * FROM pairing_decisions WHERE channel = ? ORDER BY decided_at").all(
+            channel,
+          ) as unknown as DecisionRow[]
+        ).map(toDecision),
+      );
+    },
+    purgeDecisions(now) {
+      return store.read(() => Number(sql("DELETE FROM pairing_decisions WHERE until <= ?").run(now).changes));
     },
   };
 }

@@ -7,7 +7,7 @@
 import { sshConnectionConfigSchema } from "@imgate/remote-ssh/config";
 import { z } from "zod";
 import { explainUnsafeExecutable } from "./executable-safety.ts";
-import { suggestKey } from "./suggest-key.ts";
+import { suggestKey, unknownKeyMessage } from "./suggest-key.ts";
 
 /**
  * A strict object whose unknown-key error names the nearest valid key, so a gateway that embeds this
@@ -19,10 +19,7 @@ function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
     error: (issue) => {
       if (issue.code !== "unrecognized_keys") return undefined;
       return issue.keys
-        .map((key) => {
-          const hint = suggestKey(key, valid);
-          return hint ? `unknown key "${key}"; did you mean "${hint}"?` : `unknown key "${key}"`;
-        })
+        .map((key) => `${key}: ${unknownKeyMessage({ suggestion: suggestKey(key, valid), valid })}`)
         .join("; ");
     },
   });
@@ -293,6 +290,15 @@ export const imessageAccountSchema = strictObject(imessageAccountShape).describe
 /** The whole `channels.imessage` section (flat, or with `accounts`). */
 export const imessageSectionSchema = strictObject({
   ...imessageAccountShape,
+  /** How long a sender whose pairing request was rejected gets no new code (channel-wide). */
+  pairingRejectCooldownMs: z
+    .int()
+    .min(0)
+    .max(30 * 24 * 3_600_000)
+    .optional()
+    .describe(
+      "After `imgate pairing reject`, how long that sender gets no new pairing code (their DMs are dropped), in milliseconds. Default 86400000 (24 h); 0 turns the cooldown off. Read at start.",
+    ),
   /** Named accounts. */
   accounts: z
     .record(z.string(), imessageAccountSchema)

@@ -90,3 +90,14 @@ export function normalizeHandle(raw: string, options: NormalizeHandleOptions = {
   if (rest.includes("@")) return rest.toLowerCase();
   return normalizePhoneNumber(rest, options.region) ?? rest.toLowerCase();
 }
+
+/**
+ * Whether `value` (without a service prefix) is a contact name rather than a phone number or email — imsg's own
+ * rule for `send`'s `to` (protocol §2.4): no `@`, no leading `+`, and not only phone characters. imsg resolves
+ * names through Contacts and answers -32602 when none or several match.
+ */
+export function looksLikeContactName(value: string): boolean {
+  const trimmed = value.trim();
+  if (trimmed === "" || trimmed.includes("@") || trimmed.startsWith("+")) return false;
+  return !/^[\d\s().-]+$/.test(trimmed);
+}

@@ -12,7 +12,8 @@ export type ImessageErrorCode =
   | "IMESSAGE_SEND_UNKNOWN"
   | "IMESSAGE_SEND_EMPTY"
   | "IMESSAGE_ATTACHMENT_REJECTED"
-  | "IMESSAGE_CHAT_UNRESOLVED";
+  | "IMESSAGE_CHAT_UNRESOLVED"
+  | "IMESSAGE_CHAT_NOT_FOUND";
 
 /** Base class: `code` is stable across releases; match on it, not on the message. */
 export class ImessageChannelError extends Error {
@@ -81,6 +82,18 @@ export class ImessageTargetError extends ImessageChannelError {
   constructor(target: string, message: string, options?: { cause?: unknown }) {
     super("IMESSAGE_TARGET_INVALID", message, options);
     this.name = "ImessageTargetError";
+    this.target = target;
+  }
+}
+
+/** A send target names a chat imsg does not know (`chat_id:999`, an unknown `chat_guid:`…); nothing was sent. */
+export class ImessageChatNotFoundError extends ImessageChannelError {
+  /** The target as given. */
+  readonly target: string;
+
+  constructor(target: string, message: string, options?: { cause?: unknown }) {
+    super("IMESSAGE_CHAT_NOT_FOUND", message, options);
+    this.name = "ImessageChatNotFoundError";
     this.target = target;
   }
 }

@@ -8,6 +8,10 @@ export interface ImsgPortFromClientOptions {
   sendTimeoutMs?: number;
 }
 
+/** Chats listed to find one by id where imsg has no `chats.get` (0.9). */
+const CHAT_LOOKUP_LIMIT = 10_000;
+const INVALID_PARAMS = -32602;
+
 function definedOnly<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }
@@ -20,6 +24,18 @@ export function imsgPortFromClient(client: ImsgClient, options: ImsgPortFromClie
   const sendOptions = options.sendTimeoutMs !== undefined ? { timeoutMs: options.sendTimeoutMs } : undefined;
   return {
     listChats: (params) => client.chatsList(params),
+    getChat: async (chatId) => {
+      if (!client.capabilities?.chatsGet) {
+        return (await client.chatsList({ limit: CHAT_LOOKUP_LIMIT })).find((chat) => chat.id === chatId);
+      }
+      try {
+        return await client.chatsGet({ chat_id: chatId });
+      } catch (error) {
+        // chats.get answers -32602 for an id it does not know (protocol §2.9).
+        if ((error as { rpcCode?: unknown }).rpcCode === INVALID_PARAMS) return undefined;
+        throw error;
+      }
+    },
     history: (params) => client.messagesHistory(params),
     send: (params: ImsgSendParams) => client.send(definedOnly(params), sendOptions),
     sendTracked: async (params) => {

@@ -33,6 +33,8 @@ export type ImsgSendStatus = MessageSendStatus;
 export interface ImsgPort {
   /** `chats.list`. */
   listChats(params: { limit: number }): Promise<ImsgChat[]>;
+  /** One chat by id (`chats.get` on 0.15, else from `chats.list`); `undefined` when imsg does not know it. */
+  getChat?(chatId: number): Promise<ImsgChat | undefined>;
   /** `messages.history`, newest first. */
   history(params: { chat_id: number; limit: number }): Promise<ImsgMessage[]>;
   /** `send`. */

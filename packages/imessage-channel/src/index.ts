@@ -41,6 +41,7 @@ export type { ConfigIssue, ImessageErrorCode } from "./imessage-errors.ts";
 export {
   ConfigParseError,
   ImessageChannelError,
+  ImessageChatNotFoundError,
   ImessageConfigError,
   ImessageDeliveryError,
   ImessageTargetError,
@@ -72,9 +73,16 @@ export {
 } from "./resolve-accounts.ts";
 export type { SendErrorKind } from "./send-error-kind.ts";
 export { classifySendError } from "./send-error-kind.ts";
-export { suggestKey } from "./suggest-key.ts";
+export type {
+  CheckedSendTarget,
+  CheckSendTargetOptions,
+  SendFailure,
+  SendFailureCode,
+} from "./send-target-check.ts";
+export { checkSendTarget, describeSendFailure, parseSendTarget } from "./send-target-check.ts";
+export { suggestKey, unknownKeyMessage } from "./suggest-key.ts";
 export type { ImessageTarget, ParseTargetOptions } from "./target.ts";
-export { formatTarget, looksLikeTarget, parseTarget } from "./target.ts";
+export { formatTarget, looksLikeTarget, parseTarget, TARGET_FORMS } from "./target.ts";
 export type { InboundAccountView } from "./to-envelope.ts";
 export { groupReasonOf, messageToInbound } from "./to-envelope.ts";
 export type { ConfigCheckResult, ValidateConfigOptions } from "./validate-config.ts";

@@ -39,3 +39,16 @@ export function suggestKey(input: string, candidates: readonly string[]): string
   }
   return best;
 }
+
+/**
+ * The one wording of an unknown-key problem, used by every config check (the gateway's and the
+ * channel's): `unknown key; did you mean "x"?`, else `unknown key; valid keys here: a, b`.
+ */
+export function unknownKeyMessage(options: {
+  suggestion?: string | undefined;
+  valid?: readonly string[];
+}): string {
+  if (options.suggestion) return `unknown key; did you mean "${options.suggestion}"?`;
+  const valid = options.valid ?? [];
+  return valid.length > 0 ? `unknown key; valid keys here: ${valid.join(", ")}` : "unknown key";
+}

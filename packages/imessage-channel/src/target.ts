@@ -1,8 +1,9 @@
 /**
  * Send targets (channel-behavior §11.4): `chat_id:` (also `chatid:`/`chat:`; digits only — issue #17362),
  * `chat_guid:`, `chat_identifier:`, and handles with an optional `imessage:`/`sms:`/`auto:` service prefix.
+ * Any other `word:` prefix is refused (it never names a recipient); a bare name is a contact name for imsg.
  */
-import { normalizeHandle, splitChatPrefix, stripServicePrefix } from "./handle.ts";
+import { looksLikeContactName, normalizeHandle, splitChatPrefix, stripServicePrefix } from "./handle.ts";
 import { ImessageTargetError } from "./imessage-errors.ts";
 
 /** A parsed send target. */
@@ -16,7 +17,19 @@ export type ImessageTarget =
       handle: string;
       /** Service from the target's own prefix; absent when the target had none (the account's applies). */
       service?: "imessage" | "sms" | "auto";
+      /**
+       * Set when the handle is a contact name (not a phone number or email): imsg resolves it through
+       * Contacts and refuses it (-32602) when no contact or several match. `handle` keeps the name as typed.
+       */
+      contactName?: true;
     };
+
+/** The target forms `imgate send` and `POST /v1/send` accept, for error messages. */
+export const TARGET_FORMS =
+  "chat_id:N (from `imgate chats`), chat_guid:GUID, chat_identifier:ID, or a phone number or email (optionally prefixed imessage:, sms: or auto:)";
+
+/** `word:` at the start of a target: a prefix, unless it is a known one. */
+const PREFIX = /^([A-Za-z][\w.+-]*):/;
 
 /** Options for {@link parseTarget}. */
 export interface ParseTargetOptions {
@@ -60,6 +73,18 @@ export function parseTarget(input: string, options: ParseTargetOptions = {}): Im
   }
   if (rest === "") {
     throw new ImessageTargetError(input, `Empty target "${input}": give a phone number, email or chat_id:N.`);
+  }
+  const prefix = rest.includes("@") ? undefined : PREFIX.exec(rest);
+  if (prefix) {
+    throw new ImessageTargetError(
+      input,
+      `Unknown prefix "${prefix[1]}:" in target "${input}"; use ${TARGET_FORMS}.`,
+    );
+  }
+  if (looksLikeContactName(rest)) {
+    return service
+      ? { kind: "handle", handle: rest, service, contactName: true }
+      : { kind: "handle", handle: rest, contactName: true };
   }
   const handle = normalizeHandle(rest, options);
   return service ? { kind: "handle", handle, service } : { kind: "handle", handle };

@@ -7,7 +7,7 @@ import type { z } from "zod";
 import { type ImessageSectionConfig, imessageSectionSchema } from "./config-schema.ts";
 import { type ConfigIssue, ImessageConfigError } from "./imessage-errors.ts";
 import { listAccountKeys, mergeAccountConfig } from "./resolve-accounts.ts";
-import { suggestKey } from "./suggest-key.ts";
+import { suggestKey, unknownKeyMessage } from "./suggest-key.ts";
 
 /** Options of {@link validateImessageConfig}. */
 export interface ValidateConfigOptions {
@@ -77,9 +77,7 @@ function toIssues(prefix: string, issues: readonly z.core.$ZodIssue[]): ConfigIs
         const hint = suggestKey(key, valid);
         out.push({
           path: formatKeyPath(prefix, [...issue.path, key]),
-          message: hint
-            ? `unknown key; did you mean "${hint}"?`
-            : `unknown key; valid keys here: ${valid.join(", ")}`,
+          message: unknownKeyMessage({ suggestion: hint, valid }),
         });
       }
     } else if (issue.code === "invalid_union" && issue.path.length > 0) {

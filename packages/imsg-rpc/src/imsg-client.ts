@@ -421,7 +421,15 @@ class SupervisedImsgClient implements ImsgClient {
       if (this.#startingConnection !== connection) return;
       this.#startingConnection = undefined;
       const failure = asFullDiskAccessError(error, this.#binary(connection)) ?? error;
-      this.#logger.warn({ err: failure, process: connection.process.describe }, "imsg failed to start");
+      // An expected condition (wrong binary, Full Disk Access, imsg crashing): one line, no stack.
+      this.#logger.warn(
+        {
+          error: failure instanceof Error ? failure.message : String(failure),
+          code: (failure as { code?: unknown }).code,
+          process: connection.process.describe,
+        },
+        "imsg failed to start",
+      );
       void connection.stop(this.#stopOptions);
       this.#failed(failure);
       return;

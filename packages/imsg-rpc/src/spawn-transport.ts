@@ -39,6 +39,10 @@ export function spawnTransport(options: SpawnTransportOptions): ImsgTransport {
       try {
         child = spawn(options.cliPath, args, {
           stdio: "pipe",
+          // Its own process group: a Ctrl-C at the terminal (SIGINT to the whole foreground group) reaches
+          // only the gateway, which stops imsg itself, instead of killing imsg first and logging a crash.
+          // Without the gateway, imsg still ends: its stdin closes.
+          detached: true,
           env: options.env ? mergeEnv(options.env) : undefined,
         } as SpawnOptionsWithoutStdio);
       } catch (error) {

@@ -280,7 +280,13 @@ export class WatchStream implements ImsgWatch {
       });
     } catch (error) {
       if (stale() || connection.exited) return;
-      this.#host.logger.warn({ err: error }, "imsg watch.subscribe failed; retrying");
+      this.#host.logger.warn(
+        {
+          error: error instanceof Error ? error.message : String(error),
+          code: (error as { code?: unknown }).code,
+        },
+        "imsg watch.subscribe failed; retrying",
+      );
       this.#scheduleRetry(connection);
     }
   }

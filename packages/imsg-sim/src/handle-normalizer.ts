@@ -5,6 +5,16 @@ export function looksLikeHandle(identifier: string): boolean {
   return /^\+?[\d\s().-]{3,}$/.test(identifier);
 }
 
+/**
+ * True when a `send` recipient is a contact name, by imsg's rule (`ChatTargetResolver.looksLikeContactName`):
+ * no `@`, no leading `+`, not only phone characters. The stand-in has no Contacts, so no name resolves.
+ */
+export function looksLikeContactName(recipient: string): boolean {
+  const trimmed = stripServicePrefix(recipient.trim());
+  if (trimmed === "" || trimmed.includes("@") || trimmed.startsWith("+")) return false;
+  return !/^[\d\s().-]+$/.test(trimmed);
+}
+
 /** Strips an `imessage:`/`sms:`/`auto:` prefix. */
 export function stripServicePrefix(handle: string): string {
   return handle.replace(/^(imessage|sms|auto):/i, "");

@@ -50,6 +50,41 @@ describe.each(["0.9", "0.15"] as const)("§2.2 framing errors (%s)", (compat) =>
     }
   });
 
+  it("refuses a contact name no contact matches (-32602) without creating a chat; new numbers and emails still work", async () => {
+    const peer = start(compat);
+    const chatCount = async () =>
+      ((await peer.request("chats.list", { limit: 100 })).result as { chats: unknown[] }).chats.length;
+    const before = await chatCount();
+    for (const to of ["not a handle", "foo:bar", "imessage:Alice Smith"]) {
+      expect(errorOf(await peer.request("send", { to, text: "x" })), to).toEqual({
+        code: -32602,
+        message: "Invalid params",
+        data: `No contact matches "${to}"; specify a phone number or email instead.`,
+      });
+    }
+    expect(await chatCount()).toBe(before);
+    for (const to of ["+15550009999", "(555) 000-8888", "New@Example.com"]) {
+      expect((await peer.request("send", { to, text: "x" })).result, to).toMatchObject({ ok: true });
+    }
+    expect(await chatCount()).toBe(before + 3);
+  });
+
+  it("resolves a contact name with one match in IMSG_SIM_CONTACTS and refuses an ambiguous one (-32602)", async () => {
+    const peer = start(compat, {
+      IMSG_SIM_CONTACTS: "Alice Smith=+15550004444;Alice Jones=alice@example.com;Bob=+15550005555",
+    });
+    expect((await peer.request("send", { to: "bob", text: "hi bob" })).result).toMatchObject({ ok: true });
+    const chats = (await peer.request("chats.list", { limit: 100 })).result as {
+      chats: { identifier: string }[];
+    };
+    expect(chats.chats.map((chat) => chat.identifier)).toContain("+15550005555");
+    expect(errorOf(await peer.request("send", { to: "Alice", text: "x" }))).toEqual({
+      code: -32602,
+      message: "Invalid params",
+      data: 'Multiple contacts match "Alice":\n  Alice Smith: +15550004444\n  Alice Jones: alice@example.com\nSpecify a phone number or email instead.',
+    });
+  });
+
   it("a missing attachment is an AppleScript failure (-32603)", async () => {
     const peer = start(compat);
     const response = await peer.request("send", { to: "+15550001111", file: `${fixture.sim.dir}/nope.jpg` });

@@ -1,6 +1,12 @@
 import { existsSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { looksLikeHandle, normalizeHandle, stripServicePrefix } from "./handle-normalizer.ts";
+import { searchContacts } from "./contact-book.ts";
+import {
+  looksLikeContactName,
+  looksLikeHandle,
+  normalizeHandle,
+  stripServicePrefix,
+} from "./handle-normalizer.ts";
 import { expandHome } from "./home-path.ts";
 import { type MirrorRow, writeMirrorRow } from "./mirror-row.ts";
 import { type SendOutcome, writeOutgoing } from "./outgoing-sender.ts";
@@ -132,6 +138,23 @@ export class SendService {
     }
   }
 
+  /**
+   * A contact name becomes its one matching contact's handle; a name no contact or several match is -32602
+   * (both versions), so it never becomes a new chat. Phone numbers and emails pass unchanged.
+   */
+  #resolveName(to: string): string {
+    if (!looksLikeContactName(to)) return to;
+    const matches = searchContacts(this.#ctx.options.contacts, stripServicePrefix(to.trim()));
+    if (matches.length === 1) return matches[0]!.handle;
+    if (matches.length === 0) {
+      throw invalidParams(`No contact matches "${to}"; specify a phone number or email instead.`);
+    }
+    const list = matches.map((match) => `  ${match.name}: ${match.handle}`).join("\n");
+    throw invalidParams(
+      `Multiple contacts match "${to}":\n${list}\nSpecify a phone number or email instead.`,
+    );
+  }
+
   #resolveTarget(database: SimDatabase, params: Params): Target {
     const { store, writer } = database;
     const to = params.str("to") ?? "";
@@ -143,7 +166,7 @@ export class SendService {
     if (to === "" && chatKeys.length === 0) throw invalidParams("to is required for direct sends");
     if (to !== "") {
       const service = params.str("service") === "sms" ? "SMS" : "iMessage";
-      const handle = normalizeHandle(to, params.str("region") ?? "US");
+      const handle = normalizeHandle(this.#resolveName(to), params.str("region") ?? "US");
       return { chatId: writer.ensureDmChat(handle, service), service };
     }
     const chatId = params.int("chat_id");

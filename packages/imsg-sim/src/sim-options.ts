@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseContacts, type SimContact } from "./contact-book.ts";
 import { SimError } from "./sim-error.ts";
 
 /** Which imsg generation the stand-in imitates: 0.9.0 (lenient, sequential) or 0.15.x (strict, lanes). */
@@ -69,6 +70,8 @@ export interface SimOptions {
   pollMs: number;
   /** 0.15: how long an unjoined row is retried before it is dropped. */
   unjoinedRetryMs: number;
+  /** The address book `send` resolves contact names in (`IMSG_SIM_CONTACTS`); default empty. */
+  contacts: SimContact[];
   quirks: SimQuirks;
   faults: SimFaults;
 }
@@ -108,6 +111,7 @@ const EnvSchema = z.object({
   IMSG_SIM_FAIL_SEND_MATCH: z.string().min(1).optional(),
   IMSG_SIM_FAIL_SEND_INSERTS: flag.optional(),
   IMSG_SIM_OVERFLOW_AFTER: count.optional(),
+  IMSG_SIM_CONTACTS: z.string().optional(),
 });
 
 /** Flags that override env (`--compat`, `--sim-fda`), already removed from argv by the caller. */
@@ -152,6 +156,7 @@ export function resolveSimOptions(env: NodeJS.ProcessEnv, flags: SimFlagOverride
     subscribeRace: compat === "0.9" && (e.IMSG_SIM_SUBSCRIBE_RACE ?? true),
     pollMs: Math.max(10, Math.min(250, e.IMSG_SIM_POLL_MS ?? 250)),
     unjoinedRetryMs: e.IMSG_SIM_UNJOINED_RETRY_MS ?? 1000,
+    contacts: parseContacts(e.IMSG_SIM_CONTACTS),
     quirks: {
       selfEcho: e.IMSG_SIM_SELF_ECHO ?? false,
       lateFromMeMs: e.IMSG_SIM_LATE_FROM_ME_MS ?? 0,

@@ -55,7 +55,8 @@ afterEach(async () => {
 });
 afterAll(async () => {
   await sshd?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  // Set in beforeAll: undefined when it failed early (e.g. no sshd); a second error here would hide the first.
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
 describe("imsgRpcCommand", () => {

@@ -58,13 +58,15 @@ beforeAll(async () => {
   await conn.ready();
 });
 afterEach(() => {
+  if (!tmp) return; // beforeAll failed (e.g. no sshd): nothing was made.
   rmSync(join(tmp, "state"), { recursive: true, force: true });
   stateDir = join(tmp, "state", String(Math.random()).slice(2));
 });
 afterAll(async () => {
   await conn?.close();
   await sshd?.stop();
-  rmSync(tmp, { recursive: true, force: true });
+  // Set in beforeAll: undefined when it failed early (e.g. no sshd); a second error here would hide the first.
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 stateDir = "";
 

@@ -53,6 +53,11 @@ export interface StartGatewayOptions {
   waitReady?: boolean;
   /** Deadline for readiness (default 20 s). */
   readyTimeoutMs?: number;
+  /**
+   * Run the gateway in its own process group, so a test can signal the whole group the way a terminal's
+   * Ctrl-C does (`process.kill(-pid, "SIGINT")`). Default false.
+   */
+  processGroup?: boolean;
 }
 
 /** A gateway running as a real child process (`imgate gateway --config <file>`). */
@@ -158,6 +163,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
       cwd: repoRoot,
       env: childEnv(env),
       stdio: ["ignore", "pipe", "pipe"],
+      detached: options.processGroup === true,
     });
     running = true;
     child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {

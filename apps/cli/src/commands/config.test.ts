@@ -61,7 +61,8 @@ describe("imgate config", () => {
     expect(JSON.parse(list.stdout)).toMatchObject({ type: "openai", model: "llama3" });
     const missing = await cli("config", "get", "channels.imessage.nothing", "--config", config);
     expect(missing.code).toBe(1);
-    expect(missing.stderr).toMatch(/not set/);
+    // An unknown key is named as such (issue 12: no `config set` hint that would be refused).
+    expect(missing.stderr).toMatch(/channels\.imessage\.nothing is not a config key/);
   });
 
   it("sets values as JSON5 literals or strings, keeping comments", async () => {

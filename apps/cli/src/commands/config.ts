@@ -74,7 +74,9 @@ export async function runConfigValidate(rawOptions: unknown): Promise<number> {
   }
   for (const warning of check.warnings) process.stderr.write(`warning: ${warning}\n`);
   if (!check.ok) throw invalidConfigError(file.path, check.problems);
-  writeLines([`${file.path} is valid.`]);
+  writeLines([
+    file.text.trim() === "" ? `${file.path} is valid (empty: all defaults apply).` : `${file.path} is valid.`,
+  ]);
   return ExitCode.ok;
 }
 
@@ -119,9 +121,50 @@ export async function runConfigGet(path: string, rawOptions: unknown): Promise<n
       return ExitCode.ok;
     }
   }
+  const shown = formatJson5KeyPath(segments);
+  const unknown = await unknownKeyProblem(file, segments);
+  if (unknown) {
+    // `config set` would refuse this path, so do not suggest it.
+    throw new CliError(
+      "CLI_NOT_FOUND",
+      `${unknown.path} is not a config key (${unknown.message}); \`imgate config schema\` lists every key.`,
+    );
+  }
   throw new CliError(
     "CLI_NOT_FOUND",
-    `${formatJson5KeyPath(segments)} is not set in ${file.path} and has no default; set it with \`imgate config set ${formatJson5KeyPath(segments)} <value>\`.`,
+    `${shown} is not set in ${file.path} and has no default; set it with \`imgate config set ${shown} <value>\`.`,
+  );
+}
+
+/**
+ * The "unknown key" problem the config would have if `segments` were written (checked by writing a
+ * placeholder and validating, so it is exactly the rule `config set` applies); undefined for a known key.
+ */
+async function unknownKeyProblem(
+  file: ConfigFile,
+  segments: PathSegment[],
+): Promise<{ path: string; message: string } | undefined> {
+  let probe: string;
+  try {
+    probe = setJson5Value(file.text, segments, null);
+  } catch {
+    return undefined;
+  }
+  let raw: unknown;
+  try {
+    raw = parseConfigText(probe, file.path);
+  } catch {
+    return undefined;
+  }
+  const check = await checkConfig(raw);
+  if (check.ok) return undefined;
+  const shown = formatJson5KeyPath(segments);
+  return check.problems.find(
+    (problem) =>
+      problem.message.startsWith("unknown key") &&
+      (shown === problem.path ||
+        shown.startsWith(`${problem.path}.`) ||
+        shown.startsWith(`${problem.path}[`)),
   );
 }
 

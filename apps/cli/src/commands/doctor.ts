@@ -4,19 +4,19 @@
  * and the running gateway's accounts — and names the fix for each problem. Exit 1 when any check fails.
  */
 import { spawn } from "node:child_process";
-import { accessSync, constants, existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { connect } from "node:net";
-import { delimiter, dirname, join } from "node:path";
+import { join } from "node:path";
 import { type AccountReadiness, readinessReportSchema } from "@imgate/gateway/control-api-types";
 import { z } from "zod";
 import { checkConfig, readConfigFile, type ValidConfig } from "../cli-config.ts";
 import { ConfigError, ExitCode } from "../cli-error.ts";
 import { callControlApi, controlApiAddress } from "../control-api-client.ts";
 import { parseGatewayReply } from "../gateway-reply.ts";
-import { loadImessageChannel } from "../imessage-channel-api.ts";
+import { type Account, loadImessageChannel } from "../imessage-channel-api.ts";
 import { writeJson, writeLines } from "../output.ts";
 import { createProgress } from "../progress.ts";
-import { expandPath, resolveStateDir } from "../resolve-config-path.ts";
+import { expandPath } from "../resolve-config-path.ts";
 
 const optionsSchema = z.object({ config: z.string().optional(), json: z.boolean().optional() });
 
@@ -71,25 +71,6 @@ function runQuick(
   });
 }
 
-/** Finds an executable: a path (absolute, `~`, or containing `/`) or a bare name on PATH. */
-export function findExecutable(cliPath: string): string | undefined {
-  const candidates =
-    cliPath.includes("/") || cliPath.startsWith("~")
-      ? [expandPath(cliPath)]
-      : (process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, cliPath));
-  for (const candidate of candidates) {
-    try {
-      if (statSync(candidate).isFile()) {
-        accessSync(candidate, constants.X_OK);
-        return candidate;
-      }
-    } catch {
-      // Not here; keep looking.
-    }
-  }
-  return undefined;
-}
-
 function firstLine(text: string): string {
   return (
     text
@@ -101,43 +82,9 @@ function firstLine(text: string): string {
 
 const FDA_TEXT = /full disk access|permission ?denied|authorization denied|unable to open database/i;
 
-async function checkLocalAccount(prefix: string, label: string, cliPath: string, dbPath: string | undefined) {
+async function checkLocalAccount(prefix: string, label: string, account: Account) {
   const checks: DoctorCheck[] = [];
-  const found = findExecutable(cliPath);
-  if (!found) {
-    checks.push(
-      check(
-        `${prefix}.imsg`,
-        "fail",
-        `${label}: imsg not found (${cliPath})`,
-        `Install imsg (brew install steipete/tap/imsg) or set channels.imessage.cliPath to its full path.`,
-      ),
-    );
-    return checks;
-  }
-  const version = await runQuick(found, ["--version"], 5_000);
-  checks.push(
-    check(
-      `${prefix}.imsg`,
-      "ok",
-      `${label}: imsg ${firstLine(version.output) || "(version unknown)"} at ${found}`,
-    ),
-  );
-
-  const help = await runQuick(found, ["rpc", "--help"], 5_000);
-  if (help.code !== 0 || /unknown command/i.test(help.output)) {
-    checks.push(
-      check(
-        `${prefix}.rpc`,
-        "fail",
-        `${label}: \`${cliPath} rpc --help\` failed (${help.error ?? firstLine(help.output) ?? `exit ${help.code}`})`,
-        "Upgrade imsg to 0.9 or newer (`imsg rpc` is required).",
-      ),
-    );
-    return checks;
-  }
-  checks.push(check(`${prefix}.rpc`, "ok", `${label}: imsg supports \`rpc\``));
-
+  const dbPath = account.dbPath;
   if (dbPath) {
     const db = expandPath(dbPath);
     if (!existsSync(db)) {
@@ -149,11 +96,32 @@ async function checkLocalAccount(prefix: string, label: string, cliPath: string,
           "Set channels.imessage.dbPath to the Messages database (~/Library/Messages/chat.db), or remove it to use the default.",
         ),
       );
+      // The handshake would fail on the database; still say whether the binary is there.
+      const { locateExecutable } = await import("@imgate/gateway");
+      const found = locateExecutable(account.cliPath, process.env);
+      if (found.kind !== "found") {
+        checks.push(
+          check(
+            `${prefix}.imsg`,
+            "fail",
+            found.kind === "not-found"
+              ? `${label}: imsg not found (${found.searched})`
+              : `${label}: cliPath ${found.path} is not executable (${found.reason})`,
+            "Install imsg or set channels.imessage.cliPath to the imsg binary.",
+          ),
+        );
+      }
       return checks;
     }
     checks.push(check(`${prefix}.database`, "ok", `${label}: database ${db} exists`));
   }
 
+  const { probeImsg } = await import("@imgate/gateway");
+  // The gateway's own probe: the binary is found, executable, and answers the `imsg rpc` handshake.
+  const probe = await probeImsg(account, { env: process.env });
+  checks.push(...probe.checks);
+  const found = probe.path;
+  if (!found || probe.checks.some((c) => c.status === "fail")) return checks;
   const read = await runQuick(
     found,
     ["chats", "--limit", "1", "--json", ...(dbPath ? ["--db", expandPath(dbPath)] : [])],
@@ -213,11 +181,8 @@ async function knownHostStatus(
   return keygen.code === 0 && keygen.output.trim() !== "" ? "known" : "unknown";
 }
 
-async function checkRemoteAccount(
-  prefix: string,
-  label: string,
-  remote: { host: string; port?: number; user?: string; knownHostsFile?: string; hostKeyPolicy?: string },
-) {
+async function checkRemoteAccount(prefix: string, label: string, account: Account) {
+  const remote = account.remote as NonNullable<Account["remote"]>;
   const checks: DoctorCheck[] = [];
   const port = remote.port ?? 22;
   const error = await tcpReachable(remote.host, port, 5_000);
@@ -247,70 +212,28 @@ async function checkRemoteAccount(
         `Run \`ssh-keyscan -p ${port} ${remote.host} >> ${knownHosts}\` and compare the fingerprint with the Mac's, or connect once with \`ssh -p ${port} ${remote.user ? `${remote.user}@` : ""}${remote.host}\`.`,
       ),
     );
+    if (strict) return checks;
   }
+  // The gateway's own handshake over SSH: `remote.imsgPath rpc` must answer like imsg.
+  const { probeRemoteImsg } = await import("@imgate/gateway");
+  checks.push(await probeRemoteImsg(account, { env: process.env, timeoutMs: 10_000 }));
   return checks;
 }
 
-function checkStateDir(stateDir: string): DoctorCheck[] {
-  if (!existsSync(stateDir)) {
-    return [
-      check("stateDir", "ok", `state directory ${stateDir} will be created (mode 0700) on first start`),
-    ];
-  }
-  const checks: DoctorCheck[] = [];
-  const stats = statSync(stateDir);
-  if (!stats.isDirectory()) {
-    return [
-      check(
-        "stateDir",
-        "fail",
-        `${stateDir} is not a directory`,
-        "Remove it or set IMGATE_STATE_DIR / gateway.stateDir elsewhere.",
-      ),
-    ];
-  }
-  try {
-    accessSync(stateDir, constants.W_OK | constants.R_OK | constants.X_OK);
-  } catch {
-    return [
-      check(
-        "stateDir",
-        "fail",
-        `state directory ${stateDir} is not writable`,
-        `Run \`chown -R $(id -un) ${stateDir}\`.`,
-      ),
-    ];
-  }
-  const mode = stats.mode & 0o777;
-  if ((mode & 0o077) !== 0) {
-    checks.push(
-      check(
-        "stateDir",
-        "fail",
-        `state directory ${stateDir} is readable by others (mode ${mode.toString(8).padStart(4, "0")})`,
-        `Run \`chmod 700 ${stateDir}\`.`,
-      ),
-    );
-  } else {
-    checks.push(
-      check("stateDir", "ok", `state directory ${stateDir} (mode ${mode.toString(8).padStart(4, "0")})`),
-    );
-  }
+/** `state.db` readable by others: the gateway tightens it to 0600 when it opens it, so only a warning. */
+function checkStateDb(stateDir: string): DoctorCheck[] {
   const db = join(stateDir, "state.db");
-  if (existsSync(db)) {
-    const dbMode = statSync(db).mode & 0o777;
-    if ((dbMode & 0o077) !== 0) {
-      checks.push(
-        check(
-          "stateDb",
-          "fail",
-          `${db} is readable by others (mode ${dbMode.toString(8)})`,
-          `Run \`chmod 600 ${db}\`.`,
-        ),
-      );
-    }
-  }
-  return checks;
+  if (!existsSync(db)) return [];
+  const dbMode = statSync(db).mode & 0o777;
+  if ((dbMode & 0o077) === 0) return [];
+  return [
+    check(
+      "stateDb",
+      "warn",
+      `${db} is readable by others (mode ${dbMode.toString(8).padStart(4, "0")}); the gateway sets it to 0600 when it starts`,
+      `Run \`chmod 600 ${db}\` (or just start the gateway).`,
+    ),
+  ];
 }
 
 const loopback = new Set(["127.0.0.1", "::1", "localhost", "[::1]"]);
@@ -371,7 +294,7 @@ async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> 
         `gateway.account.${account.accountId ?? "?"}`,
         "fail",
         `account ${account.accountId} is ${account.state}${account.lastError ? `: ${account.lastError}` : ""}`,
-        "Fix the cause named above; the gateway retries with backoff on its own.",
+        account.fix ?? "Fix the cause named above; the gateway retries with backoff on its own.",
       ),
     );
   }
@@ -398,77 +321,86 @@ export async function runChecks(
 
   onProgress("reading the config");
   let config: ValidConfig | undefined;
-  let configDir = process.cwd();
   try {
-    const file = await readConfigFile(configFlag);
-    configDir = dirname(file.path);
-    const result = await checkConfig(file.raw);
+    // Missing file: the gateway refuses to start, so doctor fails too. Empty file: all defaults.
+    const file = await readConfigFile(configFlag, { allowMissing: true });
     if (!file.exists) {
       checks.push(
         check(
           "config",
-          "warn",
-          `no config file at ${file.path}; defaults apply`,
-          "Create it (see README) or pass --config.",
+          "fail",
+          `no config file at ${file.path}; \`imgate gateway\` refuses to start without one`,
+          "Create it (`imgate config set channels.imessage.enabled true` writes a minimal one) or pass --config.",
         ),
       );
-    }
-    if (result.ok) {
-      config = result.config;
-      if (file.exists) checks.push(check("config", "ok", `${file.path} is valid`));
     } else {
-      for (const problem of result.problems) {
+      const result = await checkConfig(file.raw);
+      if (result.ok) {
+        config = result.config;
         checks.push(
           check(
             "config",
-            "fail",
-            `${file.path}: ${problem.path}: ${problem.message}`,
-            "Fix that key; `imgate config validate` re-checks.",
+            "ok",
+            file.text.trim() === "" ? `${file.path} is empty: all defaults apply` : `${file.path} is valid`,
           ),
         );
+      } else {
+        for (const problem of result.problems) {
+          checks.push(
+            check(
+              "config",
+              "fail",
+              `${file.path}: ${problem.path}: ${problem.message}`,
+              "Fix that key; `imgate config validate` re-checks.",
+            ),
+          );
+        }
       }
-    }
-    // The same lines the gateway logs at start (ignored keys of the original gateway, echo-agent default).
-    for (const warning of file.exists ? result.warnings : []) {
-      const fix = warning.startsWith("no agents")
-        ? "Add agents.list with a backend (see README)."
-        : "Nothing to do for imgate; remove those keys to silence this warning.";
-      checks.push(check("config", "warn", warning, fix));
+      // The same lines the gateway logs at start (ignored keys of the original gateway, echo-agent default).
+      for (const warning of result.warnings) {
+        const fix = warning.startsWith("no agents")
+          ? "Add agents.list with a backend (see README)."
+          : "Nothing to do for imgate; remove those keys to silence this warning.";
+        checks.push(check("config", "warn", warning, fix));
+      }
     }
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     checks.push(check("config", "fail", error.message));
   }
+  if (!config) return checks;
 
-  if (config) {
-    const { resolveAccounts } = await loadImessageChannel();
-    const section = config.channels.imessage;
-    const accounts = section ? resolveAccounts(section).filter((account) => account.enabled) : [];
-    if (!section) {
-      checks.push(
-        check(
-          "channel",
-          "warn",
-          "channels.imessage is not configured",
-          "Add a channels.imessage section (see README).",
-        ),
-      );
-    }
-    for (const account of accounts) {
-      const prefix = `account.${account.accountId}`;
-      const label = `account ${account.accountId}`;
-      onProgress(`checking ${label}`);
-      if (account.remote) checks.push(...(await checkRemoteAccount(prefix, label, account.remote)));
-      else checks.push(...(await checkLocalAccount(prefix, label, account.cliPath, account.dbPath)));
-    }
-    // The gateway's own rule, so doctor checks the directory the gateway will use.
-    const stateDir = (await import("@imgate/gateway")).resolveStateDir(process.env, config);
-    checks.push(...checkStateDir(stateDir));
-    checks.push(checkToken(config));
+  const gateway = await import("@imgate/gateway");
+  const { resolveAccounts } = await loadImessageChannel();
+  const section = config.channels.imessage;
+  const accounts = section ? resolveAccounts(section).filter((account) => account.enabled) : [];
+  if (!section) {
+    checks.push(
+      check(
+        "channel",
+        "warn",
+        "channels.imessage is not configured",
+        "Add a channels.imessage section (see README).",
+      ),
+    );
+  }
+  for (const account of accounts) {
+    const prefix = `account.${account.accountId}`;
+    const label = `account ${account.accountId}`;
+    onProgress(`checking ${label}`);
+    if (account.remote) checks.push(...(await checkRemoteAccount(prefix, label, account)));
+    else checks.push(...(await checkLocalAccount(prefix, label, account)));
+  }
+  // The gateway's own start checks (state directory, secrets, control port), so both reach one verdict.
+  const stateDir = gateway.resolveStateDir(process.env, config);
+  const startChecks = await gateway.runStartChecks({ config, stateDir, env: process.env, caller: "doctor" });
+  checks.push(...startChecks);
+  if (startChecks.find((c) => c.id === "stateDir")?.status !== "fail") checks.push(...checkStateDb(stateDir));
+  checks.push(checkToken(config));
+  const port = startChecks.find((c) => c.id === "controlPort");
+  if (port?.status !== "fail") {
     onProgress("asking the running gateway");
     checks.push(...(await checkRunningGateway(config)));
-  } else {
-    checks.push(...checkStateDir(resolveStateDir(undefined, configDir)));
   }
   return checks;
 }

@@ -17,7 +17,12 @@ let home: string;
 let config: string;
 
 beforeAll(async () => {
-  server = await startLoopbackServer((_request, response) => sendJson(response, answer.status, answer.body));
+  // `/healthz` answers as a gateway does, so doctor's control-port check sees an imgate gateway there.
+  server = await startLoopbackServer((request, response) =>
+    request.url === "/healthz"
+      ? sendJson(response, 200, { ok: true })
+      : sendJson(response, answer.status, answer.body),
+  );
   home = makeTempDir();
   const port = Number(new URL(server.url).port);
   config = writeSimConfig({ home, db: join(home, "chat.db"), stateDir: join(home, "state"), port });
@@ -106,6 +111,13 @@ describe("gateway replies the CLI reads", () => {
     const refused = await cli("pairing", "approve", "imessage", "ABCDEFGH", "--notify");
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("Too many wrong pairing codes.");
+
+    const rejected =
+      "The pairing request with code ABCDEFGH was rejected; +15550001111 gets no new code until later.";
+    answer = { status: 404, body: { error: { code: "PAIRING_CODE_NOT_FOUND", message: rejected } } };
+    const notFound = await cli("pairing", "approve", "imessage", "ABCDEFGH", "--notify");
+    expect(notFound.code).toBe(1);
+    expect(notFound.stderr).toContain(rejected);
 
     answer = { status: 200, body: { approved: true } };
     const bad = await cli("pairing", "approve", "imessage", "ABCDEFGH", "--notify");

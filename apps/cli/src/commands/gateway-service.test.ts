@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
@@ -52,9 +52,12 @@ describe("imgate gateway install / uninstall", () => {
   it("writes to --dir without touching the service manager, and uninstalls", async () => {
     const home = makeTempDir();
     const dir = join(home, "units");
-    const install = await runCli(["gateway", "install", "--platform", "systemd", "--dir", dir], {
-      env: { HOME: home },
-    });
+    const config = join(home, "imgate.json5");
+    writeFileSync(config, "{}\n");
+    const install = await runCli(
+      ["gateway", "install", "--platform", "systemd", "--dir", dir, "--config", config],
+      { env: { HOME: home } },
+    );
     expect(install.code).toBe(0);
     const file = join(dir, "imgate.service");
     expect(readFileSync(file, "utf8")).toContain("ExecStart=");

@@ -10,11 +10,15 @@ import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
-import { CliError, UsageError } from "../cli-error.ts";
+import { checkConfig, invalidConfigError, readConfigFile } from "../cli-config.ts";
+import { CliError, ConfigError, UsageError } from "../cli-error.ts";
 import { expandPath, resolveConfigPath } from "../resolve-config-path.ts";
 
 /** Keeps the long-lived gateway's idle memory low: a 1 MiB V8 young generation (ADR 0005). */
 export const GATEWAY_NODE_FLAG = "--max-semi-space-size=1";
+
+/** Node flags of every service that runs the gateway (launchd and systemd alike; the ./imgate launcher too). */
+export const GATEWAY_NODE_FLAGS: readonly string[] = [GATEWAY_NODE_FLAG];
 
 /** launchd label and systemd unit name of the gateway service. */
 export const SERVICE_LABEL = "dev.imgate.gateway";
@@ -50,10 +54,17 @@ function xml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 
+/**
+ * The command line of the gateway service, shared by both service managers so their Node flags cannot
+ * drift (docs/decisions/0005-gateway-young-generation.md).
+ */
+export function gatewayCommandLine(spec: ServiceSpec): string[] {
+  return [spec.nodePath, ...GATEWAY_NODE_FLAGS, spec.mainPath, "gateway", "--config", spec.configPath];
+}
+
 /** Renders the launchd LaunchAgent property list. */
 export function renderLaunchdPlist(spec: ServiceSpec): string {
-  // Same Node flag as the ./imgate launcher gives the gateway (docs/decisions/0005-gateway-young-generation.md).
-  const args = [spec.nodePath, GATEWAY_NODE_FLAG, spec.mainPath, "gateway", "--config", spec.configPath];
+  const args = gatewayCommandLine(spec);
   const env: Record<string, string> = { PATH: spec.path, IMGATE_CONFIG: spec.configPath };
   if (spec.stateDir) env.IMGATE_STATE_DIR = spec.stateDir;
   return [
@@ -103,9 +114,7 @@ function systemdWord(word: string): string {
 
 /** Renders the systemd user unit. Secrets go in the optional `EnvironmentFile`, never in the unit. */
 export function renderSystemdUnit(spec: ServiceSpec): string {
-  const exec = [spec.nodePath, spec.mainPath, "gateway", "--config", spec.configPath]
-    .map(systemdWord)
-    .join(" ");
+  const exec = gatewayCommandLine(spec).map(systemdWord).join(" ");
   const env = [`PATH=${spec.path}`, `IMGATE_CONFIG=${spec.configPath}`];
   if (spec.stateDir) env.push(`IMGATE_STATE_DIR=${spec.stateDir}`);
   return [
@@ -122,6 +131,9 @@ export function renderSystemdUnit(spec: ServiceSpec): string {
     "Restart=on-failure",
     "RestartSec=5",
     "KillSignal=SIGTERM",
+    // SIGTERM to the gateway only: it stops imsg itself (a control-group kill would end imsg first and
+    // the gateway would log a crash); whatever is left after TimeoutStopSec is killed.
+    "KillMode=mixed",
     "TimeoutStopSec=30",
     "",
     "[Install]",
@@ -181,19 +193,27 @@ export async function runGatewayInstall(rawOptions: unknown): Promise<number> {
   const options = optionsSchema.parse(rawOptions);
   const kind = options.platform ?? defaultKind();
   const configPath = resolveConfigPath(options.config).path;
+  const dryRun = options.dryRun === true || options.print === true;
+  // The service runs `imgate gateway`, which refuses a missing or invalid config: check it now, so a
+  // service is never installed only to fail on every start (a dry run still prints, with a warning).
+  if (!existsSync(configPath)) {
+    const message = `${configPath} does not exist; the gateway refuses to start without it, so the service would fail on every start. Create it (e.g. \`imgate config set channels.imessage.enabled true --config ${configPath}\`) and rerun.`;
+    if (!dryRun) throw new ConfigError("CLI_CONFIG_MISSING", message);
+    process.stderr.write(`imgate: warning: ${message}\n`);
+  } else {
+    const file = await readConfigFile(configPath);
+    const check = await checkConfig(file.raw);
+    if (!check.ok)
+      throw invalidConfigError(configPath, check.problems, "is invalid, so the service would not start");
+  }
   const spec = buildSpec(configPath);
   const file = serviceLocation(kind, options.dir);
   const content = kind === "launchd" ? renderLaunchdPlist(spec) : renderSystemdUnit(spec);
 
-  if (options.dryRun || options.print) {
+  if (dryRun) {
     process.stderr.write(`Would write ${file}:\n`);
     process.stdout.write(content);
     return 0;
-  }
-  if (!existsSync(configPath)) {
-    process.stderr.write(
-      `imgate: warning: ${configPath} does not exist yet; the service will fail until you create it (see \`imgate config validate\`).\n`,
-    );
   }
   await mkdir(dirname(file), { recursive: true });
   if (kind === "launchd") await mkdir(spec.logDir, { recursive: true });

@@ -51,16 +51,30 @@ export async function runHistory(targetText: string, rawOptions: unknown): Promi
     throw new UsageError((error as Error).message, { cause: error });
   }
   const messages = await withImsgClient(account, async (client) => {
+    const notFound = () =>
+      new CliError(
+        "CLI_NOT_FOUND",
+        `No chat matches ${targetText}; list chats with \`imgate chats\` and use chat_id:N.`,
+      );
     let chatId: number;
-    if (target.kind === "chat_id") chatId = target.chatId;
-    else {
+    if (target.kind === "chat_id") {
+      // An unknown chat id is an error like an unknown handle, not an empty history.
+      const id = target.chatId;
+      const exists = client.capabilities?.chatsGet
+        ? await client.chatsGet({ chat_id: id }).then(
+            () => true,
+            (error: unknown) => {
+              // imsg answers an unknown chat id with an error response (-32602 "Chat not found").
+              if ((error as Error).name === "ImsgResponseError") return false;
+              throw error;
+            },
+          )
+        : (await client.chatsList({ limit: 10_000 })).some((chat) => chat.id === id);
+      if (!exists) throw notFound();
+      chatId = id;
+    } else {
       const chat = findChat(await client.chatsList({ limit: 1000 }), target);
-      if (!chat) {
-        throw new CliError(
-          "CLI_NOT_FOUND",
-          `No chat matches ${targetText}; list chats with \`imgate chats\` and use chat_id:N.`,
-        );
-      }
+      if (!chat) throw notFound();
       chatId = chat.id;
     }
     return client.messagesHistory({ chat_id: chatId, limit });

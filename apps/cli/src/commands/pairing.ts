@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { z } from "zod";
-import { loadConfig } from "../cli-config.ts";
+import { type LoadedConfig, loadConfig } from "../cli-config.ts";
 import { CliError, ExitCode, UsageError } from "../cli-error.ts";
 import { renderTable, writeJson, writeLines } from "../output.ts";
 
@@ -42,16 +42,32 @@ function parseCode(code: string): string {
 
 type PairingService = import("@imgate/channel-core").PairingService;
 
-/** Opens the pairing service over the state database; `undefined` when there is no database yet. */
+/**
+ * Opens the pairing service over the state database with the config's expiry and reject cooldown (the
+ * gateway's own settings); `undefined` when there is no database yet.
+ */
 async function openPairing(
-  stateDir: string,
+  loaded: LoadedConfig,
   options: { create: boolean },
 ): Promise<{ pairing: PairingService; close(): void } | undefined> {
-  const path = join(stateDir, "state.db");
+  const path = join(loaded.stateDir, "state.db");
   if (!options.create && !existsSync(path)) return undefined;
-  const { openStateStore, createPairingService } = await import("@imgate/channel-core");
+  const [{ openStateStore, createPairingService }, { pairingOptionsOf }] = await Promise.all([
+    import("@imgate/channel-core"),
+    import("@imgate/gateway"),
+  ]);
   const store = openStateStore({ path });
-  return { pairing: createPairingService({ store }), close: () => store.close() };
+  const settings = pairingOptionsOf(loaded.config);
+  return {
+    pairing: createPairingService({
+      store,
+      expiryMs: settings.pairingExpiryMs,
+      ...(settings.pairingRejectCooldownMs !== undefined
+        ? { rejectCooldownMs: settings.pairingRejectCooldownMs }
+        : {}),
+    }),
+    close: () => store.close(),
+  };
 }
 
 function ago(ms: number): string {
@@ -69,8 +85,8 @@ function inMinutes(ms: number): string {
 export async function runPairingList(channelArg: string | undefined, rawOptions: unknown): Promise<number> {
   const options = listOptions.parse(rawOptions);
   const channel = normalizeChannel(channelArg ?? "imessage");
-  const { stateDir } = await loadConfig(options.config);
-  const opened = await openPairing(stateDir, { create: false });
+  const loaded = await loadConfig(options.config);
+  const opened = await openPairing(loaded, { create: false });
   let requests: import("@imgate/channel-core").PendingPairing[] = [];
   if (opened) {
     try {
@@ -115,12 +131,18 @@ export async function runPairingList(channelArg: string | undefined, rawOptions:
   return ExitCode.ok;
 }
 
-function translatePairingError(error: unknown, code: string): never {
+async function translatePairingError(error: unknown, code: string, loaded: LoadedConfig): Promise<never> {
   const errorCode = (error as { code?: string } | undefined)?.code;
   if (errorCode === "PAIRING_CODE_NOT_FOUND") {
+    // The service's own sentence when it knows more (e.g. the code was rejected); else the generic one.
+    const known = (error as Error | undefined)?.message;
+    if (known && !known.startsWith("No pending pairing request")) {
+      throw new CliError("CLI_NOT_FOUND", known, { cause: error });
+    }
+    const { formatDuration } = await import("@imgate/channel-core");
     throw new CliError(
       "CLI_NOT_FOUND",
-      `No pending pairing request found for code: ${code}; check the code with \`imgate pairing list\` (codes expire after an hour).`,
+      `No pending pairing request found for code: ${code}; check the code with \`imgate pairing list\` (codes expire after ${formatDuration(loaded.config.gateway.pairingExpiryMs)}).`,
       { cause: error },
     );
   }
@@ -140,7 +162,7 @@ export async function runPairingApprove(
   const channel = normalizeChannel(channelArg);
   const code = parseCode(codeArg);
   const loaded = await loadConfig(options.config);
-  let approved: { sender: string } | undefined;
+  let approved: { sender: string; alreadyApproved?: boolean } | undefined;
   let notified: { via: string } | undefined;
   if (options.notify) {
     // A running gateway approves and sends the confirmation through its own outbox.
@@ -155,8 +177,11 @@ export async function runPairingApprove(
         notify: true,
       },
     );
-    if (response && response.status === 404) translatePairingError({ code: "PAIRING_CODE_NOT_FOUND" }, code);
     const { gatewayRefusal, parseGatewayReply } = await import("../gateway-reply.ts");
+    if (response && response.status === 404) {
+      const message = gatewayRefusal(response)?.message;
+      await translatePairingError({ code: "PAIRING_CODE_NOT_FOUND", message }, code, loaded);
+    }
     if (response && response.status >= 400) {
       throw new CliError(
         "CLI_FAILED",
@@ -166,32 +191,43 @@ export async function runPairingApprove(
     if (response) {
       const { approvePairingResultSchema } = await import("@imgate/gateway/control-api-types");
       const body = parseGatewayReply(approvePairingResultSchema, response, "POST /v1/pairing/approve");
-      approved = { sender: body.sender };
-      if (body.notified !== false) notified = { via: "gateway" };
+      approved = { sender: body.sender, ...(body.alreadyApproved ? { alreadyApproved: true } : {}) };
+      if (body.notified === true) notified = { via: "gateway" };
     }
   }
   if (!approved) {
-    const opened = await openPairing(loaded.stateDir, { create: true });
+    const opened = await openPairing(loaded, { create: true });
     if (!opened) throw new CliError("CLI_FAILED", "The state database could not be opened.");
     try {
       approved = opened.pairing.approve(channel, code);
     } catch (error) {
-      translatePairingError(error, code);
+      return translatePairingError(error, code, loaded);
     } finally {
       opened.close();
     }
-    if (options.notify) {
+    if (options.notify && !approved.alreadyApproved) {
       const { sendMessage } = await import("../send-message.ts");
       const result = await sendMessage(loaded, {
         target: approved.sender,
         text: APPROVAL_MESSAGE,
         ...(options.account ? { accountId: options.account } : {}),
       });
-      notified = { via: result.via };
+      if (result.status === "sent") notified = { via: result.via };
     }
   }
   if (options.json) {
-    writeJson({ channel, code, sender: approved.sender, approved: true, notified: notified ?? null });
+    writeJson({
+      channel,
+      code,
+      sender: approved.sender,
+      approved: true,
+      alreadyApproved: approved.alreadyApproved === true,
+      notified: notified ?? null,
+    });
+  } else if (approved.alreadyApproved) {
+    writeLines([
+      `Code ${code} was already approved: ${approved.sender} can message the agent; nothing changed.`,
+    ]);
   } else {
     writeLines([
       `Approved ${approved.sender} on ${channel}; they can now message the agent directly.`,
@@ -211,17 +247,28 @@ export async function runPairingReject(
   const channel = normalizeChannel(channelArg);
   const code = parseCode(codeArg);
   const loaded = await loadConfig(options.config);
-  const opened = await openPairing(loaded.stateDir, { create: false });
-  if (!opened) translatePairingError({ code: "PAIRING_CODE_NOT_FOUND" }, code);
+  const opened = await openPairing(loaded, { create: false });
+  if (!opened) return translatePairingError({ code: "PAIRING_CODE_NOT_FOUND" }, code, loaded);
   let rejected: { sender: string };
+  let cooldownMs: number;
   try {
     rejected = opened.pairing.reject(channel, code);
+    cooldownMs = opened.pairing.rejectCooldownMs;
   } catch (error) {
-    translatePairingError(error, code);
+    return translatePairingError(error, code, loaded);
   } finally {
     opened.close();
   }
-  if (options.json) writeJson({ channel, code, sender: rejected.sender, rejected: true });
-  else writeLines([`Rejected the request from ${rejected.sender} on ${channel}.`]);
+  const until = new Date(Date.now() + cooldownMs).toISOString();
+  if (options.json) {
+    writeJson({ channel, code, sender: rejected.sender, rejected: true, noNewCodeUntil: until });
+  } else {
+    const { formatDuration } = await import("@imgate/channel-core");
+    writeLines([
+      cooldownMs > 0
+        ? `Rejected the request from ${rejected.sender} on ${channel}; they get no new code for ${formatDuration(cooldownMs)} (channels.imessage.pairingRejectCooldownMs).`
+        : `Rejected the request from ${rejected.sender} on ${channel}.`,
+    ]);
+  }
   return ExitCode.ok;
 }

@@ -54,6 +54,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
         `  imessage/${account.accountId}: ${account.state}${error ? ` — last error: ${error}` : ""}`,
       );
       lines.push(...failedTurnLines(account));
+      if (account.fix) lines.push(`    fix: ${account.fix}`);
     }
   } else {
     lines.push(`  ${gatewayRefusal(response)?.message ?? JSON.stringify(response.body)}`);

@@ -1,3 +1,4 @@
+import { unknownKeyMessage } from "@imgate/imessage-channel";
 import type { z } from "zod";
 import { knownKeysAt, nearestKey } from "./nearest-key.ts";
 
@@ -37,7 +38,7 @@ export function toConfigIssues(
         const suggestion = nearestKey(key, known);
         out.push({
           path: formatKeyPath([...fullPath, key]),
-          message: suggestion ? `unknown key (did you mean "${suggestion}"?)` : "unknown key",
+          message: unknownKeyMessage({ suggestion, valid: known }),
           ...(suggestion ? { suggestion } : {}),
         });
       }

@@ -51,6 +51,8 @@ export async function readConfigFile(options: { path: string }): Promise<unknown
       { source: options.path, cause: error },
     );
   }
+  // An empty file means "all defaults", the same verdict as `imgate config validate` and `imgate doctor`.
+  if (text.trim() === "") return {};
   try {
     return JSON5.parse(text);
   } catch (error) {

@@ -1,6 +1,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import type { Logger } from "@imgate/channel-core";
+import { logErrorFields } from "../logging/log-error-fields.ts";
 
 /** A running config file watch. */
 export interface ConfigFileWatch {
@@ -36,13 +37,13 @@ export function watchConfigFile(
     });
     watcher.on("error", (error) =>
       options.logger.warn(
-        { err: error, path },
+        { ...logErrorFields(error), path },
         "config file watch failed; restart the gateway to apply changes",
       ),
     );
   } catch (error) {
     options.logger.warn(
-      { err: error, path },
+      { ...logErrorFields(error), path },
       "cannot watch the config file; restart the gateway to apply changes",
     );
   }

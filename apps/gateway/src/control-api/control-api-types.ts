@@ -62,6 +62,8 @@ export const accountReadinessSchema = z.object({
   lastOutboundAt: z.string().optional(),
   /** The last transport or delivery error, if any. */
   lastError: z.string().optional(),
+  /** While the transport fails: what to change (which path failed and how). */
+  fix: z.string().optional(),
   /** ISO time of the next restart attempt while in `backoff`. */
   nextRetryAt: z.string().optional(),
   /** How many times the transport was restarted. */
@@ -115,9 +117,16 @@ export const approvePairingResultSchema = z.object({
   channel: z.string(),
   sender: z.string(),
   notified: z.boolean(),
+  /** The code had been approved before; nothing changed and nobody was notified again. */
+  alreadyApproved: z.boolean().optional(),
 });
 /** Answer of `POST /v1/pairing/approve`. */
 export type ApprovePairingResult = z.infer<typeof approvePairingResultSchema>;
+
+/** Longest a `POST /v1/send` may wait for the delivery outcome (ms). */
+export const MAX_SEND_WAIT_MS = 120_000;
+/** How long a `POST /v1/send` waits for the delivery outcome by default (ms). */
+export const DEFAULT_SEND_WAIT_MS = 10_000;
 
 /** Body of `POST /v1/send`. */
 export const sendRequestSchema = z
@@ -137,6 +146,10 @@ export const sendRequestSchema = z
       .optional(),
     /** Account to send from; default: the default account. */
     accountId: z.string().min(1).max(128).optional(),
+    /** Wait for the delivery outcome (default); `false` answers `queued` as soon as the outbox holds it. */
+    wait: z.boolean().default(true),
+    /** How long to wait for the outcome before answering `uncertain` (ms). Default 10 000, at most 120 000. */
+    waitMs: z.int().min(0).max(MAX_SEND_WAIT_MS).default(DEFAULT_SEND_WAIT_MS),
   })
   .refine((body) => body.text !== "" || body.file !== undefined, {
     message: "give text, file, or both",
@@ -145,13 +158,21 @@ export const sendRequestSchema = z
 /** A validated send request. */
 export type SendRequest = z.output<typeof sendRequestSchema>;
 
-/** Answer of `POST /v1/send`. */
+/**
+ * Outcome of a send: `sent` (imsg delivered every chunk), `failed` (it did not go out; `error` says why),
+ * `uncertain` (not known within the wait: still retrying, or imsg could not confirm it), or `queued`
+ * (`wait: false`: in the outbox, not waited for).
+ */
+export type SendStatus = "sent" | "failed" | "uncertain" | "queued";
+
+/** Answer of `POST /v1/send`: HTTP 200 `sent`, 202 `queued`/`uncertain`, 422/502 `failed`. */
 export interface SendResult {
   accountId: string;
   /** Outbox ids, one per chunk, in order. */
   outboxIds: string[];
-  /** `sent` when delivered before answering, `queued` when still in the outbox. */
-  status: "sent" | "queued";
+  status: SendStatus;
+  /** Why it is `failed` or `uncertain`: `contact_unresolved`, `send_rejected`, `send_failed`, `send_uncertain`, `send_retrying`, `send_pending`. */
+  error?: { code: string; message: string };
 }
 
 /** What the control API calls into; the gateway implements it. */

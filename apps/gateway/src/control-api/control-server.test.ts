@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { isGatewayError } from "../errors/gateway-error.ts";
 import { createGatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { ControlApiHttpError } from "./control-api-http-error.ts";
-import type { ControlApiHandlers } from "./control-api-types.ts";
+import type { ControlApiHandlers, SendResult } from "./control-api-types.ts";
 import { type ControlServer, startControlServer } from "./control-server.ts";
 
 let server: ControlServer | undefined;
@@ -185,7 +185,7 @@ describe("control API", () => {
       body: JSON.stringify({ target: "chat_id:42", text: "hi" }),
     });
     expect(ok.status).toBe(202);
-    expect(handlers.sent).toEqual([{ target: "chat_id:42", text: "hi" }]);
+    expect(handlers.sent).toEqual([{ target: "chat_id:42", text: "hi", wait: true, waitMs: 10_000 }]);
     const big = await fetch(`${server.url}/v1/send`, {
       method: "POST",
       headers,
@@ -196,5 +196,44 @@ describe("control API", () => {
     expect(handlers.sent).toHaveLength(1);
     expect((await fetch(`${server.url}/v1/send`)).status).toBe(405);
     expect((await fetch(`${server.url}/nope`)).status).toBe(404);
+  });
+
+  it("answers a send with the status of its outcome, and validates wait/waitMs", async () => {
+    const outcomes: SendResult[] = [
+      { accountId: "default", outboxIds: ["1"], status: "sent" },
+      { accountId: "default", outboxIds: ["2"], status: "queued" },
+      {
+        accountId: "default",
+        outboxIds: ["3"],
+        status: "uncertain",
+        error: { code: "send_pending", message: "m" },
+      },
+      {
+        accountId: "default",
+        outboxIds: ["4"],
+        status: "failed",
+        error: { code: "contact_unresolved", message: "m" },
+      },
+      {
+        accountId: "default",
+        outboxIds: ["5"],
+        status: "failed",
+        error: { code: "send_failed", message: "m" },
+      },
+    ];
+    const { server } = await start(undefined, fakeHandlers({ send: async () => outcomes.shift()! }));
+    const post = (body: object) =>
+      fetch(`${server.url}/v1/send`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ target: "chat_id:42", text: "hi", ...body }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post({})).status);
+    expect(statuses).toEqual([200, 202, 202, 422, 502]);
+    const bad = await post({ waitMs: 999_999 });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/waitMs/);
+    expect((await post({ wait: "no" })).status).toBe(400);
   });
 });

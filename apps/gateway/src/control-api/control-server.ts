@@ -7,6 +7,7 @@ import { ControlApiHttpError } from "./control-api-http-error.ts";
 import {
   approvePairingRequestSchema,
   type ControlApiHandlers,
+  type SendResult,
   sendRequestSchema,
 } from "./control-api-types.ts";
 import { isLoopbackHost } from "./is-loopback-host.ts";
@@ -102,7 +103,8 @@ export async function startControlServer(options: ControlServerOptions): Promise
       }
       case "POST /v1/send": {
         const body = await readJsonBody(request, sendRequestSchema, maxBody);
-        return sendJson(response, 202, await handlers.send(body));
+        const result = await handlers.send(body);
+        return sendJson(response, sendResultHttpStatus(result), result);
       }
       default: {
         const known = ["/healthz", "/readyz", "/metrics", "/v1/pairing", "/v1/pairing/approve", "/v1/send"];
@@ -162,6 +164,22 @@ export async function startControlServer(options: ControlServerOptions): Promise
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * HTTP status of a send's answer: 200 sent, 202 queued or uncertain (still in the outbox), 422 when imsg
+ * refused the target itself (an unresolvable contact name), 502 for other failures of imsg.
+ */
+function sendResultHttpStatus(result: SendResult): number {
+  switch (result.status) {
+    case "sent":
+      return 200;
+    case "queued":
+    case "uncertain":
+      return 202;
+    case "failed":
+      return result.error?.code === "contact_unresolved" ? 422 : 502;
+  }
 }
 
 function sendJson(response: ServerResponse, status: number, body: unknown): void {

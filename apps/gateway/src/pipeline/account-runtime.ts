@@ -1,5 +1,4 @@
 import {
-  agentIdempotencyKey,
   type Clock,
   chunkText,
   createOutbox,
@@ -28,11 +27,13 @@ import {
 } from "@imgate/imsg-rpc";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
+import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
+import { transportFix } from "../preflight/transport-fix.ts";
+import { type AccountSendOptions, createAccountSender } from "./account-sender.ts";
 import type { AgentRegistry, AgentRuntime } from "./agent-registry.ts";
 import { buildAgentTurn } from "./build-agent-turn.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
-import { checkOutboundFile } from "./check-outbound-file.ts";
 import { chooseAnsweringAccount } from "./choose-answering-account.ts";
 import type { CoreServices } from "./core-services.ts";
 import { createAccountTransport } from "./create-account-transport.ts";
@@ -94,9 +95,9 @@ export interface AccountRuntime {
   transportStats(): ImsgRpcStats;
   /**
    * Sends `text` (and an optional local `file`, attached to the first chunk) to `target` through the
-   * outbox (chunked); waits up to `waitMs` for delivery.
+   * outbox (chunked), after checking the target; waits up to `waitMs` for the outcome (see account-sender.ts).
    */
-  send(target: string, text: string, options?: { waitMs?: number; file?: string }): Promise<SendResult>;
+  send(target: string, text: string, options?: AccountSendOptions): Promise<SendResult>;
 }
 
 function pairingMessage(code: string): string {
@@ -136,10 +137,18 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const outbox = createOutbox({ store: core.store });
   const staleLog = createStaleMessageLog(logger, () => clock.now());
   const inFlightGuids = new Set<string>();
-  const waiters = new Map<number, () => void>();
   const pendingTurns = core.pendingTurns;
   /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay pending in the store). */
   const intake = new AbortController();
+  const sender = createAccountSender({
+    account,
+    port,
+    outbox,
+    transaction: (fn) => core.store.transaction(fn),
+    chatIdFor: (target) => delivery.chatIdFor(target),
+    kick: () => worker.kick(),
+    clock,
+  });
   let tracker: CursorTracker | undefined;
   let watch: ImsgWatch | undefined;
   let reconciled = false;
@@ -152,18 +161,18 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const worker = createDeliveryWorker({
     outbox,
     accountId,
-    deliver: (entry) => delivery.deliver(entry),
+    deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
     canSend: () => reconciled && client.state.status === "ready",
     onSent: (entry) => {
       lastOutboundAt = clock.now();
       metrics.messagesOut.inc({ account: accountId });
-      waiters.get(entry.id)?.();
+      sender.settled(entry);
     },
     settleUnknown: (entry) => settleUnknown(entry),
     onError: (entry, message) => {
       lastDeliveryError = message;
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
-      waiters.get(entry.id)?.();
+      sender.settled(entry);
     },
     atomically: (fn) => core.store.transaction(fn),
     logger,
@@ -230,21 +239,33 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       reconciled = true;
       worker.kick();
     } catch (error) {
-      logger.error({ err: error }, "outbox: reconciliation failed; will retry when imsg is ready again");
+      logger.error(
+        logErrorFields(error),
+        "outbox: reconciliation failed; will retry when imsg is ready again",
+      );
       scheduleReconcile();
     } finally {
       reconciling = false;
     }
   };
 
+  // The client reports several state changes per backoff (entering it, then the restart counter just
+  // before the retry, still carrying the old nextRetryAt): count and log each backoff once.
+  let backoffSeen: number | undefined;
   client.onStateChange((state) => {
     if (state.status === "ready") {
       void reconcile();
       worker.kick();
-    } else if (state.status === "backoff" && state.lastError) {
+    } else if (state.status === "backoff" && state.lastError && state.nextRetryAt !== backoffSeen) {
+      backoffSeen = state.nextRetryAt;
       metrics.restarts.inc({ account: accountId });
       logger.warn(
-        { err: state.lastError, nextRetryAt: state.nextRetryAt },
+        {
+          ...logErrorFields(state.lastError),
+          failures: state.failures,
+          nextRetryAt:
+            state.nextRetryAt === undefined ? undefined : new Date(state.nextRetryAt).toISOString(),
+        },
         "imsg transport failed; retrying with backoff",
       );
     }
@@ -577,7 +598,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       const since = core.cursors.get(accountId, source);
       client.start().catch((error: unknown) => {
         // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
-        if (!stopping) logger.error({ err: error }, "imsg client stopped trying");
+        if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
       });
       // Before the watch: later messages of a session queue behind its resumed turn (chat order).
       turns.resumePending();
@@ -648,6 +669,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         const lastError = state.lastError?.message ?? lastDeliveryError;
         if (lastError) report.lastError = lastError;
         if (state.nextRetryAt !== undefined) report.nextRetryAt = new Date(state.nextRetryAt).toISOString();
+        if (state.status === "backoff") {
+          const fix = transportFix(account, state.lastError, options.env);
+          if (fix) report.fix = fix;
+        }
         if (state.failures > 0) report.failures = state.failures;
         if (id === accountId) {
           Object.assign(report, pendingTurnReport(core.pendingTurns, accountId));
@@ -663,52 +688,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         return report;
       });
     },
-    async send(target, text, sendOptions = {}) {
-      const chatId = await delivery.chatIdFor(target).catch(() => undefined);
-      const file = sendOptions.file;
-      if (file !== undefined) await checkOutboundFile(file, account.mediaMaxMb);
-      const texts =
-        text === "" ? [] : chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
-      const chunks = texts.length === 0 ? [""] : texts;
-      const entries = core.store.transaction(() =>
-        chunks.map(
-          (chunk, index) =>
-            outbox.enqueue({
-              idempotencyKey: agentIdempotencyKey(),
-              channel: CHANNEL,
-              accountId,
-              chatKey: chatId !== undefined ? String(chatId) : target,
-              target,
-              text: chunk,
-              ...(index === 0 && file !== undefined ? { media: [file] } : {}),
-            }).entry,
-        ),
-      );
-      const settled = entries.map(
-        (entry) =>
-          new Promise<void>((resolve) => {
-            waiters.set(entry.id, () => {
-              waiters.delete(entry.id);
-              resolve();
-            });
-          }),
-      );
-      worker.kick();
-      const waitMs = sendOptions.waitMs ?? 10_000;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        Promise.all(settled),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, waitMs))),
-      ]);
-      if (timer) clearTimeout(timer);
-      for (const entry of entries) waiters.delete(entry.id);
-      const allSent = entries.every((entry) => outbox.get(entry.id)?.state === "sent");
-      return {
-        accountId,
-        outboxIds: entries.map((entry) => String(entry.id)),
-        status: allSent ? "sent" : "queued",
-      };
-    },
+    send: (target, text, sendOptions) => sender.send(target, text, sendOptions),
   };
   return runtime;
 }

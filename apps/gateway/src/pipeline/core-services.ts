@@ -39,6 +39,8 @@ export interface CoreServices {
 export interface CoreServicesOptions {
   /** How long a pairing code stays valid (`gateway.pairingExpiryMs`); default one hour. */
   pairingExpiryMs?: number;
+  /** How long a rejected sender gets no new code (`channels.imessage.pairingRejectCooldownMs`); default 24 h. */
+  pairingRejectCooldownMs?: number;
 }
 
 /** Creates the shared services over an open state store. */
@@ -57,6 +59,9 @@ export function createCoreServices(
     pairing: createPairingService({
       store,
       ...(options.pairingExpiryMs !== undefined ? { expiryMs: options.pairingExpiryMs } : {}),
+      ...(options.pairingRejectCooldownMs !== undefined
+        ? { rejectCooldownMs: options.pairingRejectCooldownMs }
+        : {}),
     }),
     cursors: createCursorStore(store),
     pendingTurns: createPendingTurnStore(store),

@@ -46,7 +46,7 @@ export interface SshdHarness {
 export interface StartSshdOptions {
   /** Extra sshd_config lines. */
   extraConfig?: readonly string[];
-  /** sshd binary (default /usr/sbin/sshd). */
+  /** sshd binary (default `IMGATE_SSHD`, else /usr/sbin/sshd — the path `scripts/provision-test-deps.sh` checks). */
   sshdPath?: string;
 }
 
@@ -79,9 +79,11 @@ process.once("exit", () => {
  * (`-D -e -f`). The caller must `stop()` it (in `afterAll`); a process-exit hook SIGKILLs leftovers.
  */
 export async function startSshd(options: StartSshdOptions = {}): Promise<SshdHarness> {
-  const sshdPath = options.sshdPath ?? "/usr/sbin/sshd";
+  const sshdPath = options.sshdPath ?? (process.env.IMGATE_SSHD || "/usr/sbin/sshd");
   if (!existsSync(sshdPath)) {
-    throw new Error(`${sshdPath} not found: install openssh-server (apt-get install openssh-server).`);
+    throw new Error(
+      `${sshdPath} not found: install openssh-server (\`npm test\` does it for you: scripts/provision-test-deps.sh).`,
+    );
   }
   // Debian's sshd refuses to start without its privilege-separation directory (normally made by the service unit).
   if (!existsSync("/run/sshd") && process.getuid?.() === 0) mkdirSync("/run/sshd", { mode: 0o755 });
