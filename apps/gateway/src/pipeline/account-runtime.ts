@@ -610,7 +610,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
             tracker = applyWatchStart(start, tracker, { cursors: core.cursors, accountId, source, logger });
           },
         },
-        (message, delivery) => handleMessage(message as ImsgMessage, delivery),
+        (message, delivery) => handleMessage(message, delivery),
       );
       logger.info(
         { transport: transport.kind, cliPath: account.cliPath, dbPath: account.dbPath, since },
