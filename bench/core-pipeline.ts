@@ -90,6 +90,7 @@ function makeMessage(i: number, now: number): ImsgMessage {
     text: kind < 6 ? `just chatting ${i}` : kind < 8 ? `@molty question ${i}` : `hello ${i}`,
     created_at: new Date(now).toISOString(),
     attachments: [],
+    reactions: [],
     chat_identifier: isGroup ? `chat${chatId}` : sender,
     chat_guid: isGroup ? `iMessage;+;chat${chatId}` : `iMessage;-;${sender}`,
     chat_name: isGroup ? `Group ${chatId}` : "",

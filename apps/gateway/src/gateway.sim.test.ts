@@ -5,6 +5,7 @@ import { DatabaseSync } from "node:sqlite";
 import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
+import { readinessReportSchema } from "./control-api/control-api-types.ts";
 import type { GatewayHandle } from "./gateway.ts";
 import { sentFiles, sentTexts } from "./testing/sim-chat.ts";
 import { startSimGateway } from "./testing/start-sim-gateway.ts";
@@ -162,9 +163,8 @@ describe("gateway with imsg-sim", () => {
       });
     expect((await post("BOOM-UNCERTAIN first")).status).toBe(202);
     const report = await waitFor(async () => {
-      const body = (await (await fetch(`${gateway.controlUrl}/readyz`)).json()) as {
-        accounts: Array<{ uncertainDeliveries?: number; uncertainAdvice?: string }>;
-      };
+      // Parsed with the schema the CLI reads it with: the real report must match it.
+      const body = readinessReportSchema.parse(await (await fetch(`${gateway.controlUrl}/readyz`)).json());
       return body.accounts[0]?.uncertainDeliveries === 1 ? body.accounts[0] : undefined;
     }, "the uncertain delivery to be reported");
     expect(report.uncertainAdvice).toContain("imgate send");

@@ -71,12 +71,19 @@ export type {
   AgentTurnSummary,
   ApprovePairingRequest,
   ApprovePairingResult,
+  ControlApiErrorBody,
   ControlApiHandlers,
   GivenUpTurnSummary,
   PendingRetrySummary,
   ReadinessReport,
   SendRequest,
   SendResult,
+} from "./control-api/control-api-types.ts";
+export {
+  accountReadinessSchema,
+  approvePairingResultSchema,
+  controlApiErrorSchema,
+  readinessReportSchema,
 } from "./control-api/control-api-types.ts";
 export type { ControlServer, ControlServerOptions } from "./control-api/control-server.ts";
 export { startControlServer } from "./control-api/control-server.ts";

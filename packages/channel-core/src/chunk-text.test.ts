@@ -109,10 +109,71 @@ describe("chunkText (examples)", () => {
 
   it("rejects an unusable limit with a typed error", () => {
     expect(() => chunkText("x", { limit: 0 })).toThrow(ChunkTextError);
-    try {
-      chunkText("x", { limit: 1.5 });
-    } catch (error) {
-      expect((error as ChunkTextError).code).toBe("CHUNK_LIMIT_INVALID");
+    // toThrow with an object fails when nothing is thrown, unlike a bare try/catch.
+    expect(() => chunkText("x", { limit: 1.5 })).toThrow(
+      expect.objectContaining({ name: "ChunkTextError", code: "CHUNK_LIMIT_INVALID" }),
+    );
+  });
+});
+
+/** Checks, for one input, the guarantees the properties below state for random ones. */
+function expectWellChunked(text: string, limit: number): TextChunk[] {
+  const chunks = chunkTextDetailed(text, { limit });
+  let cursor = 0;
+  chunks.forEach((chunk, index) => {
+    expect(chunk.text.length).toBeLessThanOrEqual(limit);
+    expect(chunk.text.trim()).not.toBe("");
+    const next = chunks[index + 1];
+    if (chunk.closedFence) expect(next?.reopenedFence?.startsWith(chunk.closedFence)).toBe(true);
+    if (chunk.reopenedFence) expect(chunks[index - 1]?.closedFence).toBeDefined();
+    const piece = strip(chunk);
+    const at = text.indexOf(piece, cursor);
+    expect(at).toBeGreaterThanOrEqual(cursor);
+    expect(text.slice(cursor, at).trim()).toBe("");
+    cursor = at + piece.length;
+  });
+  expect(text.slice(cursor).trim()).toBe("");
+  expect(chunks.map(strip).flatMap(clusters)).toEqual(clusters(text));
+  return chunks;
+}
+
+describe("chunkText (counterexamples found by the properties)", () => {
+  it("splits a fence thousands of chunks long without exhausting the stack", () => {
+    // The search that checks a closed fence can be reopened walks the whole fence before the first chunk.
+    const lines = Array.from({ length: 10_000 }, (_, i) => `x${i}`.padEnd(9, " ")).join("\n");
+    const chunks = chunkTextDetailed(`\`\`\`ts\n${lines}\n\`\`\``, { limit: 24 });
+    expect(chunks.length).toBeGreaterThan(5_000);
+    expect(chunks.slice(0, -1).every((chunk) => chunk.closedFence === "```")).toBe(true);
+    expect(chunks.slice(1).every((chunk) => chunk.reopenedFence === "```ts")).toBe(true);
+  });
+
+  const family = "👨‍👩‍👧‍👦";
+
+  it("reopens a fence it closed even when the rest of the fence is a cluster and blank lines", () => {
+    // fast-check seed 242646564: the second chunk could not be cut, so the fallback dropped the
+    // reopening that the first chunk's closing fence had announced.
+    const text = `\n\`\`\`\na${family}\n\n  \n\n\n\`\`\`\naaaaaaaaaa`;
+    const chunks = expectWellChunked(text, 24);
+    expect(chunks.map((chunk) => chunk.text)).toEqual([
+      "```\na\n```",
+      `\`\`\`\n${family}\n\`\`\``,
+      "```\n```\naaaaaaaaaa",
+    ]);
+  });
+
+  it("keeps a grapheme cluster whole when a fence cannot be reopened without an empty side", () => {
+    // fast-check seeds 1007922 and 6007922: no fence-keeping cut fitted, and the code-point fallback
+    // split a ZWJ family although it was shorter than the room.
+    for (const [text, opener] of [
+      [`\`\`\`ts\n  \n\n${family}${family}aaaaaaa`, "```ts"],
+      [`\n\`\`\`\n\t\n\n \n\n${family}${family}aaaaaaaaa`, "```"],
+    ] as const) {
+      const chunks = expectWellChunked(text, 24);
+      expect(chunks.map((chunk) => chunk.text)).toEqual([
+        `${opener}\n\`\`\``,
+        `${opener}\n${family}\n\`\`\``,
+        `${opener}\n${family}${text.slice(text.lastIndexOf(family) + family.length)}`,
+      ]);
     }
   });
 });

@@ -61,7 +61,10 @@ export function chunkText(text: string, options: ChunkTextOptions): string[] {
  *   cluster is longer than the room left, where the split falls between code points instead;
  * - close a ``` / ~~~ fence at the end of a chunk that splits it and reopen it (same marker and info
  *   string) at the start of the next — unless the fence line is so long that it would take more than
- *   half the limit, in which case the fence is treated as plain text;
+ *   half the limit, in which case the fence is treated as plain text; a fence is only closed when the
+ *   chunk reopening it fits too, so every closed fence is reopened in the next chunk; when no split keeps
+ *   text on both sides, one side may hold only whitespace (an empty block), and when no split fits at
+ *   all, the fence is treated as plain text;
  * - rejoin to the input, up to whitespace at the break points and the added fence lines.
  * Text that fits is returned whole (one chunk), unchanged apart from line-ending normalisation.
  */
@@ -164,68 +167,110 @@ function chunkByLength(text: string, limit: number): TextChunk[] {
   const splitFence = (cut: number) => fences.find((f) => f.openStart < cut && cut < f.closeEnd);
   const isSeparator = (i: number, test: (ch: string) => boolean) =>
     boundary[i] === 1 && boundary[i + 1] === 1 && test(text[i] as string);
+  const tiers: Array<(i: number) => Cut | undefined> = [
+    (i) => (isSeparator(i, (ch) => ch === "\n") ? { end: i, next: i + 1 } : undefined),
+    (i) => (isSeparator(i, (ch) => WHITESPACE.test(ch)) ? { end: i, next: i + 1 } : undefined),
+    (i) => (boundary[i] === 1 ? { end: i, next: i } : undefined),
+  ];
 
-  const chunks: TextChunk[] = [];
-  let pos = 0;
-  let carry: FenceSpan | undefined;
+  type Pass = "strict" | "relaxed" | "plain";
+  /** A possible next chunk; `closes` is the fence it closes, which the chunk after it must reopen. */
+  type Candidate = { chunk: TextChunk; cut: Cut; closes?: FenceSpan };
 
-  while (pos < n) {
-    if (!carry) {
-      while (pos < n && isSeparator(pos, (ch) => WHITESPACE.test(ch))) pos++;
-      if (pos >= n) break;
-    }
+  // The chunks that could start at `pos` (after any leading whitespace when nothing is carried), best
+  // first. Each pass only matters when the previous one yields nothing usable: `relaxed` accepts a split
+  // that leaves only whitespace on one side of a fence (it shows as an empty block but stays
+  // well-formed); `plain` treats the fences as plain text (never with a fence carried, whose chunks must
+  // close it) but still keeps grapheme clusters whole.
+  function* candidates(pos: number, carry: FenceSpan | undefined): Generator<Candidate> {
     const prefix = carry ? `${carry.opener}\n` : "";
     const rest = text.slice(pos).trimEnd();
     if (prefix.length + rest.length <= limit) {
-      if (rest.trim() !== "") chunks.push(withFences({ text: prefix + rest }, carry, undefined));
-      break;
+      if (rest.trim() !== "")
+        yield { chunk: withFences({ text: prefix + rest }, carry, undefined), cut: { end: n, next: n } };
+      return;
     }
 
     let maxEnd = pos + (limit - prefix.length);
     while (maxEnd > pos && boundary[maxEnd] !== 1) maxEnd--;
 
-    const evaluate = (cut: Cut): TextChunk | undefined => {
-      const fence = splitFence(cut.end);
+    const evaluate = (cut: Cut, pass: Pass): Candidate | undefined => {
+      const fence = pass === "plain" ? undefined : splitFence(cut.end);
       const body = text.slice(pos, cut.end).trimEnd();
       if (body.trim() === "") return undefined;
-      if (!fence) return withFences({ text: prefix + body }, carry, undefined);
-      // Never split inside the fence lines themselves, and never leave an empty fence on either side.
-      const ownBodyStart = Math.max(fence.bodyStart, pos);
-      if (cut.end < fence.bodyStart || text.slice(ownBodyStart, cut.end).trim() === "") return undefined;
-      if (text.slice(cut.next, fence.closeStart).trim() === "") return undefined;
+      if (!fence) return { chunk: withFences({ text: prefix + body }, carry, undefined), cut };
+      // Never split inside the fence lines themselves, and (unless relaxed) never leave an empty fence on
+      // either side.
+      if (cut.end < fence.bodyStart) return undefined;
+      if (pass === "strict") {
+        const ownBodyStart = Math.max(fence.bodyStart, pos);
+        if (text.slice(ownBodyStart, cut.end).trim() === "") return undefined;
+        if (text.slice(cut.next, fence.closeStart).trim() === "") return undefined;
+      }
       const closed = `${prefix}${body}\n${fence.closer}`;
-      return closed.length <= limit ? withFences({ text: closed }, carry, fence) : undefined;
+      if (closed.length > limit) return undefined;
+      return { chunk: withFences({ text: closed }, carry, fence), cut, closes: fence };
     };
 
-    let chosen: { chunk: TextChunk; cut: Cut } | undefined;
-    const tiers: Array<(i: number) => Cut | undefined> = [
-      (i) => (isSeparator(i, (ch) => ch === "\n") ? { end: i, next: i + 1 } : undefined),
-      (i) => (isSeparator(i, (ch) => WHITESPACE.test(ch)) ? { end: i, next: i + 1 } : undefined),
-      (i) => (boundary[i] === 1 ? { end: i, next: i } : undefined),
-    ];
-    for (const tier of tiers) {
-      for (let i = maxEnd; i > pos && !chosen; i--) {
-        const cut = tier(i);
-        const chunk = cut && evaluate(cut);
-        if (cut && chunk) chosen = { chunk, cut };
+    const passes: Pass[] = carry ? ["strict", "relaxed"] : ["strict", "relaxed", "plain"];
+    for (const pass of passes) {
+      for (const tier of tiers) {
+        for (let i = maxEnd; i > pos; i--) {
+          const cut = tier(i);
+          const candidate = cut && evaluate(cut, pass);
+          if (candidate) yield candidate;
+        }
       }
-      if (chosen) break;
     }
+  }
 
-    if (chosen) {
-      chunks.push(chosen.chunk);
-      pos = chosen.cut.next;
-      carry = chosen.chunk.closedFence ? splitFence(chosen.cut.end) : undefined;
+  // Starts inside a fence from which its reopened chunks cannot be cut. Keyed by position alone: a start
+  // inside (or right after a cut inside) a fence belongs to exactly one fence.
+  const deadEnds = new Set<number>();
+
+  // The best run of chunks from `pos` that ends outside any fence: a chunk may only close a fence when
+  // the chunk reopening it can itself be cut, and so on, so a closed fence is always reopened. A
+  // depth-first search over candidates with an explicit stack (a long fence with a small limit is
+  // thousands of chunks deep); `undefined` when no candidate fits at all.
+  const chooseRun = (start: number): Candidate[] | undefined => {
+    const frames: Array<{ start: number; options: Generator<Candidate>; chosen?: Candidate }> = [
+      { start, options: candidates(start, undefined) },
+    ];
+    for (let frame = frames.at(-1); frame; frame = frames.at(-1)) {
+      const next = frame.options.next();
+      if (next.done) {
+        frames.pop();
+        if (frames.length > 0) deadEnds.add(frame.start);
+        continue;
+      }
+      const candidate = next.value;
+      frame.chosen = candidate;
+      if (!candidate.closes) return frames.flatMap((f) => (f.chosen ? [f.chosen] : []));
+      if (deadEnds.has(candidate.cut.next)) continue;
+      frames.push({ start: candidate.cut.next, options: candidates(candidate.cut.next, candidate.closes) });
+    }
+    return undefined;
+  };
+
+  const chunks: TextChunk[] = [];
+  let pos = 0;
+  while (pos < n) {
+    while (pos < n && isSeparator(pos, (ch) => WHITESPACE.test(ch))) pos++;
+    if (pos >= n) break;
+    const run = chooseRun(pos);
+    const last = run?.at(-1);
+    if (run && last) {
+      chunks.push(...run.map((candidate) => candidate.chunk));
+      pos = last.cut.next;
       continue;
     }
-    // Pathological: one grapheme cluster longer than the room left. Drop the fence reopening and cut
-    // between code points so the limit still holds.
+    // Pathological: one grapheme cluster longer than the room left. Cut between code points so the
+    // limit still holds.
     let end = Math.min(n, pos + limit);
     if (end < n && isLowSurrogate(text.charCodeAt(end)) && end - 1 > pos) end--;
     const piece = text.slice(pos, end);
     if (piece.trim() !== "") chunks.push({ text: piece });
     pos = end;
-    carry = undefined;
   }
   return chunks;
 }

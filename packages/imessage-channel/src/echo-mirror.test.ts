@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createManualClock, openStateStore, silentLogger } from "@imgate/channel-core";
+import { messageSchema } from "@imgate/imsg-rpc";
 import { afterEach, describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { stripAttributedResidue } from "./attributed-residue.ts";
 import { createEchoFilter } from "./echo-filter.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
@@ -13,8 +15,9 @@ afterEach(() => {
 });
 
 /** A row from the other person in DM chat 5 (not from our own handle). */
-function row(over: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
+/** Built through imsg-rpc's schema, as the client delivers it (defaults applied). */
+function row(over: Partial<z.input<typeof messageSchema>> = {}): ImsgMessage {
+  return messageSchema.parse({
     id: 10,
     chat_id: 5,
     guid: "G-10",
@@ -30,7 +33,7 @@ function row(over: Partial<ImsgMessage> = {}): ImsgMessage {
     is_group: false,
     destination_caller_id: "bot@example.com",
     ...over,
-  };
+  });
 }
 
 describe("attributed-body residue", () => {

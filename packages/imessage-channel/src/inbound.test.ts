@@ -1,5 +1,7 @@
 import { createManualClock, silentLogger } from "@imgate/channel-core";
+import { chatSchema, messageSchema } from "@imgate/imsg-rpc";
 import { describe, expect, it } from "vitest";
+import type { z } from "zod";
 import { repairAnchorlessMessage } from "./anchor-repair.ts";
 import { describeAttachment } from "./attachments.ts";
 import { createEchoFilter } from "./echo-filter.ts";
@@ -10,8 +12,9 @@ import { messageToInbound } from "./to-envelope.ts";
 
 const account = { accountId: "bot", region: "US", groups: {}, includeAttachments: true, mediaMaxMb: 1 };
 
-function msg(over: Partial<ImsgMessage> = {}): ImsgMessage {
-  return {
+/** Built through imsg-rpc's schema, as the client delivers it (defaults applied). */
+function msg(over: Partial<z.input<typeof messageSchema>> = {}): ImsgMessage {
+  return messageSchema.parse({
     id: 10,
     chat_id: 5,
     guid: "G-10",
@@ -27,7 +30,7 @@ function msg(over: Partial<ImsgMessage> = {}): ImsgMessage {
     is_group: false,
     destination_caller_id: "bot@example.com",
     ...over,
-  };
+  });
 }
 
 describe("messageToInbound", () => {
@@ -204,7 +207,7 @@ describe("chat_id 0 repair", () => {
   const chats: ImsgChat[] = [
     { id: 3, identifier: "+15550001111", is_group: false },
     { id: 7, identifier: "chat77", guid: "iMessage;+;chat77", is_group: true },
-  ];
+  ].map((chat) => chatSchema.parse(chat));
   const port = (rows: Record<number, ImsgMessage[]>) => ({
     listChats: async () => chats,
     history: async ({ chat_id }: { chat_id: number }) => rows[chat_id] ?? [],

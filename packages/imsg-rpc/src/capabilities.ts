@@ -1,3 +1,4 @@
+import type { z } from "zod";
 import type { ImsgConnection } from "./imsg-connection.ts";
 import { ImsgResponseError, ImsgRpcCodes } from "./imsg-error.ts";
 import type { ImsgMethod } from "./protocol/define-method.ts";
@@ -10,6 +11,20 @@ export type ProtocolFamily = "0.9" | "0.15";
 
 /** The client's names for imsg methods (keys of the 0.15 family, a superset of 0.9). */
 export type ImsgMethodKey = keyof typeof imsg015;
+
+type ResultIn<Table, K> = K extends keyof Table
+  ? Table[K] extends { result: z.ZodType<infer R> }
+    ? R
+    : never
+  : never;
+
+/** What method `key` resolves to, read from its result schema in whichever family the peer speaks. */
+export type ImsgMethodResult<K extends ImsgMethodKey> =
+  | ResultIn<typeof imsg015, K>
+  | ResultIn<typeof imsg09, K>;
+
+/** A family's method table, as seen through the client's method names. */
+type MethodTable = { readonly [K in ImsgMethodKey]?: ImsgMethod<object, ImsgMethodResult<K>> };
 
 /** What the connected imsg can do; detected on every (re)start. */
 export interface ImsgCapabilities {
@@ -38,12 +53,11 @@ export interface ImsgCapabilities {
 const CORE = ["chats.list", "messages.history", "watch.subscribe", "watch.unsubscribe", "send"];
 
 /** The declared method for `key` in the peer's family, or undefined when the family lacks it. */
-export function methodFor(
+export function methodFor<K extends ImsgMethodKey>(
   family: ProtocolFamily,
-  key: ImsgMethodKey,
-): ImsgMethod<object, unknown> | undefined {
-  const table: Partial<Record<ImsgMethodKey, ImsgMethod<object, unknown>>> =
-    family === "0.9" ? imsg09 : imsg015;
+  key: K,
+): ImsgMethod<object, ImsgMethodResult<K>> | undefined {
+  const table: MethodTable = family === "0.9" ? imsg09 : imsg015;
   return table[key];
 }
 

@@ -9,6 +9,7 @@ import {
   detectCapabilities,
   type ImsgCapabilities,
   type ImsgMethodKey,
+  type ImsgMethodResult,
   methodFor,
   type ProtocolFamily,
 } from "./capabilities.ts";
@@ -261,37 +262,35 @@ class SupervisedImsgClient implements ImsgClient {
   }
 
   chatsList(params: ChatsListParams = {}, options?: RequestOptions): Promise<Chat[]> {
-    return this.#call<{ chats: Chat[] }>("chatsList", params, options).then((r) => r.chats);
+    return this.#call("chatsList", params, options).then((r) => r.chats);
   }
 
   chatsGet(params: ChatsGetParams, options?: RequestOptions): Promise<Chat> {
-    return this.#call<{ chat: Chat } | Chat>("chatsGet", params, options).then((r) =>
-      "chat" in r && typeof r.chat === "object" && r.chat !== null ? (r.chat as Chat) : (r as Chat),
-    );
+    return this.#call("chatsGet", params, options);
   }
 
   messagesHistory(params: MessagesHistoryParams, options?: RequestOptions): Promise<Message[]> {
-    return this.#call<{ messages: Message[] }>("messagesHistory", params, options).then((r) => r.messages);
+    return this.#call("messagesHistory", params, options).then((r) => r.messages);
   }
 
   messagesAfter(params: MessagesAfterParams, options?: RequestOptions): Promise<MessagesAfterResult> {
-    return this.#call<MessagesAfterResult>("messagesAfter", params, options);
+    return this.#call("messagesAfter", params, options);
   }
 
   send(params: SendParams, options?: RequestOptions): Promise<SendResult> {
-    return this.#call<SendResult>("send", params, options);
+    return this.#call("send", params, options);
   }
 
   sendTracked(params: SendTrackedParams, options?: RequestOptions): Promise<SendTrackedResult> {
-    return this.#call<SendTrackedResult>("sendTracked", params, options);
+    return this.#call("sendTracked", params, options);
   }
 
   messageSendStatus(params: MessageSendStatusParams, options?: RequestOptions): Promise<MessageSendStatus> {
-    return this.#call<MessageSendStatus>("messageSendStatus", params, options);
+    return this.#call("messageSendStatus", params, options);
   }
 
   status(options?: RequestOptions): Promise<ImsgStatus> {
-    return this.#call<ImsgStatus>("status", {}, options);
+    return this.#call("status", {}, options);
   }
 
   watch(options: WatchOptions, handler: WatchHandler): ImsgWatch {
@@ -303,7 +302,12 @@ class SupervisedImsgClient implements ImsgClient {
 
   // ── requests ────────────────────────────────────────────────────────────────
 
-  async #call<R>(key: ImsgMethodKey, params: object, options: RequestOptions = {}): Promise<R> {
+  /** Calls `key` in the peer's family; the result is parsed by that method's schema in the connection. */
+  async #call<K extends ImsgMethodKey>(
+    key: K,
+    params: object,
+    options: RequestOptions = {},
+  ): Promise<ImsgMethodResult<K>> {
     const started = this.#clock.now();
     const budget = options.timeoutMs ?? (imsg015[key].timeout === "send" ? this.#sendMs : this.#defaultMs);
     const connection = await this.#readyConnection(key, budget, options.signal);
@@ -315,7 +319,7 @@ class SupervisedImsgClient implements ImsgClient {
     const prepared = prepareParams(method, params, this.#logger);
     const remaining = Math.max(1, budget - (this.#clock.now() - started));
     try {
-      return (await connection.request(method, prepared, remaining, options.signal)) as R;
+      return await connection.request(method, prepared, remaining, options.signal);
     } catch (error) {
       throw asFullDiskAccessError(error, this.#binary(connection)) ?? error;
     }
@@ -526,10 +530,7 @@ class SupervisedImsgClient implements ImsgClient {
     const prepared = prepareParams(method, params, this.#logger);
     routing.subscribesInFlight++;
     try {
-      const result = (await connection.request(method, prepared, this.#defaultMs)) as {
-        subscription: number;
-      };
-      const id = result.subscription;
+      const { subscription: id } = await connection.request(method, prepared, this.#defaultMs);
       const early = routing.early.get(id) ?? [];
       routing.early.delete(id);
       routing.earlyCount -= early.length;
@@ -568,28 +569,25 @@ class SupervisedImsgClient implements ImsgClient {
     if (!this.#state.capabilities?.messagesAfter) return undefined;
     const method = methodFor(this.#family(), "messagesAfter");
     if (!method) return undefined;
-    return connection.request(method, params, this.#defaultMs) as Promise<MessagesAfterResult>;
+    return connection.request(method, params, this.#defaultMs);
   }
 
   async #findTail(connection: ImsgConnection, expectAtLeast: number | undefined): Promise<number> {
     const family = this.#family();
-    const request = <R>(key: ImsgMethodKey, params: object) =>
-      connection.request(
-        methodFor(family, key) as NonNullable<ReturnType<typeof methodFor>>,
-        params,
-        this.#defaultMs,
-      ) as Promise<R>;
+    const request = <K extends ImsgMethodKey>(key: K, params: object): Promise<ImsgMethodResult<K>> => {
+      const method = methodFor(family, key);
+      if (!method)
+        return Promise.reject(new ImsgUnsupportedMethodError(key, this.#state.capabilities?.version ?? "?"));
+      return connection.request(method, params, this.#defaultMs);
+    };
     return findTailRowid(
       {
-        chatsList: (limit) => request<{ chats: Chat[] }>("chatsList", { limit }).then((r) => r.chats),
+        chatsList: (limit) => request("chatsList", { limit }).then((r) => r.chats),
         lastMessages: (chatId, limit) =>
-          request<{ messages: Message[] }>("messagesHistory", { chat_id: chatId, limit }).then(
-            (r) => r.messages,
-          ),
+          request("messagesHistory", { chat_id: chatId, limit }).then((r) => r.messages),
         ...(this.#state.capabilities?.messagesAfter
           ? {
-              messagesAfter: (since: number) =>
-                request<MessagesAfterResult>("messagesAfter", { since_rowid: since, limit: 500 }),
+              messagesAfter: (since: number) => request("messagesAfter", { since_rowid: since, limit: 500 }),
             }
           : {}),
       },

@@ -1,5 +1,5 @@
 export type { RestartOptions } from "./backoff.ts";
-export type { ImsgCapabilities, ImsgMethodKey, ProtocolFamily } from "./capabilities.ts";
+export type { ImsgCapabilities, ImsgMethodKey, ImsgMethodResult, ProtocolFamily } from "./capabilities.ts";
 export { detectCapabilities, methodFor } from "./capabilities.ts";
 export type { Clock, Timers } from "./clock.ts";
 export { systemClock, systemTimers } from "./clock.ts";

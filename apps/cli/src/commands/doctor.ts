@@ -7,10 +7,12 @@ import { spawn } from "node:child_process";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
+import { type AccountReadiness, readinessReportSchema } from "@imgate/gateway/control-api-types";
 import { z } from "zod";
 import { checkConfig, readConfigFile, type ValidConfig } from "../cli-config.ts";
 import { ConfigError, ExitCode } from "../cli-error.ts";
 import { callControlApi, controlApiAddress } from "../control-api-client.ts";
+import { parseGatewayReply } from "../gateway-reply.ts";
 import { type Account, loadImessageChannel } from "../imessage-channel-api.ts";
 import { writeJson, writeLines } from "../output.ts";
 import { createProgress } from "../progress.ts";
@@ -276,11 +278,16 @@ async function checkRunningGateway(config: ValidConfig): Promise<DoctorCheck[]> 
     return [
       check("gateway", "ok", `gateway not running at ${address.baseUrl} (start it with \`imgate gateway\`)`),
     ];
-  const body = response.body as {
-    accounts?: { accountId?: string; state?: string; lastError?: string; fix?: string }[];
-  };
+  let accounts: AccountReadiness[] = [];
+  try {
+    // The report comes with 200 (ready) or 503 (not ready); other statuses carry no accounts.
+    if (response.status === 200 || response.status === 503)
+      accounts = parseGatewayReply(readinessReportSchema, response, "GET /readyz").accounts;
+  } catch (error) {
+    return [check("gateway", "fail", (error as Error).message, "Restart the gateway with this imgate.")];
+  }
   const checks = [check("gateway", "ok", `gateway running at ${address.baseUrl}`)];
-  for (const account of body.accounts ?? []) {
+  for (const account of accounts) {
     if (account.state === "running") continue;
     checks.push(
       check(

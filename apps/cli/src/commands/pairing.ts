@@ -177,19 +177,20 @@ export async function runPairingApprove(
         notify: true,
       },
     );
+    const { gatewayRefusal, parseGatewayReply } = await import("../gateway-reply.ts");
     if (response && response.status === 404) {
-      const body = response.body as { message?: string } | undefined;
-      await translatePairingError({ code: "PAIRING_CODE_NOT_FOUND", message: body?.message }, code, loaded);
+      const message = gatewayRefusal(response)?.message;
+      await translatePairingError({ code: "PAIRING_CODE_NOT_FOUND", message }, code, loaded);
     }
     if (response && response.status >= 400) {
-      const body = response.body as { message?: string } | undefined;
       throw new CliError(
         "CLI_FAILED",
-        body?.message ?? `The gateway refused the approval (HTTP ${response.status}).`,
+        gatewayRefusal(response)?.message ?? `The gateway refused the approval (HTTP ${response.status}).`,
       );
     }
     if (response) {
-      const body = response.body as { sender: string; notified?: boolean; alreadyApproved?: boolean };
+      const { approvePairingResultSchema } = await import("@imgate/gateway/control-api-types");
+      const body = parseGatewayReply(approvePairingResultSchema, response, "POST /v1/pairing/approve");
       approved = { sender: body.sender, ...(body.alreadyApproved ? { alreadyApproved: true } : {}) };
       if (body.notified === true) notified = { via: "gateway" };
     }

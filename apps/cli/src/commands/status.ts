@@ -1,9 +1,11 @@
 /** `imgate status`: the running gateway's readiness (`/readyz`), or how to start it. */
+import { type AccountReadiness, readinessReportSchema } from "@imgate/gateway/control-api-types";
 import { z } from "zod";
 import { readConfigFile } from "../cli-config.ts";
 import { ExitCode } from "../cli-error.ts";
 import { callControlApi, controlApiAddress } from "../control-api-client.ts";
 import { formatConfigHint } from "../format-config-hint.ts";
+import { gatewayRefusal, parseGatewayReply } from "../gateway-reply.ts";
 import { writeJson, writeLines } from "../output.ts";
 
 const optionsSchema = z.object({ config: z.string().optional(), json: z.boolean().optional() });
@@ -13,44 +15,6 @@ const httpSchema = z
   .partial()
   .optional()
   .catch(undefined);
-
-/** A failed agent turn as the gateway lists it (pending retry or given up); unknown fields are ignored. */
-const turnSummarySchema = z
-  .object({
-    sender: z.string().optional(),
-    attempts: z.number().optional(),
-    lastError: z.string().optional(),
-    nextAttemptAt: z.string().optional(),
-    reason: z.string().optional(),
-    givenUpAt: z.string().optional(),
-  })
-  .passthrough();
-
-/** The readiness document the gateway serves at `/readyz`; extra fields are kept and printed as JSON. */
-const readinessSchema = z
-  .object({
-    ready: z.boolean().optional(),
-    status: z.string().optional(),
-    accounts: z
-      .array(
-        z
-          .object({
-            id: z.string().optional(),
-            accountId: z.string().optional(),
-            state: z.string().optional(),
-            status: z.string().optional(),
-            lastError: z.union([z.string(), z.object({ message: z.string() }).passthrough()]).nullish(),
-            nextRetryAt: z.union([z.string(), z.number()]).nullish(),
-            pendingTurns: z.number().optional().catch(undefined),
-            pendingRetries: z.array(turnSummarySchema).optional().catch(undefined),
-            givenUpTurns: z.array(turnSummarySchema).optional().catch(undefined),
-            fix: z.string().optional(),
-          })
-          .passthrough(),
-      )
-      .optional(),
-  })
-  .passthrough();
 
 /** `imgate status [--json]`. Exit 0 when the gateway runs and is ready, 1 otherwise. */
 export async function runStatus(rawOptions: unknown): Promise<number> {
@@ -70,8 +34,12 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
       ]);
     return ExitCode.failure;
   }
-  const parsed = readinessSchema.safeParse(response.body);
-  const ready = response.status === 200 && (parsed.success ? parsed.data.ready !== false : true);
+  // The report comes with 200 (ready) or 503 (not ready); any other status is a refusal.
+  const readiness =
+    response.status === 200 || response.status === 503
+      ? parseGatewayReply(readinessReportSchema, response, "GET /readyz")
+      : undefined;
+  const ready = response.status === 200 && readiness?.ready === true;
   if (options.json) {
     writeJson({ running: true, ready, url: address.baseUrl, readiness: response.body });
     return ready ? ExitCode.ok : ExitCode.failure;
@@ -79,30 +47,26 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
   const lines = [
     `Gateway: running at ${address.baseUrl}, ${ready ? "ready" : `not ready (HTTP ${response.status})`}.`,
   ];
-  if (parsed.success && parsed.data.accounts) {
-    for (const account of parsed.data.accounts) {
-      const id = account.accountId ?? account.id ?? "?";
-      const state = account.state ?? account.status ?? "unknown";
-      const error = typeof account.lastError === "string" ? account.lastError : account.lastError?.message;
-      lines.push(`  imessage/${id}: ${state}${error ? ` — last error: ${error}` : ""}`);
+  if (readiness) {
+    for (const account of readiness.accounts) {
+      const error = account.lastError;
+      lines.push(
+        `  imessage/${account.accountId}: ${account.state}${error ? ` — last error: ${error}` : ""}`,
+      );
       lines.push(...failedTurnLines(account));
       if (account.fix) lines.push(`    fix: ${account.fix}`);
     }
-  } else if (!parsed.success || Object.keys(parsed.data).length === 0) {
-    lines.push(`  ${JSON.stringify(response.body)}`);
+  } else {
+    lines.push(`  ${gatewayRefusal(response)?.message ?? JSON.stringify(response.body)}`);
   }
   writeLines(lines);
   return ready ? ExitCode.ok : ExitCode.failure;
 }
 
-type TurnSummary = z.output<typeof turnSummarySchema>;
-
 /** Lines about an account's failing agent turns: those waiting for a retry and the recently given up. */
-function failedTurnLines(account: {
-  pendingTurns?: number | undefined;
-  pendingRetries?: TurnSummary[] | undefined;
-  givenUpTurns?: TurnSummary[] | undefined;
-}): string[] {
+function failedTurnLines(
+  account: Pick<AccountReadiness, "pendingTurns" | "pendingRetries" | "givenUpTurns">,
+): string[] {
   const lines: string[] = [];
   const oldest = account.pendingRetries?.[0];
   if (account.pendingTurns && oldest) {

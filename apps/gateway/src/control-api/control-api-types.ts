@@ -1,82 +1,106 @@
 import { isAbsolute } from "node:path";
 import { z } from "zod";
 
-/** State of one account's transport, as shown by `/readyz` and `imgate status`. */
-export type AccountState = "starting" | "running" | "backoff" | "stopped";
+/*
+ * The bodies the control API answers are declared here once, as zod schemas: the gateway's types are
+ * inferred from them and the CLI validates what it reads with the same schemas.
+ */
 
-/** One account in the readiness report. */
-export interface AccountReadiness {
-  /** Account id (`default` or a key of `channels.imessage.accounts`). */
-  accountId: string;
-  state: AccountState;
-  /** `local` (spawned `cliPath`) or `ssh` (`remote`). */
-  transport: "local" | "ssh";
-  /** Version reported by imsg, once connected. */
-  imsgVersion?: string;
-  /** Capabilities detected from imsg (e.g. `watch.overflow`, `send.tracked`). */
-  capabilities?: string[];
-  /** ISO time of the last inbound message, if any. */
-  lastInboundAt?: string;
-  /** ISO time of the last delivered message, if any. */
-  lastOutboundAt?: string;
-  /** The last transport or delivery error, if any. */
-  lastError?: string;
-  /** While the transport fails: what to change (which path failed and how). */
-  fix?: string;
-  /** ISO time of the next restart attempt while in `backoff`. */
-  nextRetryAt?: string;
-  /** How many times the transport was restarted. */
-  restarts: number;
-  /** Consecutive failed starts of the transport (while it keeps failing; retried with growing backoff). */
-  failures?: number;
-  /** Times the account was restarted to apply a changed config file. */
-  configRestarts?: number;
-  /** Replies whose delivery stayed uncertain after reconciliation (given up, never resent). */
-  uncertainDeliveries?: number;
-  /** What the operator should do about {@link uncertainDeliveries}. */
-  uncertainAdvice?: string;
-  /** Agent turns waiting for another attempt after failures (all of them counted). */
-  pendingTurns?: number;
-  /** The oldest of {@link pendingTurns} (up to 5). */
-  pendingRetries?: PendingRetrySummary[];
-  /** The most recently given-up agent turns (up to 5), newest first. */
-  givenUpTurns?: GivenUpTurnSummary[];
-}
+/** State of one account's transport, as shown by `/readyz` and `imgate status`. */
+export const accountStateSchema = z.enum(["starting", "running", "backoff", "stopped"]);
+/** State of one account's transport, as shown by `/readyz` and `imgate status`. */
+export type AccountState = z.infer<typeof accountStateSchema>;
 
 /** An agent turn that failed, as listed in the readiness report (`imgate status`). */
-export interface AgentTurnSummary {
-  agentId: string;
-  sessionKey: string;
+export const agentTurnSummarySchema = z.object({
+  agentId: z.string(),
+  sessionKey: z.string(),
   /** The sender of the message (normalised handle). */
-  sender: string;
+  sender: z.string(),
   /** ISO time the gateway received the message. */
-  arrivedAt: string;
+  arrivedAt: z.string(),
   /** Agent calls made so far. */
-  attempts: number;
+  attempts: z.number(),
   /** The last failure, one line (the upstream's body is in the log). */
-  lastError?: string;
-}
+  lastError: z.string().optional(),
+});
+/** An agent turn that failed, as listed in the readiness report (`imgate status`). */
+export type AgentTurnSummary = z.infer<typeof agentTurnSummarySchema>;
 
 /** A turn that keeps being retried (`messages.agentRetryMs`). */
-export interface PendingRetrySummary extends AgentTurnSummary {
+export const pendingRetrySummarySchema = agentTurnSummarySchema.extend({
   /** ISO time of the next attempt. */
-  nextAttemptAt: string;
-}
+  nextAttemptAt: z.string(),
+});
+/** A turn that keeps being retried (`messages.agentRetryMs`). */
+export type PendingRetrySummary = z.infer<typeof pendingRetrySummarySchema>;
 
 /** A turn that was given up (`messages.agentFailureReply` was sent, unless it is empty). */
-export interface GivenUpTurnSummary extends AgentTurnSummary {
+export const givenUpTurnSummarySchema = agentTurnSummarySchema.extend({
   /** `window` (retry window over) or `non-retryable` (e.g. HTTP 400/401, a missing command). */
-  reason: string;
+  reason: z.string(),
   /** ISO time it was given up. */
-  givenUpAt: string;
-}
+  givenUpAt: z.string(),
+});
+/** A turn that was given up (`messages.agentFailureReply` was sent, unless it is empty). */
+export type GivenUpTurnSummary = z.infer<typeof givenUpTurnSummarySchema>;
+
+/** One account in the readiness report. */
+export const accountReadinessSchema = z.object({
+  /** Account id (`default` or a key of `channels.imessage.accounts`). */
+  accountId: z.string(),
+  state: accountStateSchema,
+  /** `local` (spawned `cliPath`) or `ssh` (`remote`). */
+  transport: z.enum(["local", "ssh"]),
+  /** Version reported by imsg, once connected. */
+  imsgVersion: z.string().optional(),
+  /** Capabilities detected from imsg (e.g. `watch.overflow`, `send.tracked`). */
+  capabilities: z.array(z.string()).optional(),
+  /** ISO time of the last inbound message, if any. */
+  lastInboundAt: z.string().optional(),
+  /** ISO time of the last delivered message, if any. */
+  lastOutboundAt: z.string().optional(),
+  /** The last transport or delivery error, if any. */
+  lastError: z.string().optional(),
+  /** While the transport fails: what to change (which path failed and how). */
+  fix: z.string().optional(),
+  /** ISO time of the next restart attempt while in `backoff`. */
+  nextRetryAt: z.string().optional(),
+  /** How many times the transport was restarted. */
+  restarts: z.number(),
+  /** Consecutive failed starts of the transport (while it keeps failing; retried with growing backoff). */
+  failures: z.number().optional(),
+  /** Times the account was restarted to apply a changed config file. */
+  configRestarts: z.number().optional(),
+  /** Replies whose delivery stayed uncertain after reconciliation (given up, never resent). */
+  uncertainDeliveries: z.number().optional(),
+  /** What the operator should do about `uncertainDeliveries`. */
+  uncertainAdvice: z.string().optional(),
+  /** Agent turns waiting for another attempt after failures (all of them counted). */
+  pendingTurns: z.number().optional(),
+  /** The oldest of `pendingTurns` (up to 5). */
+  pendingRetries: z.array(pendingRetrySummarySchema).optional(),
+  /** The most recently given-up agent turns (up to 5), newest first. */
+  givenUpTurns: z.array(givenUpTurnSummarySchema).optional(),
+});
+/** One account in the readiness report. */
+export type AccountReadiness = z.infer<typeof accountReadinessSchema>;
 
 /** Body of `GET /readyz` (HTTP 200 when `ready`, else 503). */
-export interface ReadinessReport {
+export const readinessReportSchema = z.object({
   /** True when every enabled account is running. */
-  ready: boolean;
-  accounts: AccountReadiness[];
-}
+  ready: z.boolean(),
+  accounts: z.array(accountReadinessSchema),
+});
+/** Body of `GET /readyz` (HTTP 200 when `ready`, else 503). */
+export type ReadinessReport = z.infer<typeof readinessReportSchema>;
+
+/** Body of every refusal (4xx/5xx): a stable `code` and a sentence naming the fix. */
+export const controlApiErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+/** Body of every refusal (4xx/5xx). */
+export type ControlApiErrorBody = z.infer<typeof controlApiErrorSchema>;
 
 /** Body of `POST /v1/pairing/approve`. */
 export const approvePairingRequestSchema = z.strictObject({
@@ -89,13 +113,15 @@ export const approvePairingRequestSchema = z.strictObject({
 export type ApprovePairingRequest = z.output<typeof approvePairingRequestSchema>;
 
 /** Answer of `POST /v1/pairing/approve`. */
-export interface ApprovePairingResult {
-  channel: string;
-  sender: string;
-  notified: boolean;
+export const approvePairingResultSchema = z.object({
+  channel: z.string(),
+  sender: z.string(),
+  notified: z.boolean(),
   /** The code had been approved before; nothing changed and nobody was notified again. */
-  alreadyApproved?: boolean;
-}
+  alreadyApproved: z.boolean().optional(),
+});
+/** Answer of `POST /v1/pairing/approve`. */
+export type ApprovePairingResult = z.infer<typeof approvePairingResultSchema>;
 
 /** Longest a `POST /v1/send` may wait for the delivery outcome (ms). */
 export const MAX_SEND_WAIT_MS = 120_000;

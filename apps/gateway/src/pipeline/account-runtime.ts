@@ -2,7 +2,6 @@ import { type Clock, createOutbox, type Logger } from "@imgate/channel-core";
 import {
   createEchoFilter,
   createInboundProcessor,
-  type ImsgMessage,
   type ResolvedImessageAccount,
 } from "@imgate/imessage-channel";
 import type { ImsgRpcStats, ImsgWatch, RestartOptions } from "@imgate/imsg-rpc";
@@ -162,7 +161,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
           attachments: account.includeAttachments,
           onStart: (start) => committer.watchStarted(start),
         },
-        (message, delivery) => dispatch.handle(message as ImsgMessage, delivery),
+        (message, delivery) => dispatch.handle(message, delivery),
       );
       logger.info(
         { transport: transport.kind, cliPath: account.cliPath, dbPath: account.dbPath, since },

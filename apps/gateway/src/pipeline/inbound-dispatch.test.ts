@@ -49,6 +49,7 @@ function row(id: number, overrides: Partial<ImsgMessage> = {}): ImsgMessage {
     text: "hello",
     created_at: new Date(clock.now()).toISOString(),
     attachments: [],
+    reactions: [],
     chat_identifier: "+15550001111",
     chat_guid: "iMessage;-;+15550001111",
     chat_name: "",

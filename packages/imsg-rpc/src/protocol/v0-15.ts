@@ -33,7 +33,8 @@ export const imsg015 = {
   chatsGet: defineMethod(
     "chats.get",
     z.strictObject(chatTargetParams),
-    z.union([z.looseObject({ chat: chatSchema }), chatSchema]),
+    // imsg wraps the chat as `{chat}`; a bare chat is accepted too. Either way the result is the chat.
+    z.union([z.looseObject({ chat: chatSchema }).transform((wrapped) => wrapped.chat), chatSchema]),
   ),
   messagesHistory: defineMethod(
     "messages.history",
