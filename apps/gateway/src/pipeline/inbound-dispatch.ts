@@ -124,15 +124,19 @@ export function composeInboundPipeline(deps: InboundPipelineDeps): Middleware<Ga
   if (commands) {
     steps.push(
       chatCommandStep({
-        handle: (ctx) =>
-          commands.handle({
+        handle: async (ctx) => {
+          const { route, decision } = ctx;
+          // The session queue step ran before: the route is known.
+          if (!route) throw new Error("chat commands: the message has no route");
+          return commands.handle({
             text: ctx.envelope.text,
             account: ctx.answering,
-            senderAuthorized: ctx.decision?.kind === "process" && ctx.decision.commandAuthorized,
-            configAuthorized: ctx.decision?.kind === "process" && ctx.decision.configAuthorized,
-            route: ctx.route ?? { agentId: "", sessionKey: "" },
+            senderAuthorized: decision?.kind === "process" && decision.commandAuthorized,
+            configAuthorized: decision?.kind === "process" && decision.configAuthorized,
+            route,
             status: () => deps.status(ctx.answering.accountId),
-          }),
+          });
+        },
         split: (ctx, text) =>
           chunkText(text, { limit: ctx.answering.textChunkLimit, mode: ctx.answering.chunkMode }),
         dedupe: core.dedupe,
