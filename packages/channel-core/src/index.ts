@@ -147,7 +147,6 @@ export type {
   PolicyInput,
   ProcessDecision,
 } from "./policy-types.ts";
-export { DM_POLICIES, GROUP_POLICIES } from "./policy-types.ts";
 export type { ApplyResponsePrefixOptions, ResponsePrefixContext } from "./response-prefix.ts";
 export { applyResponsePrefix, resolveResponsePrefix, shortModelName } from "./response-prefix.ts";
 export type { DmScope, DmSessionKeyParts, SessionKeyInput } from "./session-key.ts";
