@@ -110,9 +110,11 @@ class Parser {
   }
 
   private parseNumber(): number {
-    const match = /^[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/.exec(
-      this.text.slice(this.pos),
-    );
+    // No leading zeros (`01`), as in JSON5 and the `json5` package that loads the config.
+    const match =
+      /^[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+|(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/.exec(
+        this.text.slice(this.pos),
+      );
     if (!match) this.fail(`unexpected ${JSON.stringify(this.text[this.pos])}`);
     const literal = match[0];
     this.pos += literal.length;
