@@ -1,6 +1,6 @@
-import { unknownKeyMessage } from "@imgate/imessage-channel";
+import { suggestKey, unknownKeyMessage } from "@imgate/imessage-channel";
 import type { z } from "zod";
-import { knownKeysAt, nearestKey } from "./nearest-key.ts";
+import { knownKeysAt } from "./known-keys-at.ts";
 
 /** One problem in a config file, addressed by its key path. */
 export interface ConfigIssue {
@@ -35,7 +35,7 @@ export function toConfigIssues(
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, issue.path, raw);
       for (const key of issue.keys) {
-        const suggestion = nearestKey(key, known);
+        const suggestion = suggestKey(key, known);
         out.push({
           path: formatKeyPath([...fullPath, key]),
           message: unknownKeyMessage({ suggestion, valid: known }),
