@@ -1,6 +1,6 @@
 /** Where the config file and the state directory are, following DESIGN.md's precedence rules. */
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, resolve } from "node:path";
+import { expandHome } from "@imgate/remote-ssh/expand-home";
 
 /** The config file used when neither `--config` nor `IMGATE_CONFIG` is given. */
 export const DEFAULT_CONFIG_PATH = "~/.imgate/imgate.json5";
@@ -10,10 +10,8 @@ export const DEFAULT_STATE_DIR = "~/.imgate";
 
 /** Expands a leading `~` to the home directory and makes the path absolute (relative to `base`). */
 export function expandPath(path: string, base = process.cwd()): string {
-  const home = process.env.HOME || homedir();
-  if (path === "~") return home;
-  if (path.startsWith("~/")) return join(home, path.slice(2));
-  return isAbsolute(path) ? path : resolve(base, path);
+  const expanded = expandHome(path);
+  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
 }
 
 /** Where a config path came from, for messages ("set by IMGATE_CONFIG"). */

@@ -8,6 +8,7 @@ import { constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { asFullDiskAccessError } from "@imgate/imsg-rpc";
+import { expandHome } from "@imgate/remote-ssh";
 import type { ImsgPort } from "./imsg-port.ts";
 
 /** Runs a program and reports its exit code and output (injectable for tests). */
@@ -64,7 +65,7 @@ export async function findExecutable(
   cliPath: string,
   pathEnv = process.env.PATH ?? "",
 ): Promise<string | undefined> {
-  const expanded = cliPath.startsWith("~/") ? join(process.env.HOME ?? "", cliPath.slice(2)) : cliPath;
+  const expanded = expandHome(cliPath);
   const candidates = expanded.includes("/")
     ? [isAbsolute(expanded) ? expanded : resolve(expanded)]
     : pathEnv

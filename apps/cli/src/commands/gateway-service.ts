@@ -6,9 +6,9 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { homeDirectory } from "@imgate/remote-ssh/expand-home";
 import { z } from "zod";
 import { checkConfig, invalidConfigError, readConfigFile } from "../cli-config.ts";
 import { CliError, ConfigError, UsageError } from "../cli-error.ts";
@@ -151,7 +151,7 @@ function defaultKind(): ServiceKind {
 }
 
 function serviceLocation(kind: ServiceKind, dir: string | undefined): string {
-  const home = process.env.HOME || homedir();
+  const home = homeDirectory();
   if (kind === "launchd")
     return join(dir ? expandPath(dir) : join(home, "Library", "LaunchAgents"), `${SERVICE_LABEL}.plist`);
   const base = dir
