@@ -321,9 +321,11 @@ export async function runChecks(
 
   onProgress("reading the config");
   let config: ValidConfig | undefined;
+  let configPath: string | undefined;
   try {
     // Missing file: the gateway refuses to start, so doctor fails too. Empty file: all defaults.
     const file = await readConfigFile(configFlag, { allowMissing: true });
+    configPath = file.path;
     if (!file.exists) {
       checks.push(
         check(
@@ -392,7 +394,7 @@ export async function runChecks(
     else checks.push(...(await checkLocalAccount(prefix, label, account)));
   }
   // The gateway's own start checks (state directory, secrets, control port), so both reach one verdict.
-  const stateDir = gateway.resolveStateDir(process.env, config);
+  const stateDir = gateway.resolveStateDir(process.env, config, configPath);
   const startChecks = await gateway.runStartChecks({ config, stateDir, env: process.env, caller: "doctor" });
   checks.push(...startChecks);
   if (startChecks.find((c) => c.id === "stateDir")?.status !== "fail") checks.push(...checkStateDb(stateDir));
