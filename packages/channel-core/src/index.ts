@@ -148,6 +148,7 @@ export type {
   ProcessDecision,
 } from "./policy-types.ts";
 export { DM_POLICIES, GROUP_POLICIES } from "./policy-types.ts";
+export { isSecretKey, REDACTED, redactSecretFields } from "./redact-secrets.ts";
 export type { ApplyResponsePrefixOptions, ResponsePrefixContext } from "./response-prefix.ts";
 export { applyResponsePrefix, resolveResponsePrefix, shortModelName } from "./response-prefix.ts";
 export type { DmScope, DmSessionKeyParts, SessionKeyInput } from "./session-key.ts";
