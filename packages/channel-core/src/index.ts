@@ -95,6 +95,7 @@ export type {
   ReconcileVerdict,
 } from "./outbox.ts";
 export { agentIdempotencyKey, createOutbox, replyIdempotencyKey } from "./outbox.ts";
+export { PAIRING_APPROVED_MESSAGE } from "./pairing-approved-message.ts";
 export type { RandomBytes } from "./pairing-code.ts";
 export {
   generatePairingCode,
