@@ -60,9 +60,10 @@ export { imsgPortFromClient, sendCapabilitiesOf } from "./imsg-port-from-client.
 export type { GroupReason, InboundDropReason, InboundOutcome, ReactionEvent } from "./inbound-outcome.ts";
 export type { InboundProcessor, InboundProcessorOptions } from "./inbound-processor.ts";
 export { createInboundProcessor } from "./inbound-processor.ts";
+export { type ExecutableLookup, locateExecutable } from "./locate-executable.ts";
 export { parseJson5 } from "./parse-json5.ts";
 export type { ExecProgram, ProbeOptions, ProbeResult } from "./probe.ts";
-export { findExecutable, fullDiskAccessHint, probeAccount } from "./probe.ts";
+export { fullDiskAccessHint, probeAccount } from "./probe.ts";
 export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 export {
   DEFAULT_ACCOUNT_ID,

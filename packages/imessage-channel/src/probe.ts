@@ -4,12 +4,9 @@
  * and explained (which binary needs it and where to grant it).
  */
 import { execFile } from "node:child_process";
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { asFullDiskAccessError } from "@imgate/imsg-rpc";
-import { expandHome } from "@imgate/remote-ssh";
 import type { ImsgPort } from "./imsg-port.ts";
+import { locateExecutable } from "./locate-executable.ts";
 
 /** Runs a program and reports its exit code and output (injectable for tests). */
 export type ExecProgram = (
@@ -60,29 +57,6 @@ const defaultExec: ExecProgram = (file, args, { timeoutMs }) =>
     });
   });
 
-/** Finds an executable: a path-like value is checked as is (with `~` expanded), a bare name on `PATH`. */
-export async function findExecutable(
-  cliPath: string,
-  pathEnv = process.env.PATH ?? "",
-): Promise<string | undefined> {
-  const expanded = expandHome(cliPath);
-  const candidates = expanded.includes("/")
-    ? [isAbsolute(expanded) ? expanded : resolve(expanded)]
-    : pathEnv
-        .split(delimiter)
-        .filter((dir) => dir !== "")
-        .map((dir) => join(dir, expanded));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /** The Full Disk Access explanation for `binary`. */
 export function fullDiskAccessHint(binary: string, remote: boolean): string {
   const launcher = remote
@@ -118,7 +92,9 @@ export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> 
   const label = options.binaryLabel ?? options.cliPath ?? "imsg";
   let binaryPath: string | undefined;
   if (options.cliPath !== undefined) {
-    binaryPath = await findExecutable(options.cliPath, options.pathEnv);
+    const env = options.pathEnv === undefined ? process.env : { ...process.env, PATH: options.pathEnv };
+    const found = locateExecutable(options.cliPath, env);
+    binaryPath = found.kind === "found" ? found.path : undefined;
     if (!binaryPath) {
       return {
         ok: false,
