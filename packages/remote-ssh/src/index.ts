@@ -1,5 +1,5 @@
+export { type BackoffOptions, backoffDelay } from "@imgate/imsg-rpc";
 export { type AuthSources, loadAuthMethods } from "./auth-methods.ts";
-export { type BackoffOptions, backoffDelay } from "./backoff.ts";
 export {
   type SshConnectionConfig,
   type SshConnectionConfigInput,

@@ -1,8 +1,8 @@
 import type { ImsgTransport } from "@imgate/imsg-rpc";
+import { type BackoffOptions, backoffDelay } from "@imgate/imsg-rpc";
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from "ssh2";
 import ssh2 from "ssh2";
 import { loadAuthMethods } from "./auth-methods.ts";
-import { type BackoffOptions, backoffDelay } from "./backoff.ts";
 import {
   type SshConnectionConfig,
   type SshConnectionConfigInput,
