@@ -25,7 +25,7 @@ export type { Clock, ManualClock } from "./clock.ts";
 export { createManualClock, systemClock } from "./clock.ts";
 export type { CommandRegistry } from "./command-gate.ts";
 export { DEFAULT_COMMAND_REGISTRY, hasControlCommand } from "./command-gate.ts";
-export type { ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";
+export type { ConfigKeyPathSegment, ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";
 export {
   ConfigPathError,
   FORBIDDEN_CONFIG_KEYS,
@@ -33,6 +33,7 @@ export {
   formatConfigPath,
   getConfigValue,
   MAX_CONFIG_PATH_LENGTH,
+  parseConfigKeyPath,
   parseConfigPath,
   setConfigValue,
   unsetConfigValue,

@@ -32,9 +32,8 @@ function keyPath(path: string): PathSegment[] {
   try {
     return parseKeyPath(path);
   } catch (error) {
-    throw new UsageError(
-      `Bad key path "${path}": ${(error as Error).message}; write it like channels.imessage.dmPolicy.`,
-    );
+    // The parser's message already names the path and shows a well-formed one.
+    throw new UsageError((error as Error).message);
   }
 }
 

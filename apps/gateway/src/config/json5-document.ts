@@ -5,6 +5,8 @@
  * this is a small parser that records positions.
  */
 
+import type { ConfigKeyPathSegment } from "@imgate/channel-core/config-path";
+
 /** A JSON5 syntax error at a 1-based line and column. */
 export class Json5SyntaxError extends Error {
   readonly code = "JSON5_SYNTAX";
@@ -19,8 +21,8 @@ export class Json5SyntaxError extends Error {
   }
 }
 
-/** One path segment: an object key or an array index. */
-export type PathSegment = string | number;
+/** One path segment: an object key or an array index (channel-core's `ConfigKeyPathSegment`). */
+export type PathSegment = ConfigKeyPathSegment;
 
 interface BaseNode {
   start: number;
@@ -287,36 +289,8 @@ function formatKey(key: string): string {
   return plainKey.test(key) ? key : JSON.stringify(key);
 }
 
-/**
- * Parses a dotted config path: `channels.imessage.dmPolicy`, `agents.list[0].id`, `groups["*"].requireMention`.
- * Bracketed numbers are array indexes; bare segments and quoted brackets are object keys.
- */
-export function parseKeyPath(path: string): PathSegment[] {
-  const segments: PathSegment[] = [];
-  let rest = path.trim();
-  if (rest === "") throw new Error("the key path is empty");
-  while (rest.length > 0) {
-    const bracket = /^\[(?:(\d+)|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\]/.exec(rest);
-    if (bracket) {
-      segments.push(
-        bracket[1] !== undefined ? Number(bracket[1]) : JSON.parse(`"${bracket[2] ?? bracket[3] ?? ""}"`),
-      );
-      rest = rest.slice(bracket[0].length);
-    } else {
-      const plain = /^[^.[\]]+/.exec(rest);
-      if (!plain) throw new Error(`cannot read the key path at "${rest}"`);
-      segments.push(plain[0]);
-      rest = rest.slice(plain[0].length);
-    }
-    if (rest.startsWith(".")) {
-      rest = rest.slice(1);
-      if (rest === "" || rest.startsWith(".")) throw new Error(`the key path "${path}" has an empty segment`);
-    } else if (rest.length > 0 && !rest.startsWith("[")) {
-      throw new Error(`cannot read the key path at "${rest}"`);
-    }
-  }
-  return segments;
-}
+/** Parses a dotted config path: channel-core's one parser (`parseConfigKeyPath`), under its gateway name. */
+export { parseConfigKeyPath as parseKeyPath } from "@imgate/channel-core/config-path";
 
 /** Formats path segments back into the dotted form (`agents.list[0].id`). */
 export function formatJson5KeyPath(segments: readonly PathSegment[]): string {
