@@ -134,15 +134,29 @@ function readBracket(
   return { key: /^\d+$/.test(key) ? Number(key) : key, end: close + 1 };
 }
 
-/** Writes keys back as a path: identifiers dotted, anything else as `["…"]`. */
+/** Keys written dotted; anything else is written `["…"]`. */
+const SIMPLE_KEY = /^[A-Za-z0-9_$*-]+$/;
+
+/**
+ * The one key-path formatter (config errors, `imgate config`, `/config`): array indexes (numbers) as
+ * `[n]`, simple keys dotted, anything else as `["…"]`, after `prefix` (e.g. `channels.imessage`).
+ * {@link parseConfigKeyPath} reads the result back to the same segments.
+ */
+export function formatConfigKeyPath(segments: readonly PropertyKey[], prefix = ""): string {
+  let out = prefix;
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else {
+      const key = String(segment);
+      out += SIMPLE_KEY.test(key) ? (out === "" ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out;
+}
+
+/** {@link formatConfigKeyPath} for string keys (as {@link parseConfigPath} gives them): all-digit keys are indexes. */
 export function formatConfigPath(segments: readonly string[]): string {
-  return segments
-    .map((key, index) => {
-      if (/^\d+$/.test(key)) return `[${key}]`;
-      if (/^[A-Za-z_$][\w$-]*$/.test(key)) return index === 0 ? key : `.${key}`;
-      return `[${JSON.stringify(key)}]`;
-    })
-    .join("");
+  return formatConfigKeyPath(segments.map((key) => (/^\d+$/.test(key) ? Number(key) : key)));
 }
 
 const toSegments = (path: string | readonly string[]) =>

@@ -30,6 +30,7 @@ export {
   ConfigPathError,
   FORBIDDEN_CONFIG_KEYS,
   findForbiddenConfigKey,
+  formatConfigKeyPath,
   formatConfigPath,
   getConfigValue,
   MAX_CONFIG_PATH_LENGTH,

@@ -5,7 +5,7 @@
  * this is a small parser that records positions.
  */
 
-import type { ConfigKeyPathSegment } from "@imgate/channel-core/config-path";
+import { type ConfigKeyPathSegment, formatConfigKeyPath } from "@imgate/channel-core/config-path";
 
 /** A JSON5 syntax error at a 1-based line and column. */
 export class Json5SyntaxError extends Error {
@@ -290,18 +290,11 @@ function formatKey(key: string): string {
 }
 
 /** Parses a dotted config path: channel-core's one parser (`parseConfigKeyPath`), under its gateway name. */
-export { parseConfigKeyPath as parseKeyPath } from "@imgate/channel-core/config-path";
-
-/** Formats path segments back into the dotted form (`agents.list[0].id`). */
-export function formatJson5KeyPath(segments: readonly PathSegment[]): string {
-  let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (/^[A-Za-z0-9_$*-]+$/.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
+/** Formats path segments back into the dotted form: channel-core's one formatter (`formatConfigKeyPath`). */
+export {
+  formatConfigKeyPath as formatJson5KeyPath,
+  parseConfigKeyPath as parseKeyPath,
+} from "@imgate/channel-core/config-path";
 
 /** Reads the value at `path` from a plain value; `found: false` when any segment is missing. */
 export function getAtPath(root: unknown, path: readonly PathSegment[]): { found: boolean; value?: unknown } {
@@ -361,11 +354,11 @@ export function setJson5Value(text: string, path: readonly PathSegment[], value:
       }
       if (segment === node.items.length) return appendItem(text, node, buildNested(rest, value));
       throw new Json5EditError(
-        `${formatJson5KeyPath(path.slice(0, index + 1))} is past the end of an array of ${node.items.length}`,
+        `${formatConfigKeyPath(path.slice(0, index + 1))} is past the end of an array of ${node.items.length}`,
       );
     }
     throw new Json5EditError(
-      `${formatJson5KeyPath(path.slice(0, index)) || "the document"} is not an object, so ${formatJson5KeyPath(path.slice(0, index + 1))} cannot be set`,
+      `${formatConfigKeyPath(path.slice(0, index)) || "the document"} is not an object, so ${formatConfigKeyPath(path.slice(0, index + 1))} cannot be set`,
     );
   }
   return splice(text, node.start, node.end, stringifyJson5(value));
