@@ -63,7 +63,7 @@ export { createInboundProcessor } from "./inbound-processor.ts";
 export { type ExecutableLookup, locateExecutable } from "./locate-executable.ts";
 export { parseJson5 } from "./parse-json5.ts";
 export type { ExecProgram, ProbeOptions, ProbeResult } from "./probe.ts";
-export { fullDiskAccessHint, probeAccount } from "./probe.ts";
+export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount } from "./probe.ts";
 export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 export {
   DEFAULT_ACCOUNT_ID,

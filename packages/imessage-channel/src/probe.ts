@@ -65,8 +65,14 @@ export function fullDiskAccessHint(binary: string, remote: boolean): string {
   return `${binary} cannot read the Messages database: grant Full Disk Access to ${binary} ${launcher} in System Settings → Privacy & Security → Full Disk Access, then restart imgate.`;
 }
 
-function looksLikeFda(text: string): boolean {
-  return /full disk access|permissionDenied|authorization denied|Permission Error/i.test(text);
+/**
+ * True when imsg's output says it may not read the Messages database (a Full Disk Access denial): the one
+ * test used by this probe and by `imgate doctor`.
+ */
+export function looksLikeFullDiskAccessDenial(text: string): boolean {
+  return /full disk access|permission ?denied|permission error|authorization denied|unable to open database/i.test(
+    text,
+  );
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -113,7 +119,7 @@ export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> 
       };
     }
     if (help.code !== 0) {
-      const fda = looksLikeFda(help.output);
+      const fda = looksLikeFullDiskAccessDenial(help.output);
       return {
         ok: false,
         fatal: false,
@@ -131,7 +137,7 @@ export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> 
   } catch (error) {
     const fda =
       asFullDiskAccessError(error, label) ??
-      (looksLikeFda(String((error as Error)?.message ?? error)) ? true : undefined);
+      (looksLikeFullDiskAccessDenial(String((error as Error)?.message ?? error)) ? true : undefined);
     if (fda) {
       const hint = fullDiskAccessHint(label, remote);
       return {

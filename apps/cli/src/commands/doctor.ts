@@ -80,8 +80,6 @@ function firstLine(text: string): string {
   ).slice(0, 200);
 }
 
-const FDA_TEXT = /full disk access|permission ?denied|authorization denied|unable to open database/i;
-
 async function checkLocalAccount(prefix: string, label: string, account: Account) {
   const checks: DoctorCheck[] = [];
   const dbPath = account.dbPath;
@@ -122,6 +120,8 @@ async function checkLocalAccount(prefix: string, label: string, account: Account
   checks.push(...probe.checks);
   const found = probe.path;
   if (!found || probe.checks.some((c) => c.status === "fail")) return checks;
+  // The channel's own Full Disk Access test, the same one its probe uses.
+  const { looksLikeFullDiskAccessDenial } = await import("@imgate/imessage-channel");
   const read = await runQuick(
     found,
     ["chats", "--limit", "1", "--json", ...(dbPath ? ["--db", expandPath(dbPath)] : [])],
@@ -129,7 +129,7 @@ async function checkLocalAccount(prefix: string, label: string, account: Account
   );
   if (read.code === 0) {
     checks.push(check(`${prefix}.fullDiskAccess`, "ok", `${label}: imsg can read the Messages database`));
-  } else if (FDA_TEXT.test(read.output)) {
+  } else if (looksLikeFullDiskAccessDenial(read.output)) {
     checks.push(
       check(
         `${prefix}.fullDiskAccess`,
