@@ -25,14 +25,16 @@ export type { Clock } from "./clock.ts";
 export { systemClock } from "./clock.ts";
 export type { CommandRegistry } from "./command-gate.ts";
 export { DEFAULT_COMMAND_REGISTRY, hasControlCommand } from "./command-gate.ts";
-export type { ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";
+export type { ConfigKeyPathSegment, ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";
 export {
   ConfigPathError,
   FORBIDDEN_CONFIG_KEYS,
   findForbiddenConfigKey,
+  formatConfigKeyPath,
   formatConfigPath,
   getConfigValue,
   MAX_CONFIG_PATH_LENGTH,
+  parseConfigKeyPath,
   parseConfigPath,
   setConfigValue,
   unsetConfigValue,
@@ -99,6 +101,7 @@ export type {
   ReconcileVerdict,
 } from "./outbox.ts";
 export { agentIdempotencyKey, createOutbox, replyIdempotencyKey } from "./outbox.ts";
+export { PAIRING_APPROVED_MESSAGE } from "./pairing-approved-message.ts";
 export type { RandomBytes } from "./pairing-code.ts";
 export {
   generatePairingCode,
@@ -151,6 +154,7 @@ export type {
   PolicyInput,
   ProcessDecision,
 } from "./policy-types.ts";
+export { isSecretKey, REDACTED, redactSecretFields } from "./redact-secrets.ts";
 export type { ApplyResponsePrefixOptions, ResponsePrefixContext } from "./response-prefix.ts";
 export { applyResponsePrefix, resolveResponsePrefix, shortModelName } from "./response-prefix.ts";
 export type { DmScope, DmSessionKeyParts, SessionKeyInput } from "./session-key.ts";

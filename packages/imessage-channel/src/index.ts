@@ -59,8 +59,9 @@ export { imsgPortFromClient, sendCapabilitiesOf } from "./imsg-port-from-client.
 export type { GroupReason, InboundDropReason, InboundOutcome, ReactionEvent } from "./inbound-outcome.ts";
 export type { InboundProcessor, InboundProcessorOptions } from "./inbound-processor.ts";
 export { createInboundProcessor } from "./inbound-processor.ts";
+export { type ExecutableLookup, locateExecutable } from "./locate-executable.ts";
 export type { ExecProgram, ProbeOptions, ProbeResult } from "./probe.ts";
-export { findExecutable, fullDiskAccessHint, probeAccount } from "./probe.ts";
+export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount } from "./probe.ts";
 export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 export {
   DEFAULT_ACCOUNT_ID,
