@@ -132,6 +132,6 @@ export async function loadConfig(flag: string | undefined): Promise<LoadedConfig
   if (!check.ok) throw invalidConfigError(file.path, check.problems);
   // The gateway's own rule, so the CLI and a running gateway always agree on the state directory.
   const { resolveStateDir } = await import("@imgate/gateway");
-  const stateDir = resolveStateDir(process.env, check.config);
+  const stateDir = resolveStateDir(process.env, check.config, file.path);
   return { file, config: check.config, stateDir };
 }

@@ -6,16 +6,10 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freePort } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GATEWAY_NODE_FLAGS } from "./commands/gateway-service.ts";
-import {
-  freePort,
-  imsgSimToolPath,
-  makeTempDir,
-  removeTempDirs,
-  repoRoot,
-  runCli,
-} from "./testing/run-cli.ts";
+import { imsgSimToolPath, makeTempDir, removeTempDirs, repoRoot, runCli } from "./testing/run-cli.ts";
 import { writeSimConfig } from "./testing/sim-config.ts";
 
 afterAll(removeTempDirs);

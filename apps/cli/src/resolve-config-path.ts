@@ -1,19 +1,17 @@
-/** Where the config file and the state directory are, following DESIGN.md's precedence rules. */
-import { homedir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+/**
+ * Where the config file is, following DESIGN.md's precedence rules. The state directory is the gateway's
+ * `resolveStateDir` (one rule for the CLI and the gateway).
+ */
+import { isAbsolute, resolve } from "node:path";
+import { expandHome } from "@imgate/remote-ssh/expand-home";
 
 /** The config file used when neither `--config` nor `IMGATE_CONFIG` is given. */
 export const DEFAULT_CONFIG_PATH = "~/.imgate/imgate.json5";
 
-/** The state directory used when neither `IMGATE_STATE_DIR` nor `gateway.stateDir` is set. */
-export const DEFAULT_STATE_DIR = "~/.imgate";
-
 /** Expands a leading `~` to the home directory and makes the path absolute (relative to `base`). */
 export function expandPath(path: string, base = process.cwd()): string {
-  const home = process.env.HOME || homedir();
-  if (path === "~") return home;
-  if (path.startsWith("~/")) return join(home, path.slice(2));
-  return isAbsolute(path) ? path : resolve(base, path);
+  const expanded = expandHome(path);
+  return isAbsolute(expanded) ? expanded : resolve(base, expanded);
 }
 
 /** Where a config path came from, for messages ("set by IMGATE_CONFIG"). */
@@ -30,18 +28,4 @@ export function resolveConfigPath(flag: string | undefined, env = process.env): 
   if (flag) return { path: expandPath(flag), source: "flag" };
   if (env.IMGATE_CONFIG) return { path: expandPath(env.IMGATE_CONFIG), source: "env" };
   return { path: expandPath(DEFAULT_CONFIG_PATH), source: "default" };
-}
-
-/**
- * `IMGATE_STATE_DIR`, else the config's `gateway.stateDir` (relative paths resolve against the config file's
- * directory), else {@link DEFAULT_STATE_DIR}.
- */
-export function resolveStateDir(
-  configStateDir: string | undefined,
-  configDir: string,
-  env = process.env,
-): string {
-  if (env.IMGATE_STATE_DIR) return expandPath(env.IMGATE_STATE_DIR);
-  if (configStateDir) return expandPath(configStateDir, configDir);
-  return expandPath(DEFAULT_STATE_DIR);
 }

@@ -1,12 +1,11 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
+import { createSimDb, IMSG_BIN, injectMessage, waitFor } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "./config/load-config.ts";
 import { type GatewayHandle, startGateway } from "./gateway.ts";
 import { sentTexts } from "./testing/sim-chat.ts";
-import { waitFor } from "./testing/wait-for.ts";
 
 const ALICE = "+15550001001";
 const BOB = "+15550001002";

@@ -3,13 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { chatCommandHelpText } from "@imgate/channel-core";
-import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
+import { createSimDb, IMSG_BIN, injectMessage, waitFor } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "./config/load-config.ts";
 import type { GatewayHandle } from "./gateway.ts";
 import { sentTexts } from "./testing/sim-chat.ts";
 import { startSimGateway } from "./testing/start-sim-gateway.ts";
-import { waitFor } from "./testing/wait-for.ts";
 
 const OWNER = "+15550001111";
 const MEMBER = "+15550002222";

@@ -2,12 +2,11 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "@imgate/channel-core";
-import { createSimDb, IMSG_BIN } from "@imgate/imsg-sim/testing";
+import { createSimDb, IMSG_BIN, waitFor } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
 import type { AccountReadiness, ReadinessReport } from "./control-api/control-api-types.ts";
 import { type GatewayHandle, startGateway } from "./gateway.ts";
-import { waitFor } from "./testing/wait-for.ts";
 
 let dir: string;
 let gateway: GatewayHandle;

@@ -11,13 +11,12 @@ import {
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { silentLogger } from "@imgate/channel-core";
-import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
+import { createSimDb, IMSG_BIN, injectMessage, waitFor } from "@imgate/imsg-sim/testing";
 import { type SshdHarness, startSshd } from "@imgate/remote-ssh/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
 import { type GatewayHandle, startGateway } from "./gateway.ts";
 import { sentFiles, sentTexts } from "./testing/sim-chat.ts";
-import { waitFor } from "./testing/wait-for.ts";
 
 const FRIEND = "+15550002222";
 const SELF = "me@icloud.com";

@@ -1,12 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
+import { createSimDb, freePort, IMSG_BIN, injectMessage, waitFor } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sentTexts } from "./testing/sim-chat.ts";
-import { waitFor } from "./testing/wait-for.ts";
 
 const FRIEND = "+15550003333";
 const OTHER = "+15550004444";
@@ -18,17 +16,6 @@ let dbPath: string;
 let port: number;
 let configPath: string;
 const children = new Set<ChildProcess>();
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 /** A slow exec agent: notes that it started (one file per call), waits, then echoes the text. */
 function writeAgent(): string {

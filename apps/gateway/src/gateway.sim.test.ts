@@ -2,14 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
-import { createSimDb, IMSG_BIN, injectMessage } from "@imgate/imsg-sim/testing";
+import { createSimDb, IMSG_BIN, injectMessage, waitFor } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseGatewayConfig } from "./config/parse-gateway-config.ts";
 import { readinessReportSchema } from "./control-api/control-api-types.ts";
 import type { GatewayHandle } from "./gateway.ts";
 import { sentFiles, sentTexts } from "./testing/sim-chat.ts";
 import { startSimGateway } from "./testing/start-sim-gateway.ts";
-import { waitFor } from "./testing/wait-for.ts";
 
 const ALLOWED = "+15550001111";
 const STRANGER = "+15559998888";

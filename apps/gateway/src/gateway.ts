@@ -1,6 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Clock, type Logger, openStateStore, PairingError, systemClock } from "@imgate/channel-core";
+import {
+  type Clock,
+  type Logger,
+  openStateStore,
+  PAIRING_APPROVED_MESSAGE,
+  PairingError,
+  systemClock,
+} from "@imgate/channel-core";
 import type { RestartOptions } from "@imgate/imsg-rpc";
 import type { AgentBackendDeps } from "./agents/create-agent-backend.ts";
 import { isConfigError } from "./config/config-error.ts";
@@ -249,7 +256,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       }
       if (request.notify) {
         try {
-          const sent = await runtimeFor(undefined).send(approved.sender, "You're approved. Say hi!", {
+          const sent = await runtimeFor(undefined).send(approved.sender, PAIRING_APPROVED_MESSAGE, {
             waitMs: 5_000,
           });
           notified = sent.status === "sent";

@@ -1,5 +1,8 @@
 // Config
 
+// Start checks (shared by the gateway and `imgate doctor`)
+export type { ExecutableLookup } from "@imgate/imessage-channel";
+export { locateExecutable } from "@imgate/imessage-channel";
 // Agents
 export type { AgentBackend, AgentCallOptions } from "./agents/agent-backend.ts";
 export { AgentError } from "./agents/agent-error.ts";
@@ -107,9 +110,8 @@ export type { AttachmentMover, AttachmentMoverOptions } from "./pipeline/create-
 export { createAttachmentMover } from "./pipeline/create-attachment-mover.ts";
 export type { SessionQueue } from "./pipeline/session-queue.ts";
 export { createSessionQueue } from "./pipeline/session-queue.ts";
-// Start checks (shared by the gateway and `imgate doctor`)
-export type { ExecutableLookup, ProbeImsgOptions } from "./preflight/probe-imsg.ts";
-export { locateExecutable, probeImsg, probeRemoteImsg } from "./preflight/probe-imsg.ts";
+export type { ProbeImsgOptions } from "./preflight/probe-imsg.ts";
+export { probeImsg, probeRemoteImsg } from "./preflight/probe-imsg.ts";
 export type { StartCheck, StartCheckOptions, StartCheckStatus } from "./preflight/start-checks.ts";
 export { runStartChecks } from "./preflight/start-checks.ts";
 export type { RunGatewayOptions } from "./run-gateway-foreground.ts";

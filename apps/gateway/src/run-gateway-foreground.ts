@@ -59,7 +59,7 @@ export async function runGatewayForeground(options: RunGatewayOptions = {}): Pro
     gateway = await startGateway({
       config: loaded.config,
       configPath: path,
-      stateDir: resolveStateDir(env, loaded.config),
+      stateDir: resolveStateDir(env, loaded.config, path),
       logger,
       env,
     });

@@ -35,12 +35,24 @@ export const MAX_CONFIG_PATH_LENGTH = 512;
 
 const isForbiddenKey = (key: string) => FORBIDDEN_CONFIG_KEYS.includes(key.trim().toLowerCase());
 
+/** One key of a parsed path: an object key, or an array index (a bare `[0]`). */
+export type ConfigKeyPathSegment = string | number;
+
 /**
- * Splits a path into keys. Accepts `a.b`, `a[0]`, `a["b.c"]` (JSON string rules) and `a['b']`.
- * Throws {@link ConfigPathError}: `CONFIG_PATH_INVALID` for empty or malformed paths,
- * `CONFIG_PATH_FORBIDDEN_KEY` for `__proto__`, `constructor` or `prototype` in any spelling.
+ * Splits a path into keys, as strings (`a[0]` gives `"0"`); see {@link parseConfigKeyPath}.
+ * @throws {ConfigPathError} like {@link parseConfigKeyPath}.
  */
 export function parseConfigPath(path: string): string[] {
+  return parseConfigKeyPath(path).map(String);
+}
+
+/**
+ * The one config key-path parser (chat commands, `imgate config get|set|unset`). Accepts `a.b`, `a[0]`
+ * (a number: an array index), `a["b.c"]` (JSON string rules) and `a['b']`; a bare `[x]` that is not a
+ * number is the key `x`. Throws {@link ConfigPathError}: `CONFIG_PATH_INVALID` for empty or malformed
+ * paths, `CONFIG_PATH_FORBIDDEN_KEY` for `__proto__`, `constructor` or `prototype` in any spelling.
+ */
+export function parseConfigKeyPath(path: string): ConfigKeyPathSegment[] {
   const invalid = (why: string) =>
     new ConfigPathError(
       "CONFIG_PATH_INVALID",
@@ -51,7 +63,7 @@ export function parseConfigPath(path: string): string[] {
   if (path.length > MAX_CONFIG_PATH_LENGTH)
     throw invalid(`it is longer than ${MAX_CONFIG_PATH_LENGTH} characters`);
 
-  const segments: string[] = [];
+  const segments: ConfigKeyPathSegment[] = [];
   let i = 0;
   const n = path.length;
   while (i < n) {
@@ -77,7 +89,7 @@ export function parseConfigPath(path: string): string[] {
       }
     }
   }
-  const forbidden = segments.find(isForbiddenKey);
+  const forbidden = segments.find((segment) => typeof segment === "string" && isForbiddenKey(segment));
   if (forbidden !== undefined) {
     throw new ConfigPathError(
       "CONFIG_PATH_FORBIDDEN_KEY",
@@ -92,7 +104,7 @@ function readBracket(
   path: string,
   start: number,
   invalid: (why: string) => Error,
-): { key: string; end: number } {
+): { key: ConfigKeyPathSegment; end: number } {
   const quote = path[start + 1];
   if (quote === '"' || quote === "'") {
     let j = start + 2;
@@ -119,18 +131,32 @@ function readBracket(
   if (close === -1) throw invalid('a "[" is not closed');
   const key = path.slice(start + 1, close).trim();
   if (key === "") throw invalid("it has an empty key");
-  return { key, end: close + 1 };
+  return { key: /^\d+$/.test(key) ? Number(key) : key, end: close + 1 };
 }
 
-/** Writes keys back as a path: identifiers dotted, anything else as `["…"]`. */
+/** Keys written dotted; anything else is written `["…"]`. */
+const SIMPLE_KEY = /^[A-Za-z0-9_$*-]+$/;
+
+/**
+ * The one key-path formatter (config errors, `imgate config`, `/config`): array indexes (numbers) as
+ * `[n]`, simple keys dotted, anything else as `["…"]`, after `prefix` (e.g. `channels.imessage`).
+ * {@link parseConfigKeyPath} reads the result back to the same segments.
+ */
+export function formatConfigKeyPath(segments: readonly PropertyKey[], prefix = ""): string {
+  let out = prefix;
+  for (const segment of segments) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else {
+      const key = String(segment);
+      out += SIMPLE_KEY.test(key) ? (out === "" ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
+    }
+  }
+  return out;
+}
+
+/** {@link formatConfigKeyPath} for string keys (as {@link parseConfigPath} gives them): all-digit keys are indexes. */
 export function formatConfigPath(segments: readonly string[]): string {
-  return segments
-    .map((key, index) => {
-      if (/^\d+$/.test(key)) return `[${key}]`;
-      if (/^[A-Za-z_$][\w$-]*$/.test(key)) return index === 0 ? key : `.${key}`;
-      return `[${JSON.stringify(key)}]`;
-    })
-    .join("");
+  return formatConfigKeyPath(segments.map((key) => (/^\d+$/.test(key) ? Number(key) : key)));
 }
 
 const toSegments = (path: string | readonly string[]) =>

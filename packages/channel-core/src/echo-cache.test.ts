@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { createManualClock } from "./clock.ts";
 import { createEchoCache } from "./echo-cache.ts";
 import { silentLogger } from "./logger.ts";
+import { createManualClock } from "./manual-clock.ts";
 import { openStateStore } from "./state-store.ts";
 
 const dirs: string[] = [];

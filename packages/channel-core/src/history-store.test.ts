@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
-import { createManualClock } from "./clock.ts";
 import { createHistoryStore, type HistoryEntry } from "./history-store.ts";
+import { createManualClock } from "./manual-clock.ts";
 import { createSessionStore } from "./session-store.ts";
 import type { StateStore } from "./state-store.ts";
 

@@ -1,9 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
-import type { ManualClock } from "./clock.ts";
 import { createCursorStore } from "./cursor-store.ts";
 import { createHistoryStore } from "./history-store.ts";
 import { createInboundDedupe } from "./inbound-dedupe.ts";
+import type { ManualClock } from "./manual-clock.ts";
 import type { StateStore } from "./state-store.ts";
 
 const DAY = 86_400_000;

@@ -22,18 +22,20 @@ export {
 } from "./chat-commands.ts";
 export type { ChunkMode, ChunkTextErrorCode, ChunkTextOptions, TextChunk } from "./chunk-text.ts";
 export { ChunkTextError, chunkText, chunkTextDetailed, MIN_CHUNK_LIMIT } from "./chunk-text.ts";
-export type { Clock, ManualClock } from "./clock.ts";
-export { createManualClock, systemClock } from "./clock.ts";
+export type { Clock } from "./clock.ts";
+export { systemClock } from "./clock.ts";
 export type { CommandRegistry } from "./command-gate.ts";
 export { DEFAULT_COMMAND_REGISTRY, hasControlCommand } from "./command-gate.ts";
-export type { ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";
+export type { ConfigKeyPathSegment, ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";
 export {
   ConfigPathError,
   FORBIDDEN_CONFIG_KEYS,
   findForbiddenConfigKey,
+  formatConfigKeyPath,
   formatConfigPath,
   getConfigValue,
   MAX_CONFIG_PATH_LENGTH,
+  parseConfigKeyPath,
   parseConfigPath,
   setConfigValue,
   unsetConfigValue,
@@ -89,6 +91,10 @@ export type { InboundDedupe, InboundDedupeOptions } from "./inbound-dedupe.ts";
 export { createInboundDedupe } from "./inbound-dedupe.ts";
 export type { Logger } from "./logger.ts";
 export { silentLogger } from "./logger.ts";
+// Kept only until apps/gateway/src/pipeline's tests import it from `@imgate/channel-core/testing` (another branch
+// is rewriting those files); then this line goes.
+/** @deprecated Import from `@imgate/channel-core/testing`. */
+export { createManualClock, type ManualClock } from "./manual-clock.ts";
 export type {
   MentionMatcher,
   MentionPatternCompiler,
@@ -112,6 +118,7 @@ export type {
   ReconcileVerdict,
 } from "./outbox.ts";
 export { agentIdempotencyKey, createOutbox, replyIdempotencyKey } from "./outbox.ts";
+export { PAIRING_APPROVED_MESSAGE } from "./pairing-approved-message.ts";
 export type { RandomBytes } from "./pairing-code.ts";
 export {
   generatePairingCode,
@@ -164,7 +171,7 @@ export type {
   PolicyInput,
   ProcessDecision,
 } from "./policy-types.ts";
-export { DM_POLICIES, GROUP_POLICIES } from "./policy-types.ts";
+export { isSecretKey, REDACTED, redactSecretFields } from "./redact-secrets.ts";
 export type { ApplyResponsePrefixOptions, ResponsePrefixContext } from "./response-prefix.ts";
 export { applyResponsePrefix, resolveResponsePrefix, shortModelName } from "./response-prefix.ts";
 export type { DmScope, DmSessionKeyParts, SessionKeyInput } from "./session-key.ts";

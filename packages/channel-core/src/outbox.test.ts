@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
-import type { ManualClock } from "./clock.ts";
+import type { ManualClock } from "./manual-clock.ts";
 import {
   agentIdempotencyKey,
   createOutbox,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
-import type { ManualClock } from "./clock.ts";
+import type { ManualClock } from "./manual-clock.ts";
 import { generatePairingCode } from "./pairing-code.ts";
 import { createPairingService, type PairingService } from "./pairing-service.ts";
 import { PairingError, StateErrorCode } from "./state-errors.ts";

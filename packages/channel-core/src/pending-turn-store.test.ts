@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
-import type { ManualClock } from "./clock.ts";
 import type { Envelope } from "./envelope.ts";
+import type { ManualClock } from "./manual-clock.ts";
 import { createPendingTurnStore, type PendingTurnDraft } from "./pending-turn-store.ts";
 import type { StateStore } from "./state-store.ts";
 

@@ -17,11 +17,6 @@ export type DmPolicy = "pairing" | "allowlist" | "open" | "disabled";
  */
 export type GroupPolicy = "open" | "allowlist" | "disabled";
 
-/** All {@link DmPolicy} values, for schemas. */
-export const DM_POLICIES = ["pairing", "allowlist", "open", "disabled"] as const;
-/** All {@link GroupPolicy} values, for schemas. */
-export const GROUP_POLICIES = ["open", "allowlist", "disabled"] as const;
-
 /** An allowlist entry: `"*"`, a sender handle, or a channel-specific chat target (e.g. `chat_id:42`). */
 export type AllowEntry = string | number;
 

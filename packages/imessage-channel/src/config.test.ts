@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { imessageConfigJsonSchema } from "./config-json-schema.ts";
 import { isSafeExecutableValue } from "./executable-safety.ts";
-import { ConfigParseError, ImessageConfigError } from "./imessage-errors.ts";
-import { parseJson5 } from "./parse-json5.ts";
+import { ImessageConfigError } from "./imessage-errors.ts";
 import { resolveAccounts } from "./resolve-accounts.ts";
 import { suggestKey } from "./suggest-key.ts";
 import { checkImessageConfig, validateImessageConfig } from "./validate-config.ts";
@@ -218,25 +217,6 @@ describe("account inheritance (decision Q1)", () => {
       validateImessageConfig({ enabled: false, accounts: { a: { enabled: true } } }),
     );
     expect(a?.enabled).toBe(false);
-  });
-});
-
-describe("JSON5 parsing", () => {
-  it("parses comments and trailing commas", () => {
-    expect(parseJson5("{ // c\n a: 1, }")).toEqual({ a: 1 });
-  });
-
-  it("reports line and column of a syntax error", () => {
-    try {
-      parseJson5('{\n  channels: {\n    imessage: { cliPath: "imsg" ]\n  }\n}', "imgate.json5");
-      expect.unreachable();
-    } catch (error) {
-      expect(error).toBeInstanceOf(ConfigParseError);
-      const e = error as ConfigParseError;
-      expect([e.line, e.column]).toEqual([3, 33]);
-      expect(e.message).toMatch(/^imgate\.json5:3:33: /);
-      expect(e.code).toBe("IMESSAGE_CONFIG_PARSE");
-    }
   });
 });
 

@@ -1,6 +1,7 @@
 import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createManualClock, silentLogger, systemClock } from "@imgate/channel-core";
+import { silentLogger, systemClock } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { countRows, type SimHarness, startSim } from "./__fixtures__/sim-harness.ts";
 import { createImessageDelivery } from "./delivery.ts";

@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createManualClock, openStateStore, silentLogger } from "@imgate/channel-core";
+import { openStateStore, silentLogger } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import { messageSchema } from "@imgate/imsg-rpc";
 import { afterEach, describe, expect, it } from "vitest";
 import type { z } from "zod";

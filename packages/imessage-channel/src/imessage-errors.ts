@@ -6,7 +6,6 @@
 /** Stable codes of {@link ImessageChannelError}. */
 export type ImessageErrorCode =
   | "IMESSAGE_CONFIG_INVALID"
-  | "IMESSAGE_CONFIG_PARSE"
   | "IMESSAGE_TARGET_INVALID"
   | "IMESSAGE_SEND_FAILED"
   | "IMESSAGE_SEND_UNKNOWN"
@@ -49,28 +48,6 @@ export class ImessageConfigError extends ImessageChannelError {
     );
     this.name = "ImessageConfigError";
     this.issues = issues;
-  }
-}
-
-/** A JSON5 config file could not be parsed; `line` and `column` are 1-based. */
-export class ConfigParseError extends ImessageChannelError {
-  /** 1-based line of the syntax error. */
-  readonly line: number;
-  /** 1-based column of the syntax error. */
-  readonly column: number;
-  /** File name or label given to the parser, for the message. */
-  readonly source: string;
-
-  constructor(source: string, line: number, column: number, detail: string, options?: { cause?: unknown }) {
-    super(
-      "IMESSAGE_CONFIG_PARSE",
-      `${source}:${line}:${column}: ${detail}. Fix the JSON5 syntax at that position.`,
-      options,
-    );
-    this.name = "ConfigParseError";
-    this.line = line;
-    this.column = column;
-    this.source = source;
   }
 }
 

@@ -1,14 +1,8 @@
 import { silentLogger, systemClock } from "@imgate/channel-core";
 import type { ImsgWatch } from "@imgate/imsg-rpc";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import {
-  countRows,
-  joinRow,
-  type SimHarness,
-  startSim,
-  waitFor,
-  writeInbound,
-} from "./__fixtures__/sim-harness.ts";
+import { countRows, joinRow, type SimHarness, startSim, writeInbound } from "./__fixtures__/sim-harness.ts";
 import { createImessageDelivery } from "./delivery.ts";
 import { createEchoFilter } from "./echo-filter.ts";
 import type { ImsgPort } from "./imsg-port.ts";
@@ -67,14 +61,14 @@ async function startBot(harness: SimHarness, port: ImsgPort = harness.port) {
       });
     }
   });
-  await waitFor("the watch to subscribe", () => (watch?.subscription !== undefined ? true : undefined));
+  await waitFor(() => (watch?.subscription !== undefined ? true : undefined), "the watch to subscribe");
   const turns = () => outcomes.flatMap((o) => (o.kind === "turn" ? [o] : []));
   /** Writes a sentinel and waits for it: every row written before it has been handled. */
   const settle = async () => {
     writeInbound(harness.dbPath, { from: "+15550009999", text: "sentinel" });
     await waitFor(
-      "the sentinel turn",
       () => turns().find((t) => t.envelope.text === "sentinel") ?? undefined,
+      "the sentinel turn",
     );
   };
   return { outcomes, turns, settle };
@@ -104,7 +98,7 @@ describe.each(["0.9", "0.15"] as const)("inbound against imsg-sim %s", (compat) 
       chat: "chat900",
       group: true,
     });
-    await waitFor("two replies", () => (bot.turns().length >= 2 ? true : undefined));
+    await waitFor(() => (bot.turns().length >= 2 ? true : undefined), "two replies");
     await bot.settle();
     expect(bot.turns().map((t) => t.envelope.text)).toEqual([
       "hello https://example.com/x",
@@ -147,7 +141,7 @@ describe.each(["0.9", "0.15"] as const)("inbound against imsg-sim %s", (compat) 
     };
     const bot = await startBot(harness, port);
     writeInbound(harness.dbPath, { from: "+15550003002", text: "earlier", chat: "chat901", group: true });
-    await waitFor("the first group turn", () => (bot.turns().length >= 1 ? true : undefined));
+    await waitFor(() => (bot.turns().length >= 1 ? true : undefined), "the first group turn");
     const late = writeInbound(harness.dbPath, {
       from: "+15550003002",
       text: "late group row",
@@ -157,7 +151,7 @@ describe.each(["0.9", "0.15"] as const)("inbound against imsg-sim %s", (compat) 
     });
     pending = { chatId: late.chatId, id: late.id };
     if (compat === "0.15") joinRow(harness.dbPath, late.chatId, late.id);
-    await waitFor("the late row's turn", () => bot.turns().find((t) => t.envelope.guid === late.guid));
+    await waitFor(() => bot.turns().find((t) => t.envelope.guid === late.guid), "the late row's turn");
     await bot.settle();
     const turn = bot.turns().find((t) => t.envelope.guid === late.guid)!;
     expect(turn.envelope.chatType).toBe("group");
@@ -182,8 +176,9 @@ describe.each(["0.9", "0.15"] as const)("inbound against imsg-sim %s", (compat) 
     await bot.settle();
     expect(bot.turns().find((t) => t.envelope.guid === orphan.guid)).toBeUndefined();
     if (compat === "0.9") {
-      await waitFor("the orphan's drop", () =>
-        bot.outcomes.some((o) => o.kind === "drop" && o.reason === "unanchored") ? true : undefined,
+      await waitFor(
+        () => (bot.outcomes.some((o) => o.kind === "drop" && o.reason === "unanchored") ? true : undefined),
+        "the orphan's drop",
       );
     }
   });

@@ -1,4 +1,5 @@
-import { createManualClock, silentLogger } from "@imgate/channel-core";
+import { silentLogger } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import { chatSchema, messageSchema } from "@imgate/imsg-rpc";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";

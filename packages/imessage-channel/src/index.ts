@@ -39,7 +39,6 @@ export type { NormalizeHandleOptions } from "./handle.ts";
 export { normalizeHandle, normalizePhoneNumber } from "./handle.ts";
 export type { ConfigIssue, ImessageErrorCode } from "./imessage-errors.ts";
 export {
-  ConfigParseError,
   ImessageChannelError,
   ImessageChatNotFoundError,
   ImessageConfigError,
@@ -60,9 +59,9 @@ export { imsgPortFromClient, sendCapabilitiesOf } from "./imsg-port-from-client.
 export type { GroupReason, InboundDropReason, InboundOutcome, ReactionEvent } from "./inbound-outcome.ts";
 export type { InboundProcessor, InboundProcessorOptions } from "./inbound-processor.ts";
 export { createInboundProcessor } from "./inbound-processor.ts";
-export { parseJson5 } from "./parse-json5.ts";
+export { type ExecutableLookup, locateExecutable } from "./locate-executable.ts";
 export type { ExecProgram, ProbeOptions, ProbeResult } from "./probe.ts";
-export { findExecutable, fullDiskAccessHint, probeAccount } from "./probe.ts";
+export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount } from "./probe.ts";
 export { IMESSAGE_PROTECTED_CONFIG_KEYS } from "./protected-config-keys.ts";
 export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 export {

@@ -4,11 +4,9 @@
  * and explained (which binary needs it and where to grant it).
  */
 import { execFile } from "node:child_process";
-import { constants } from "node:fs";
-import { access } from "node:fs/promises";
-import { delimiter, isAbsolute, join, resolve } from "node:path";
 import { asFullDiskAccessError } from "@imgate/imsg-rpc";
 import type { ImsgPort } from "./imsg-port.ts";
+import { locateExecutable } from "./locate-executable.ts";
 
 /** Runs a program and reports its exit code and output (injectable for tests). */
 export type ExecProgram = (
@@ -59,29 +57,6 @@ const defaultExec: ExecProgram = (file, args, { timeoutMs }) =>
     });
   });
 
-/** Finds an executable: a path-like value is checked as is (with `~` expanded), a bare name on `PATH`. */
-export async function findExecutable(
-  cliPath: string,
-  pathEnv = process.env.PATH ?? "",
-): Promise<string | undefined> {
-  const expanded = cliPath.startsWith("~/") ? join(process.env.HOME ?? "", cliPath.slice(2)) : cliPath;
-  const candidates = expanded.includes("/")
-    ? [isAbsolute(expanded) ? expanded : resolve(expanded)]
-    : pathEnv
-        .split(delimiter)
-        .filter((dir) => dir !== "")
-        .map((dir) => join(dir, expanded));
-  for (const candidate of candidates) {
-    try {
-      await access(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
 /** The Full Disk Access explanation for `binary`. */
 export function fullDiskAccessHint(binary: string, remote: boolean): string {
   const launcher = remote
@@ -90,8 +65,14 @@ export function fullDiskAccessHint(binary: string, remote: boolean): string {
   return `${binary} cannot read the Messages database: grant Full Disk Access to ${binary} ${launcher} in System Settings → Privacy & Security → Full Disk Access, then restart imgate.`;
 }
 
-function looksLikeFda(text: string): boolean {
-  return /full disk access|permissionDenied|authorization denied|Permission Error/i.test(text);
+/**
+ * True when imsg's output says it may not read the Messages database (a Full Disk Access denial): the one
+ * test used by this probe and by `imgate doctor`.
+ */
+export function looksLikeFullDiskAccessDenial(text: string): boolean {
+  return /full disk access|permission ?denied|permission error|authorization denied|unable to open database/i.test(
+    text,
+  );
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
@@ -117,7 +98,9 @@ export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> 
   const label = options.binaryLabel ?? options.cliPath ?? "imsg";
   let binaryPath: string | undefined;
   if (options.cliPath !== undefined) {
-    binaryPath = await findExecutable(options.cliPath, options.pathEnv);
+    const env = options.pathEnv === undefined ? process.env : { ...process.env, PATH: options.pathEnv };
+    const found = locateExecutable(options.cliPath, env);
+    binaryPath = found.kind === "found" ? found.path : undefined;
     if (!binaryPath) {
       return {
         ok: false,
@@ -136,7 +119,7 @@ export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> 
       };
     }
     if (help.code !== 0) {
-      const fda = looksLikeFda(help.output);
+      const fda = looksLikeFullDiskAccessDenial(help.output);
       return {
         ok: false,
         fatal: false,
@@ -154,7 +137,7 @@ export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> 
   } catch (error) {
     const fda =
       asFullDiskAccessError(error, label) ??
-      (looksLikeFda(String((error as Error)?.message ?? error)) ? true : undefined);
+      (looksLikeFullDiskAccessDenial(String((error as Error)?.message ?? error)) ? true : undefined);
     if (fda) {
       const hint = fullDiskAccessHint(label, remote);
       return {

@@ -3,6 +3,7 @@
  * the nearest valid key. Also enforces the cross-key rule that `dmPolicy: "open"` needs `"*"` in the
  * account's EFFECTIVE `allowFrom` (after the top-level → account merge, decision Q1).
  */
+import { formatConfigKeyPath } from "@imgate/channel-core";
 import type { z } from "zod";
 import { type ImessageSectionConfig, imessageSectionSchema } from "./config-schema.ts";
 import { type ConfigIssue, ImessageConfigError } from "./imessage-errors.ts";
@@ -20,19 +21,9 @@ export type ConfigCheckResult =
   | { ok: true; config: ImessageSectionConfig }
   | { ok: false; issues: ConfigIssue[] };
 
-const SIMPLE_KEY = /^[A-Za-z0-9_$-]+$/;
-
-/** Joins a key path: `a.b.c`, with `["…"]` for keys that are not simple words and `[n]` for array indices. */
+/** Joins a key path after `prefix`: channel-core's one formatter (`formatConfigKeyPath`). */
 export function formatKeyPath(prefix: string, path: readonly PropertyKey[]): string {
-  let out = prefix;
-  for (const part of path) {
-    if (typeof part === "number") out += `[${part}]`;
-    else {
-      const key = String(part);
-      out += SIMPLE_KEY.test(key) ? (out === "" ? key : `.${key}`) : `[${JSON.stringify(key)}]`;
-    }
-  }
-  return out;
+  return formatConfigKeyPath(path, prefix);
 }
 
 type AnySchema = z.core.$ZodType;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { backoffDelay, resolveRestartOptions } from "./backoff.ts";
+import { restartDelay as backoffDelay, resolveRestartOptions } from "./backoff.ts";
 
 describe("backoffDelay", () => {
   it("never retries sooner than the initial delay, grows exponentially and caps", () => {

@@ -1,3 +1,4 @@
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import {
   createFakePeer,
@@ -6,7 +7,6 @@ import {
   NO_REPLY,
   PeerError,
   type PeerHandler,
-  waitFor,
 } from "./__fixtures__/fake-peer.ts";
 import { createImsgClient, type ImsgClient, type ImsgClientOptions } from "./imsg-client.ts";
 import {

@@ -1,9 +1,9 @@
 import { Emitter } from "vscode-jsonrpc";
 import {
-  backoffDelay,
   type ResolvedRestartOptions,
   type RestartOptions,
   resolveRestartOptions,
+  restartDelay,
 } from "./backoff.ts";
 import {
   detectCapabilities,
@@ -214,7 +214,7 @@ class SupervisedImsgClient implements ImsgClient {
       now: () => this.#clock.now(),
       pageAfter: (connection, params) => this.#pageAfter(connection, params),
       current: () => this.#connection,
-      retryDelay: (attempt) => backoffDelay(attempt, this.#restart, this.#random),
+      retryDelay: (attempt) => restartDelay(attempt, this.#restart, this.#random),
       remove: (watch) => this.#watches.delete(watch),
     };
   }
@@ -481,7 +481,7 @@ class SupervisedImsgClient implements ImsgClient {
       });
       return;
     }
-    const delay = backoffDelay(failures, this.#restart, this.#random);
+    const delay = restartDelay(failures, this.#restart, this.#random);
     this.#setState({
       status: "backoff",
       lastError,

@@ -1,4 +1,4 @@
-export type { RestartOptions } from "./backoff.ts";
+export { type BackoffOptions, backoffDelay, DEFAULT_BACKOFF, type RestartOptions } from "./backoff.ts";
 export type { ImsgCapabilities, ImsgMethodKey, ImsgMethodResult, ProtocolFamily } from "./capabilities.ts";
 export { detectCapabilities, methodFor } from "./capabilities.ts";
 export type { Clock, Timers } from "./clock.ts";

@@ -1,7 +1,7 @@
 import { PassThrough } from "node:stream";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { describe, expect, it } from "vitest";
 import type { Message } from "vscode-jsonrpc";
-import { waitFor } from "./__fixtures__/fake-peer.ts";
 import { type DroppedLineError, NdjsonMessageReader, type NullIdError } from "./ndjson-message-reader.ts";
 import { createStats } from "./rpc-stats.ts";
 

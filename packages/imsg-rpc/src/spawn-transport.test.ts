@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "./__fixtures__/fake-peer.ts";
 import { ImsgConnection } from "./imsg-connection.ts";
 import { ImsgSpawnError } from "./imsg-error.ts";
 import { spawnTransport } from "./spawn-transport.ts";

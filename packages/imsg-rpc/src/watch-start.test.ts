@@ -1,5 +1,6 @@
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
-import { createFakePeer, type FakePeer, fakeMessage, waitFor } from "./__fixtures__/fake-peer.ts";
+import { createFakePeer, type FakePeer, fakeMessage } from "./__fixtures__/fake-peer.ts";
 import { createImsgClient, type ImsgClient } from "./imsg-client.ts";
 import { planWatchStart, type WatchStart } from "./watch-start.ts";
 import type { WatchDelivery } from "./watch-stream.ts";

@@ -1,8 +1,8 @@
 import { DatabaseSync } from "node:sqlite";
 import { describe, expect, it } from "vitest";
-import { waitFor } from "./__fixtures__/rpc-peer.ts";
 import { useSimPeers } from "./__fixtures__/sim-peers.ts";
 import { injectMessage } from "./inject-message.ts";
+import { waitFor } from "./wait-for.ts";
 
 const fixture = useSimPeers();
 const CONTACT = "+15551234567";

@@ -21,7 +21,9 @@ export function createSimDb(dir: string): string {
   return path;
 }
 
+export { freePort } from "./free-port.ts";
 export type { InjectedMessage, InjectMessageOptions } from "./inject-message.ts";
 export { injectMessage, joinInjectedMessage } from "./inject-message.ts";
 export type { SeedOptions, SeedResult } from "./seed-history.ts";
 export { seedHistory } from "./seed-history.ts";
+export { waitFor } from "./wait-for.ts";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { type RpcPeer, runBin, waitFor } from "./__fixtures__/rpc-peer.ts";
+import { type RpcPeer, runBin } from "./__fixtures__/rpc-peer.ts";
 import { useSimPeers } from "./__fixtures__/sim-peers.ts";
 import { injectMessage } from "./inject-message.ts";
+import { waitFor } from "./wait-for.ts";
 
 const fixture = useSimPeers();
 const { start } = fixture;

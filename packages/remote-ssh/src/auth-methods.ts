@@ -1,16 +1,10 @@
 import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import type { AgentAuthMethod, PublicKeyAuthMethod } from "ssh2";
 import ssh2 from "ssh2";
 import { RemoteSshError, RemoteSshErrorCode } from "./errors.ts";
+import { expandHome, homeDirectory } from "./expand-home.ts";
 import type { Logger } from "./logger.ts";
-
-/** Expands a leading `~` to the local home directory. */
-export function expandHome(path: string): string {
-  if (path === "~") return homedir();
-  return path.startsWith("~/") ? join(homedir(), path.slice(2)) : path;
-}
 
 /** Inputs for {@link loadAuthMethods}. */
 export interface AuthSources {
@@ -40,8 +34,8 @@ export async function loadAuthMethods(
   }
   const explicit = sources.identityFiles.length > 0;
   const files = explicit
-    ? sources.identityFiles.map(expandHome)
-    : DEFAULT_KEYS.map((k) => join(homedir(), ".ssh", k));
+    ? sources.identityFiles.map((file) => expandHome(file))
+    : DEFAULT_KEYS.map((k) => join(homeDirectory(), ".ssh", k));
   for (const file of files) {
     let data: Buffer;
     try {

@@ -4,11 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { createImsgClient, type ImsgClient, type Message } from "@imgate/imsg-rpc";
-import { createSimDb, IMSG_BIN, IMSG_SIM_BIN } from "@imgate/imsg-sim/testing";
+import { createSimDb, IMSG_BIN, IMSG_SIM_BIN, waitFor } from "@imgate/imsg-sim/testing";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { imsgRpcCommand } from "./imsg-transport.ts";
 import { createSshConnection, type SshConnection } from "./ssh-connection.ts";
-import { createRecordingLogger, waitFor } from "./testing/recording-logger.ts";
+import { createRecordingLogger } from "./testing/recording-logger.ts";
 import { type SshdHarness, startSshd } from "./testing/sshd-harness.ts";
 
 const run = promisify(execFile);

@@ -1,5 +1,5 @@
-export { type AuthSources, expandHome, loadAuthMethods } from "./auth-methods.ts";
-export { type BackoffOptions, backoffDelay } from "./backoff.ts";
+export { type BackoffOptions, backoffDelay } from "@imgate/imsg-rpc";
+export { type AuthSources, loadAuthMethods } from "./auth-methods.ts";
 export {
   type SshConnectionConfig,
   type SshConnectionConfigInput,
@@ -11,6 +11,7 @@ export {
   RemoteSshErrorCode,
   type RemoteSshErrorCodeValue,
 } from "./errors.ts";
+export { expandHome, homeDirectory } from "./expand-home.ts";
 export { matchPatternList, matchWildcard } from "./host-pattern.ts";
 export { channelToImsgProcess, type ImsgTransportOptions, imsgRpcCommand } from "./imsg-transport.ts";
 export {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { posix } from "node:path";
-import { expandHome } from "./auth-methods.ts";
 import { RemoteSshError, RemoteSshErrorCode } from "./errors.ts";
+import { expandHome } from "./expand-home.ts";
 import { type ShellWord, splitShellCommands } from "./shell-words.ts";
 
 /** Where an SSH wrapper script connects to. */

@@ -1,6 +1,6 @@
 import { userInfo } from "node:os";
-import { expandHome } from "./auth-methods.ts";
 import type { SshConnectionConfig } from "./connection-config.ts";
+import { expandHome } from "./expand-home.ts";
 import { resolveSshConfig } from "./ssh-config.ts";
 
 /** Where and as whom to connect, after `~/.ssh/config` is applied. */

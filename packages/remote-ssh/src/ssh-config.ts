@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { join } from "node:path";
+import { expandHome, homeDirectory } from "./expand-home.ts";
 import { matchPatternList } from "./host-pattern.ts";
 
 /** What `~/.ssh/config` says about one host (only the keys remote-ssh honours). */
@@ -53,8 +53,8 @@ function parseBlocks(text: string): Block[] {
 }
 
 function expandTokens(value: string, tokens: { host: string; user?: string }): string {
-  const home = homedir();
-  const withTilde = value === "~" ? home : value.startsWith("~/") ? join(home, value.slice(2)) : value;
+  const home = homeDirectory();
+  const withTilde = expandHome(value);
   return withTilde.replace(/%([%dhur])/g, (whole, t: string) => {
     if (t === "%") return "%";
     if (t === "d") return home;
@@ -93,7 +93,7 @@ export function resolveSshConfigText(text: string, host: string): SshConfigEntry
  * Reads `path` (default `~/.ssh/config`) and resolves `host`. A missing file means no settings.
  */
 export async function resolveSshConfig(host: string, path?: string): Promise<SshConfigEntry> {
-  const file = path ?? join(homedir(), ".ssh", "config");
+  const file = path ?? join(homeDirectory(), ".ssh", "config");
   let text: string;
   try {
     text = await readFile(file, "utf8");

@@ -2,13 +2,14 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import ssh2 from "ssh2";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RemoteSshErrorCode } from "./errors.ts";
 import { parseKnownHosts } from "./known-hosts.ts";
 import { quoteShellArg } from "./shell-quote.ts";
 import { createSshConnection, type SshConnection, type SshConnectionState } from "./ssh-connection.ts";
-import { createRecordingLogger, waitFor } from "./testing/recording-logger.ts";
+import { createRecordingLogger } from "./testing/recording-logger.ts";
 import { type SshdHarness, startSshd } from "./testing/sshd-harness.ts";
 
 let sshd: SshdHarness;

@@ -1,14 +1,15 @@
 import type { ImsgTransport } from "@imgate/imsg-rpc";
+import { type BackoffOptions, backoffDelay } from "@imgate/imsg-rpc";
 import type { ClientChannel, ConnectConfig, SFTPWrapper } from "ssh2";
 import ssh2 from "ssh2";
-import { expandHome, loadAuthMethods } from "./auth-methods.ts";
-import { type BackoffOptions, backoffDelay } from "./backoff.ts";
+import { loadAuthMethods } from "./auth-methods.ts";
 import {
   type SshConnectionConfig,
   type SshConnectionConfigInput,
   sshConnectionConfigSchema,
 } from "./connection-config.ts";
 import { RemoteSshError, RemoteSshErrorCode } from "./errors.ts";
+import { expandHome } from "./expand-home.ts";
 import { createHostVerifier } from "./host-key-verifier.ts";
 import { createImsgTransport, type ImsgTransportOptions } from "./imsg-transport.ts";
 import { knownHostsName, knownKeyTypes, readKnownHosts } from "./known-hosts.ts";

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { type CliRun, childEnv, cliArgv, repoRoot, runCli } from "@imgate/cli/testing";
-import { freePort } from "@imgate/gateway/testing";
 import {
+  freePort,
   IMSG_BIN,
   type InjectedMessage,
   type InjectMessageOptions,

@@ -5,7 +5,6 @@
 
 export { type CliRun, childEnv, mainPath, type RunCliOptions, repoRoot, runCli } from "@imgate/cli/testing";
 export {
-  freePort,
   type LoopbackHandler,
   type LoopbackServer,
   type ReceivedRequest,
@@ -13,6 +12,7 @@ export {
   startLoopbackServer,
 } from "@imgate/gateway/testing";
 export {
+  freePort,
   IMSG_BIN,
   IMSG_SIM_BIN,
   type InjectedMessage,

@@ -1,4 +1,4 @@
-import { waitFor as pollUntil } from "@imgate/remote-ssh/testing";
+import { waitFor as pollUntil } from "@imgate/imsg-sim/testing";
 
 /** Options of {@link waitFor}. */
 export interface WaitForOptions {
@@ -9,9 +9,13 @@ export interface WaitForOptions {
 }
 
 /**
- * Polls `fn` (every 20 ms) until it returns a truthy value, and returns that value; throws
- * `timed out waiting for: <what>` after `timeoutMs`. A thin adapter over remote-ssh's testing `waitFor`.
+ * Polls `fn` until it returns a truthy value, and returns that value; throws `timed out waiting for <what>`
+ * after `timeoutMs`. An options-object adapter over imsg-sim's testing `waitFor` (which also accepts 0 and "").
  */
 export function waitFor<T>(fn: () => T | Promise<T>, options: WaitForOptions = {}): Promise<NonNullable<T>> {
-  return pollUntil(fn, options.what ?? "a condition", options.timeoutMs ?? 20_000);
+  return pollUntil(
+    async () => (await fn()) || undefined,
+    options.what ?? "a condition",
+    options.timeoutMs ?? 20_000,
+  ) as Promise<NonNullable<T>>;
 }

@@ -3,6 +3,8 @@
  * (comments and layout survive), are validated before they are written, and are refused when the
  * result would be invalid.
  */
+
+import { redactSecretFields } from "@imgate/channel-core";
 import {
   formatJson5KeyPath,
   getAtPath,
@@ -23,7 +25,6 @@ import {
 } from "../cli-config.ts";
 import { CliError, ConfigError, ExitCode, UsageError } from "../cli-error.ts";
 import { writeJson, writeLines } from "../output.ts";
-import { redactSecrets } from "../redact-secrets.ts";
 
 const baseOptions = z.object({ config: z.string().optional(), json: z.boolean().optional() });
 
@@ -31,9 +32,8 @@ function keyPath(path: string): PathSegment[] {
   try {
     return parseKeyPath(path);
   } catch (error) {
-    throw new UsageError(
-      `Bad key path "${path}": ${(error as Error).message}; write it like channels.imessage.dmPolicy.`,
-    );
+    // The parser's message already names the path and shows a well-formed one.
+    throw new UsageError((error as Error).message);
   }
 }
 
@@ -86,7 +86,7 @@ export async function runConfigShow(rawOptions: unknown): Promise<number> {
   const file = await readConfigFile(options.config);
   const check = await checkConfig(file.raw);
   if (!check.ok) throw invalidConfigError(file.path, check.problems);
-  const shown = redactSecrets(check.config);
+  const shown = redactSecretFields(check.config);
   if (options.json) writeJson(shown);
   else {
     process.stderr.write(`# ${file.exists ? file.path : `${file.path} (missing: defaults only)`}\n`);

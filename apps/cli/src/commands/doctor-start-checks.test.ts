@@ -6,15 +6,9 @@ import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
+import { freePort } from "@imgate/imsg-sim/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  freePort,
-  imsgSimPath,
-  imsgSimToolPath,
-  makeTempDir,
-  removeTempDirs,
-  runCli,
-} from "../testing/run-cli.ts";
+import { imsgSimPath, imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
 
 afterAll(removeTempDirs);
 

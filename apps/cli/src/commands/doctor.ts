@@ -80,8 +80,6 @@ function firstLine(text: string): string {
   ).slice(0, 200);
 }
 
-const FDA_TEXT = /full disk access|permission ?denied|authorization denied|unable to open database/i;
-
 async function checkLocalAccount(prefix: string, label: string, account: Account) {
   const checks: DoctorCheck[] = [];
   const dbPath = account.dbPath;
@@ -122,6 +120,8 @@ async function checkLocalAccount(prefix: string, label: string, account: Account
   checks.push(...probe.checks);
   const found = probe.path;
   if (!found || probe.checks.some((c) => c.status === "fail")) return checks;
+  // The channel's own Full Disk Access test, the same one its probe uses.
+  const { looksLikeFullDiskAccessDenial } = await import("@imgate/imessage-channel");
   const read = await runQuick(
     found,
     ["chats", "--limit", "1", "--json", ...(dbPath ? ["--db", expandPath(dbPath)] : [])],
@@ -129,7 +129,7 @@ async function checkLocalAccount(prefix: string, label: string, account: Account
   );
   if (read.code === 0) {
     checks.push(check(`${prefix}.fullDiskAccess`, "ok", `${label}: imsg can read the Messages database`));
-  } else if (FDA_TEXT.test(read.output)) {
+  } else if (looksLikeFullDiskAccessDenial(read.output)) {
     checks.push(
       check(
         `${prefix}.fullDiskAccess`,
@@ -321,9 +321,11 @@ export async function runChecks(
 
   onProgress("reading the config");
   let config: ValidConfig | undefined;
+  let configPath: string | undefined;
   try {
     // Missing file: the gateway refuses to start, so doctor fails too. Empty file: all defaults.
     const file = await readConfigFile(configFlag, { allowMissing: true });
+    configPath = file.path;
     if (!file.exists) {
       checks.push(
         check(
@@ -392,7 +394,7 @@ export async function runChecks(
     else checks.push(...(await checkLocalAccount(prefix, label, account)));
   }
   // The gateway's own start checks (state directory, secrets, control port), so both reach one verdict.
-  const stateDir = gateway.resolveStateDir(process.env, config);
+  const stateDir = gateway.resolveStateDir(process.env, config, configPath);
   const startChecks = await gateway.runStartChecks({ config, stateDir, env: process.env, caller: "doctor" });
   checks.push(...startChecks);
   if (startChecks.find((c) => c.id === "stateDir")?.status !== "fail") checks.push(...checkStateDb(stateDir));

@@ -6,11 +6,11 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
-import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { homeDirectory } from "@imgate/remote-ssh/expand-home";
 import { z } from "zod";
-import { checkConfig, invalidConfigError, readConfigFile } from "../cli-config.ts";
+import { checkConfig, invalidConfigError, readConfigFile, type ValidConfig } from "../cli-config.ts";
 import { CliError, ConfigError, UsageError } from "../cli-error.ts";
 import { expandPath, resolveConfigPath } from "../resolve-config-path.ts";
 
@@ -151,7 +151,7 @@ function defaultKind(): ServiceKind {
 }
 
 function serviceLocation(kind: ServiceKind, dir: string | undefined): string {
-  const home = process.env.HOME || homedir();
+  const home = homeDirectory();
   if (kind === "launchd")
     return join(dir ? expandPath(dir) : join(home, "Library", "LaunchAgents"), `${SERVICE_LABEL}.plist`);
   const base = dir
@@ -164,15 +164,17 @@ function serviceLocation(kind: ServiceKind, dir: string | undefined): string {
   return join(base, SYSTEMD_UNIT);
 }
 
-function buildSpec(configPath: string): ServiceSpec {
+async function buildSpec(configPath: string, config: ValidConfig | undefined): Promise<ServiceSpec> {
   const stateDir = process.env.IMGATE_STATE_DIR ? expandPath(process.env.IMGATE_STATE_DIR) : undefined;
+  // The gateway's own rule, so the service's logs sit in the state directory the gateway will use.
+  const { resolveStateDir } = await import("@imgate/gateway");
   return {
     nodePath: process.execPath,
     // src/commands/… and dist/commands/… both sit two levels below the package root.
     mainPath: fileURLToPath(new URL("../../dist/main.js", import.meta.url)),
     configPath,
     ...(stateDir ? { stateDir } : {}),
-    logDir: join(stateDir ?? expandPath("~/.imgate"), "logs"),
+    logDir: join(resolveStateDir(process.env, config, configPath), "logs"),
     path: process.env.PATH ?? "/usr/bin:/bin",
   };
 }
@@ -196,6 +198,7 @@ export async function runGatewayInstall(rawOptions: unknown): Promise<number> {
   const dryRun = options.dryRun === true || options.print === true;
   // The service runs `imgate gateway`, which refuses a missing or invalid config: check it now, so a
   // service is never installed only to fail on every start (a dry run still prints, with a warning).
+  let config: ValidConfig | undefined;
   if (!existsSync(configPath)) {
     const message = `${configPath} does not exist; the gateway refuses to start without it, so the service would fail on every start. Create it (e.g. \`imgate config set channels.imessage.enabled true --config ${configPath}\`) and rerun.`;
     if (!dryRun) throw new ConfigError("CLI_CONFIG_MISSING", message);
@@ -205,8 +208,9 @@ export async function runGatewayInstall(rawOptions: unknown): Promise<number> {
     const check = await checkConfig(file.raw);
     if (!check.ok)
       throw invalidConfigError(configPath, check.problems, "is invalid, so the service would not start");
+    config = check.config;
   }
-  const spec = buildSpec(configPath);
+  const spec = await buildSpec(configPath, config);
   const file = serviceLocation(kind, options.dir);
   const content = kind === "launchd" ? renderLaunchdPlist(spec) : renderSystemdUnit(spec);
 

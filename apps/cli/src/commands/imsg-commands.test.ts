@@ -1,8 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { freePort } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort, imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
+import { imsgSimToolPath, makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
 import { writeSimConfig } from "../testing/sim-config.ts";
 
 afterAll(removeTempDirs);

@@ -9,9 +9,6 @@ import { type LoadedConfig, loadConfig } from "../cli-config.ts";
 import { CliError, ExitCode, UsageError } from "../cli-error.ts";
 import { renderTable, writeJson, writeLines } from "../output.ts";
 
-/** The message `--notify` sends to an approved sender. */
-export const APPROVAL_MESSAGE = "✅ imgate access approved. Send a message to start chatting.";
-
 const CHANNEL_ALIASES: Record<string, string> = { imessage: "imessage", imsg: "imessage" };
 
 /** Normalises a channel argument (`imessage`, alias `imsg`, any case, trimmed). */
@@ -206,10 +203,13 @@ export async function runPairingApprove(
       opened.close();
     }
     if (options.notify && !approved.alreadyApproved) {
-      const { sendMessage } = await import("../send-message.ts");
+      const [{ sendMessage }, { PAIRING_APPROVED_MESSAGE }] = await Promise.all([
+        import("../send-message.ts"),
+        import("@imgate/channel-core"),
+      ]);
       const result = await sendMessage(loaded, {
         target: approved.sender,
-        text: APPROVAL_MESSAGE,
+        text: PAIRING_APPROVED_MESSAGE,
         ...(options.account ? { accountId: options.account } : {}),
       });
       if (result.status === "sent") notified = { via: result.via };

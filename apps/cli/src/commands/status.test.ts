@@ -1,19 +1,10 @@
 import { writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
+import { freePort } from "@imgate/imsg-sim/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeTempDir, removeTempDirs, runCli } from "../testing/run-cli.ts";
 
 afterAll(removeTempDirs);
-
-/** A loopback port with nothing listening (bound, then released). */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 describe("imgate status", () => {
   it("says the gateway is not running and how to start it (exit 1)", async () => {

@@ -7,7 +7,6 @@ export {
   type CliRun,
   childEnv,
   cliArgv,
-  freePort,
   imsgSimPath,
   imsgSimToolPath,
   mainPath,

@@ -1,6 +1,7 @@
+import { freePort } from "@imgate/imsg-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { GatewayError, GatewayErrorCode } from "../errors/gateway-error.ts";
-import { freePort, type LoopbackServer, startLoopbackServer } from "../testing/loopback-server.ts";
+import { type LoopbackServer, startLoopbackServer } from "../testing/loopback-server.ts";
 import { sampleTurn } from "../testing/sample-turn.ts";
 import { AgentError, classifyAgentFailure, isRetryableHttpStatus, upstreamDetail } from "./agent-error.ts";
 import { createExecBackend } from "./exec-backend.ts";

@@ -1,3 +1,5 @@
+import { backoffDelay as sharedBackoffDelay } from "@imgate/imsg-rpc";
+
 /**
  * Parses an HTTP `Retry-After` header (delta-seconds or an HTTP date) into milliseconds from `nowMs`;
  * undefined when absent or unparsable.
@@ -11,13 +13,20 @@ export function parseRetryAfter(header: string | null, nowMs: number): number | 
   return Math.max(0, date - nowMs);
 }
 
-/** Exponential backoff with full jitter: attempt 0 waits up to `baseMs`, then doubling, capped at `maxMs`. */
+/**
+ * The agents' retry delay, by imsg-rpc's one backoff formula: attempt `n` (0-based) waits between half and
+ * all of `min(maxMs, baseMs · 2^n)` — the shared formula started at half the base and cap, with a 100 %
+ * stretch.
+ */
 export function backoffDelay(
   attempt: number,
   baseMs: number,
   maxMs: number,
   random: () => number = Math.random,
 ): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** attempt);
-  return Math.round(ceiling / 2 + (random() * ceiling) / 2);
+  return sharedBackoffDelay(
+    attempt + 1,
+    { initialMs: baseMs / 2, maxMs: maxMs / 2, factor: 2, jitter: 1 },
+    random,
+  );
 }

@@ -1,6 +1,7 @@
-import { unknownKeyMessage } from "@imgate/imessage-channel";
+import { formatConfigKeyPath } from "@imgate/channel-core/config-path";
+import { suggestKey, unknownKeyMessage } from "@imgate/imessage-channel";
 import type { z } from "zod";
-import { knownKeysAt, nearestKey } from "./nearest-key.ts";
+import { knownKeysAt } from "./known-keys-at.ts";
 
 /** One problem in a config file, addressed by its key path. */
 export interface ConfigIssue {
@@ -12,15 +13,8 @@ export interface ConfigIssue {
   suggestion?: string;
 }
 
-/** Formats a zod path as `a.b[0].c`. */
-export function formatKeyPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += out === "" ? String(segment) : `.${String(segment)}`;
-  }
-  return out;
-}
+/** Formats a zod path as `a.b[0].c`: channel-core's one formatter. */
+export { formatConfigKeyPath as formatKeyPath } from "@imgate/channel-core/config-path";
 
 /** Turns zod issues into {@link ConfigIssue}s; unknown keys get one issue each with a "did you mean". */
 export function toConfigIssues(
@@ -35,15 +29,15 @@ export function toConfigIssues(
     if (issue.code === "unrecognized_keys") {
       const known = knownKeysAt(schema, issue.path, raw);
       for (const key of issue.keys) {
-        const suggestion = nearestKey(key, known);
+        const suggestion = suggestKey(key, known);
         out.push({
-          path: formatKeyPath([...fullPath, key]),
+          path: formatConfigKeyPath([...fullPath, key]),
           message: unknownKeyMessage({ suggestion, valid: known }),
           ...(suggestion ? { suggestion } : {}),
         });
       }
     } else {
-      out.push({ path: formatKeyPath(fullPath), message: issue.message });
+      out.push({ path: formatConfigKeyPath(fullPath), message: issue.message });
     }
   }
   return out;

@@ -243,7 +243,9 @@ export const gatewayConfigSchema = z
         stateDir: z
           .string()
           .optional()
-          .describe("State directory (IMGATE_STATE_DIR wins; default ~/.imgate)."),
+          .describe(
+            "State directory (IMGATE_STATE_DIR wins; default ~/.imgate). A relative path is relative to the config file's directory.",
+          ),
         http: z
           .strictObject({
             host: z.string().min(1).default("127.0.0.1"),

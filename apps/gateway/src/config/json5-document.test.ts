@@ -58,7 +58,9 @@ describe("key paths", () => {
     ]);
     expect(parseKeyPath("agents.list[0].id")).toEqual(["agents", "list", 0, "id"]);
     expect(formatJson5KeyPath(["agents", "list", 0, "a b"])).toBe('agents.list[0]["a b"]');
-    expect(() => parseKeyPath("a..b")).toThrow(/empty segment/);
+    expect(() => parseKeyPath("a..b")).toThrow(/empty key/);
+    expect(() => parseKeyPath("a.__proto__.b")).toThrow(/reserved key "__proto__"/);
+    expect(parseKeyPath("groups['chat 1'][2]")).toEqual(["groups", "chat 1", 2]);
   });
 });
 

@@ -5,6 +5,8 @@
  * this is a small parser that records positions.
  */
 
+import { type ConfigKeyPathSegment, formatConfigKeyPath } from "@imgate/channel-core/config-path";
+
 /** A JSON5 syntax error at a 1-based line and column. */
 export class Json5SyntaxError extends Error {
   readonly code = "JSON5_SYNTAX";
@@ -19,8 +21,8 @@ export class Json5SyntaxError extends Error {
   }
 }
 
-/** One path segment: an object key or an array index. */
-export type PathSegment = string | number;
+/** One path segment: an object key or an array index (channel-core's `ConfigKeyPathSegment`). */
+export type PathSegment = ConfigKeyPathSegment;
 
 interface BaseNode {
   start: number;
@@ -110,9 +112,11 @@ class Parser {
   }
 
   private parseNumber(): number {
-    const match = /^[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)/.exec(
-      this.text.slice(this.pos),
-    );
+    // No leading zeros (`01`), as in JSON5 and the `json5` package that loads the config.
+    const match =
+      /^[+-]?(?:Infinity|NaN|0[xX][0-9a-fA-F]+|(?:(?:0|[1-9]\d*)(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)/.exec(
+        this.text.slice(this.pos),
+      );
     if (!match) this.fail(`unexpected ${JSON.stringify(this.text[this.pos])}`);
     const literal = match[0];
     this.pos += literal.length;
@@ -287,47 +291,12 @@ function formatKey(key: string): string {
   return plainKey.test(key) ? key : JSON.stringify(key);
 }
 
-/**
- * Parses a dotted config path: `channels.imessage.dmPolicy`, `agents.list[0].id`, `groups["*"].requireMention`.
- * Bracketed numbers are array indexes; bare segments and quoted brackets are object keys.
- */
-export function parseKeyPath(path: string): PathSegment[] {
-  const segments: PathSegment[] = [];
-  let rest = path.trim();
-  if (rest === "") throw new Error("the key path is empty");
-  while (rest.length > 0) {
-    const bracket = /^\[(?:(\d+)|"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')\]/.exec(rest);
-    if (bracket) {
-      segments.push(
-        bracket[1] !== undefined ? Number(bracket[1]) : JSON.parse(`"${bracket[2] ?? bracket[3] ?? ""}"`),
-      );
-      rest = rest.slice(bracket[0].length);
-    } else {
-      const plain = /^[^.[\]]+/.exec(rest);
-      if (!plain) throw new Error(`cannot read the key path at "${rest}"`);
-      segments.push(plain[0]);
-      rest = rest.slice(plain[0].length);
-    }
-    if (rest.startsWith(".")) {
-      rest = rest.slice(1);
-      if (rest === "" || rest.startsWith(".")) throw new Error(`the key path "${path}" has an empty segment`);
-    } else if (rest.length > 0 && !rest.startsWith("[")) {
-      throw new Error(`cannot read the key path at "${rest}"`);
-    }
-  }
-  return segments;
-}
-
-/** Formats path segments back into the dotted form (`agents.list[0].id`). */
-export function formatJson5KeyPath(segments: readonly PathSegment[]): string {
-  let out = "";
-  for (const segment of segments) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else if (/^[A-Za-z0-9_$*-]+$/.test(segment)) out += out === "" ? segment : `.${segment}`;
-    else out += `[${JSON.stringify(segment)}]`;
-  }
-  return out;
-}
+/** Parses a dotted config path: channel-core's one parser (`parseConfigKeyPath`), under its gateway name. */
+/** Formats path segments back into the dotted form: channel-core's one formatter (`formatConfigKeyPath`). */
+export {
+  formatConfigKeyPath as formatJson5KeyPath,
+  parseConfigKeyPath as parseKeyPath,
+} from "@imgate/channel-core/config-path";
 
 /** Reads the value at `path` from a plain value; `found: false` when any segment is missing. */
 export function getAtPath(root: unknown, path: readonly PathSegment[]): { found: boolean; value?: unknown } {
@@ -387,11 +356,11 @@ export function setJson5Value(text: string, path: readonly PathSegment[], value:
       }
       if (segment === node.items.length) return appendItem(text, node, buildNested(rest, value));
       throw new Json5EditError(
-        `${formatJson5KeyPath(path.slice(0, index + 1))} is past the end of an array of ${node.items.length}`,
+        `${formatConfigKeyPath(path.slice(0, index + 1))} is past the end of an array of ${node.items.length}`,
       );
     }
     throw new Json5EditError(
-      `${formatJson5KeyPath(path.slice(0, index)) || "the document"} is not an object, so ${formatJson5KeyPath(path.slice(0, index + 1))} cannot be set`,
+      `${formatConfigKeyPath(path.slice(0, index)) || "the document"} is not an object, so ${formatConfigKeyPath(path.slice(0, index + 1))} cannot be set`,
     );
   }
   return splice(text, node.start, node.end, stringifyJson5(value));

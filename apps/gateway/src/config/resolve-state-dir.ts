@@ -1,16 +1,26 @@
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { expandHome } from "./expand-home.ts";
 
 /**
- * The gateway's state directory: `IMGATE_STATE_DIR`, else `gateway.stateDir`, else `~/.imgate`; `~` is
- * expanded and the result made absolute.
+ * The gateway's state directory — the one rule the gateway and every CLI command use:
+ * `IMGATE_STATE_DIR` (relative to the working directory), else `gateway.stateDir` (relative to the
+ * directory of the config file it was read from, so the CLI and a service started elsewhere agree),
+ * else `~/.imgate`. `~` is expanded and the result is absolute. Without `configPath` (a config built in
+ * code), a relative `gateway.stateDir` resolves against the working directory.
  */
 export function resolveStateDir(
   env: NodeJS.ProcessEnv,
   config?: { gateway?: { stateDir?: string | undefined } | undefined },
+  configPath?: string,
 ): string {
-  const chosen = env.IMGATE_STATE_DIR?.trim() || config?.gateway?.stateDir?.trim() || "~/.imgate";
-  return resolve(expandHome(chosen, env));
+  const fromEnv = env.IMGATE_STATE_DIR?.trim();
+  if (fromEnv) return resolve(expandHome(fromEnv, env));
+  const fromConfig = config?.gateway?.stateDir?.trim();
+  if (fromConfig) {
+    const base = configPath ? dirname(resolve(configPath)) : process.cwd();
+    return resolve(base, expandHome(fromConfig, env));
+  }
+  return resolve(expandHome("~/.imgate", env));
 }
 
 /**

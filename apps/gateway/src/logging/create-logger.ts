@@ -1,6 +1,7 @@
+import { redactSecretFields } from "@imgate/channel-core";
 import pino from "pino";
 import type { PrettyPrinter } from "./load-pretty-printer.ts";
-import { createSecretScrubber, redactSecretFields } from "./redact-secrets.ts";
+import { createSecretScrubber } from "./redact-secrets.ts";
 
 /** Where log lines go: anything with `write(line)` (pino's `DestinationStream`). */
 export interface LogDestination {

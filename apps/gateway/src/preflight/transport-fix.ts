@@ -1,5 +1,5 @@
 import type { ResolvedImessageAccount } from "@imgate/imessage-channel";
-import { locateExecutable } from "./probe-imsg.ts";
+import { locateExecutable } from "@imgate/imessage-channel";
 
 /**
  * The fix for an account whose imsg transport keeps failing (state `backoff`), for `/readyz` and

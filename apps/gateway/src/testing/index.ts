@@ -4,7 +4,6 @@
  */
 
 export {
-  freePort,
   type LoopbackHandler,
   type LoopbackServer,
   type ReceivedRequest,

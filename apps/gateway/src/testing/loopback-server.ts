@@ -72,12 +72,3 @@ export async function startLoopbackServer(
       }),
   };
 }
-
-/** A loopback TCP port that was free a moment ago (bound, then released). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}

@@ -1,6 +1,6 @@
 import { silentLogger } from "@imgate/channel-core";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { type GatewayHandle, type StartGatewayOptions, startGateway } from "../gateway.ts";
-import { waitFor } from "./wait-for.ts";
 
 /** Options of {@link startSimGateway}: the gateway's own, minus the logger and environment it sets. */
 export interface StartSimGatewayOptions extends Omit<StartGatewayOptions, "logger" | "env"> {

@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { createManualClock, type ManualClock } from "../clock.ts";
+import { createManualClock, type ManualClock } from "../manual-clock.ts";
 import { openStateStore, type StateStore } from "../state-store.ts";
 import { makeTempDir } from "./temp-dir.ts";
 

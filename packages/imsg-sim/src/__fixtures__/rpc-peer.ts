@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createSimDb, IMSG_BIN, IMSG_SIM_BIN } from "../testing.ts";
+import { waitFor } from "../wait-for.ts";
 
 /** One JSON line the stand-in wrote (parsed), or a raw line that was not JSON. */
 export type Line = Record<string, unknown> & { raw?: string };
@@ -18,21 +19,6 @@ export interface SimDir {
 export function makeSimDir(): SimDir {
   const dir = mkdtempSync(join(tmpdir(), "imsg-sim-test-"));
   return { dir, db: createSimDb(dir), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-/** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | false,
-  what: string,
-  timeoutMs = 8000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** `imsg rpc` as a real child process, with line capture and request helpers. */

@@ -22,18 +22,3 @@ export function createRecordingLogger(): RecordingLogger {
     };
   return { records, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
 }
-
-/** Polls `condition` every 20 ms until it is truthy or `timeoutMs` passes (then throws `message`). */
-export async function waitFor<T>(
-  condition: () => T | Promise<T>,
-  message: string,
-  timeoutMs = 15_000,
-): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await condition();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${message}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}

@@ -1,9 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { mkdtemp } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
+import { freePort } from "@imgate/imsg-sim/testing";
 import type { SshConnectionConfigInput } from "../connection-config.ts";
 import { hostKeyFingerprint, knownHostsLine } from "../known-hosts.ts";
 import { isAlive, processTree, signalAll } from "./process-tree.ts";
@@ -48,19 +48,6 @@ export interface StartSshdOptions {
   extraConfig?: readonly string[];
   /** sshd binary (default `IMGATE_SSHD`, else /usr/sbin/sshd — the path `scripts/provision-test-deps.sh` checks). */
   sshdPath?: string;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
 }
 
 function keygen(path: string): void {

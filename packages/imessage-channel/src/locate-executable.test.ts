@@ -6,7 +6,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { locateExecutable } from "./probe-imsg.ts";
+import { locateExecutable } from "./locate-executable.ts";
 
 const root = mkdtempSync(join(tmpdir(), "imgate-locate-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -59,5 +59,12 @@ describe("locateExecutable", () => {
       kind: "not-found",
       searched: join(root, "missing", "imsg"),
     });
+  });
+});
+
+describe("locateExecutable: ~ and bare names", () => {
+  it("expands ~ against HOME from the given env", () => {
+    const path = file(join(root, "home", "bin", "imsg"), 0o755);
+    expect(locateExecutable("~/bin/imsg", { HOME: join(root, "home") })).toEqual({ kind: "found", path });
   });
 });

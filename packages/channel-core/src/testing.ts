@@ -1,0 +1,6 @@
+/**
+ * `@imgate/channel-core/testing`: helpers for tests of channel-core and of the packages above it. Not part of
+ * the public API.
+ */
+
+export { createManualClock, type ManualClock } from "./manual-clock.ts";
