@@ -1,25 +1,18 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type Clock,
-  type Logger,
-  openStateStore,
-  PAIRING_APPROVED_MESSAGE,
-  PairingError,
-  systemClock,
-} from "@imgate/channel-core";
-import type { RestartOptions } from "@imgate/imsg-rpc";
-import type { AgentBackendDeps } from "./agents/create-agent-backend.ts";
+import { type Logger, openStateStore, systemClock } from "@imgate/channel-core";
 import { isConfigError } from "./config/config-error.ts";
 import type { GatewayConfig } from "./config/gateway-config-schema.ts";
 import { loadConfig } from "./config/load-config.ts";
 import { watchConfigFile } from "./config/watch-config-file.ts";
 import { ControlApiHttpError } from "./control-api/control-api-http-error.ts";
-import type { ControlApiHandlers, ReadinessReport } from "./control-api/control-api-types.ts";
+import type { ReadinessReport } from "./control-api/control-api-types.ts";
 import { type ControlServer, startControlServer } from "./control-api/control-server.ts";
+import { createControlApiHandlers } from "./create-control-api-handlers.ts";
 import { GatewayError, GatewayErrorCode } from "./errors/gateway-error.ts";
 import { logErrorFields } from "./logging/log-error-fields.ts";
-import { createGatewayMetrics, type GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { pairingOptionsOf } from "./pairing-options-of.ts";
 import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
 import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
 import { createChatCommandHandler } from "./pipeline/chat-command-handler.ts";
@@ -28,72 +21,11 @@ import { startHousekeeping } from "./pipeline/housekeeping.ts";
 import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
 import { createSessionQueue } from "./pipeline/session-queue.ts";
 import { runStartChecks } from "./preflight/start-checks.ts";
+import { registerRuntimeMetrics } from "./register-runtime-metrics.ts";
+import type { GatewayHandle, StartGatewayOptions } from "./start-gateway-options.ts";
 
-/** Options of {@link startGateway}. */
-export interface StartGatewayOptions {
-  /** The validated config (see `loadConfig`). */
-  config: GatewayConfig;
-  /** The file it came from; when given, edits to it are applied live (only affected accounts restart). */
-  configPath?: string;
-  /** State directory (see `resolveStateDir`); `state.db` lives here. */
-  stateDir: string;
-  /** A pino logger (see `createLogger`) or anything with the same four methods. */
-  logger: Logger & { child?: (bindings: Record<string, unknown>) => Logger };
-  /** Environment for tokens, API keys and `~` (default `process.env`). */
-  env?: NodeJS.ProcessEnv;
-  clock?: Clock;
-  /** imsg restart policy (tests shorten it). */
-  restart?: RestartOptions;
-  /** Injected edges of the agent backends (tests). */
-  agentDeps?: AgentBackendDeps;
-  /** Quiet period after a config file change before it is read (default 300 ms). */
-  configDebounceMs?: number;
-  /** Interval of the purge of expired pairing requests and dedupe marks (default hourly). */
-  housekeepingIntervalMs?: number;
-  /** Serve the control API (default true). */
-  controlApi?: boolean;
-}
-
-/** What {@link GatewayHandle.status} reports. */
-export interface GatewayStatus extends ReadinessReport {
-  /** URL of the control API, when it is served. */
-  controlUrl?: string;
-  /** Turns waiting or running in the agent queue. */
-  pendingTurns: number;
-}
-
-/** A running gateway. */
-export interface GatewayHandle {
-  /** The control API's URL (e.g. `http://127.0.0.1:18790`), when served. */
-  readonly controlUrl: string | undefined;
-  readonly metrics: GatewayMetrics;
-  /** Per-account readiness and queue size. */
-  status(): GatewayStatus;
-  /**
-   * Applies a new config: accounts whose effective settings changed are restarted, removed ones stopped,
-   * new ones started; agents, bindings and messages settings apply to the next turn. Returns the account
-   * ids that were restarted, started or stopped.
-   */
-  reload(config: GatewayConfig): Promise<{ restarted: string[]; started: string[]; stopped: string[] }>;
-  /**
-   * Graceful stop: intake stops, queued turns get `gateway.shutdownTimeoutMs` to finish, then in-flight
-   * agent calls are abandoned (their messages are replayed on the next start), delivery stops, imsg and
-   * the state store close. Idempotent.
-   */
-  stop(): Promise<void>;
-}
-
-/** The pairing settings of the config, for the pairing service (shared with the CLI's pairing commands). */
-export function pairingOptionsOf(config: GatewayConfig): {
-  pairingExpiryMs: number;
-  pairingRejectCooldownMs?: number;
-} {
-  const cooldown = config.channels.imessage?.pairingRejectCooldownMs;
-  return {
-    pairingExpiryMs: config.gateway.pairingExpiryMs,
-    ...(cooldown !== undefined ? { pairingRejectCooldownMs: cooldown } : {}),
-  };
-}
+export { pairingOptionsOf } from "./pairing-options-of.ts";
+export type { GatewayHandle, GatewayStatus, StartGatewayOptions } from "./start-gateway-options.ts";
 
 function childLogger(logger: StartGatewayOptions["logger"], bindings: Record<string, unknown>): Logger {
   return typeof logger.child === "function" ? logger.child(bindings) : logger;
@@ -198,32 +130,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
   };
 
-  // Lines imsg-rpc skipped before they could become messages (counted there, exposed here by reason).
-  metrics.registry.collectedCounter(
-    "imgate_imsg_lines_dropped_total",
-    "Lines from imsg dropped before parsing, by reason (oversized, invalid UTF-8, invalid JSON, failed validation).",
-    () =>
-      [...runtimes.values()].flatMap(({ runtime }) => {
-        const stats = runtime.transportStats();
-        const account = runtime.accountIds.join(",");
-        return [
-          { labels: { account, reason: "oversized" }, value: stats.oversizedLines },
-          { labels: { account, reason: "invalid-utf8" }, value: stats.invalidUtf8 },
-          { labels: { account, reason: "invalid-json" }, value: stats.invalidJson },
-          { labels: { account, reason: "invalid-message" }, value: stats.validationErrors },
-        ];
-      }),
-  );
-
-  metrics.registry.collectedGauge(
-    "imgate_agent_turns_pending",
-    "Agent turns kept pending after failures, waiting for another attempt (messages.agentRetryMs).",
-    () =>
-      core.pendingTurns.countPending().map(({ accountId, agentId, count }) => ({
-        labels: { account: accountId, agent: agentId },
-        value: count,
-      })),
-  );
+  registerRuntimeMetrics(metrics, runtimes, core);
 
   const readiness = (): ReadinessReport => {
     const accounts = [...runtimes.values()].flatMap(({ runtime }) =>
@@ -234,45 +141,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
     return { ready: accounts.every((account) => account.state === "running"), accounts };
   };
-
-  const handlers: ControlApiHandlers = {
-    readiness,
-    metrics: () => metrics.registry.render(),
-    listPairing: (channel) => core.pairing.list(channel),
-    async approvePairing(request) {
-      let approved: { channel: string; sender: string; alreadyApproved?: boolean };
-      try {
-        approved = core.pairing.approve(request.channel, request.code);
-      } catch (error) {
-        if (error instanceof PairingError) {
-          const status = error.code === "PAIRING_RATE_LIMITED" ? 429 : 404;
-          throw new ControlApiHttpError(status, error.code, error.message, { cause: error });
-        }
-        throw error;
-      }
-      let notified = false;
-      if (approved.alreadyApproved) {
-        return { channel: approved.channel, sender: approved.sender, notified: false, alreadyApproved: true };
-      }
-      if (request.notify) {
-        try {
-          const sent = await runtimeFor(undefined).send(approved.sender, PAIRING_APPROVED_MESSAGE, {
-            waitMs: 5_000,
-          });
-          notified = sent.status === "sent";
-        } catch (error) {
-          logger.warn({ err: error }, "pairing: could not notify the approved sender");
-        }
-      }
-      return { channel: approved.channel, sender: approved.sender, notified };
-    },
-    send: (request) =>
-      runtimeFor(request.accountId).send(request.target, request.text, {
-        wait: request.wait,
-        waitMs: request.waitMs,
-        ...(request.file !== undefined ? { file: request.file } : {}),
-      }),
-  };
+  const handlers = createControlApiHandlers({ core, metrics, logger, readiness, runtimeFor });
 
   let control: ControlServer | undefined;
   if (options.controlApi !== false) {
