@@ -1,3 +1,4 @@
+import type { SQLInputValue } from "node:sqlite";
 import type { StateStore } from "./state-store.ts";
 
 /** One pending pairing request as stored. */
@@ -127,26 +128,32 @@ function toRecord(row: RequestRow): PairingRequestRecord {
 /** Creates the {@link PairingStore} over an open state store. */
 export function createPairingStore(store: StateStore): PairingStore {
   const sql = (text: string) => store.statement(text);
+  /** The row of `table` for one channel and sender, converted; undefined when there is none. */
+  const getBySender = <Row, Out>(
+    table: "pairing_requests" | "pairing_decisions",
+    convert: (row: Row) => Out,
+    channel: string,
+    sender: string,
+  ): Out | undefined =>
+    store.read(() => {
+      const row = sql(`SELECT * FROM ${table} WHERE channel = ? AND sender = ?`).get(channel, sender);
+      return row ? convert(row as unknown as Row) : undefined;
+    });
+  /** Every row a query returns, converted. */
+  const listRows = <Row, Out>(convert: (row: Row) => Out, query: string, ...params: SQLInputValue[]): Out[] =>
+    store.read(() => (sql(query).all(...params) as unknown as Row[]).map(convert));
   return {
     getRequest(channel, sender) {
-      return store.read(() => {
-        const row = sql("SELECT * FROM pairing_requests WHERE channel = ? AND sender = ?").get(
-          channel,
-          sender,
-        );
-        return row ? toRecord(row as unknown as RequestRow) : undefined;
-      });
+      return getBySender("pairing_requests", toRecord, channel, sender);
     },
     listRequests(channel) {
-      return store.read(() => {
-        const rows =
-          channel === undefined
-            ? sql("SELECT * FROM pairing_requests ORDER BY created_at, channel, sender").all()
-            : sql("SELECT * FROM pairing_requests WHERE channel = ? ORDER BY created_at, sender").all(
-                channel,
-              );
-        return (rows as unknown as RequestRow[]).map(toRecord);
-      });
+      return channel === undefined
+        ? listRows(toRecord, "SELECT * FROM pairing_requests ORDER BY created_at, channel, sender")
+        : listRows(
+            toRecord,
+            "SELECT * FROM pairing_requests WHERE channel = ? ORDER BY created_at, sender",
+            channel,
+          );
     },
     codeInUse(channel, code) {
       return store.read(
@@ -263,21 +270,13 @@ export function createPairingStore(store: StateStore): PairingStore {
       );
     },
     getDecision(channel, sender) {
-      return store.read(() => {
-        const row = sql("SELECT * FROM pairing_decisions WHERE channel = ? AND sender = ?").get(
-          channel,
-          sender,
-        );
-        return row ? toDecision(row as unknown as DecisionRow) : undefined;
-      });
+      return getBySender("pairing_decisions", toDecision, channel, sender);
     },
     listDecisions(channel) {
-      return store.read(() =>
-        (
-          sql("SELECT * FROM pairing_decisions WHERE channel = ? ORDER BY decided_at").all(
-            channel,
-          ) as unknown as DecisionRow[]
-        ).map(toDecision),
+      return listRows(
+        toDecision,
+        "SELECT * FROM pairing_decisions WHERE channel = ? ORDER BY decided_at",
+        channel,
       );
     },
     purgeDecisions(now) {

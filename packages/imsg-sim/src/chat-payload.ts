@@ -45,14 +45,21 @@ export interface GroupPayload {
   last_addressed_handle?: string;
 }
 
-/** Builds the 0.9.0 RPC chat object. */
-export function rpcChatPayload(chat: ChatRow, lastDate: bigint, participants: string[]): RpcChatPayload {
+/** The fields every chat payload starts with, in imsg's order. */
+function chatBase(chat: ChatRow): Pick<RpcChatPayload, "id" | "identifier" | "guid" | "name" | "service"> {
   return {
     id: chat.id,
     identifier: chat.identifier,
     guid: chat.guid,
     name: chat.name,
     service: chat.service,
+  };
+}
+
+/** Builds the 0.9.0 RPC chat object. */
+export function rpcChatPayload(chat: ChatRow, lastDate: bigint, participants: string[]): RpcChatPayload {
+  return {
+    ...chatBase(chat),
     last_message_at: appleNsToIso(lastDate),
     participants,
     is_group: isGroupChat(chat),
@@ -76,17 +83,13 @@ export function fullChatPayload(
   participants: string[],
   unreadCount?: number,
 ): FullChatPayload {
-  const out = { id: chat.id, identifier: chat.identifier } as FullChatPayload;
-  if (chat.guid !== "") out.guid = chat.guid;
-  Object.assign(out, {
-    name: chat.name,
-    service: chat.service,
-    last_message_at: appleNsToIso(lastDate),
-    participants,
-    is_group: isGroupChat(chat),
+  const out: FullChatPayload = {
+    ...rpcChatPayload(chat, lastDate, participants),
     display_name: chat.name,
     ...accountFields(chat),
-  });
+  };
+  // imsg leaves an empty guid out; deleting keeps the other keys in their order.
+  if (chat.guid === "") delete out.guid;
   if (unreadCount !== undefined) out.unread_count = unreadCount;
   return out;
 }
@@ -94,11 +97,7 @@ export function fullChatPayload(
 /** Builds the `GroupPayload`. */
 export function groupPayload(chat: ChatRow, participants: string[]): GroupPayload {
   return {
-    id: chat.id,
-    identifier: chat.identifier,
-    guid: chat.guid,
-    name: chat.name,
-    service: chat.service,
+    ...chatBase(chat),
     is_group: isGroupChat(chat),
     participants,
     ...accountFields(chat),

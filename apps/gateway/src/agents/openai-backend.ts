@@ -85,33 +85,23 @@ export function createOpenAIBackend(
         signal: AbortSignal.any([signal, timeout]),
       });
     } catch (error) {
-      if (signal.aborted) throw abortedError(error);
-      if (timeout.aborted) throw timeoutError(settings.timeoutMs, error);
-      return {
-        error: new AgentError(
-          GatewayErrorCode.AgentFailed,
-          `The openai backend could not reach ${url}; check baseUrl and that the server is running.`,
-          { backend: "openai", retryable: true, cause: error },
-        ),
-      };
+      return connectionFailure(
+        error,
+        signal,
+        timeout,
+        `The openai backend could not reach ${url}; check baseUrl and that the server is running.`,
+      );
     }
     let bodyText: string;
     try {
       bodyText = await response.text();
     } catch (error) {
-      if (signal.aborted) throw abortedError(error);
-      if (timeout.aborted) throw timeoutError(settings.timeoutMs, error);
-      return {
-        error: new AgentError(
-          GatewayErrorCode.AgentFailed,
-          `The openai backend lost the connection to ${url} mid-response; it will be retried.`,
-          {
-            backend: "openai",
-            retryable: true,
-            cause: error,
-          },
-        ),
-      };
+      return connectionFailure(
+        error,
+        signal,
+        timeout,
+        `The openai backend lost the connection to ${url} mid-response; it will be retried.`,
+      );
     }
     if (!response.ok) {
       const retryable = isRetryableHttpStatus(response.status);
@@ -134,6 +124,24 @@ export function createOpenAIBackend(
     if (!parsed.success)
       throw badResponse(parsed.error.issues[0]?.message ?? "unexpected shape", parsed.error);
     return { text: parsed.data.choices[0]!.message.content ?? "" };
+  }
+
+  /** A request or body read that failed: a stop or a timeout throws; anything else is a retryable failure. */
+  function connectionFailure(
+    error: unknown,
+    signal: AbortSignal,
+    timeout: AbortSignal,
+    message: string,
+  ): { error: AgentError } {
+    if (signal.aborted) throw abortedError(error);
+    if (timeout.aborted) throw timeoutError(settings.timeoutMs, error);
+    return {
+      error: new AgentError(GatewayErrorCode.AgentFailed, message, {
+        backend: "openai",
+        retryable: true,
+        cause: error,
+      }),
+    };
   }
 
   function badResponse(detail: string, cause: unknown): AgentError {
