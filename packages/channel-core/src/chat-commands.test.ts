@@ -194,7 +194,7 @@ describe("runConfigCommand edits", () => {
   it("shows values with secrets redacted", async () => {
     const { accessor } = fakeAccessor(baseConfig);
     const outcome = await run("/config show webhook", context(accessor));
-    expect(outcome).toMatchObject({ text: expect.stringContaining("[redacted]") });
+    expect(outcome).toMatchObject({ text: expect.stringContaining("[Redacted]") });
     expect(outcome).toMatchObject({ text: expect.stringContaining("HOOK_SECRET") });
     expect(outcome).not.toMatchObject({ text: expect.stringContaining("s3cret") });
   });

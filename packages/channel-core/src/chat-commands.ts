@@ -9,6 +9,7 @@ import {
   setConfigValue,
   unsetConfigValue,
 } from "./config-path.ts";
+import { redactSecretFields } from "./redact-secrets.ts";
 
 /**
  * A parsed chat command (behaviour reference §13). `help` is also what malformed or unknown commands
@@ -262,7 +263,6 @@ export type ConfigCommandOutcome =
   | { kind: "reply"; text: string; changed: boolean };
 
 /** Keys whose values are hidden in `/config show`. */
-const SECRET_KEY = /secret|token|password|passphrase|api[-_]?key|private[-_]?key/i;
 
 /**
  * Runs a parsed `/config` command against the accessor (§13, with imgate's protected keys). Never
@@ -297,7 +297,7 @@ export async function runConfigCommand(
   if (command.action === "show") {
     const value = segments.length === 0 ? current : getConfigValue(current, segments);
     if (value === undefined) return reply(`⚙️ No config value at ${label}.`);
-    const shown = JSON.stringify(redactSecrets(value), null, 2);
+    const shown = JSON.stringify(redactSecretFields(value), null, 2);
     return reply(segments.length === 0 ? `⚙️ Config:\n${shown}` : `⚙️ ${label} = ${shown}`);
   }
 
@@ -333,20 +333,4 @@ export async function runConfigCommand(
   return command.action === "set"
     ? reply(`⚙️ Config updated: ${label}=${JSON.stringify(command.value)}`, true)
     : reply(`⚙️ Config updated: ${label} removed.`, true);
-}
-
-function redactSecrets(value: JsonValue): JsonValue {
-  if (Array.isArray(value)) return value.map(redactSecrets);
-  if (value === null || typeof value !== "object") return value;
-  const copy: JsonObject = {};
-  for (const [key, item] of Object.entries(value)) {
-    const hidden = SECRET_KEY.test(key) && !/env$/i.test(key) && typeof item === "string";
-    Object.defineProperty(copy, key, {
-      value: hidden ? "[redacted]" : redactSecrets(item),
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
-  }
-  return copy;
 }

@@ -91,10 +91,6 @@ export type { InboundDedupe, InboundDedupeOptions } from "./inbound-dedupe.ts";
 export { createInboundDedupe } from "./inbound-dedupe.ts";
 export type { Logger } from "./logger.ts";
 export { silentLogger } from "./logger.ts";
-// Kept only until apps/gateway/src/pipeline's tests import it from `@imgate/channel-core/testing` (another branch
-// is rewriting those files); then this line goes.
-/** @deprecated Import from `@imgate/channel-core/testing`. */
-export { createManualClock, type ManualClock } from "./manual-clock.ts";
 export type {
   MentionMatcher,
   MentionPatternCompiler,

@@ -36,7 +36,13 @@ export function redactSecretFields(value: unknown, depth = 0): unknown {
   const out: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(value)) {
     const unset = field === undefined || field === null || field === "";
-    out[key] = isSecretKey(key) && !unset ? REDACTED : redactSecretFields(field, depth + 1);
+    // defineProperty: a key named "__proto__" (from a config file or an HTTP body) stays a plain field.
+    Object.defineProperty(out, key, {
+      value: isSecretKey(key) && !unset ? REDACTED : redactSecretFields(field, depth + 1),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

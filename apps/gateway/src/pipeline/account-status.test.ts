@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  createManualClock,
   createOutbox,
   createPendingTurnStore,
   openStateStore,
   type StateStore,
   silentLogger,
 } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import type { ImsgClientState } from "@imgate/imsg-rpc";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccountStatus } from "./account-status.ts";

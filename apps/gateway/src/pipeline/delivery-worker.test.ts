@@ -1,13 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  createManualClock,
-  createOutbox,
-  type OutboxEntry,
-  openStateStore,
-  silentLogger,
-} from "@imgate/channel-core";
+import { createOutbox, type OutboxEntry, openStateStore, silentLogger } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import { type DeliveryOutcome, ImessageChannelError } from "@imgate/imessage-channel";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDeliveryWorker } from "./delivery-worker.ts";

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  createManualClock,
   createOutbox,
   type Middleware,
   openStateStore,
   type StateStore,
   silentLogger,
 } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import {
   createEchoFilter,
   createInboundProcessor,

@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  createManualClock,
   createOutbox,
   type Outbox,
   openStateStore,
   type StateStore,
   silentLogger,
 } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import type { DeliveryVerdict } from "@imgate/imessage-channel";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOutboxReconciler } from "./outbox-reconciler.ts";

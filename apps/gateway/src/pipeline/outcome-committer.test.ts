@@ -4,12 +4,12 @@ import { join } from "node:path";
 import {
   createCursorStore,
   createInboundDedupe,
-  createManualClock,
   type OutboxEntry,
   openStateStore,
   type StateStore,
   silentLogger,
 } from "@imgate/channel-core";
+import { createManualClock } from "@imgate/channel-core/testing";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createOutcomeCommitter } from "./outcome-committer.ts";
 

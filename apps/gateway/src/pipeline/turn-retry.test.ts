@@ -1,4 +1,4 @@
-import { createManualClock, type ManualClock } from "@imgate/channel-core";
+import { createManualClock, type ManualClock } from "@imgate/channel-core/testing";
 import { describe, expect, it } from "vitest";
 import { AgentError } from "../agents/agent-error.ts";
 import type { AgentReply } from "../agents/agent-turn.ts";
