@@ -133,7 +133,9 @@ describe.each(["0.9", "0.15"])("imsg %s stand-in", (compat) => {
     );
     await client.start();
     const received = collector();
-    client.watch({}, received.handler);
+    const watch = client.watch({}, received.handler);
+    // A first run starts at the tail it reads: inject only once that read is done, or the row is old.
+    await waitFor(() => watch.subscription !== undefined, "subscription");
     const id = await inject("after the noise");
     await waitFor(() => received.ids().includes(id), "message after garbage and oversized lines");
     const chats = await client.chatsList({ limit: 1 });

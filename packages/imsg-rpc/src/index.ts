@@ -29,6 +29,7 @@ export {
   ImsgTimeoutError,
   ImsgUnsupportedMethodError,
 } from "./imsg-error.ts";
+export type { ImsgWatch, WatchDelivery, WatchHandler, WatchOptions } from "./imsg-watch.ts";
 export { LineSplitter } from "./line-splitter.ts";
 export type { Logger } from "./logger.ts";
 export { silentLogger } from "./logger.ts";
@@ -76,4 +77,3 @@ export { streamProcess } from "./stream-process.ts";
 export type { ExitInfo, ImsgProcess, ImsgTransport } from "./transport.ts";
 export type { WatchStart, WatchStartListener, WatchStartReason } from "./watch-start.ts";
 export { planWatchStart } from "./watch-start.ts";
-export type { ImsgWatch, WatchDelivery, WatchHandler, WatchOptions } from "./watch-stream.ts";

@@ -2,8 +2,8 @@ import { waitFor } from "@imgate/imsg-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createFakePeer, type FakePeer, fakeMessage } from "./__fixtures__/fake-peer.ts";
 import { createImsgClient, type ImsgClient } from "./imsg-client.ts";
+import type { WatchDelivery } from "./imsg-watch.ts";
 import { planWatchStart, type WatchStart } from "./watch-start.ts";
-import type { WatchDelivery } from "./watch-stream.ts";
 
 describe("planWatchStart", () => {
   it("starts a first run at the tail, resumes from a cursor at or below it, and moves a cursor above it", () => {

@@ -1,119 +1,10 @@
-import type { Timers } from "./clock.ts";
 import type { ImsgConnection } from "./imsg-connection.ts";
-import type { Logger } from "./logger.ts";
-import type { MessagesAfterParams, MessagesAfterResult } from "./protocol/params.ts";
+import type { ImsgWatch, WatchDelivery, WatchHandler, WatchOptions } from "./imsg-watch.ts";
 import type { Message } from "./protocol/shapes.ts";
-import type { ImsgRpcStats } from "./rpc-stats.ts";
-import { planWatchStart, type WatchStartListener } from "./watch-start.ts";
-
-/** What to watch, and from where. */
-export interface WatchOptions {
-  /**
-   * Exclusive cursor: deliver messages with a higher ROWID (the last one your store committed).
-   * Omit on a first run: the client finds the current tail and subscribes from it explicitly.
-   */
-  sinceRowid?: number;
-  /** Only this chat (default: all chats). */
-  chatId?: number;
-  participants?: string[];
-  /** ISO-8601 bounds (inclusive start, exclusive end). */
-  start?: string;
-  end?: string;
-  /** Fill `attachments` (default false: always `[]`). */
-  attachments?: boolean;
-  /** Emit reaction rows and fill `reactions`. */
-  includeReactions?: boolean;
-  debounceMs?: number;
-  /** imsg's per-subscription buffer (0.14+ only; not sent to 0.9). */
-  bufferLimit?: number;
-  /**
-   * Messages held for a slow handler before the client unsubscribes and later resumes from the last
-   * one it holds (default 1000). Bounds memory; nothing is lost.
-   */
-  maxQueued?: number;
-  /**
-   * Told where the watch starts each time it (re)establishes on a new imsg process: a first run (persist
-   * `since`: it is the tail the watch starts from), a resume, or a replaced database (the cursor was above
-   * the database's tail; the watch moves to the new tail). See {@link WatchStartListener}.
-   */
-  onStart?: WatchStartListener;
-}
-
-/** How a message reached the watch. */
-export interface WatchDelivery {
-  /**
-   * True for backlog: rows at or below the database's tail when the watch (re)started, i.e. rows that
-   * arrived while the consumer or imsg was down (`messages.after` pages, or a 0.9 subscription's replay).
-   * False for rows that arrived while the watch was live.
-   */
-  readonly replay: boolean;
-  /** Clock time (ms) the watch received the row. */
-  readonly receivedAt: number;
-}
-
-/**
- * Receives each message in ROWID order; the next one waits for the returned promise. Resolving
- * acknowledges the ROWID (a later resubscribe starts after it). A throw is logged and counted and
- * the message is acknowledged anyway: the handler owns its retries.
- */
-export type WatchHandler = (message: Message, delivery: WatchDelivery) => void | Promise<void>;
-
-/** A live watch; survives imsg restarts until closed. */
-export interface ImsgWatch {
-  /** Last acknowledged ROWID (or the tail found at start); undefined until known. */
-  readonly cursor: number | undefined;
-  /** Current imsg subscription id, when subscribed. */
-  readonly subscription: number | undefined;
-  /** Unsubscribes and waits for the handler call in progress. Queued messages are not delivered. */
-  close(): Promise<void>;
-}
-
-/** The `watch.subscribe` params a watch asks for (the client strips what the peer's version rejects). */
-export interface WatchSubscribeParams {
-  chat_id?: number | undefined;
-  since_rowid: number;
-  participants?: string[] | undefined;
-  start?: string | undefined;
-  end?: string | undefined;
-  attachments?: boolean | undefined;
-  include_reactions?: boolean | undefined;
-  debounce_ms?: number | undefined;
-  buffer_limit?: number | undefined;
-}
-
-/** What a {@link WatchStream} needs from the client. */
-export interface WatchHost {
-  readonly logger: Logger;
-  readonly stats: ImsgRpcStats;
-  readonly timers: Timers;
-  /**
-   * Subscribes on `connection`. When the id arrives, `accept(id)` is asked first: if true the id is
-   * routed to `watch` and notifications that came early are replayed; if false it is unsubscribed.
-   */
-  subscribe(
-    connection: ImsgConnection,
-    params: WatchSubscribeParams,
-    watch: WatchStream,
-    accept: (subscription: number) => boolean,
-  ): Promise<number>;
-  unsubscribe(connection: ImsgConnection, subscription: number): Promise<void>;
-  /**
-   * The database's tail ROWID (a lower bound on 0.9). `expectAtLeast` (the watch's cursor) asks for a
-   * second, wider look before a tail below it is reported.
-   */
-  findTail(connection: ImsgConnection, expectAtLeast?: number): Promise<number>;
-  /** Clock time in ms. */
-  now(): number;
-  /** One `messages.after` page, or undefined when the peer lacks the method (0.9). */
-  pageAfter?(
-    connection: ImsgConnection,
-    params: MessagesAfterParams,
-  ): Promise<MessagesAfterResult> | undefined;
-  /** The ready connection, if any. */
-  current(): ImsgConnection | undefined;
-  retryDelay(attempt: number): number;
-  remove(watch: WatchStream): void;
-}
+import { type CatchUpWatch, catchUp } from "./watch-catch-up.ts";
+import type { WatchHost } from "./watch-host.ts";
+import { planWatchStart } from "./watch-start.ts";
+import { watchSubscribeParams } from "./watch-subscribe-params.ts";
 
 interface QueuedMessage {
   message: Message;
@@ -121,8 +12,6 @@ interface QueuedMessage {
 }
 
 const DEFAULT_MAX_QUEUED = 1000;
-/** `messages.after` page size for catch-up (the method's maximum, §messages.after). */
-const CATCH_UP_PAGE = 500;
 
 /**
  * One consumer's watch: (re)subscribes from its cursor on every ready connection, dedupes by ROWID,
@@ -155,6 +44,7 @@ export class WatchStream implements ImsgWatch {
   #retryAttempts = 0;
   /** Resolves a catch-up that waits for the handler to make room for its next page. */
   #onRoom: { need: number; resolve: () => void } | undefined;
+  readonly #catchUpWatch: CatchUpWatch;
 
   constructor(host: WatchHost, options: WatchOptions, handler: WatchHandler) {
     this.#host = host;
@@ -162,6 +52,14 @@ export class WatchStream implements ImsgWatch {
     this.#handler = handler;
     this.#maxQueued = options.maxQueued ?? DEFAULT_MAX_QUEUED;
     this.#cursor = options.sinceRowid;
+    this.#catchUpWatch = {
+      host,
+      options,
+      maxQueued: this.#maxQueued,
+      deliver: (message) => this.deliver(message),
+      room: (need) => this.#room(need),
+      highest: () => this.#highest,
+    };
   }
 
   get cursor(): number | undefined {
@@ -268,16 +166,21 @@ export class WatchStream implements ImsgWatch {
         since = this.#start(planWatchStart(since, tail));
       }
       if (since > 0) {
-        since = await this.#catchUp(connection, since, stale);
+        since = await catchUp(this.#catchUpWatch, connection, since, stale);
         if (stale()) return;
       }
       const subscribeFrom = since;
-      await this.#host.subscribe(connection, this.#params(subscribeFrom), this, (subscription) => {
-        if (stale()) return false;
-        this.#subscription = subscription;
-        this.#host.logger.debug({ subscription, since: subscribeFrom }, "imsg watch subscribed");
-        return true;
-      });
+      await this.#host.subscribe(
+        connection,
+        watchSubscribeParams(this.#options, subscribeFrom),
+        this,
+        (subscription) => {
+          if (stale()) return false;
+          this.#subscription = subscription;
+          this.#host.logger.debug({ subscription, since: subscribeFrom }, "imsg watch subscribed");
+          return true;
+        },
+      );
     } catch (error) {
       if (stale() || connection.exited) return;
       this.#host.logger.warn(
@@ -319,52 +222,6 @@ export class WatchStream implements ImsgWatch {
     return since;
   }
 
-  /**
-   * Drains a backlog with `messages.after` pages before subscribing: a watch delivers about 100 rows per
-   * poll, pages carry 500 (protocol: "resume with `messages.after` or a new subscription"). Rows go through
-   * the same queue and handler; a page is only requested when the queue has room for it, so the watch
-   * never pauses. Returns the ROWID to subscribe from (rows after it, e.g. new ones, come from the watch).
-   */
-  async #catchUp(connection: ImsgConnection, since: number, stale: () => boolean): Promise<number> {
-    const o = this.#options;
-    // messages.after cannot apply these filters: such watches catch up through the subscription.
-    if (o.participants || o.start || o.end) return since;
-    const limit = Math.max(1, Math.min(CATCH_UP_PAGE, Math.floor(this.#maxQueued / 2)));
-    let cursor = since;
-    let pages = 0;
-    try {
-      for (;;) {
-        const request = this.#host.pageAfter?.(connection, {
-          since_rowid: cursor,
-          limit,
-          ...(o.chatId !== undefined ? { chat_id: o.chatId } : {}),
-          ...(o.attachments !== undefined ? { attachments: o.attachments } : {}),
-          ...(o.includeReactions !== undefined ? { include_reactions: o.includeReactions } : {}),
-        });
-        if (!request) return cursor;
-        const page = await request;
-        if (stale()) return cursor;
-        pages++;
-        for (const message of page.messages) this.deliver(message);
-        const last = page.messages.at(-1)?.id ?? cursor;
-        cursor = Math.max(cursor, last, page.next_rowid);
-        if (!page.has_more || page.messages.length === 0) break;
-        await this.#room(limit);
-        if (stale()) return cursor;
-      }
-    } catch (error) {
-      if (stale()) return cursor;
-      // The subscription replays from here instead: slower, nothing lost.
-      this.#host.logger.warn(
-        { err: error, since: cursor },
-        "imsg messages.after failed; catching up by watch",
-      );
-      return this.#highest ?? cursor;
-    }
-    if (pages > 1) this.#host.logger.debug({ pages, since, until: cursor }, "imsg watch caught up by pages");
-    return cursor;
-  }
-
   /** Resolves once `need` more messages fit in the queue without pausing (or the watch closed). */
   #room(need: number): Promise<void> {
     if (this.#queue.length - this.#head + need <= this.#maxQueued || this.#closed) return Promise.resolve();
@@ -391,22 +248,6 @@ export class WatchStream implements ImsgWatch {
         void this.#subscribe(connection, this.#highest ?? this.#cursor, true);
       }
     }, delay);
-  }
-
-  #params(since: number): WatchSubscribeParams {
-    const o = this.#options;
-    return {
-      chat_id: o.chatId,
-      // 0 (and an omitted cursor) means "current tail" to imsg (§2.4); -1 replays from the start.
-      since_rowid: since <= 0 ? -1 : since,
-      participants: o.participants,
-      start: o.start,
-      end: o.end,
-      attachments: o.attachments,
-      include_reactions: o.includeReactions,
-      debounce_ms: o.debounceMs,
-      buffer_limit: o.bufferLimit,
-    };
   }
 
   #pause(): void {

@@ -1,0 +1,64 @@
+import type { Message } from "./protocol/shapes.ts";
+import type { WatchStartListener } from "./watch-start.ts";
+
+/** What to watch, and from where. */
+export interface WatchOptions {
+  /**
+   * Exclusive cursor: deliver messages with a higher ROWID (the last one your store committed).
+   * Omit on a first run: the client finds the current tail and subscribes from it explicitly.
+   */
+  sinceRowid?: number;
+  /** Only this chat (default: all chats). */
+  chatId?: number;
+  participants?: string[];
+  /** ISO-8601 bounds (inclusive start, exclusive end). */
+  start?: string;
+  end?: string;
+  /** Fill `attachments` (default false: always `[]`). */
+  attachments?: boolean;
+  /** Emit reaction rows and fill `reactions`. */
+  includeReactions?: boolean;
+  debounceMs?: number;
+  /** imsg's per-subscription buffer (0.14+ only; not sent to 0.9). */
+  bufferLimit?: number;
+  /**
+   * Messages held for a slow handler before the client unsubscribes and later resumes from the last
+   * one it holds (default 1000). Bounds memory; nothing is lost.
+   */
+  maxQueued?: number;
+  /**
+   * Told where the watch starts each time it (re)establishes on a new imsg process: a first run (persist
+   * `since`: it is the tail the watch starts from), a resume, or a replaced database (the cursor was above
+   * the database's tail; the watch moves to the new tail). See {@link WatchStartListener}.
+   */
+  onStart?: WatchStartListener;
+}
+
+/** How a message reached the watch. */
+export interface WatchDelivery {
+  /**
+   * True for backlog: rows at or below the database's tail when the watch (re)started, i.e. rows that
+   * arrived while the consumer or imsg was down (`messages.after` pages, or a 0.9 subscription's replay).
+   * False for rows that arrived while the watch was live.
+   */
+  readonly replay: boolean;
+  /** Clock time (ms) the watch received the row. */
+  readonly receivedAt: number;
+}
+
+/**
+ * Receives each message in ROWID order; the next one waits for the returned promise. Resolving
+ * acknowledges the ROWID (a later resubscribe starts after it). A throw is logged and counted and
+ * the message is acknowledged anyway: the handler owns its retries.
+ */
+export type WatchHandler = (message: Message, delivery: WatchDelivery) => void | Promise<void>;
+
+/** A live watch; survives imsg restarts until closed. */
+export interface ImsgWatch {
+  /** Last acknowledged ROWID (or the tail found at start); undefined until known. */
+  readonly cursor: number | undefined;
+  /** Current imsg subscription id, when subscribed. */
+  readonly subscription: number | undefined;
+  /** Unsubscribes and waits for the handler call in progress. Queued messages are not delivered. */
+  close(): Promise<void>;
+}
