@@ -79,6 +79,26 @@ describe("probeAccount", () => {
     expect(counts).toEqual({ opened: 1, closed: 1 });
   });
 
+  it("tells an imsg that refuses the handshake from a program that is not imsg", async () => {
+    // Speaks JSON-RPC (so it is imsg) but answers `initialize` with an error other than "method not found".
+    const file = script(
+      "imsg",
+      [
+        "read -r line",
+        `id=$(printf '%s' "$line" | sed -n 's/.*"id":\\([0-9]*\\).*/\\1/p')`,
+        `printf '{"jsonrpc":"2.0","id":%s,"error":{"code":-32000,"message":"database is locked"}}\\n' "$id"`,
+        "cat >/dev/null",
+      ].join("\n"),
+    );
+    const { open } = opener(file);
+    const result = await probeAccount({ cliPath: file, env: process.env, open, timeoutMs: 10_000 });
+    expect(result).toMatchObject({
+      ok: false,
+      failure: "refused",
+      reason: expect.stringMatching(/database is locked/),
+    });
+  });
+
   it.each(["0.9", "0.15"] as const)("recognises a Full Disk Access denial (imsg-sim %s)", async (compat) => {
     const { open } = opener(SIM_IMSG, { IMSG_SIM_COMPAT: compat, IMSG_SIM_FDA: "1" });
     const result = await probeAccount({ cliPath: SIM_IMSG, env: process.env, open, timeoutMs: 10_000 });
