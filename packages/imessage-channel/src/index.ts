@@ -60,8 +60,8 @@ export type { GroupReason, InboundDropReason, InboundOutcome, ReactionEvent } fr
 export type { InboundProcessor, InboundProcessorOptions } from "./inbound-processor.ts";
 export { createInboundProcessor } from "./inbound-processor.ts";
 export { type ExecutableLookup, locateExecutable } from "./locate-executable.ts";
-export type { ExecProgram, ProbeOptions, ProbeResult } from "./probe.ts";
-export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount } from "./probe.ts";
+export type { HandshakeFailure, HandshakeResult, ProbeOptions, ProbeResult } from "./probe.ts";
+export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount, probeHandshake } from "./probe.ts";
 export { IMESSAGE_PROTECTED_CONFIG_KEYS } from "./protected-config-keys.ts";
 export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 export {

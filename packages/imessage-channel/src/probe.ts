@@ -1,61 +1,59 @@
 /**
- * Per-account probe (channel-behavior §15, decision Q8): the binary is found, `<cliPath> rpc --help`
- * exits 0, and `chats.list {limit:1}` answers within a timeout. A Full Disk Access denial is recognised
- * and explained (which binary needs it and where to grant it).
+ * The one per-account probe (channel-behavior §15, decision Q8), used by `imgate doctor` and the gateway
+ * preflight: a local `cliPath` is found and executable, then the account's own transport answers the real
+ * `imsg rpc` handshake (`initialize`/`status`, or the 0.9 surface). A program that runs but is not imsg
+ * (`/bin/true`, `/bin/cat`, an imsg without `rpc`) is told apart from a Full Disk Access denial and from an
+ * imsg that refused the handshake. Callers word the result (start checks, doctor lines).
  */
-import { execFile } from "node:child_process";
-import { asFullDiskAccessError } from "@imgate/imsg-rpc";
-import type { ImsgPort } from "./imsg-port.ts";
-import { locateExecutable } from "./locate-executable.ts";
-
-/** Runs a program and reports its exit code and output (injectable for tests). */
-export type ExecProgram = (
-  file: string,
-  args: readonly string[],
-  options: { timeoutMs: number },
-) => Promise<{ code: number | null; output: string }>;
+import { createImsgClient, type ImsgCapabilities, type ImsgTransport } from "@imgate/imsg-rpc";
+import { type ExecutableLookup, locateExecutable } from "./locate-executable.ts";
 
 /** Options of {@link probeAccount}. */
 export interface ProbeOptions {
-  /** Local `cliPath` (steps 1–2 run only for local accounts; a remote account passes `undefined`). */
+  /** Local `cliPath`, located before the handshake; a remote account passes `undefined`. */
   cliPath?: string;
-  /** Name of the binary that reads chat.db, for the Full Disk Access hint (default: `cliPath`, else `imsg`). */
-  binaryLabel?: string;
-  /** Whether imsg runs over SSH (the hint then names sshd as the app that needs access too). */
-  remote?: boolean;
-  /** The account's imsg calls (its own transport: every account is probed with its own, Q8). */
-  port: Pick<ImsgPort, "listChats">;
-  /** Timeout of each step. Default 2000 ms. */
+  /** Environment whose `PATH` (and `HOME`) locate a bare `cliPath`. */
+  env: NodeJS.ProcessEnv;
+  /**
+   * Opens the account's own transport (every account is probed with its own, Q8); called only once a
+   * local `cliPath` is found, and closed after the handshake.
+   */
+  open: () => { transport: ImsgTransport; close(): Promise<void> };
+  /** Deadline of the handshake. Default 5000 ms. */
   timeoutMs?: number;
-  /** `PATH` to search for a bare `cliPath`. Default `process.env.PATH`. */
-  pathEnv?: string;
-  exec?: ExecProgram;
 }
+
+/** Why the handshake failed. */
+export type HandshakeFailure =
+  /** The transport could not be opened (`open` threw). */
+  | "cannot-start"
+  /** imsg answered but may not read the Messages database. */
+  | "full-disk-access"
+  /** It speaks JSON-RPC (it is imsg) but refused the handshake or the readiness probe. */
+  | "refused"
+  /** It runs but did not answer the imsg handshake. */
+  | "not-imsg";
+
+/** What {@link probeHandshake} found. */
+export type HandshakeResult =
+  | {
+      ok: true;
+      /** The resolved binary, for local accounts. */
+      binaryPath?: string;
+      capabilities: ImsgCapabilities | undefined;
+    }
+  | {
+      ok: false;
+      binaryPath?: string;
+      failure: HandshakeFailure;
+      /** The first line of the error, without the client's retry advice. */
+      reason: string;
+    };
 
 /** What {@link probeAccount} found. */
-export interface ProbeResult {
-  ok: boolean;
-  /** The failure cannot go away by waiting (binary missing, no `rpc` subcommand). */
-  fatal: boolean;
-  /** One sentence with the fix, when not ok. */
-  error?: string;
-  /** Set when the failure is a Full Disk Access denial. */
-  fullDiskAccess?: { binary: string; hint: string };
-  /** The resolved binary, for local accounts. */
-  binaryPath?: string;
-}
-
-const defaultExec: ExecProgram = (file, args, { timeoutMs }) =>
-  new Promise((done) => {
-    execFile(file, [...args], { timeout: timeoutMs, windowsHide: true }, (error, stdout, stderr) => {
-      const code = error
-        ? typeof (error as { code?: unknown }).code === "number"
-          ? (error as { code: number }).code
-          : null
-        : 0;
-      done({ code, output: `${stdout}${stderr}` });
-    });
-  });
+export type ProbeResult =
+  /** The local `cliPath` is missing or not executable: the handshake was not tried. */
+  { ok: false; located: Exclude<ExecutableLookup, { kind: "found" }> } | HandshakeResult;
 
 /** The Full Disk Access explanation for `binary`. */
 export function fullDiskAccessHint(binary: string, remote: boolean): string {
@@ -67,7 +65,7 @@ export function fullDiskAccessHint(binary: string, remote: boolean): string {
 
 /**
  * True when imsg's output says it may not read the Messages database (a Full Disk Access denial): the one
- * test used by this probe and by `imgate doctor`.
+ * test used by `imgate doctor` on `imsg chats` output.
  */
 export function looksLikeFullDiskAccessDenial(text: string): boolean {
   return /full disk access|permission ?denied|permission error|authorization denied|unable to open database/i.test(
@@ -75,84 +73,49 @@ export function looksLikeFullDiskAccessDenial(text: string): boolean {
   );
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  return new Promise((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not answer within ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolvePromise(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+/** Probes one account: locates a local `cliPath`, then runs {@link probeHandshake}. Never throws. */
+export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> {
+  if (options.cliPath === undefined) return probeHandshake(options);
+  const located = locateExecutable(options.cliPath, options.env);
+  if (located.kind !== "found") return { ok: false, located };
+  return probeHandshake(options, located.path);
 }
 
-/** Probes one account. Never throws. */
-export async function probeAccount(options: ProbeOptions): Promise<ProbeResult> {
-  const timeoutMs = options.timeoutMs ?? 2000;
-  const remote = options.remote ?? false;
-  const label = options.binaryLabel ?? options.cliPath ?? "imsg";
-  let binaryPath: string | undefined;
-  if (options.cliPath !== undefined) {
-    const env = options.pathEnv === undefined ? process.env : { ...process.env, PATH: options.pathEnv };
-    const found = locateExecutable(options.cliPath, env);
-    binaryPath = found.kind === "found" ? found.path : undefined;
-    if (!binaryPath) {
-      return {
-        ok: false,
-        fatal: true,
-        error: `imsg not found (${options.cliPath}): install imsg or set channels.imessage.cliPath to its full path.`,
-      };
-    }
-    const exec = options.exec ?? defaultExec;
-    const help = await exec(binaryPath, ["rpc", "--help"], { timeoutMs });
-    if (/unknown command/i.test(help.output) && /rpc/i.test(help.output)) {
-      return {
-        ok: false,
-        fatal: true,
-        binaryPath,
-        error: `${options.cliPath} does not support the "rpc" subcommand: update imsg (0.9 or newer).`,
-      };
-    }
-    if (help.code !== 0) {
-      const fda = looksLikeFullDiskAccessDenial(help.output);
-      return {
-        ok: false,
-        fatal: false,
-        binaryPath,
-        error: fda
-          ? fullDiskAccessHint(label, remote)
-          : `"${options.cliPath} rpc --help" failed (exit ${help.code ?? "timeout"}): ${help.output.trim().slice(0, 300)}`,
-        ...(fda ? { fullDiskAccess: { binary: label, hint: fullDiskAccessHint(label, remote) } } : {}),
-      };
-    }
-  }
+/**
+ * Runs a one-attempt `imsg rpc` handshake on the account's own transport (a remote account's only step).
+ * Never throws.
+ */
+export async function probeHandshake(
+  options: Pick<ProbeOptions, "open" | "timeoutMs">,
+  binaryPath?: string,
+): Promise<HandshakeResult> {
+  const at = binaryPath ? { binaryPath } : {};
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  let opened: ReturnType<ProbeOptions["open"]>;
   try {
-    await withTimeout(options.port.listChats({ limit: 1 }), timeoutMs, "imsg chats.list");
-    return { ok: true, fatal: false, ...(binaryPath ? { binaryPath } : {}) };
+    opened = options.open();
   } catch (error) {
-    const fda =
-      asFullDiskAccessError(error, label) ??
-      (looksLikeFullDiskAccessDenial(String((error as Error)?.message ?? error)) ? true : undefined);
-    if (fda) {
-      const hint = fullDiskAccessHint(label, remote);
-      return {
-        ok: false,
-        fatal: false,
-        error: hint,
-        fullDiskAccess: { binary: label, hint },
-        ...(binaryPath ? { binaryPath } : {}),
-      };
-    }
-    return {
-      ok: false,
-      fatal: false,
-      error: `imsg did not answer chats.list: ${(error as Error)?.message ?? String(error)}`,
-      ...(binaryPath ? { binaryPath } : {}),
-    };
+    return { ok: false, ...at, failure: "cannot-start", reason: (error as Error).message };
+  }
+  const client = createImsgClient({
+    transport: opened.transport,
+    restart: { maxAttempts: 1 },
+    timeouts: { startupMs: timeoutMs, defaultMs: timeoutMs },
+  });
+  try {
+    await client.start();
+    return { ok: true, ...at, capabilities: client.capabilities };
+  } catch (error) {
+    const first = ((error as Error).message.split("\n")[0] ?? "").trim();
+    const name = (error as Error).name;
+    if (name === "ImsgFullDiskAccessError")
+      return { ok: false, ...at, failure: "full-disk-access", reason: first };
+    if (name === "ImsgResponseError") return { ok: false, ...at, failure: "refused", reason: first };
+    // The client's sentence continues with retry advice meant for a running gateway; the cause is enough.
+    const reason = first.replace(/; the request was not completed.*$/, "");
+    return { ok: false, ...at, failure: "not-imsg", reason };
+  } finally {
+    await client.stop().catch(() => {});
+    await opened.close().catch(() => {});
   }
 }
