@@ -206,4 +206,17 @@ describe("imsg 0.15 stand-in catch-up", () => {
     // The backlog came in pages, not as watch notifications.
     expect(client.stats().notifications.message ?? 0).toBeLessThan(100);
   });
+
+  it("pages from cursor 0 too (the start point a first run on an empty chat.db persists)", async () => {
+    const client = simClient("0.15");
+    await client.start();
+    const backlog = seedHistory(dbPath, { messages: 600, chats: 3 });
+    const received = collector();
+    const watch = client.watch({ sinceRowid: 0, maxQueued: 400 }, received.handler);
+    await waitFor(() => received.seen.length >= 600, "the backlog");
+    await waitFor(() => watch.subscription !== undefined, "subscription after the pages");
+    expect(received.ids()).toEqual(Array.from({ length: 600 }, (_, i) => backlog.firstRowid + i));
+    // Pages, not ~100 rows per watch poll (a backlog behind cursor 0 used to crawl in by notifications).
+    expect(client.stats().notifications.message ?? 0).toBeLessThan(100);
+  });
 });

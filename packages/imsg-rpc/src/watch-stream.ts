@@ -165,7 +165,8 @@ export class WatchStream implements ImsgWatch {
         if (stale()) return;
         since = this.#start(planWatchStart(since, tail));
       }
-      if (since > 0) {
+      // Cursor 0 is a real start point too (a first run on an empty chat.db persists it): page from it.
+      if (since >= 0) {
         since = await catchUp(this.#catchUpWatch, connection, since, stale);
         if (stale()) return;
       }
