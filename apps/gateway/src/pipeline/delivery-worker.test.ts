@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { createOutbox, type OutboxEntry, openStateStore, silentLogger } from "@imgate/channel-core";
 import { createManualClock } from "@imgate/channel-core/testing";
 import { type DeliveryOutcome, ImessageChannelError } from "@imgate/imessage-channel";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { afterEach, describe, expect, it } from "vitest";
 import { createDeliveryWorker } from "./delivery-worker.ts";
 
@@ -51,7 +52,7 @@ describe("delivery worker", () => {
       clock: createManualClock(0),
     });
     worker.kick();
-    for (let i = 0; i < 200 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => sent.length > 0, "a send");
     await worker.stop();
     expect(settled).toBe(1);
     expect(sent).toEqual([entry.id]);
@@ -174,7 +175,7 @@ describe("delivery worker", () => {
     worker.kick(); // cannot send yet: the loop returns at once
     ready = true;
     worker.kick(); // arrives while that loop is still settling
-    for (let i = 0; i < 200 && sent.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => sent.length > 0, "a send");
     await worker.stop();
     store.close();
     expect(sent).toHaveLength(1);
