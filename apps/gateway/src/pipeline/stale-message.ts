@@ -1,4 +1,5 @@
 import type { Logger } from "@imgate/channel-core";
+import type { WatchDelivery } from "@imgate/imsg-rpc";
 
 /** Why a message is too old to answer. */
 export type StaleReason = "stale-live" | "stale-replay";
@@ -11,13 +12,8 @@ export interface MessageAgeLimits {
   replayMs: number;
 }
 
-/** How the row reached the gateway (imsg-rpc's `WatchDelivery`). */
-export interface DeliveryAge {
-  /** Replayed backlog (downtime) rather than a live arrival. */
-  replay: boolean;
-  /** Clock time the watch received it. */
-  receivedAt: number;
-}
+/** How the row reached the gateway: imsg-rpc's own delivery marks. */
+export type DeliveryAge = Pick<WatchDelivery, "replay" | "receivedAt">;
 
 /**
  * Whether a message is too old to hand to the agent: a live row whose send date is long before its
