@@ -80,8 +80,8 @@ describe("echo cache", () => {
     const open = () => openStateStore({ path, logger: silentLogger, clock });
     const first = open();
     const before = createEchoCache({ clock, store: first, scope: "imessage:a", textWindowMs: 5_000 });
-    before.primeGuid("SENT-1", { chatKey: "42", text: "on my way" });
-    before.primeText("42", "on my way");
+    before.primeSend({ guid: "SENT-1", chatKey: "42", text: "on my way" });
+    before.primeSend({ guid: "SENT-2", chatKey: "42", text: "  " }); // a file without text: the guid only
     before.primeText("42", "twice");
     before.primeText("42", "twice");
     expect(before.matches({ chatKey: "42", text: "twice" })).toBe(true);
@@ -95,6 +95,8 @@ describe("echo cache", () => {
     expect(after.matchesMirror({ replyToGuid: "SENT-1", chatKey: "42", text: "on my way" })).toBe(true);
     expect(after.matches({ guid: "SENT-1", chatKey: "42" })).toBe(true);
     expect(after.matches({ chatKey: "42", text: "on my way" })).toBe(true);
+    expect(after.matches({ guid: "SENT-2", chatKey: "42" })).toBe(true);
+    expect(after.matches({ chatKey: "42", text: "  " })).toBe(false);
     // One prime of "twice" was consumed before the restart: one copy left.
     expect(after.matches({ chatKey: "42", text: "twice" })).toBe(true);
     expect(after.matches({ chatKey: "42", text: "twice" })).toBe(false);

@@ -57,6 +57,12 @@ export interface EchoCache {
    * two copies match, so a person who repeats the bot's words later is not silenced.
    */
   primeText(chatKey: string, text: string): void;
+  /**
+   * {@link EchoCache.primeGuid} (when the send has a guid) and {@link EchoCache.primeText} (when its text is
+   * not blank) of one send, persisted in one commit: a send is primed on the delivery path, before imsg is
+   * called, so each commit there is latency.
+   */
+  primeSend(send: SentBinding & { guid?: string }): void;
   /** Whether `candidate` is the echo of something sent (by guid, else by chat and text in the window). */
   matches(candidate: EchoCandidate): boolean;
   /**
@@ -184,23 +190,34 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
     if (primes % 64 === 0) rows.prune(clock.now(), maxEntries * 2);
   };
 
+  const primeGuid: EchoCache["primeGuid"] = (guid, sent) => {
+    const now = clock.now();
+    const entry: GuidEntry = {
+      expiresAt: now + guidTtlMs,
+      ...(sent ? { bound: textKeyOf(sent.chatKey, sent.text) } : {}),
+    };
+    rememberGuid(guid, entry);
+    persisted(() => rows?.insert("guid", guid, entry.bound, entry.expiresAt));
+    prune(now);
+  };
+  const primeText: EchoCache["primeText"] = (chatKey, text) => {
+    const now = clock.now();
+    const key = textKeyOf(chatKey, text);
+    rememberText(key, now + textWindowMs);
+    persisted(() => rows?.insert("text", key, undefined, now + textWindowMs));
+    prune(now);
+  };
+
   return {
-    primeGuid(guid, sent) {
-      const now = clock.now();
-      const entry: GuidEntry = {
-        expiresAt: now + guidTtlMs,
-        ...(sent ? { bound: textKeyOf(sent.chatKey, sent.text) } : {}),
+    primeGuid,
+    primeText,
+    primeSend({ guid, chatKey, text }) {
+      const prime = () => {
+        if (guid) primeGuid(guid, { chatKey, text });
+        if (text.trim() !== "") primeText(chatKey, text);
       };
-      rememberGuid(guid, entry);
-      persisted(() => rows?.insert("guid", guid, entry.bound, entry.expiresAt));
-      prune(now);
-    },
-    primeText(chatKey, text) {
-      const now = clock.now();
-      const key = textKeyOf(chatKey, text);
-      rememberText(key, now + textWindowMs);
-      persisted(() => rows?.insert("text", key, undefined, now + textWindowMs));
-      prune(now);
+      if (options.store) options.store.transaction(prime);
+      else prime();
     },
     matches({ guid, chatKey, text }) {
       const now = clock.now();

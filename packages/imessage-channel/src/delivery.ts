@@ -194,7 +194,8 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
             ? await port.sendTracked({ ...params, attempt_id: attemptId })
             : await port.send(params);
         lastId = resultIdOf(result, attemptId);
-        if (result.guid) {
+        // A tracked send's guid is its attempt id, primed (and bound to this text) before the call.
+        if (result.guid && result.guid !== attemptId) {
           echo.recordGuid({
             ...(chatId !== undefined ? { chatId } : {}),
             text: params.text ?? "",

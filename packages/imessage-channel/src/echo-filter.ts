@@ -145,9 +145,11 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
 
   return {
     recordSent(sent) {
-      const text = stripAttributedResidue(sent.text);
-      if (sent.guid) cache.primeGuid(sent.guid, { chatKey: chatKeyOf(sent.chatId), text });
-      if (text.trim() !== "") cache.primeText(chatKeyOf(sent.chatId), text);
+      cache.primeSend({
+        ...(sent.guid ? { guid: sent.guid } : {}),
+        chatKey: chatKeyOf(sent.chatId),
+        text: stripAttributedResidue(sent.text),
+      });
     },
 
     recordGuid(sent) {
