@@ -65,7 +65,14 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     core = createCoreServices(
       // NORMAL: a killed gateway loses nothing (WAL); only power loss can roll back the last commits, and
       // the outbox's reconciliation and dedupe cover those (docs/decisions/0004-state-db-synchronous-normal.md).
-      openStateStore({ path: join(options.stateDir, "state.db"), logger, clock, synchronous: "normal" }),
+      // Under busy writes, WAL checkpoints run in a thread of their own (docs/decisions/0010-…).
+      openStateStore({
+        path: join(options.stateDir, "state.db"),
+        logger,
+        clock,
+        synchronous: "normal",
+        backgroundCheckpoints: true,
+      }),
       logger,
       pairingOptionsOf(config),
     );

@@ -5,6 +5,11 @@ import { type Clock, systemClock } from "./clock.ts";
 import { type Logger, silentLogger } from "./logger.ts";
 import { type Migration, stateMigrations } from "./migrations.ts";
 import { StateErrorCode, StateStoreError, translateSqliteError } from "./state-errors.ts";
+import {
+  createWalCheckpointer,
+  type WalCheckpointer,
+  type WalCheckpointerOptions,
+} from "./wal-checkpointer.ts";
 
 /** Options of {@link openStateStore}. */
 export interface StateStoreOptions {
@@ -23,6 +28,13 @@ export interface StateStoreOptions {
    *   corrupting the file. The gateway's choice: docs/decisions/0004-state-db-synchronous-normal.md.
    */
   synchronous?: "full" | "normal";
+  /**
+   * Take WAL checkpoints off this thread while writes are busy (a worker thread with its own connection;
+   * see {@link createWalCheckpointer}). For a server whose event loop must not stall; default false.
+   */
+  backgroundCheckpoints?:
+    | boolean
+    | Pick<WalCheckpointerOptions, "busyCommits" | "busyWindowMs" | "intervalMs" | "restartAtFrames">;
   /** Schema steps; defaults to {@link stateMigrations}. Tests pass their own. */
   migrations?: readonly Migration[];
 }
@@ -68,6 +80,7 @@ export function openStateStore(options: StateStoreOptions): StateStore {
 
   if (path !== MEMORY_PATH) prepareFile(path, logger);
 
+  const synchronous = options.synchronous === "normal" ? "NORMAL" : "FULL";
   let db: DatabaseSync;
   try {
     db = new DatabaseSync(path, { timeout: busyTimeoutMs });
@@ -82,7 +95,7 @@ export function openStateStore(options: StateStoreOptions): StateStore {
     if (path !== MEMORY_PATH && journal.journal_mode.toLowerCase() !== "wal") {
       logger.warn({ path, journalMode: journal.journal_mode }, "state database could not switch to WAL");
     }
-    db.exec(`PRAGMA synchronous = ${options.synchronous === "normal" ? "NORMAL" : "FULL"}`);
+    db.exec(`PRAGMA synchronous = ${synchronous}`);
     db.exec("PRAGMA foreign_keys = ON");
     schemaVersion = migrate(db, path, migrations, logger);
   } catch (error) {
@@ -91,6 +104,19 @@ export function openStateStore(options: StateStoreOptions): StateStore {
     throw translateSqliteError(error, path) ?? ioError(path, error);
   }
 
+  const background = options.backgroundCheckpoints;
+  const checkpointer: WalCheckpointer | undefined =
+    background && path !== MEMORY_PATH
+      ? createWalCheckpointer({
+          ...(typeof background === "object" ? background : {}),
+          db,
+          path,
+          synchronous,
+          busyTimeoutMs,
+          logger,
+          clock,
+        })
+      : undefined;
   const statements = new Map<string, StatementSync>();
   let closed = false;
   let depth = 0;
@@ -155,6 +181,7 @@ export function openStateStore(options: StateStoreOptions): StateStore {
         rollback(savepoint);
         throw translate(error);
       }
+      if (!savepoint) checkpointer?.committed();
       return result;
     },
     read(fn) {
@@ -181,6 +208,7 @@ export function openStateStore(options: StateStoreOptions): StateStore {
     close() {
       if (closed) return;
       closed = true;
+      checkpointer?.stop();
       statements.clear();
       try {
         db.close();
