@@ -72,13 +72,20 @@ describe(`security: ${sizes.security.wrongCodes} wrong pairing codes`, () => {
       const list = await gateway.cli(["pairing", "list", "imessage", "--json"]);
       // A second message from the stranger is still held for pairing, not answered.
       gateway.inject({ from: STRANGER, text: "still me" });
-      await waitFor(
-        async () =>
-          sumMetric(await scrapeMetrics(gateway.controlUrl), "imgate_messages_dropped_total", {
-            reason: "pairing",
-          }) === 2,
-        { what: "the second stranger message to be held for pairing" },
-      );
+      const heldForPairing = async () =>
+        sumMetric(await scrapeMetrics(gateway.controlUrl), "imgate_messages_dropped_total", {
+          reason: "pairing",
+        });
+      await waitFor(async () => (await heldForPairing()) === 2, {
+        what: "the second stranger message to be held for pairing",
+      }).catch(async (error: Error) => {
+        const drops = (await scrapeMetrics(gateway.controlUrl)).filter((s) =>
+          s.name.startsWith("imgate_messages_"),
+        );
+        throw new Error(
+          `${error.message}\nmessage metrics: ${JSON.stringify(drops)}\ngateway stdout (tail):\n${gateway.stdout.slice(-8000)}\nstderr (tail):\n${gateway.stderr.slice(-2000)}`,
+        );
+      });
       printProofTable(`pairing brute force (${sizes.mode})`, [
         ["wrong codes via control API", apiCount],
         ...Object.entries(api).map(([status, n]) => [`  HTTP ${status}`, n] as const),
