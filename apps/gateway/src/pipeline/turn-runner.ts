@@ -10,7 +10,7 @@ import {
   type PendingTurnDraft,
   resolveResponsePrefix,
 } from "@imgate/channel-core";
-import type { ResolvedImessageAccount } from "@imgate/imessage-channel";
+import type { ChatPresence, ResolvedImessageAccount } from "@imgate/imessage-channel";
 import { abortableSleep } from "../agents/abortable-sleep.ts";
 import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
 import type { AgentTurn } from "../agents/agent-turn.ts";
@@ -75,6 +75,8 @@ export interface TurnRunnerDeps {
   mover?: Pick<AttachmentMover, "fetchAll">;
   /** Wakes the delivery worker. */
   kick(): void;
+  /** Read receipt and typing bubble of a turn fresh from the watch (absent: neither). */
+  presence?: Pick<ChatPresence, "turnStarted">;
 }
 
 /** Runs agent turns durably: retries, give-ups, and the turns a previous run left pending. */
@@ -358,7 +360,14 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       attempts: 0,
       recorded: false,
     };
-    await driveJob(job, slot);
+    // The accepted message is read now, and the bubble shows until the turn ends (answered, given up,
+    // kept pending for a retry, or stopped by shutdown).
+    const presence = deps.presence?.turnStarted(envelope, answering);
+    try {
+      await driveJob(job, slot);
+    } finally {
+      await presence?.stop();
+    }
   };
 
   return { run: driveJob, resumePending, start };
