@@ -95,12 +95,18 @@ async function startHookAgent(): Promise<HookAgent> {
 function gatewayConfig(hook: HookAgent, imessage: object = {}): object {
   return {
     channels: {
-      imessage: { dmPolicy: "pairing", allowFrom: [ALICE, BOB], ...imessage },
+      imessage: {
+        dmPolicy: "pairing",
+        allowFrom: [ALICE, BOB],
+        groupPolicy: "open",
+        groups: { "*": { requireMention: true } },
+        ...imessage,
+      },
     },
     messages: { agentRetryMs: 0, agentFailureReply: "" },
     agents: {
       list: [
-        { id: "main", default: true, backend: { type: "echo" } },
+        { id: "main", default: true, groupChat: { mentionPatterns: ["@bot"] }, backend: { type: "echo" } },
         {
           id: "hook",
           backend: { type: "webhook", url: `${hook.server.url}/turn`, secretEnv: "TEST_WEBHOOK_SECRET" },
@@ -173,6 +179,25 @@ describe("imsg bridge up (imsg-sim 0.15, IMSG_SIM_BRIDGE=1)", () => {
     await waitFor(() => typingStates(gateway.dbPath, later.chatId).at(-1) === false, { what: "later turn" });
     expect(callsOf(gateway.dbPath, stranger.chatId)).toEqual([]);
     expect(isRead(gateway.dbPath, stranger.id)).toBe(false);
+  });
+
+  it("in a group: unmentioned chatter is never marked read; a mention is read, without a bubble (typingIndicator dm)", async () => {
+    const group = { chatIdentifier: "chat777", group: true, participants: [BOB] };
+    const kept = await droppedAs(gateway, "no-mention");
+    const chatter = gateway.inject({ from: ALICE, text: "lunch anyone?", ...group });
+    await waitFor(async () => (await droppedAs(gateway, "no-mention")) === kept + 1, {
+      what: "kept as history",
+    });
+    expect(callsOf(gateway.dbPath, chatter.chatId)).toEqual([]);
+    expect(isRead(gateway.dbPath, chatter.id)).toBe(false);
+    const mention = gateway.inject({ from: ALICE, text: "@bot what time is it?", ...group });
+    await waitFor(() => gateway.outgoing(mention.chatId).includes("@bot what time is it?"), {
+      what: "answer",
+    });
+    await waitFor(() => callsOf(gateway.dbPath, mention.chatId).length === 1, { what: "the read call" });
+    expect(callsOf(gateway.dbPath, mention.chatId)).toEqual([expect.objectContaining({ method: "read" })]);
+    expect(isRead(gateway.dbPath, mention.id)).toBe(true);
+    expect(gateway.outgoing(chatter.chatId)).toEqual(["@bot what time is it?"]);
   });
 
   it("hands a tapback on the bot's own message to the agent as an event (no text), and the agent's answer is sent", async () => {

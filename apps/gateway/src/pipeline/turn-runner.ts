@@ -360,6 +360,13 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       attempts: 0,
       recorded: false,
     };
+    if (envelope.reaction) {
+      const { kind, added, target } = envelope.reaction;
+      logger.info(
+        { agentId, sessionKey, reaction: kind, added, targetGuid: target.id, targetFromMe: target.fromMe },
+        "tapback handed to the agent as an event",
+      );
+    }
     // The accepted message is read now, and the bubble shows until the turn ends (answered, given up,
     // kept pending for a retry, or stopped by shutdown).
     const presence = deps.presence?.turnStarted(envelope, answering);
