@@ -42,6 +42,8 @@ export interface ChatPresence {
    * neither. Failures are logged, never thrown: the turn goes on.
    */
   turnStarted(envelope: Envelope, settings: PresenceSettings): TurnPresence;
+  /** Clears every bubble still shown (shutdown, before imsg stops). */
+  stopAll(): Promise<void>;
 }
 
 const DEFAULT_REFRESH_MS = 20_000;
@@ -52,6 +54,7 @@ export function createChatPresence(options: ChatPresenceOptions): ChatPresence {
   const { port, logger } = options;
   const refreshMs = options.refreshMs ?? DEFAULT_REFRESH_MS;
   const warned = new Set<string>();
+  const active = new Set<TurnPresence>();
   const failed = (method: string, chatId: number) => (error: unknown) => {
     // The first failure of each method is a warning (the bridge may have gone away); repeats are debug.
     const level = warned.has(method) ? "debug" : "warn";
@@ -94,14 +97,21 @@ export function createChatPresence(options: ChatPresenceOptions): ChatPresence {
       const timer = setInterval(() => void show(), refreshMs);
       timer.unref?.();
       let stopped = false;
-      return {
+      const turn: TurnPresence = {
         async stop() {
           if (stopped) return;
           stopped = true;
+          active.delete(turn);
           clearInterval(timer);
           await typing({ chat_id: chatId, typing: false }).catch(failed("typing", chatId));
         },
       };
+      active.add(turn);
+      return turn;
+    },
+
+    async stopAll() {
+      await Promise.all([...active].map((turn) => turn.stop()));
     },
   };
 }

@@ -189,6 +189,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       outbound.reconciler.stop();
       await closeWatch();
       await outbound.worker.stop();
+      // A turn abandoned at the shutdown deadline may still show its bubble: clear it while imsg runs.
+      await presence.stopAll();
       await client.stop().catch(() => {});
       await mover?.close();
       await transport.close().catch(() => {});
