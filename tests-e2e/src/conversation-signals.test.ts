@@ -81,7 +81,11 @@ async function startHookAgent(): Promise<HookAgent> {
     turns.push(turn);
     if (turn.event) return sendJson(response, 200, { text: "glad you liked it" });
     if (turn.text.startsWith("fail")) return sendJson(response, 400, { error: "bad turn" });
-    if (turn.text.startsWith("slow")) {
+    // "flaky …": the first call fails with 503 (retryable); the retry waits for `release()`, then answers.
+    if (turn.text.startsWith("flaky") && turns.filter((t) => t.text === turn.text).length === 1) {
+      return sendJson(response, 503, { error: "try again" });
+    }
+    if (turn.text.startsWith("slow") || turn.text.startsWith("flaky")) {
       await held;
       held = new Promise<void>((resolve) => {
         release = resolve;
@@ -103,7 +107,7 @@ function gatewayConfig(hook: HookAgent, imessage: object = {}): object {
         ...imessage,
       },
     },
-    messages: { agentRetryMs: 0, agentFailureReply: "" },
+    messages: { agentRetryMs: 60_000, agentFailureReply: "" },
     agents: {
       list: [
         { id: "main", default: true, groupChat: { mentionPatterns: ["@bot"] }, backend: { type: "echo" } },
@@ -169,6 +173,24 @@ describe("imsg bridge up (imsg-sim 0.15, IMSG_SIM_BRIDGE=1)", () => {
       },
     );
     expect(gateway.outgoing(failing.chatId)).toEqual(["hook: slow question"]);
+  });
+
+  it("clears the bubble at the first retryable failure (nobody types while the agent is down); the retry still answers", async () => {
+    const flaky = gateway.inject({ from: BOB, text: "flaky question" });
+    await waitFor(() => hook.turns.filter((turn) => turn.text === "flaky question").length === 2, {
+      what: "the retry (held)",
+    });
+    // While the retried call is still running, the bubble is already gone.
+    await waitFor(() => typingStates(gateway.dbPath, flaky.chatId).at(-1) === false, {
+      what: "bubble cleared",
+    });
+    const states = typingStates(gateway.dbPath, flaky.chatId);
+    hook.release();
+    await waitFor(() => gateway.outgoing(flaky.chatId).includes("hook: flaky question"), {
+      what: "the answer",
+    });
+    expect(states.slice(-2)).toEqual([true, false]);
+    expect(typingStates(gateway.dbPath, flaky.chatId)).toEqual(states);
   });
 
   it("never marks read nor types for messages it does not accept (a stranger awaiting pairing)", async () => {
