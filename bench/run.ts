@@ -203,6 +203,32 @@ const benchmarks: Benchmark[] = [
     },
   },
   {
+    name: "typing-latency",
+    async run(quick) {
+      const { runTypingLatency, formatTypingLatency } = await import("./typing-latency.ts");
+      const r = await runTypingLatency(quick ? 5 : 60);
+      const row = (metric: string, value: number, base: number): SummaryRow => ({
+        benchmark: r.name,
+        metric,
+        value: `${fmt(value)} ms`,
+        baseline: `${fmt(base)} ms (debounce 500)`,
+        ratio: `${(value / base).toFixed(2)}×`,
+        target: "—",
+        met: undefined,
+      });
+      return {
+        result: r,
+        table: formatTypingLatency(r),
+        summary: [
+          row("row → typing p50, watchDebounceMs 100", r.measured.typingP50, r.baseline.typingP50),
+          row("row → typing p99", r.measured.typingP99, r.baseline.typingP99),
+          row("row → reply send p50", r.measured.replyP50, r.baseline.replyP50),
+          row("row → reply send p99", r.measured.replyP99, r.baseline.replyP99),
+        ],
+      };
+    },
+  },
+  {
     name: "idle-rss",
     async run(quick) {
       const { runIdleRss, formatIdleRss } = await import("./idle-rss.ts");

@@ -27,6 +27,26 @@ export interface ReplyContext {
   sender?: string;
 }
 
+/** A tapback (reaction) on an earlier message: the envelope is then an event, not a text message. */
+export interface EnvelopeReaction {
+  /** `love`, `like`, `dislike`, `laugh`, `emphasis`, `question` or `custom`. */
+  kind: string;
+  /** The emoji of a custom reaction, when known. */
+  emoji?: string;
+  /** `true` when added, `false` when taken back. */
+  added: boolean;
+  /** The message reacted to, as far as the channel could find it. */
+  target: {
+    /** Its channel id (guid), when known. */
+    id?: string;
+    text?: string;
+    /** Whether it is one of the bot's own messages; absent when the channel could not tell. */
+    fromMe?: boolean;
+  };
+  /** Recognised from the legacy text form (`Loved “…”`) instead of a reaction row. */
+  legacy?: boolean;
+}
+
 /**
  * One inbound message, normalised. `TChannelData` types the channel's own slot ({@link Envelope.channelData});
  * channel-core never reads it.
@@ -60,6 +80,8 @@ export interface Envelope<TChannelData = unknown> {
   participants: string[];
   /** Display name of the conversation (group name), when known. */
   chatName?: string;
+  /** Set when the message is a tapback: an event (its `text` is empty), never a text turn. */
+  reaction?: EnvelopeReaction;
   /**
    * What only the channel that built the envelope understands (e.g. iMessage's service and chat guid, for
    * its allowlist entries). Plain JSON, so it is kept when the envelope is stored (a pending turn) or

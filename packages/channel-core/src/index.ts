@@ -42,6 +42,7 @@ export {
 } from "./config-path.ts";
 export type { CursorStore } from "./cursor-store.ts";
 export { createCursorStore } from "./cursor-store.ts";
+export { describeReaction, envelopeTextOf } from "./describe-reaction.ts";
 export type { DropCounters } from "./drop-counters.ts";
 export { createDropCounters } from "./drop-counters.ts";
 export type {
@@ -52,7 +53,7 @@ export type {
   SentBinding,
 } from "./echo-cache.ts";
 export { createEchoCache } from "./echo-cache.ts";
-export type { AttachmentDescriptor, ChatType, Envelope, ReplyContext } from "./envelope.ts";
+export type { AttachmentDescriptor, ChatType, Envelope, EnvelopeReaction, ReplyContext } from "./envelope.ts";
 export { formatDuration } from "./format-duration.ts";
 export type { EnvelopeFormatOptions, EnvelopeReplyInput, EnvelopeTextInput } from "./format-envelope.ts";
 export {
@@ -85,6 +86,8 @@ export type { PairingStepOptions } from "./inbound/pairing-step.ts";
 export { pairingStep } from "./inbound/pairing-step.ts";
 export type { PolicyStepOptions } from "./inbound/policy-step.ts";
 export { policyStep } from "./inbound/policy-step.ts";
+export type { ReactionNotifications, ReactionStepOptions } from "./inbound/reaction-step.ts";
+export { reactionStep } from "./inbound/reaction-step.ts";
 export type { SessionQueueLike, SessionQueueStepOptions } from "./inbound/session-queue-step.ts";
 export { sessionQueueStep } from "./inbound/session-queue-step.ts";
 export type { InboundDedupe, InboundDedupeOptions } from "./inbound-dedupe.ts";

@@ -273,6 +273,36 @@ export const imessageAccountShape = {
     .describe(
       '"code" answers a stranger with a pairing code (rate-limited); "silent" never answers. Default "code".',
     ),
+  /** Read receipts for accepted messages (needs imsg's bridge `read`). */
+  sendReadReceipts: z
+    .boolean()
+    .optional()
+    .describe(
+      "Mark an accepted message read when its agent turn starts, when imsg lists `read` as usable (its IMCore bridge runs). Messages that are not answered (strangers, unmentioned group chatter) are never marked read. Default true.",
+    ),
+  /** Where the typing bubble is shown while the agent works (needs imsg's bridge `typing`). */
+  typingIndicator: z
+    .enum(["dm", "all", "off"])
+    .optional()
+    .describe(
+      'Show the typing bubble from the moment a turn is accepted until it ends, when imsg lists `typing` as usable: "dm" in direct chats only, "all" in groups too, "off" never. Default "dm".',
+    ),
+  /** Which inbound tapbacks reach the agent as event turns. */
+  reactionNotifications: z
+    .enum(["own", "all", "off"])
+    .optional()
+    .describe(
+      'Inbound tapbacks are never text turns. "own": a tapback on one of the bot\'s own messages reaches the agent as an event turn (reaction, target, who reacted; no text) that it may answer or ignore; "all": every tapback from an allowed sender; "off": none. Default "own".',
+    ),
+  /** imsg watch debounce. */
+  watchDebounceMs: z
+    .int()
+    .min(0)
+    .max(10_000)
+    .optional()
+    .describe(
+      "debounce_ms passed to imsg's watch.subscribe: how long imsg waits after a chat.db change before reading it (imsg's own default is 500). Lower is snappier. Read by the account that owns the watch. Default 100.",
+    ),
   /** Age limits for answering inbound messages. */
   maxMessageAge: maxMessageAgeSchema.optional(),
   /** Folders on the remote Mac that attachments may be fetched from. */

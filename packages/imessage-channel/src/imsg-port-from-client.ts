@@ -55,6 +55,21 @@ export function imsgPortFromClient(client: ImsgClient, options: ImsgPortFromClie
       );
     },
     sendStatus: async (params) => client.messageSendStatus(params),
+    typing: (params) => client.typing(params),
+    markRead: (params) => client.read(params),
+  };
+}
+
+/**
+ * Capability view for typing bubbles and read receipts: whether imsg lists `typing` / `read` as usable now
+ * (0.15 `status.methods`, which names them only while its IMCore bridge runs; never on 0.9, which has no
+ * status and whose method list names them without saying whether they work).
+ */
+export function bridgeCapabilitiesOf(client: ImsgClient): () => { typing: boolean; read: boolean } {
+  return () => {
+    // Only `methods` (usable now) counts: `supported_methods` lists what imsg was built with, bridge or not.
+    const usable = client.capabilities?.status?.methods ?? [];
+    return { typing: usable.includes("typing"), read: usable.includes("read") };
   };
 }
 

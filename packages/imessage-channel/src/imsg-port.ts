@@ -43,4 +43,8 @@ export interface ImsgPort {
   sendTracked?(params: ImsgSendParams & { attempt_id: string }): Promise<SendTrackedResult>;
   /** `message.send_status` (0.15). */
   sendStatus?(params: { guid: string }): Promise<ImsgSendStatus>;
+  /** `typing` (imsg's bridge): shows or clears the typing bubble in a chat. */
+  typing?(params: { chat_id: number; typing: boolean }): Promise<void>;
+  /** `read` (imsg's bridge): marks a chat's messages read. */
+  markRead?(params: { chat_id: number }): Promise<void>;
 }

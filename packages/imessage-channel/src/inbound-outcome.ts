@@ -1,6 +1,7 @@
 /** What becomes of one imsg message on the way in. */
 import type { ChatType, Envelope } from "@imgate/channel-core";
 import type { AttachmentSelection } from "./attachments.ts";
+import type { ImessageEnvelope } from "./envelope-service.ts";
 import type { ImessageTarget } from "./target.ts";
 
 /** Why an inbound message produced no turn. Stable strings: they feed drop counters. */
@@ -33,8 +34,14 @@ export interface ReactionEvent {
   emoji?: string;
   /** `true` when added, `false` when removed. */
   added: boolean;
-  /** Guid of the message reacted to. */
+  /** Guid of the message reacted to (`""` for a legacy text tapback until its target is found). */
   targetGuid: string;
+  /** Text of the message reacted to, when known (the quote of a legacy tapback, or looked up). */
+  targetText?: string;
+  /** Whether the message reacted to is one of the bot's own; absent when it could not be found. */
+  targetFromMe?: boolean;
+  /** Recognised from the legacy text form (`Loved “…”`) of an ordinary row. */
+  legacy?: boolean;
   /** Guid of the reaction row. */
   guid: string;
   /** Milliseconds since the Unix epoch. */
@@ -58,5 +65,13 @@ export type InboundOutcome =
       /** Attachments that were left out, with reasons. */
       refusedAttachments: AttachmentSelection["refused"];
     }
-  | { kind: "reaction"; event: ReactionEvent }
+  | {
+      kind: "reaction";
+      event: ReactionEvent;
+      /** The event as an envelope (empty text, `reaction` set), for the inbound pipeline. */
+      envelope: ImessageEnvelope;
+      chatId: number;
+      replyTarget: ImessageTarget;
+      groupReason: GroupReason;
+    }
   | { kind: "drop"; reason: InboundDropReason; detail?: string };

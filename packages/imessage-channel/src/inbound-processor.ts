@@ -7,7 +7,8 @@ import { type AnchorRepairOptions, repairAnchorlessMessage } from "./anchor-repa
 import type { EchoFilter } from "./echo-filter.ts";
 import type { ImsgMessage, ImsgPort } from "./imsg-port.ts";
 import type { InboundOutcome } from "./inbound-outcome.ts";
-import { type InboundAccountView, messageToInbound } from "./to-envelope.ts";
+import { resolveReactionTarget } from "./reaction-target.ts";
+import { type InboundAccountView, messageToInbound, reactionEnvelope } from "./to-envelope.ts";
 
 /** Options of {@link createInboundProcessor}. */
 export interface InboundProcessorOptions {
@@ -58,6 +59,16 @@ export function createInboundProcessor(options: InboundProcessorOptions): Inboun
     const echoReason = echo.check(current);
     if (echoReason) return { kind: "drop", reason: echoReason };
     const outcome = messageToInbound(current, account);
+    if (outcome.kind === "reaction") {
+      const event = await resolveReactionTarget(port, outcome.event).catch((error: unknown) => {
+        logger.warn(
+          { err: error, guid: outcome.event.guid },
+          "imessage: could not look up the message a tapback targets; its target stays unknown",
+        );
+        return outcome.event;
+      });
+      return { ...outcome, event, envelope: reactionEnvelope(outcome.envelope, event) };
+    }
     if (
       outcome.kind === "turn" &&
       outcome.groupReason === "none" &&

@@ -101,6 +101,19 @@ describe("messageToInbound", () => {
     expect(out).toMatchObject({
       kind: "reaction",
       event: { reaction: "love", added: true, targetGuid: "T" },
+      envelope: { text: "", attachments: [], reaction: { kind: "love", added: true, target: { id: "T" } } },
+    });
+  });
+
+  it("turns the legacy text form into a reaction event with the quote as its target text, never a turn", () => {
+    const out = messageToInbound(msg({ text: "Removed a like from “see you at 6”" }), account);
+    expect(out).toMatchObject({
+      kind: "reaction",
+      event: { reaction: "like", added: false, targetGuid: "", targetText: "see you at 6", legacy: true },
+      envelope: {
+        text: "",
+        reaction: { kind: "like", added: false, target: { text: "see you at 6" }, legacy: true },
+      },
     });
   });
 

@@ -7,6 +7,14 @@ export { resolveAttachmentHost } from "./attachment-host.ts";
 export type { AttachmentRefusal, AttachmentSelection, AttachmentSelectionOptions } from "./attachments.ts";
 export { attachmentKind, describeAttachment, selectAttachments } from "./attachments.ts";
 export { attemptIdFor } from "./attempt-id.ts";
+export type {
+  BridgeCapabilities,
+  ChatPresence,
+  ChatPresenceOptions,
+  PresenceSettings,
+  TurnPresence,
+} from "./chat-presence.ts";
+export { createChatPresence } from "./chat-presence.ts";
 export type { ChatResolver, ChatResolverOptions } from "./chat-resolver.ts";
 export { createChatResolver } from "./chat-resolver.ts";
 export { imessageConfigJsonSchema } from "./config-json-schema.ts";
@@ -55,14 +63,17 @@ export type {
   ImsgSendStatus,
 } from "./imsg-port.ts";
 export type { ImsgPortFromClientOptions } from "./imsg-port-from-client.ts";
-export { imsgPortFromClient, sendCapabilitiesOf } from "./imsg-port-from-client.ts";
+export { bridgeCapabilitiesOf, imsgPortFromClient, sendCapabilitiesOf } from "./imsg-port-from-client.ts";
 export type { GroupReason, InboundDropReason, InboundOutcome, ReactionEvent } from "./inbound-outcome.ts";
 export type { InboundProcessor, InboundProcessorOptions } from "./inbound-processor.ts";
 export { createInboundProcessor } from "./inbound-processor.ts";
+export type { LegacyTapback } from "./legacy-tapback.ts";
+export { parseLegacyTapback } from "./legacy-tapback.ts";
 export { type ExecutableLookup, locateExecutable } from "./locate-executable.ts";
 export type { HandshakeFailure, HandshakeResult, ProbeOptions, ProbeResult } from "./probe.ts";
 export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount, probeHandshake } from "./probe.ts";
 export { IMESSAGE_PROTECTED_CONFIG_KEYS } from "./protected-config-keys.ts";
+export { resolveReactionTarget } from "./reaction-target.ts";
 export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 export {
   DEFAULT_ACCOUNT_ID,

@@ -29,6 +29,10 @@ export const IMESSAGE_DEFAULTS = {
   configWrites: true,
   markdownTables: "code",
   pairingReply: "code",
+  sendReadReceipts: true,
+  typingIndicator: "dm",
+  reactionNotifications: "own",
+  watchDebounceMs: 100,
   remoteAttachmentRoots: ["~/Library/Messages/Attachments"],
   maxMessageAge: { liveMs: 15 * 60_000, replayMs: 2 * 60 * 60_000 },
 } as const;
@@ -95,6 +99,14 @@ export interface ResolvedImessageAccount {
   heartbeat?: { showOk?: boolean; showAlerts?: boolean; useIndicator?: boolean };
   /** Stranger handling under pairing. */
   pairingReply: "code" | "silent";
+  /** Mark accepted messages read when their turn starts (imsg bridge `read`). */
+  sendReadReceipts: boolean;
+  /** Where the typing bubble is shown while a turn runs (imsg bridge `typing`). */
+  typingIndicator: "dm" | "all" | "off";
+  /** Which inbound tapbacks reach the agent as event turns. */
+  reactionNotifications: "own" | "all" | "off";
+  /** `debounce_ms` of the account's imsg watch. */
+  watchDebounceMs: number;
   /** Remote attachment roots. */
   remoteAttachmentRoots: string[];
   /** Age limits (ms, 0 = off) for answering messages that arrive live and ones replayed after downtime. */
@@ -178,6 +190,10 @@ function resolveOne(
     textChunkLimit: merged.textChunkLimit ?? IMESSAGE_DEFAULTS.textChunkLimit,
     chunkMode: merged.chunkMode ?? IMESSAGE_DEFAULTS.chunkMode,
     pairingReply: merged.pairingReply ?? IMESSAGE_DEFAULTS.pairingReply,
+    sendReadReceipts: merged.sendReadReceipts ?? IMESSAGE_DEFAULTS.sendReadReceipts,
+    typingIndicator: merged.typingIndicator ?? IMESSAGE_DEFAULTS.typingIndicator,
+    reactionNotifications: merged.reactionNotifications ?? IMESSAGE_DEFAULTS.reactionNotifications,
+    watchDebounceMs: merged.watchDebounceMs ?? IMESSAGE_DEFAULTS.watchDebounceMs,
     remoteAttachmentRoots: merged.remoteAttachmentRoots ?? [...IMESSAGE_DEFAULTS.remoteAttachmentRoots],
     maxMessageAge: {
       liveMs: merged.maxMessageAge?.liveMs ?? IMESSAGE_DEFAULTS.maxMessageAge.liveMs,

@@ -2,7 +2,8 @@ import { selectAttachments } from "./attachments.ts";
 import { type ImessageEnvelope, imessageChannelData } from "./envelope-service.ts";
 import { normalizeHandle } from "./handle.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
-import type { GroupReason, InboundOutcome } from "./inbound-outcome.ts";
+import type { GroupReason, InboundOutcome, ReactionEvent } from "./inbound-outcome.ts";
+import { parseLegacyTapback } from "./legacy-tapback.ts";
 import type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 
 /** The account settings {@link messageToInbound} reads. */
@@ -30,7 +31,8 @@ function timestampOf(createdAt: string): number {
 }
 
 /**
- * Turns one imsg message into a turn, a reaction event, or a drop. Rows with `chat_id` ≤ 0 are dropped
+ * Turns one imsg message into a turn, a reaction event (a reaction row, or the legacy text form `Loved “…”`),
+ * or a drop. Rows with `chat_id` ≤ 0 are dropped
  * as `unanchored` (fail closed; never answered in a DM) — repair them first with `repairAnchorlessMessage`.
  */
 export function messageToInbound(message: ImsgMessage, account: InboundAccountView): InboundOutcome {
@@ -51,24 +53,50 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
   const chatKey = String(message.chat_id);
   const timestamp = timestampOf(message.created_at);
 
-  if (message.is_reaction) {
+  const baseEnvelope = (text: string, attachments: ImessageEnvelope["attachments"]): ImessageEnvelope => {
+    const envelope: ImessageEnvelope = {
+      channel: "imessage",
+      accountId: account.accountId,
+      chatType,
+      chatKey,
+      senderRaw,
+      sender,
+      text,
+      attachments,
+      timestamp,
+      messageId: String(message.id),
+      guid: message.guid || `rowid:${message.id}`,
+      participants: (message.participants ?? []).map((p) => normalizeHandle(p, { region })),
+      channelData: imessageChannelData(message.chat_id, message.chat_guid, message.chat_identifier),
+    };
+    if (message.chat_name) envelope.chatName = message.chat_name;
+    return envelope;
+  };
+  const legacy = message.is_reaction ? undefined : parseLegacyTapback(message.text);
+  if (message.is_reaction || legacy) {
+    const event: ReactionEvent = {
+      channel: "imessage",
+      accountId: account.accountId,
+      chatType,
+      chatKey,
+      chatId: message.chat_id,
+      sender,
+      senderRaw,
+      reaction: legacy?.kind ?? message.reaction_type ?? "custom",
+      ...(message.reaction_emoji ? { emoji: message.reaction_emoji } : {}),
+      added: legacy ? legacy.added : message.is_reaction_add !== false,
+      targetGuid: legacy ? "" : (message.reacted_to_guid ?? ""),
+      ...(legacy ? { targetText: legacy.quoted, legacy: true } : {}),
+      guid: message.guid,
+      timestamp,
+    };
     return {
       kind: "reaction",
-      event: {
-        channel: "imessage",
-        accountId: account.accountId,
-        chatType,
-        chatKey,
-        chatId: message.chat_id,
-        sender,
-        senderRaw,
-        reaction: message.reaction_type ?? "custom",
-        ...(message.reaction_emoji ? { emoji: message.reaction_emoji } : {}),
-        added: message.is_reaction_add !== false,
-        targetGuid: message.reacted_to_guid ?? "",
-        guid: message.guid,
-        timestamp,
-      },
+      event,
+      envelope: reactionEnvelope(baseEnvelope("", []), event),
+      chatId: message.chat_id,
+      replyTarget: { kind: "chat_id", chatId: message.chat_id },
+      groupReason,
     };
   }
 
@@ -82,22 +110,7 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
       detail: `message ${message.id} has no text and no usable attachment`,
     };
   }
-  const envelope: ImessageEnvelope = {
-    channel: "imessage",
-    accountId: account.accountId,
-    chatType,
-    chatKey,
-    senderRaw,
-    sender,
-    text,
-    attachments: attachments.kept,
-    timestamp,
-    messageId: String(message.id),
-    guid: message.guid || `rowid:${message.id}`,
-    participants: (message.participants ?? []).map((p) => normalizeHandle(p, { region })),
-    channelData: imessageChannelData(message.chat_id, message.chat_guid, message.chat_identifier),
-  };
-  if (message.chat_name) envelope.chatName = message.chat_name;
+  const envelope = baseEnvelope(text, attachments.kept);
   if (message.reply_to_text && message.reply_to_text.trim() !== "") {
     envelope.replyTo = {
       text: message.reply_to_text,
@@ -112,5 +125,28 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
     replyTarget: { kind: "chat_id", chatId: message.chat_id },
     groupReason,
     refusedAttachments: attachments.refused,
+  };
+}
+
+/**
+ * The envelope of a tapback event: `reaction` set, no text. The target's text and ownership are filled in as
+ * far as the event knows them (the inbound processor looks the target up first).
+ */
+export function reactionEnvelope(base: ImessageEnvelope, event: ReactionEvent): ImessageEnvelope {
+  return {
+    ...base,
+    text: "",
+    attachments: [],
+    reaction: {
+      kind: event.reaction,
+      ...(event.emoji !== undefined ? { emoji: event.emoji } : {}),
+      added: event.added,
+      target: {
+        ...(event.targetGuid !== "" ? { id: event.targetGuid } : {}),
+        ...(event.targetText !== undefined ? { text: event.targetText } : {}),
+        ...(event.targetFromMe !== undefined ? { fromMe: event.targetFromMe } : {}),
+      },
+      ...(event.legacy ? { legacy: true } : {}),
+    },
   };
 }

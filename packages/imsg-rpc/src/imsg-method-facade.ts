@@ -8,9 +8,11 @@ import type {
   MessagesAfterParams,
   MessagesAfterResult,
   MessagesHistoryParams,
+  ReadParams,
   SendParams,
   SendTrackedParams,
   SendTrackedResult,
+  TypingParams,
 } from "./protocol/params.ts";
 import type { Chat, ImsgStatus, Message, SendResult } from "./protocol/shapes.ts";
 
@@ -30,6 +32,10 @@ export interface ImsgMethods {
   messageSendStatus(params: MessageSendStatusParams, options?: RequestOptions): Promise<MessageSendStatus>;
   /** 0.14+: a fresh status snapshot. */
   status(options?: RequestOptions): Promise<ImsgStatus>;
+  /** Bridge (`status.methods` lists `typing`): shows (`typing: true`) or clears the typing bubble in a chat. */
+  typing(params: TypingParams, options?: RequestOptions): Promise<void>;
+  /** Bridge (`status.methods` lists `read`): marks a chat's messages read (a read receipt). */
+  read(params: ReadParams, options?: RequestOptions): Promise<void>;
 }
 
 /** Implements {@link ImsgMethods}: each method is one `call` of its method key. */
@@ -71,5 +77,13 @@ export abstract class ImsgMethodFacade implements ImsgMethods {
 
   status(options?: RequestOptions): Promise<ImsgStatus> {
     return this.call("status", {}, options);
+  }
+
+  typing(params: TypingParams, options?: RequestOptions): Promise<void> {
+    return this.call("typing", params, options).then(() => undefined);
+  }
+
+  read(params: ReadParams, options?: RequestOptions): Promise<void> {
+    return this.call("read", params, options).then(() => undefined);
   }
 }

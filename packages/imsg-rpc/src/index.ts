@@ -55,9 +55,11 @@ export type {
   MessagesAfterParams,
   MessagesAfterResult,
   MessagesHistoryParams,
+  ReadParams,
   SendParams,
   SendTrackedParams,
   SendTrackedResult,
+  TypingParams,
 } from "./protocol/params.ts";
 export type { Attachment, Chat, ImsgStatus, Message, Reaction, SendResult } from "./protocol/shapes.ts";
 export {

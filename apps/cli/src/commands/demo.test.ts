@@ -24,6 +24,12 @@ describe("imgate demo --script-only", () => {
     // 4. A group message without a mention is ignored; with one it is answered.
     expect(out).toContain('(no reply to "Anyone up for a hike on Saturday?": not mentioned');
     expect(out).toContain('Molty → "Weekend plans":  @molty can you remind us on Friday?');
+    // 5. Read receipt, typing bubble (imsg-sim's bridge journal) and a tapback that is an event, not a text.
+    expect(out).toContain("“Read” under the message, as the agent takes it");
+    expect(out).toContain("Molty is typing …");
+    expect(out).toContain("the typing bubble goes away");
+    expect(out).toContain("(the tapback reached Molty as an event, not as a message “Loved …” to answer");
+    expect(out).toContain("Molty → +15550001111:  Bye!");
     expect(out).toContain("The script is done.");
   });
 });

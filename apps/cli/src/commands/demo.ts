@@ -1,8 +1,9 @@
 /**
  * `imgate demo`: the gateway, the imsg stand-in and the echo agent as real processes on a temporary
  * chat.db, playing a short scripted conversation live — a stranger gets a pairing code, it is approved,
- * the conversation continues; a group message is ignored without a mention and answered with one —
- * then (unless `--script-only`) staying up so you can inject your own messages.
+ * the conversation continues; a group message is ignored without a mention and answered with one; a
+ * message is marked read, the typing bubble shows while the agent works, and a tapback reaches the agent as
+ * an event — then (unless `--script-only`) staying up so you can inject your own messages.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream, readFileSync } from "node:fs";
@@ -76,9 +77,16 @@ interface DemoRun {
 
 async function inject(
   run: DemoRun,
-  message: { from: string; text: string; group?: { id: string; name: string; participants: string[] } },
+  message: {
+    from: string;
+    text: string;
+    group?: { id: string; name: string; participants: string[] };
+    /** A tapback (`love`, `like`, …) on the message with this guid, instead of text. */
+    reaction?: { kind: string; on: string };
+  },
 ): Promise<void> {
   const args = ["inject", "--db", run.workspace.dbPath, "--from", message.from, "--text", message.text];
+  if (message.reaction) args.push("--reaction", message.reaction.kind, "--reacted-to", message.reaction.on);
   if (message.group) {
     args.push("--chat-identifier", message.group.id, "--group", "--name", message.group.name);
     if (message.group.participants.length > 0)
@@ -232,6 +240,79 @@ async function playScript(run: DemoRun): Promise<void> {
   if (answeredPlain)
     throw new CliError("CLI_FAILED", "The gateway answered a group message that did not mention it.");
   say();
+
+  await playPresence(run);
+}
+
+/** Waits until the gateway's log file has a line containing `text`. */
+async function waitForLogLine(run: DemoRun, text: string, what: string): Promise<void> {
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    try {
+      if (readFileSync(run.logPath, "utf8").includes(text)) return;
+    } catch {
+      // The log file appears with the gateway's first line.
+    }
+    await delay(100);
+  }
+  throw new CliError("CLI_FAILED", `The demo did not see ${what}; see ${run.logPath}.`);
+}
+
+/** Step 5: read receipt, typing bubble and a tapback, through imsg's bridge (simulated by imsg-sim). */
+async function playPresence(run: DemoRun): Promise<void> {
+  const bot = run.workspace.agentName;
+  say(
+    "5. What the person sees in Messages (imsg's bridge, simulated): a read receipt, the typing bubble, a tapback.",
+  );
+  const before = run.observer.bridgeCalls().at(-1)?.id ?? 0;
+  const question = "Can you keep it short?";
+  say(`  ${STRANGER} → ${bot}:  ${question}`);
+  await inject(run, { from: STRANGER, text: question });
+  const answer = await waitForReply(
+    run,
+    `the echo of ${JSON.stringify(question)}`,
+    (m) => m.chat === STRANGER && m.text === question,
+  );
+  const deadline = Date.now() + STEP_TIMEOUT_MS;
+  let calls = run.observer.bridgeCalls(before).filter((c) => c.chat === STRANGER);
+  while (!calls.some((c) => c.method === "typing" && c.typing === false) && Date.now() < deadline) {
+    await delay(100);
+    calls = run.observer.bridgeCalls(before).filter((c) => c.chat === STRANGER);
+  }
+  const read = calls.some((c) => c.method === "read");
+  const typed = calls.some((c) => c.method === "typing" && c.typing === true);
+  const cleared = calls.some((c) => c.method === "typing" && c.typing === false);
+  if (!read || !typed || !cleared) {
+    throw new CliError(
+      "CLI_FAILED",
+      `The demo did not see the read receipt and typing bubble (bridge calls: ${JSON.stringify(calls)}); see ${run.logPath}.`,
+    );
+  }
+  say(`  [Messages on ${STRANGER}'s phone]  “Read” under the message, as the agent takes it`);
+  say(`  [Messages on ${STRANGER}'s phone]  ${bot} is typing …`);
+  say(`  ${bot} → ${STRANGER}:  ${answer.text}`);
+  say(`  [Messages on ${STRANGER}'s phone]  the typing bubble goes away`);
+  say(`  ${STRANGER} ❤️ loves ${bot}'s answer (a tapback)`);
+  await inject(run, { from: STRANGER, text: "", reaction: { kind: "love", on: answer.guid } });
+  await waitForLogLine(run, "tapback handed to the agent as an event", "the tapback reach the agent");
+  const after = "Bye!";
+  say(`  ${STRANGER} → ${bot}:  ${after}`);
+  await inject(run, { from: STRANGER, text: after });
+  const unexpected: SentMessage[] = [];
+  const bye = await waitForReply(
+    run,
+    `the echo of ${JSON.stringify(after)}`,
+    (m) => m.chat === STRANGER && m.text === after,
+    (m) => unexpected.push(m),
+  );
+  if (unexpected.some((m) => m.chat === STRANGER)) {
+    throw new CliError("CLI_FAILED", "The gateway answered a tapback as if it were a text message.");
+  }
+  say(
+    `  (the tapback reached ${bot} as an event, not as a message “Loved …” to answer; the echo agent lets events pass)`,
+  );
+  say(`  ${bot} → ${STRANGER}:  ${bye.text}`);
+  say();
 }
 
 function printTryYourself(run: DemoRun): void {
@@ -239,6 +320,9 @@ function printTryYourself(run: DemoRun): void {
   const sim = show(imsgSim.tool);
   say("The demo keeps running. In another terminal, try:");
   say(`  ${sim} inject --db ${show(workspace.dbPath)} --from +15550003333 --text "Hello there"`);
+  say(
+    `  ${sim} inject --db ${show(workspace.dbPath)} --from ${STRANGER} --reaction like --reacted-to GUID   (a tapback; GUID of a message, see chat.db)`,
+  );
   say(`  ./imgate pairing list --config ${show(workspace.configPath)}`);
   say(`  ./imgate pairing approve imessage CODE --config ${show(workspace.configPath)}`);
   say(
@@ -288,7 +372,13 @@ async function stopGateway(run: DemoRun): Promise<void> {
 export async function runDemo(rawOptions: unknown): Promise<number> {
   const options = optionsSchema.parse(rawOptions);
   const workspace = await createDemoWorkspace();
-  const env: NodeJS.ProcessEnv = { ...process.env, IMGATE_TOKEN: workspace.token, IMGATE_LOG_LEVEL: "debug" };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    IMGATE_TOKEN: workspace.token,
+    IMGATE_LOG_LEVEL: "debug",
+    // The imsg stand-in plays imsg with its IMCore bridge running: typing, read and tapbacks work.
+    IMSG_SIM_BRIDGE: "1",
+  };
   delete env.IMGATE_STATE_DIR;
   delete env.IMGATE_CONFIG;
   const logPath = `${workspace.dir}/gateway.log`;

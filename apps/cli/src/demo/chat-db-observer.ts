@@ -9,6 +9,7 @@ import { setTimeout as delay } from "node:timers/promises";
 /** One message row: sent by the gateway (`fromMe`) or received. */
 export interface SentMessage {
   rowid: number;
+  guid: string;
   text: string;
   /** Whether the gateway sent it. */
   fromMe: boolean;
@@ -18,6 +19,15 @@ export interface SentMessage {
   chat: string;
   /** Display name of the chat, when it has one. */
   chatName: string;
+}
+
+/** One call in imsg-sim's bridge journal (table `imsg_sim_bridge_call`). */
+export interface BridgeCallRow {
+  id: number;
+  method: string;
+  /** The chat's identifier (handle for DMs). */
+  chat: string;
+  typing?: boolean;
 }
 
 /** Reads sent messages after a cursor; call {@link ChatDbObserver.close} when done. */
@@ -31,6 +41,11 @@ export interface ChatDbObserver {
   ): Promise<SentMessage>;
   /** Moves the cursor to the newest row, so earlier messages are never reported. */
   skipToEnd(): void;
+  /**
+   * imsg-sim's bridge journal (bridge mode): the `typing`/`read`/`tapback` calls the gateway made, oldest first,
+   * with `id` above `afterId`; `[]` when there are none (or the table does not exist yet).
+   */
+  bridgeCalls(afterId?: number): BridgeCallRow[];
   close(): void;
 }
 
@@ -50,7 +65,7 @@ export function observeChatDb(dbPath: string): ChatDbObserver {
     if (!connection) return [];
     const rows = connection
       .prepare(
-        `SELECT m.ROWID AS rowid, IFNULL(m.text, '') AS text, m.is_from_me AS fromMe,
+        `SELECT m.ROWID AS rowid, m.guid AS guid, IFNULL(m.text, '') AS text, m.is_from_me AS fromMe,
                 CASE WHEN m.is_from_me = 1 THEN '' ELSE IFNULL(h.id, '') END AS sender,
                 IFNULL(c.chat_identifier, IFNULL(h.id, '')) AS chat, IFNULL(c.display_name, '') AS chatName
            FROM message m
@@ -90,6 +105,30 @@ export function observeChatDb(dbPath: string): ChatDbObserver {
         max: number;
       };
       cursor = row.max;
+    },
+    bridgeCalls(afterId = 0) {
+      const connection = open();
+      if (!connection) return [];
+      try {
+        const rows = connection
+          .prepare(
+            `SELECT b.id AS id, b.method AS method, IFNULL(c.chat_identifier, '') AS chat, b.detail AS detail
+               FROM imsg_sim_bridge_call b LEFT JOIN chat c ON c.ROWID = b.chat_id WHERE b.id > ? ORDER BY b.id`,
+          )
+          .all(afterId) as Array<{ id: number; method: string; chat: string; detail: string }>;
+        return rows.map((row) => {
+          const detail = JSON.parse(row.detail) as { typing?: boolean };
+          return {
+            id: row.id,
+            method: row.method,
+            chat: row.chat,
+            ...(detail.typing !== undefined ? { typing: detail.typing } : {}),
+          };
+        });
+      } catch {
+        // No bridge call yet: imsg-sim creates the table on the first one.
+        return [];
+      }
     },
     close() {
       db?.close();

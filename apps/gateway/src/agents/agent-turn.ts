@@ -26,6 +26,24 @@ export interface AgentAttachment {
   localPath?: string;
 }
 
+/**
+ * What happened in an event turn: a tapback (reaction) on an earlier message. It has no text of its own; the
+ * agent may answer (a reply goes to the chat) or ignore it (an empty reply sends nothing).
+ */
+export interface AgentEvent {
+  kind: "reaction";
+  /** `love`, `like`, `dislike`, `laugh`, `emphasis`, `question` or `custom`. */
+  reaction: string;
+  /** The emoji of a custom reaction, when known. */
+  emoji?: string;
+  /** `true` when added, `false` when taken back. */
+  added: boolean;
+  /** Who reacted (normalised handle; also the turn's `sender`). */
+  from: string;
+  /** The message reacted to, as far as known; `fromMe` tells whether it is one of the agent's replies. */
+  target: { id?: string; text?: string; fromMe?: boolean };
+}
+
 /** One turn handed to an agent backend. */
 export interface AgentTurn {
   /** The agent answering (from `agents.list[].id`). */
@@ -55,6 +73,8 @@ export interface AgentTurn {
   /** Whether the agent was mentioned (always true for DMs). */
   wasMentioned: boolean;
   replyTo?: { id?: string; text: string; sender?: string };
+  /** Set for an event turn (an inbound tapback): `text` is empty and `body` describes the event. */
+  event?: AgentEvent;
 }
 
 /** A backend's answer. An empty `text` means "no reply". */

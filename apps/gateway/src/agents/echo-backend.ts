@@ -32,12 +32,15 @@ export async function echoAttachmentLine(attachment: AgentAttachment): Promise<s
 /**
  * The demo backend (DESIGN.md): replies with the turn's text exactly as received (no envelope), then one
  * line `[attachment <transfer_name> <bytes> bytes sha256:<hex>]` per attachment, computed from the fetched
- * local file. Unfetched or refused attachments get no line; the text is still answered.
+ * local file. Unfetched or refused attachments get no line; the text is still answered. Event turns (tapbacks)
+ * get no answer.
  */
 export function createEchoBackend(): AgentBackend {
   return {
     kind: "echo",
     async reply(turn) {
+      // Events (tapbacks) are not messages to echo.
+      if (turn.event) return { text: "" };
       const lines: string[] = [];
       if (turn.text.length > 0) lines.push(turn.text);
       for (const attachment of turn.attachments) {

@@ -69,7 +69,7 @@ describe("the original gateway's config", () => {
           probeTimeoutMs: 5000,
           catchup: { enabled: true },
           groups: { "*": { requireMention: true, systemPrompt: "be brief" } },
-          accounts: { work: { sendReadReceipts: true, dbPath: "~/work.db" } },
+          accounts: { work: { coalesceSameSenderDms: true, dbPath: "~/work.db" } },
           defaultAccount: "work",
         },
       },
@@ -79,7 +79,7 @@ describe("the original gateway's config", () => {
       "channels.imessage.probeTimeoutMs",
       "channels.imessage.catchup",
       'channels.imessage.groups["*"].systemPrompt',
-      "channels.imessage.accounts.work.sendReadReceipts",
+      "channels.imessage.accounts.work.coalesceSameSenderDms",
       "channels.imessage.defaultAccount",
     ]);
     if (result.ok) expect(result.config.channels.imessage?.accounts?.work).toEqual({ dbPath: "~/work.db" });

@@ -35,8 +35,6 @@ const IMESSAGE_ACCOUNT_KEYS: IgnoredKeyTree = {
     "contextVisibility",
     "attachmentRoots",
     "probeTimeoutMs",
-    "sendReadReceipts",
-    "reactionNotifications",
     "coalesceSameSenderDms",
     "catchup",
     "healthMonitor",

@@ -1,5 +1,7 @@
 import { type Clock, createOutbox, type Logger } from "@imgate/channel-core";
 import {
+  bridgeCapabilitiesOf,
+  createChatPresence,
   createEchoFilter,
   createInboundProcessor,
   type ResolvedImessageAccount,
@@ -116,7 +118,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     logger,
   });
   const replies = createReplyEnqueuer(outbox, CHANNEL, accountId);
+  // Typing bubbles and read receipts, only where imsg lists `typing`/`read` as usable (its bridge runs).
+  const presence = createChatPresence({ port, capabilities: bridgeCapabilitiesOf(client), logger });
   const turns = createTurnRunner({
+    presence,
     ...options,
     accountId,
     stopSignal: intake.signal,
@@ -149,16 +154,22 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     accountIds: options.accounts.map((entry) => entry.accountId),
     start() {
       const since = core.cursors.get(accountId, account.sourceKey);
-      client.start().catch((error: unknown) => {
-        // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
-        if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
-      });
+      client.start().then(
+        () => presence.announce(account),
+        (error: unknown) => {
+          // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
+          if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
+        },
+      );
       // Before the watch: later messages of a session queue behind its resumed turn (chat order).
       turns.resumePending();
       watch = client.watch(
         {
           ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
           attachments: account.includeAttachments,
+          // Tapbacks arrive as reaction rows (events); a short debounce makes the typing bubble prompt.
+          includeReactions: true,
+          debounceMs: account.watchDebounceMs,
           onStart: (start) => committer.watchStarted(start),
         },
         (message, delivery) => dispatch.handle(message, delivery),
@@ -178,6 +189,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       outbound.reconciler.stop();
       await closeWatch();
       await outbound.worker.stop();
+      // A turn abandoned at the shutdown deadline may still show its bubble: clear it while imsg runs.
+      await presence.stopAll();
       await client.stop().catch(() => {});
       await mover?.close();
       await transport.close().catch(() => {});

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import {
   type Envelope,
+  envelopeTextOf,
   formatEnvelopeText,
   formatHistoryContext,
   type HistoryEntry,
@@ -64,7 +65,7 @@ export function buildAgentTurn(input: BuildAgentTurnInput): AgentTurn {
     (a) =>
       `[attachment ${a.name} (${a.mimeType}, ${a.sizeBytes} bytes${a.localPath ? ` at ${a.localPath}` : ", not fetched"})]`,
   );
-  const bodyText = [envelope.text, ...attachmentNotes].filter((part) => part !== "").join("\n");
+  const bodyText = [envelopeTextOf(envelope), ...attachmentNotes].filter((part) => part !== "").join("\n");
   const current = formatEnvelopeText({
     channelLabel: "iMessage",
     fromLabel,
@@ -122,5 +123,16 @@ export function buildAgentTurn(input: BuildAgentTurnInput): AgentTurn {
   };
   if (envelope.chatName) turn.chatName = envelope.chatName;
   if (envelope.replyTo) turn.replyTo = { ...envelope.replyTo };
+  const reaction = envelope.reaction;
+  if (reaction) {
+    turn.event = {
+      kind: "reaction",
+      reaction: reaction.kind,
+      ...(reaction.emoji !== undefined ? { emoji: reaction.emoji } : {}),
+      added: reaction.added,
+      from: envelope.sender,
+      target: { ...reaction.target },
+    };
+  }
   return turn;
 }

@@ -11,6 +11,7 @@ import {
   type Outbox,
   pairingStep,
   policyStep,
+  reactionStep,
   replyIdempotencyKey,
   sessionQueueStep,
 } from "@imgate/channel-core";
@@ -68,7 +69,8 @@ export interface InboundPipelineDeps {
 /**
  * The gateway's inbound pipeline, composed from channel-core's steps in DESIGN.md's order: dedupe →
  * policy (which also picks the answering account and its route: mention patterns belong to the routed
- * agent) → message age → pairing | mention gate → session queue → chat commands → turn.
+ * agent) → tapbacks (events, per reactionNotifications) → message age → pairing | mention gate → session
+ * queue → chat commands → turn.
  */
 export function composeInboundPipeline(deps: InboundPipelineDeps): Middleware<GatewayInboundContext> {
   const { core, logger, clock } = deps;
@@ -103,6 +105,8 @@ export function composeInboundPipeline(deps: InboundPipelineDeps): Middleware<Ga
         return choice.decision;
       },
     }),
+    // Tapbacks are events: strangers' never reach pairing, unwanted ones end here (reactionNotifications).
+    reactionStep({ mode: (ctx) => ctx.answering.reactionNotifications }),
     staleGateStep({ staleLog: createStaleMessageLog(logger, () => clock.now()), keeper, clock }),
     pairingStep({
       pairing: core.pairing,
@@ -186,7 +190,7 @@ export function createInboundDispatch(options: InboundDispatchOptions): InboundD
       options.noteInbound(arrivedAt);
       const outcome = await options.processor.process(message);
       if (outcome.kind === "drop") return drop(rowid, outcome.reason);
-      if (outcome.kind === "reaction") return drop(rowid, "reaction");
+      // A tapback goes through the pipeline as an event envelope (reactionStep decides whether it is wanted).
       const { envelope } = outcome;
       const target = formatTarget(outcome.replyTarget);
       const ctx: GatewayInboundContext = {

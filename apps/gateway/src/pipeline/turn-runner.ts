@@ -10,7 +10,7 @@ import {
   type PendingTurnDraft,
   resolveResponsePrefix,
 } from "@imgate/channel-core";
-import type { ResolvedImessageAccount } from "@imgate/imessage-channel";
+import type { ChatPresence, ResolvedImessageAccount, TurnPresence } from "@imgate/imessage-channel";
 import { abortableSleep } from "../agents/abortable-sleep.ts";
 import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
 import type { AgentTurn } from "../agents/agent-turn.ts";
@@ -45,6 +45,8 @@ export interface TurnJob {
   nextAttemptAt?: number;
   /** Whether the turn is stored in `pending_turns` (its first retryable failure was committed). */
   recorded: boolean;
+  /** The typing bubble of a turn fresh from the watch; cleared at its first retryable failure. */
+  presence?: TurnPresence;
 }
 
 /** What {@link createTurnRunner} needs from its account runtime. */
@@ -75,6 +77,8 @@ export interface TurnRunnerDeps {
   mover?: Pick<AttachmentMover, "fetchAll">;
   /** Wakes the delivery worker. */
   kick(): void;
+  /** Read receipt and typing bubble of a turn fresh from the watch (absent: neither). */
+  presence?: Pick<ChatPresence, "turnStarted">;
 }
 
 /** Runs agent turns durably: retries, give-ups, and the turns a previous run left pending. */
@@ -168,6 +172,8 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
             );
           },
           onRetryScheduled: ({ error, attempts, nextAttemptAt }) => {
+            // Nobody is typing while the agent is down: the bubble goes until an answer is on its way.
+            void job.presence?.stop();
             job.attempts = attempts;
             job.nextAttemptAt = nextAttemptAt;
             job.lastError = describeAgentFailure(error);
@@ -332,33 +338,48 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       ctx.drop("no-agent");
       return;
     }
-    const previous = core.sessions.getSession(sessionKey);
-    const history = core.history.load(sessionKey, historyLimitFor(answering, envelope, agent));
-    const { mover } = deps;
-    const fetchedPaths =
-      mover && envelope.attachments.length > 0 ? await mover.fetchAll(envelope) : undefined;
-    const turn = buildAgentTurn({
-      envelope,
-      agentId,
-      sessionKey,
-      history,
-      previousActivityAt: previous?.updatedAt,
-      wasMentioned: ctx.decision?.kind === "process" && ctx.decision.wasMentioned,
-      ...(fetchedPaths ? { fetchedPaths } : {}),
-      attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
-    });
-    const job: TurnJob = {
-      rowid: ctx.rowid,
-      answering,
-      envelope,
-      target: ctx.target,
-      route: { agentId, sessionKey },
-      arrivedAt: ctx.arrivedAt,
-      turn,
-      attempts: 0,
-      recorded: false,
-    };
-    await driveJob(job, slot);
+    if (envelope.reaction) {
+      const { kind, added, target } = envelope.reaction;
+      logger.info(
+        { agentId, sessionKey, reaction: kind, added, targetGuid: target.id, targetFromMe: target.fromMe },
+        "tapback handed to the agent as an event",
+      );
+    }
+    // The accepted message is read now, and the bubble shows from here — before history, attachments and the
+    // agent — until the turn ends (answered, given up, first retryable failure, or stopped by shutdown).
+    const presence = deps.presence?.turnStarted(envelope, answering);
+    try {
+      const previous = core.sessions.getSession(sessionKey);
+      const history = core.history.load(sessionKey, historyLimitFor(answering, envelope, agent));
+      const { mover } = deps;
+      const fetchedPaths =
+        mover && envelope.attachments.length > 0 ? await mover.fetchAll(envelope) : undefined;
+      const turn = buildAgentTurn({
+        envelope,
+        agentId,
+        sessionKey,
+        history,
+        previousActivityAt: previous?.updatedAt,
+        wasMentioned: ctx.decision?.kind === "process" && ctx.decision.wasMentioned,
+        ...(fetchedPaths ? { fetchedPaths } : {}),
+        attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
+      });
+      const job: TurnJob = {
+        rowid: ctx.rowid,
+        answering,
+        envelope,
+        target: ctx.target,
+        route: { agentId, sessionKey },
+        arrivedAt: ctx.arrivedAt,
+        turn,
+        attempts: 0,
+        recorded: false,
+        ...(presence ? { presence } : {}),
+      };
+      await driveJob(job, slot);
+    } finally {
+      await presence?.stop();
+    }
   };
 
   return { run: driveJob, resumePending, start };

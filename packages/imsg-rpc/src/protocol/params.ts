@@ -30,3 +30,7 @@ export type SendTrackedResult = Result<typeof imsg015.sendTracked>;
 export type MessageSendStatusParams = Params<typeof imsg015.messageSendStatus>;
 /** `message.send_status` result. */
 export type MessageSendStatus = Result<typeof imsg015.messageSendStatus>;
+/** `typing` params (bridge): a chat target and `typing` (default true; false clears the bubble). */
+export type TypingParams = Params<typeof imsg015.typing>;
+/** `read` params (bridge): a chat target whose messages are marked read. */
+export type ReadParams = Params<typeof imsg015.read>;

@@ -1,7 +1,8 @@
 /**
  * The imsg 0.14–0.15 method surface (protocol §2.9, §9): strict params (unknown keys → -32602),
  * `initialize`/`status`, `messages.after`, `chats.get`, `send.tracked`, `message.send_status`,
- * `buffer_limit` on subscriptions.
+ * `buffer_limit` on subscriptions; the bridge methods `typing` and `read` (usable only when `status.methods` lists
+ * them: the IMCore bridge runs).
  */
 import { z } from "zod";
 import { defineMethod } from "./define-method.ts";
@@ -94,6 +95,20 @@ export const imsg015 = {
       message_id: z.union([z.number(), z.string()]).optional(),
     }),
     "send",
+  ),
+  typing: defineMethod(
+    "typing",
+    z.strictObject({
+      ...chatTargetParams,
+      typing: z.boolean().optional(),
+      service: sendRoutingParams.service,
+    }),
+    z.looseObject({ ok: z.boolean().optional() }),
+  ),
+  read: defineMethod(
+    "read",
+    z.strictObject({ ...chatTargetParams, service: sendRoutingParams.service }),
+    z.looseObject({ ok: z.boolean().optional() }),
   ),
   messageSendStatus: defineMethod(
     "message.send_status",
