@@ -55,13 +55,40 @@ export function imsgPortFromClient(client: ImsgClient, options: ImsgPortFromClie
       );
     },
     sendStatus: async (params) => client.messageSendStatus(params),
+    tapback: (params) => client.tapback(definedOnly(params), sendOptions),
   };
 }
 
-/** Capability view for delivery: whether `send.tracked` and `message.send_status` may be used now. */
-export function sendCapabilitiesOf(client: ImsgClient): () => { sendTracked: boolean; sendStatus: boolean } {
-  return () => ({
-    sendTracked: client.capabilities?.sendTracked ?? false,
-    sendStatus: client.capabilities?.sendStatus ?? false,
-  });
+/** Methods only a running bridge (SIP off, `imsg launch`) offers; listed in `status.methods` when usable. */
+const BRIDGE_METHODS = ["tapback", "send.rich", "typing", "read"];
+
+/**
+ * Capability view for delivery, read at call time: whether `send.tracked` and `message.send_status` may be
+ * used, whether `tapback` is listed as usable, and whether `send` honours `reply_to` (the bridge is ready:
+ * `status.bridge.ready`, or a bridge-only method is listed as usable).
+ */
+export function sendCapabilitiesOf(client: ImsgClient): () => DeliveryCapabilities {
+  return () => {
+    const capabilities = client.capabilities;
+    const methods = capabilities?.methods ?? new Set<string>();
+    const bridgeReady =
+      capabilities?.family === "0.15" &&
+      (capabilities.status?.bridge?.ready === true || BRIDGE_METHODS.some((method) => methods.has(method)));
+    return {
+      sendTracked: capabilities?.sendTracked ?? false,
+      sendStatus: capabilities?.sendStatus ?? false,
+      tapback: methods.has("tapback"),
+      replyTo: bridgeReady,
+    };
+  };
+}
+
+/** What delivery may use on the connected imsg (see {@link sendCapabilitiesOf}). */
+export interface DeliveryCapabilities {
+  sendTracked: boolean;
+  sendStatus: boolean;
+  /** `tapback` is usable: agent reactions are sent (else skipped). */
+  tapback?: boolean;
+  /** `send` honours `reply_to`: threaded replies are inline replies (else plain sends). */
+  replyTo?: boolean;
 }

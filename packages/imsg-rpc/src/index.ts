@@ -58,6 +58,8 @@ export type {
   SendParams,
   SendTrackedParams,
   SendTrackedResult,
+  TapbackParams,
+  TapbackResult,
 } from "./protocol/params.ts";
 export type { Attachment, Chat, ImsgStatus, Message, Reaction, SendResult } from "./protocol/shapes.ts";
 export {

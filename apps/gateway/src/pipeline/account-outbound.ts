@@ -86,6 +86,7 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
       metrics.messagesOut.inc({ account: accountId });
       sender.settled(entry);
     },
+    onSkipped: (entry) => sender.settled(entry),
     settleUnknown: (entry) => reconciler.settleUnknown(entry),
     onError: (entry, message) => {
       status.noteDeliveryError(message);

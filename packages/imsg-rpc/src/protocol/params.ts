@@ -30,3 +30,7 @@ export type SendTrackedResult = Result<typeof imsg015.sendTracked>;
 export type MessageSendStatusParams = Params<typeof imsg015.messageSendStatus>;
 /** `message.send_status` result. */
 export type MessageSendStatus = Result<typeof imsg015.messageSendStatus>;
+/** `tapback` params (bridge-only): a chat target, the target message's guid and one of the six reactions. */
+export type TapbackParams = Params<typeof imsg015.tapback>;
+/** `tapback` result. */
+export type TapbackResult = Result<typeof imsg015.tapback>;
