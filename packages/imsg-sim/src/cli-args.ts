@@ -35,11 +35,17 @@ export function parseCommandArgs(
   }
 }
 
-/** Removes the stand-in's own global flags (`--compat X`, `--compat=X`, `--sim-fda`) from argv. */
-export function extractSimFlags(argv: string[]): { args: string[]; compat?: string; fda?: boolean } {
+/** Removes the stand-in's own global flags (`--compat X`, `--compat=X`, `--sim-fda`, `--sim-bridge`) from argv. */
+export function extractSimFlags(argv: string[]): {
+  args: string[];
+  compat?: string;
+  fda?: boolean;
+  bridge?: boolean;
+} {
   const args: string[] = [];
   let compat: string | undefined;
   let fda: boolean | undefined;
+  let bridge: boolean | undefined;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--compat") {
@@ -49,11 +55,13 @@ export function extractSimFlags(argv: string[]): { args: string[]; compat?: stri
       compat = arg.slice("--compat=".length);
     } else if (arg === "--sim-fda") {
       fda = true;
+    } else if (arg === "--sim-bridge") {
+      bridge = true;
     } else {
       args.push(arg);
     }
   }
-  return { args, compat, fda };
+  return { args, compat, fda, bridge };
 }
 
 /** Reads an integer flag; throws SIM_USAGE naming the flag when it is not one. */

@@ -19,7 +19,7 @@ Global options:
   -V, --version      Print the version
   -h, --help         Show help
 
-Stand-in only: --compat 0.9|0.15 (or IMSG_SIM_COMPAT), --sim-fda; see packages/imsg-sim/README.md.
+Stand-in only: --compat 0.9|0.15 (or IMSG_SIM_COMPAT), --sim-fda, --sim-bridge (or IMSG_SIM_BRIDGE=1); see packages/imsg-sim/README.md.
 `;
 
 /** Per-command help texts (`imsg <cmd> --help` exits 0 without running the command). */

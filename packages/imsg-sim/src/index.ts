@@ -1,5 +1,7 @@
 export { appleNsToIso, isoToAppleNs, unixMsToAppleNs } from "./apple-time.ts";
 export { decodeAttributedBody, encodeAttributedBody } from "./attributed-body.ts";
+export type { BridgeCall } from "./bridge-journal.ts";
+export { readBridgeCalls } from "./bridge-journal.ts";
 export { openChatDb } from "./chat-db.ts";
 export { CHAT_DB_SCHEMA } from "./chat-db-schema.ts";
 export type { InjectedMessage, InjectMessageOptions } from "./inject-message.ts";

@@ -7,17 +7,11 @@ import { encodeAttributedBody } from "./attributed-body.ts";
 import { openChatDb } from "./chat-db.ts";
 import { ChatDbWriter } from "./chat-db-writer.ts";
 import { abbreviateHome, expandHome } from "./home-path.ts";
+import { messageText } from "./message-payload.ts";
+import { MessageStore } from "./message-store.ts";
 import { SimError } from "./sim-error.ts";
+import { tapbackKindOf, tapbackText, tapbackType } from "./tapback-kinds.ts";
 import { URL_BALLOON_BUNDLE_ID } from "./url-preview-deduper.ts";
-
-const REACTION_TYPES = {
-  love: 2000,
-  like: 2001,
-  dislike: 2002,
-  laugh: 2003,
-  emphasis: 2004,
-  question: 2005,
-} as const;
 
 /** What `inject` adds: one inbound message (and the handle, chat and joins it needs). */
 export const InjectMessageOptionsSchema = z.strictObject({
@@ -47,10 +41,18 @@ export const InjectMessageOptionsSchema = z.strictObject({
   unjoined: z.boolean().default(false),
   /** Also write the URL-preview duplicate row (`URLBalloonProvider`, same text). */
   urlPreview: z.boolean().default(false),
-  /** Make it a tapback (`love`…`question`, or a 2000–3006 type) aimed at `reactedTo`. */
+  /**
+   * Make it a structured tapback (`love`, `like`, `dislike`, `laugh`, `emphasis`/`emphasize`, `question`, or a
+   * 2000–3006 type) aimed at `reactedTo`. With no `text`, the row gets the text Messages stores (`Loved “…”`).
+   */
   reaction: z
-    .union([z.enum(["love", "like", "dislike", "laugh", "emphasis", "question"]), z.number().int()])
+    .union([
+      z.enum(["love", "like", "dislike", "laugh", "emphasis", "emphasize", "question"]),
+      z.number().int().min(2000).max(3006),
+    ])
     .optional(),
+  /** With a named `reaction`: the removal (type 3000–3005, `Removed a heart from “…”`). */
+  removeReaction: z.boolean().default(false),
   /** Guid of the message a tapback targets. */
   reactedTo: z.string().min(1).optional(),
   /** Guid of the thread originator (an inline reply). */
@@ -131,8 +133,14 @@ function writeInbound(writer: ChatDbWriter, o: z.output<typeof InjectMessageOpti
   } else {
     chatId = writer.ensureDmChat(o.from, o.service);
   }
-  const reactionType = typeof o.reaction === "string" ? REACTION_TYPES[o.reaction] : o.reaction;
-  const text = o.text === "" && o.attachment ? "\uFFFC" : o.text;
+  const kind = typeof o.reaction === "string" ? tapbackKindOf(o.reaction) : undefined;
+  const reactionType =
+    kind !== undefined ? tapbackType(kind, o.removeReaction) : (o.reaction as number | undefined);
+  let text = o.text === "" && o.attachment ? "\uFFFC" : o.text;
+  if (text === "" && kind !== undefined && o.reactedTo !== undefined) {
+    const target = new MessageStore(writer.db).byGuid(o.reactedTo);
+    text = tapbackText(kind, target ? messageText(target) : "", o.removeReaction);
+  }
   const dateNs = o.dateMs !== undefined ? unixMsToAppleNs(o.dateMs) : writer.nextDateNs();
   const base = {
     handleId,

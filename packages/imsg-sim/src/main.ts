@@ -41,8 +41,8 @@ function write(text: string): void {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { args, compat, fda } = extractSimFlags(argv);
-  const options = resolveSimOptions(process.env, { compat, fda });
+  const { args, compat, fda, bridge } = extractSimFlags(argv);
+  const options = resolveSimOptions(process.env, { compat, fda, bridge });
   const [command, ...rest] = args;
   if (command === undefined || command === "--help" || command === "-h" || command === "help") {
     write(IMSG_HELP);

@@ -1,3 +1,4 @@
+import type { BridgeService } from "./bridge-handlers.ts";
 import { chatsGet, chatsList, messagesAfter, messagesHistory } from "./read-handlers.ts";
 import type { RpcContext } from "./rpc-context.ts";
 import type { ParamSpec, Params } from "./rpc-params.ts";
@@ -13,6 +14,7 @@ export interface RpcServices {
   ctx: RpcContext;
   watch: WatchService;
   send: SendService;
+  bridge: BridgeService;
 }
 
 /** One RPC method as the stand-in serves it. */
@@ -20,6 +22,8 @@ export interface RpcMethod {
   /** 0.9-only methods do not exist in 0.15 and vice versa; "both" exist in both. */
   modes: "both" | "0.15";
   lane: Lane;
+  /** Needs the IMCore bridge: without it the call fails before its params are read (-32603 / -32003). */
+  bridge?: true;
   params: ParamSpec;
   handle(services: RpcServices, params: Params): unknown;
 }
@@ -31,6 +35,13 @@ const TARGET_FIELDS = {
   chat_guid: "string",
   service: "string",
   region: "string",
+} as const;
+
+const CHAT_TARGET_FIELDS = {
+  to: "string",
+  chat_id: "int",
+  chat_identifier: "string",
+  chat_guid: "string",
 } as const;
 
 const SEND_ALIASES = {
@@ -162,6 +173,38 @@ export const RPC_METHODS: Readonly<Record<string, RpcMethod>> = {
       aliases: SEND_ALIASES,
     },
     handle: (s, p) => s.send.sendTracked(p),
+  },
+  typing: {
+    modes: "both",
+    lane: "mutation",
+    bridge: true,
+    params: { fields: { ...CHAT_TARGET_FIELDS, typing: "bool", service: "string", region: "string" } },
+    handle: (s, p) => s.bridge.typing(p),
+  },
+  read: {
+    modes: "both",
+    lane: "mutation",
+    bridge: true,
+    params: { fields: { ...CHAT_TARGET_FIELDS, service: "string", region: "string" } },
+    handle: (s, p) => s.bridge.read(p),
+  },
+  tapback: {
+    modes: "both",
+    lane: "mutation",
+    bridge: true,
+    params: {
+      fields: {
+        chat_id: "int",
+        chat_identifier: "string",
+        chat_guid: "string",
+        message_guid: "string",
+        reaction: "string",
+        remove: "bool",
+        part_index: "int",
+      },
+      aliases: { message_id: "message_guid", kind: "reaction" },
+    },
+    handle: (s, p) => s.bridge.tapback(p),
   },
   "message.send_status": {
     modes: "0.15",

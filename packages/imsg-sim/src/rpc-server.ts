@@ -1,5 +1,6 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
+import { BridgeService, bridgeNotRunning } from "./bridge-handlers.ts";
 import type { RpcId } from "./output-writer.ts";
 import type { RpcContext } from "./rpc-context.ts";
 import { internalError, RPC_CODES, RpcError } from "./rpc-error.ts";
@@ -11,8 +12,6 @@ import { WatchService } from "./watch-handlers.ts";
 
 const MAX_OUTSTANDING = 128;
 const PARSE_ERROR_TEXT = "The data couldn’t be read because it isn’t in the correct format.";
-const BRIDGE_TEXT =
-  "IMCore bridge is not running; imsg-sim does not implement bridge methods (needs `imsg launch`, SIP off)";
 
 /** A parsed request line. */
 interface Call {
@@ -41,7 +40,12 @@ export class RpcServer {
 
   constructor(ctx: RpcContext) {
     this.#ctx = ctx;
-    this.#services = { ctx, watch: new WatchService(ctx), send: new SendService(ctx) };
+    this.#services = {
+      ctx,
+      watch: new WatchService(ctx),
+      send: new SendService(ctx),
+      bridge: new BridgeService(ctx),
+    };
     // 0.8.2+: a database that cannot be opened at startup turns every request into -32603 (§2.1);
     // 0.14+ starts anyway and answers database requests -32002 until it becomes readable (§9).
     const failure = ctx.tryOpen();
@@ -91,6 +95,10 @@ export class RpcServer {
       this.#reply(call, this.#unavailable(call.method));
       return;
     }
+    if (method.bridge && !this.#ctx.options.bridge) {
+      this.#reply(call, bridgeNotRunning(this.#ctx.options.compat));
+      return;
+    }
     const run = async (): Promise<void> => {
       try {
         const params = readParams(method.params, call.params, this.#ctx.options.compat);
@@ -110,10 +118,8 @@ export class RpcServer {
 
   #unavailable(name: string): RpcError {
     const strict = this.#ctx.options.compat === "0.15";
-    if (strict && BRIDGE_ONLY_METHODS.includes(name)) {
-      return new RpcError(RPC_CODES.bridgeNotRunning, BRIDGE_TEXT);
-    }
-    if (!strict && (METHODS_09 as readonly string[]).includes(name)) return internalError(BRIDGE_TEXT);
+    if (strict && BRIDGE_ONLY_METHODS.includes(name)) return bridgeNotRunning("0.15");
+    if (!strict && (METHODS_09 as readonly string[]).includes(name)) return bridgeNotRunning("0.9");
     return new RpcError(RPC_CODES.methodNotFound, name);
   }
 

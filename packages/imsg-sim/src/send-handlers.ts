@@ -1,5 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
+import { bridgeNotRunning } from "./bridge-handlers.ts";
 import { searchContacts } from "./contact-book.ts";
 import {
   looksLikeContactName,
@@ -48,6 +49,7 @@ export class SendService {
     if (transport !== undefined && !(TRANSPORTS as readonly string[]).includes(transport)) {
       throw invalidParams("invalid transport");
     }
+    const replyTo = this.#replyTo(params);
     const database = this.#ctx.database();
     const target = this.#resolveTarget(database, params);
     let filePath: string | undefined;
@@ -57,10 +59,7 @@ export class SendService {
         throw internalError(`AppleScript failed: Attachment not found at ${filePath}`);
       }
     }
-    const outcome = await this.#deliver(database, target, text, {
-      file: filePath,
-      replyTo: params.str("reply_to"),
-    });
+    const outcome = await this.#deliver(database, target, text, { file: filePath, replyTo });
     const observed =
       text !== "" ? outcome.text : this.#ctx.options.compat === "0.15" ? outcome.file : undefined;
     const result: Record<string, unknown> = { ok: true, transport: "applescript" };
@@ -79,6 +78,7 @@ export class SendService {
     const text = params.str("text") ?? "";
     if (text === "") throw invalidParams("text is required");
     this.#validateService(params);
+    const replyTo = this.#replyTo(params);
     const database = this.#ctx.database();
     if (database.store.byGuid(attemptId)) {
       throw invalidParams(
@@ -86,10 +86,7 @@ export class SendService {
       );
     }
     const target = this.#resolveTarget(database, params);
-    const outcome = await this.#deliver(database, target, text, {
-      guid: attemptId,
-      replyTo: params.str("reply_to"),
-    });
+    const outcome = await this.#deliver(database, target, text, { guid: attemptId, replyTo });
     return {
       ok: true,
       transport: "bridge",
@@ -129,6 +126,19 @@ export class SendService {
         date_read: 0,
       },
     };
+  }
+
+  /**
+   * The thread originator of an inline reply. 0.9's `send` has no `reply_to` (threaded replies were `send.rich`),
+   * so it is ignored there; 0.15 sends it through the bridge, so without the bridge it fails (-32003) before
+   * anything is written.
+   */
+  #replyTo(params: Params): string | undefined {
+    if (this.#ctx.options.compat === "0.9") return undefined;
+    const replyTo = params.str("reply_to");
+    if (replyTo === undefined || replyTo === "") return undefined;
+    if (!this.#ctx.options.bridge) throw bridgeNotRunning("0.15");
+    return replyTo;
   }
 
   #validateService(params: Params): void {

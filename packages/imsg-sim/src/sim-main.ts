@@ -14,7 +14,7 @@ const HELP = `imsg-sim — write to an imsg-sim chat.db from another process
 
   imsg-sim inject --db PATH --from HANDLE --text TEXT [--chat-identifier ID [--group] [--name NAME]
                   [--participants a,b]] [--attachment PATH] [--attributed-only] [--guid GUID] [--service iMessage|SMS]
-                  [--unjoined | --late-join-ms N] [--url-preview] [--reaction love|like|… --reacted-to GUID]
+                  [--unjoined | --late-join-ms N] [--url-preview] [--reaction love|like|… --reacted-to GUID [--remove-reaction]]
                   [--reply-to GUID] [--reply-to-guid GUID] [--date ISO-8601|UNIX_MS] [--json]
   imsg-sim seed --db PATH --messages N [--chats C] [--json]
 `;
@@ -35,6 +35,7 @@ const INJECT_OPTIONS = {
   "url-preview": { type: "boolean" },
   reaction: { type: "string" },
   "reacted-to": { type: "string" },
+  "remove-reaction": { type: "boolean" },
   "reply-to": { type: "string" },
   date: { type: "string" },
   "reply-to-guid": { type: "string" },
@@ -94,6 +95,7 @@ async function main(argv: string[]): Promise<number> {
       reaction:
         reaction === undefined ? undefined : /^\d+$/.test(reaction) ? Number(reaction) : (reaction as "love"),
       reactedTo: str(flags["reacted-to"]),
+      removeReaction: flags["remove-reaction"] === true,
       replyTo: str(flags["reply-to"]),
       dateMs: dateFlag(str(flags.date)),
       replyToGuid: str(flags["reply-to-guid"]),

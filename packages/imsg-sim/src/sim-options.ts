@@ -62,6 +62,11 @@ export interface SimOptions {
   createDb: boolean;
   /** Pretend Full Disk Access is missing. */
   fda: boolean;
+  /**
+   * The IMCore bridge is running (`imsg launch`, SIP off): `typing`, `read` and `tapback` work and are listed as
+   * usable, and `send`/`send.tracked` accept `reply_to`. Off: they fail as imsg does without it.
+   */
+  bridge: boolean;
   /** Escape `/` as `\/` in output lines, as Foundation's JSONSerialization does (0.9 default). */
   escapeSlashes: boolean;
   /** 0.9: with a replay backlog, the first notifications are written before the subscribe result. */
@@ -90,6 +95,7 @@ const EnvSchema = z.object({
   IMSG_SIM_SELF: z.string().min(1).optional(),
   IMSG_SIM_CREATE_DB: flag.optional(),
   IMSG_SIM_FDA: flag.optional(),
+  IMSG_SIM_BRIDGE: flag.optional(),
   IMSG_SIM_ESCAPE_SLASHES: flag.optional(),
   IMSG_SIM_SUBSCRIBE_RACE: flag.optional(),
   IMSG_SIM_POLL_MS: count.optional(),
@@ -114,10 +120,11 @@ const EnvSchema = z.object({
   IMSG_SIM_CONTACTS: z.string().optional(),
 });
 
-/** Flags that override env (`--compat`, `--sim-fda`), already removed from argv by the caller. */
+/** Flags that override env (`--compat`, `--sim-fda`, `--sim-bridge`), already removed from argv by the caller. */
 export interface SimFlagOverrides {
   compat?: string;
   fda?: boolean;
+  bridge?: boolean;
 }
 
 /** Default `--version` output per compat mode. */
@@ -152,6 +159,7 @@ export function resolveSimOptions(env: NodeJS.ProcessEnv, flags: SimFlagOverride
     selfHandle: e.IMSG_SIM_SELF ?? "me@icloud.com",
     createDb: e.IMSG_SIM_CREATE_DB ?? true,
     fda: flags.fda ?? e.IMSG_SIM_FDA ?? false,
+    bridge: flags.bridge ?? e.IMSG_SIM_BRIDGE ?? false,
     escapeSlashes: e.IMSG_SIM_ESCAPE_SLASHES ?? compat === "0.9",
     subscribeRace: compat === "0.9" && (e.IMSG_SIM_SUBSCRIBE_RACE ?? true),
     pollMs: Math.max(10, Math.min(250, e.IMSG_SIM_POLL_MS ?? 250)),

@@ -41,6 +41,9 @@ export const METHODS_015 = [
   "message.send_status",
 ] as const;
 
+/** Bridge methods the stand-in implements in bridge mode (`IMSG_SIM_BRIDGE=1`); the other bridge methods stay -32003. */
+export const SIM_BRIDGE_METHODS = ["typing", "read", "tapback"] as const;
+
 /** The 0.9 methods that work without the IMCore bridge; every other 0.9 method needs it. */
 const NON_BRIDGE_09: ReadonlySet<string> = new Set([
   "chats.list",
@@ -59,10 +62,14 @@ export const BRIDGE_ONLY_METHODS: readonly string[] = [
 
 const DB_FREE_METHODS = new Set(["initialize", "status"]);
 
-/** The method names `status`/`rpc_methods` report for a mode. */
-export function advertisedMethods(mode: CompatMode, databaseReady: boolean): string[] {
+/**
+ * The method names `status.methods` (usable now) / `rpc_methods` report for a mode: 0.9 lists everything it
+ * compiled; 0.15 lists what works, so the bridge methods only while the bridge runs.
+ */
+export function advertisedMethods(mode: CompatMode, databaseReady: boolean, bridge = false): string[] {
   if (mode === "0.9") return [...METHODS_09];
-  return METHODS_015.filter((m) => databaseReady || DB_FREE_METHODS.has(m));
+  const usable: string[] = [...METHODS_015, ...(bridge ? SIM_BRIDGE_METHODS : [])];
+  return usable.filter((m) => databaseReady || DB_FREE_METHODS.has(m));
 }
 
 /** The 0.15 `initialize`/`status` snapshot (§9). */
@@ -86,9 +93,11 @@ export function statusSnapshot(
       },
       ...(database.error ? { error: database.error } : {}),
     },
-    bridge: { ready: true, bridge_version: `imsg-sim ${options.version}`, v2_ready: false, selectors: {} },
+    bridge: options.bridge
+      ? { ready: true, bridge_version: `imsg-sim ${options.version}`, v2_ready: true, selectors: {} }
+      : { ready: false, error: "IMCore bridge is not running (imsg-sim: set IMSG_SIM_BRIDGE=1)" },
     contacts: { available: false },
-    methods: advertisedMethods("0.15", database.ready),
+    methods: advertisedMethods("0.15", database.ready, options.bridge),
     supported_methods: [...METHODS_015, ...BRIDGE_ONLY_METHODS],
     capabilities: {
       engine: { version: options.version, commit: "imsg-sim", built_at: "2026-01-01T00:00:00Z" },
@@ -102,13 +111,15 @@ export function cliStatus(options: SimOptions, databaseReady: boolean): Record<s
   return {
     version: options.version,
     basic_features: true,
-    advanced_features: false,
-    typing_indicators: false,
-    read_receipts: false,
-    sip: "enabled",
-    message: "imsg-sim: basic features only (no IMCore bridge); sends are simulated into chat.db",
-    v2_ready: false,
+    advanced_features: options.bridge,
+    typing_indicators: options.bridge,
+    read_receipts: options.bridge,
+    sip: options.bridge ? "disabled" : "enabled",
+    message: options.bridge
+      ? "imsg-sim: IMCore bridge simulated (typing, read, tapback); sends are simulated into chat.db"
+      : "imsg-sim: basic features only (no IMCore bridge); sends are simulated into chat.db",
+    v2_ready: options.bridge,
     selectors: {},
-    rpc_methods: advertisedMethods(options.compat, databaseReady),
+    rpc_methods: advertisedMethods(options.compat, databaseReady, options.bridge),
   };
 }

@@ -21,9 +21,13 @@ export function createSimDb(dir: string): string {
   return path;
 }
 
+export type { BridgeCall } from "./bridge-journal.ts";
+export { readBridgeCalls } from "./bridge-journal.ts";
 export { freePort } from "./free-port.ts";
 export type { InjectedMessage, InjectMessageOptions } from "./inject-message.ts";
 export { injectMessage, joinInjectedMessage } from "./inject-message.ts";
 export type { SeedOptions, SeedResult } from "./seed-history.ts";
 export { seedHistory } from "./seed-history.ts";
+export type { TapbackKind } from "./tapback-kinds.ts";
+export { tapbackText } from "./tapback-kinds.ts";
 export { waitFor } from "./wait-for.ts";
