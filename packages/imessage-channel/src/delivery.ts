@@ -190,14 +190,15 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     }
     const target = parseTarget(item.target, { region: account.region });
     const chatId = await resolver.chatIdFor(target).catch(() => undefined);
+    // tapback takes a chat field (never `to`); the target message's guid alone also finds the chat.
     const base = targetParams(target, chatId);
+    const { to: _to, service: _service, region: _region, ...chat } = base;
     echo.recordReaction({
       ...(chatId !== undefined ? { chatId } : {}),
       targetGuid: item.replyTo,
       reaction: item.reaction,
     });
     try {
-      const { service: _service, region: _region, ...chat } = base;
       await port.tapback({
         ...chat,
         message_guid: item.replyTo,
