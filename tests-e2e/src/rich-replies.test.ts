@@ -297,3 +297,54 @@ describe("rich agent replies with imsg's bridge (imsg 0.15)", () => {
     expect(rows[0]?.threadOriginator).toBe(inbound.guid);
   });
 });
+
+describe.each(["0.9", "0.15"] as const)("rich agent replies without imsg's bridge (imsg %s)", (compat) => {
+  let workspace: Workspace;
+  let webhook: LoopbackServer;
+  let gateway: GatewayProcess;
+
+  beforeAll(async () => {
+    workspace = createWorkspace();
+    webhook = await startRichWebhook();
+    gateway = await startGateway({
+      compat,
+      workspace,
+      env: { RICH_SECRET: "rich-secret" },
+      config: richConfig(workspace, webhook.url),
+    });
+  });
+  afterAll(async () => {
+    await gateway?.dispose();
+    await webhook?.close();
+    workspace?.dispose();
+  });
+
+  it("skips the reaction and sends the threaded text plainly, each logged once; the file still follows", async () => {
+    const first = gateway.inject({ from: ALICE, text: "everything" });
+    await waitFor(() => sentRows(gateway.dbPath, first.chatId).some((row) => row.fileName !== ""), {
+      what: "the file after the text",
+    });
+    const second = gateway.inject({ from: BOB, text: "everything" });
+    await waitFor(() => sentRows(gateway.dbPath, second.chatId).some((row) => row.fileName !== ""), {
+      what: "the webhook's file",
+    });
+    for (const [chatId, text, file] of [
+      [first.chatId, "exec rich", "chart.png"],
+      [second.chatId, "hook rich", "notes.txt"],
+    ] as const) {
+      const rows = sentRows(gateway.dbPath, chatId);
+      expect(rows.map((row) => [row.reactionType, row.threadOriginator, row.fileName || row.text])).toEqual([
+        [0, "", text],
+        [0, "", file],
+      ]);
+    }
+    expect(readBridgeCalls(gateway.dbPath)).toEqual([]);
+    const skipped = outboxRows(gateway.workspace.stateDir).filter(
+      (row) => row.text === "" && row.state === "failed",
+    );
+    expect(skipped).toHaveLength(2);
+    const infos = (start: string) => gateway.logs().filter((line) => line.msg.startsWith(start));
+    expect(infos("imessage: imsg does not list `tapback` as usable")).toHaveLength(1);
+    expect(infos("imessage: imsg's bridge is not ready")).toHaveLength(1);
+  });
+});
