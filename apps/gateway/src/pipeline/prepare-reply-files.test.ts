@@ -59,6 +59,21 @@ describe("prepareReplyFiles", () => {
     expect(none.message).toContain("none configured");
   });
 
+  it("expands ~ like the shell, then applies the same fileRoots check", async () => {
+    const home = join(dir, "home");
+    mkdirSync(join(home, "Pictures"), { recursive: true });
+    writeFileSync(join(home, "Pictures", "cat.jpg"), "jpg");
+    const env = { HOME: home };
+    const paths = await prepareReplyFiles([{ path: "~/Pictures/cat.jpg" }], {
+      ...options(),
+      fileRoots: ["~/Pictures"],
+      env,
+    });
+    expect(paths).toEqual([join(home, "Pictures", "cat.jpg")]);
+    const error = await refusal(prepareReplyFiles([{ path: "~/Pictures/cat.jpg" }], { ...options(), env }));
+    expect(error.message).toContain("outside the agent's backend.fileRoots");
+  });
+
   it("refuses relative paths, missing files and files over mediaMaxMb", async () => {
     await refusal(prepareReplyFiles([{ path: "chart.png" }], options()));
     await refusal(prepareReplyFiles([{ path: join(allowed, "missing.png") }], options()));

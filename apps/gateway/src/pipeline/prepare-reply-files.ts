@@ -15,6 +15,8 @@ export interface PrepareReplyFilesOptions {
   stagingDir: string;
   /** The agent's backend kind, for the error. */
   backend: string;
+  /** Environment whose HOME expands `~` (default `process.env`). */
+  env?: NodeJS.ProcessEnv;
 }
 
 const refuse = (backend: string, message: string) =>
@@ -45,16 +47,18 @@ export async function prepareReplyFiles(
   const maxBytes = options.mediaMaxMb * 1024 * 1024;
   const roots: string[] = [];
   for (const root of options.fileRoots) {
-    const real = await realpath(expandHome(root)).catch(() => undefined);
+    const real = await realpath(expandHome(root, options.env)).catch(() => undefined);
     if (real) roots.push(real);
   }
   const paths: string[] = [];
   for (const [index, file] of files.entries()) {
     if ("path" in file) {
-      if (!isAbsolute(file.path)) {
+      // `~/…` is what people write (AppleScript-era tools needed absolute paths; Jared#80).
+      const given = expandHome(file.path, options.env);
+      if (!isAbsolute(given)) {
         throw refuse(options.backend, `Cannot send files.${index} (${file.path}): give an absolute path.`);
       }
-      const real = await realpath(file.path).catch(() => undefined);
+      const real = await realpath(given).catch(() => undefined);
       const info = real ? await stat(real).catch(() => undefined) : undefined;
       if (!real || !info?.isFile()) {
         throw refuse(
