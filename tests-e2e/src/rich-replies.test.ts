@@ -6,7 +6,8 @@
  * send. Without imsg's bridge, reactions are skipped and threaded replies are plain sends, each logged once.
  * The gateway, imsg-sim and the webhook receiver are real processes / loopback servers.
  */
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { readBridgeCalls } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -84,6 +85,13 @@ function givenUpMessages(gateway: GatewayProcess, reason?: string): string[] {
         line.msg.startsWith("agent turn given up") && (reason === undefined || line.reason === reason),
     )
     .map((line) => (line.err as { message?: string } | undefined)?.message ?? "");
+}
+
+/** Files under the gateway's `<stateDir>/outbound` (staged inline files of rich replies). */
+function stagedFiles(stateDir: string): string[] {
+  const root = join(stateDir, "outbound");
+  if (!existsSync(root)) return [];
+  return readdirSync(root, { recursive: true, encoding: "utf8" });
 }
 
 /** The highest ROWID in chat.db (rows written later are newer). */
@@ -203,6 +211,10 @@ describe("rich agent replies with imsg's bridge (imsg 0.15)", () => {
     expect(rows[0]?.reactedTo).toBe(`p:0/${inbound.guid}`);
     expect(rows[1]).toMatchObject({ text: "hook rich", threadOriginator: inbound.guid });
     expect(rows[2]?.fileName).toBe("notes.txt");
+    // The gateway's staged copy (0600 under the state dir) is removed once the file was sent.
+    await waitFor(() => !stagedFiles(gateway.workspace.stateDir).some((path) => path.endsWith("notes.txt")), {
+      what: "the staged copy removed",
+    });
   });
 
   it("a reaction-only reply sends a tapback and no text", async () => {

@@ -1,5 +1,4 @@
 import { tmpdir } from "node:os";
-import { join } from "node:path";
 import {
   applyResponsePrefix,
   type Clock,
@@ -28,6 +27,7 @@ import type { GatewayInboundContext } from "./gateway-inbound-context.ts";
 import { historyLimitFor } from "./history-limit.ts";
 import type { OutcomeCommitter } from "./outcome-committer.ts";
 import { prepareReplyFiles } from "./prepare-reply-files.ts";
+import { replyStagingDir } from "./reply-staging.ts";
 import type { SessionQueue, SessionSlot } from "./session-queue.ts";
 import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
 
@@ -154,12 +154,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
               replyFiles = await prepareReplyFiles(reply.files, {
                 mediaMaxMb: job.answering.mediaMaxMb,
                 fileRoots: backend.type === "exec" ? backend.fileRoots : [],
-                stagingDir: join(
-                  deps.stateDir ?? tmpdir(),
-                  "outbound",
-                  accountId,
-                  envelope.guid.replace(/[^\w.-]/g, "_"),
-                ),
+                stagingDir: replyStagingDir(deps.stateDir ?? tmpdir(), accountId, envelope.guid),
                 backend: agent.backend.kind,
               });
             }
