@@ -64,21 +64,23 @@ const BRIDGE_METHODS = ["tapback", "send.rich", "typing", "read"];
 
 /**
  * Capability view for delivery, read at call time: whether `send.tracked` and `message.send_status` may be
- * used, whether `tapback` is listed as usable, and whether `send` honours `reply_to` (the bridge is ready:
- * `status.bridge.ready`, or a bridge-only method is listed as usable).
+ * used, whether `tapback` is listed as usable now (`status.methods`), and whether `send` honours `reply_to`
+ * (0.15 with the bridge ready: `status.bridge.ready`, or a bridge-only method listed as usable now).
  */
 export function sendCapabilitiesOf(client: ImsgClient): () => DeliveryCapabilities {
   return () => {
     const capabilities = client.capabilities;
-    const methods = capabilities?.methods ?? new Set<string>();
+    // Only `status.methods` (usable now) counts: `supported_methods` lists what imsg was built with, bridge or
+    // not, and 0.9 has no status at all.
+    const usable = capabilities?.status?.methods ?? [];
     const bridgeReady =
-      capabilities?.family === "0.15" &&
-      (capabilities.status?.bridge?.ready === true || BRIDGE_METHODS.some((method) => methods.has(method)));
+      capabilities?.status?.bridge?.ready === true ||
+      BRIDGE_METHODS.some((method) => usable.includes(method));
     return {
       sendTracked: capabilities?.sendTracked ?? false,
       sendStatus: capabilities?.sendStatus ?? false,
-      tapback: methods.has("tapback"),
-      replyTo: bridgeReady,
+      tapback: usable.includes("tapback"),
+      replyTo: capabilities?.family === "0.15" && bridgeReady,
     };
   };
 }
