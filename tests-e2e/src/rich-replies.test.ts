@@ -4,6 +4,9 @@
  * inline reply (`reply_to` → `thread_originator_guid`), files follow the text. Everything goes through the
  * outbox: a threaded reply whose send was written but never confirmed survives a SIGKILL without a second
  * send. Without imsg's bridge, reactions are skipped and threaded replies are plain sends, each logged once.
+ * From the original tracker: a threaded reply names the message it answers, not the chat's newest
+ * (openclaw/imsg#144, openclaw/openclaw#119289); a file path outside the allowed folders or through a symlink
+ * is refused (openclaw/openclaw#79975 is the opposite failure: too narrow a root list, so roots are configurable).
  * The gateway, imsg-sim and the webhook receiver are real processes / loopback servers.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
@@ -29,11 +32,22 @@ const HOLD = "HOLD-ME"; // imsg-sim writes a send with this text and never answe
 
 /** An exec agent whose reply depends on the message: a rich reply per keyword, else `exec: <text>`. */
 const EXEC_AGENT = `
-const [allowedFile, outsideFile] = process.argv.slice(2);
+import { existsSync, writeFileSync } from "node:fs";
+const [allowedFile, outsideFile, gateDir] = process.argv.slice(2);
 let input = "";
 process.stdin.on("data", (chunk) => { input += chunk; });
 process.stdin.on("end", () => {
   const { text } = JSON.parse(input);
+  if (text === "answer the first") {
+    // Answers only once the test says a newer message is in the chat.
+    writeFileSync(gateDir + "/started", "");
+    const poll = setInterval(() => {
+      if (!existsSync(gateDir + "/go")) return;
+      clearInterval(poll);
+      process.stdout.write(JSON.stringify({ text: "threaded to the first", threaded: true }));
+    }, 20);
+    return;
+  }
   const replies = {
     "everything": { text: "exec rich", reaction: "love", threaded: true, files: [allowedFile] },
     "react only": { reaction: "like" },
@@ -110,6 +124,7 @@ function richConfig(workspace: Workspace, webhookUrl: string) {
   mkdirSync(allowed, { recursive: true });
   writeFileSync(workspace.path("agent-files/chart.png"), "not really a png");
   writeFileSync(workspace.path("secret.txt"), "do not send");
+  mkdirSync(workspace.path("gate"), { recursive: true });
   const script = workspace.path("rich-agent.mjs");
   writeFileSync(script, EXEC_AGENT);
   return {
@@ -127,6 +142,7 @@ function richConfig(workspace: Workspace, webhookUrl: string) {
               script,
               workspace.path("agent-files/chart.png"),
               workspace.path("secret.txt"),
+              workspace.path("gate"),
             ],
             timeoutMs: 10_000,
             fileRoots: [allowed],
@@ -215,6 +231,24 @@ describe("rich agent replies with imsg's bridge (imsg 0.15)", () => {
     await waitFor(() => !stagedFiles(gateway.workspace.stateDir).some((path) => path.endsWith("notes.txt")), {
       what: "the staged copy removed",
     });
+  });
+
+  it("threads to the message it answers even when a newer one arrived meanwhile (imsg#144 shape)", async () => {
+    const after = lastRowid(gateway.dbPath);
+    const first = gateway.inject({ from: ALICE, text: "answer the first" });
+    await waitFor(() => existsSync(workspace.path("gate/started")), {
+      what: "the agent working on the first",
+    });
+    gateway.inject({ from: ALICE, text: "newer" });
+    writeFileSync(workspace.path("gate/go"), "");
+    await waitFor(() => sentRows(gateway.dbPath, first.chatId, after).some((r) => r.text === "exec: newer"), {
+      what: "the reply to the newer message",
+    });
+    const rows = sentRows(gateway.dbPath, first.chatId, after);
+    expect(rows.map((row) => [row.text, row.threadOriginator])).toEqual([
+      ["threaded to the first", first.guid],
+      ["exec: newer", ""],
+    ]);
   });
 
   it("a reaction-only reply sends a tapback and no text", async () => {
