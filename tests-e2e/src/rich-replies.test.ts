@@ -6,7 +6,8 @@
  * send. Without imsg's bridge, reactions are skipped and threaded replies are plain sends, each logged once.
  * From the original tracker: a threaded reply names the message it answers, not the chat's newest
  * (openclaw/imsg#144, openclaw/openclaw#119289); a file path outside the allowed folders or through a symlink
- * is refused (openclaw/openclaw#79975 is the opposite failure: too narrow a root list, so roots are configurable).
+ * is refused (symlinks: prepare-reply-files.test.ts; openclaw/openclaw#79975 is the opposite failure, a root list
+ * too narrow, so roots are configurable).
  * The gateway, imsg-sim and the webhook receiver are real processes / loopback servers.
  */
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
