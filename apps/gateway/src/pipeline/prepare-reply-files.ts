@@ -1,9 +1,10 @@
-import { mkdir, realpath, stat, writeFile } from "node:fs/promises";
+import { mkdir, realpath, writeFile } from "node:fs/promises";
 import { basename, isAbsolute, join, sep } from "node:path";
 import { AgentError } from "../agents/agent-error.ts";
 import type { AgentReplyFile } from "../agents/agent-turn.ts";
 import { expandHome } from "../config/expand-home.ts";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
+import { outboundFileProblem } from "./outbound-file-problem.ts";
 
 /** Options of {@link prepareReplyFiles}. */
 export interface PrepareReplyFilesOptions {
@@ -59,8 +60,7 @@ export async function prepareReplyFiles(
         throw refuse(options.backend, `Cannot send files.${index} (${file.path}): give an absolute path.`);
       }
       const real = await realpath(given).catch(() => undefined);
-      const info = real ? await stat(real).catch(() => undefined) : undefined;
-      if (!real || !info?.isFile()) {
+      if (!real) {
         throw refuse(
           options.backend,
           `Cannot send files.${index} (${file.path}): it is not a readable regular file on the gateway's machine.`,
@@ -74,12 +74,8 @@ export async function prepareReplyFiles(
             "write the file into a listed folder or add its folder to backend.fileRoots.",
         );
       }
-      if (info.size > maxBytes) {
-        throw refuse(
-          options.backend,
-          `Cannot send files.${index} (${file.path}): ${info.size} bytes is over mediaMaxMb (${options.mediaMaxMb} MB); send a smaller file or raise channels.imessage.mediaMaxMb.`,
-        );
-      }
+      const problem = await outboundFileProblem(real, options.mediaMaxMb);
+      if (problem !== undefined) throw refuse(options.backend, `files.${index}: ${problem}`);
       paths.push(real);
     } else {
       if (file.data.length > maxBytes) {
