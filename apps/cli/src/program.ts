@@ -137,9 +137,9 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
   configCommand("unset", "remove a key path; refuses an invalid result")
     .argument("<path>", "dotted key path")
     .action(act(async () => (await import("./commands/config.ts")).runConfigUnset));
-  configCommand("schema", "print the JSON Schema of the config file").action(
-    act(async () => (await import("./commands/config.ts")).runConfigSchema),
-  );
+  configCommand("schema", "print the JSON Schema of the config file")
+    .option("--agent-reply", "print the JSON Schema of an exec/webhook agent's rich reply instead")
+    .action(act(async () => (await import("./commands/config.ts")).runConfigSchema));
 
   program
     .command("chats")

@@ -6,6 +6,12 @@ export { locateExecutable } from "@imgate/imessage-channel";
 // Agents
 export type { AgentBackend, AgentCallOptions } from "./agents/agent-backend.ts";
 export { AgentError } from "./agents/agent-error.ts";
+export {
+  AGENT_REACTIONS,
+  agentReplyJsonSchema,
+  agentReplySchema,
+  parseAgentReply,
+} from "./agents/agent-reply-schema.ts";
 export type { AgentAttachment, AgentHistoryEntry, AgentReply, AgentTurn } from "./agents/agent-turn.ts";
 export type { AgentBackendDeps } from "./agents/create-agent-backend.ts";
 export { createAgentBackend } from "./agents/create-agent-backend.ts";

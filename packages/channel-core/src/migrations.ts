@@ -193,4 +193,16 @@ export const stateMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 6,
+    name: "outbox reactions and inline replies",
+    up(db) {
+      // Rich agent replies (issue 13): an entry may be a reaction (tapback) instead of text, and may refer
+      // to an earlier message (the one it reacts to, or answers inline). Old entries are plain sends.
+      db.exec(`
+        ALTER TABLE outbox ADD COLUMN reaction TEXT;
+        ALTER TABLE outbox ADD COLUMN reply_to TEXT;
+      `);
+    },
+  },
 ];

@@ -23,6 +23,16 @@ export interface OutboxDraft {
   media?: string[];
   /** Channel-specific extras (JSON-serialisable). */
   meta?: Record<string, unknown>;
+  /**
+   * A reaction to send instead of text (e.g. `love`; the channel's vocabulary), on the message named by
+   * `replyTo`. Such an entry carries no text and no files.
+   */
+  reaction?: string;
+  /**
+   * The channel's id (e.g. guid) of an earlier message this entry refers to: the one it answers inline
+   * (threaded reply), or the one its `reaction` goes on.
+   */
+  replyTo?: string;
 }
 
 /** A persisted outbox entry. */
@@ -134,6 +144,8 @@ interface OutboxRow {
   text: string;
   media: string | null;
   meta: string | null;
+  reaction: string | null;
+  reply_to: string | null;
   state: OutboxState;
   attempts: number;
   last_error: string | null;
@@ -160,6 +172,8 @@ function toEntry(row: OutboxRow): OutboxEntry {
   };
   if (row.media !== null) entry.media = JSON.parse(row.media) as string[];
   if (row.meta !== null) entry.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  if (row.reaction !== null) entry.reaction = row.reaction;
+  if (row.reply_to !== null) entry.replyTo = row.reply_to;
   if (row.last_error !== null) entry.lastError = row.last_error;
   if (row.result_id !== null) entry.resultId = row.result_id;
   return entry;
@@ -247,8 +261,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
         const now = clock.now();
         // One statement: the new row comes back, or nothing when the key exists (then it is read).
         const inserted = sql(
-          `INSERT INTO outbox (idempotency_key, channel, account_id, chat_key, target, text, media, meta, state,
-             created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
+          `INSERT INTO outbox (idempotency_key, channel, account_id, chat_key, target, text, media, meta,
+             reaction, reply_to, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
            ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
         ).get(
           draft.idempotencyKey,
@@ -259,6 +273,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
           draft.text,
           draft.media && draft.media.length > 0 ? JSON.stringify(draft.media) : null,
           draft.meta === undefined ? null : JSON.stringify(draft.meta),
+          draft.reaction ?? null,
+          draft.replyTo ?? null,
           now,
           now,
         );

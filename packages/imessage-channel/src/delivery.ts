@@ -11,6 +11,7 @@ import { type ChatResolver, createChatResolver } from "./chat-resolver.ts";
 import type { EchoFilter } from "./echo-filter.ts";
 import { ImessageChannelError, ImessageDeliveryError } from "./imessage-errors.ts";
 import type { ImsgPort, ImsgSendParams, ImsgSendResult } from "./imsg-port.ts";
+import type { DeliveryCapabilities } from "./imsg-port-from-client.ts";
 import { createKeyedSerialQueue } from "./keyed-serial-queue.ts";
 import type { ResolvedImessageAccount } from "./resolve-accounts.ts";
 import { classifySendError } from "./send-error-kind.ts";
@@ -26,13 +27,19 @@ export interface DeliveryItem {
   text: string;
   /** Local paths of files to send with this chunk. */
   media?: readonly string[];
+  /** A tapback (`love`, `like`, `dislike`, `laugh`, `emphasize`, `question`) to put on `replyTo`, instead of a send. */
+  reaction?: string;
+  /** Guid of the message this item answers inline (threaded reply) or reacts to. */
+  replyTo?: string;
 }
 
 /** The outcome of one delivery, ready to be written to the outbox. */
 export type DeliveryOutcome =
   | { state: "sent"; resultId?: string; chatId?: number }
   | { state: "failed"; error: ImessageChannelError; retryable: boolean }
-  | { state: "unknown"; error: ImessageChannelError; attemptId?: string };
+  | { state: "unknown"; error: ImessageChannelError; attemptId?: string }
+  /** Not sent on purpose: imsg does not offer what the item needs (a tapback without the bridge). */
+  | { state: "skipped"; reason: string };
 
 /** An outbox entry to reconcile (channel-core `OutboxEntry` is assignable). */
 export interface ReconcileItem extends DeliveryItem {
@@ -61,7 +68,7 @@ export interface DeliveryOptions {
    * Whether `send.tracked` / `message.send_status` may be used (from imsg-rpc's capability detection).
    * Default: when the port has the method.
    */
-  capabilities?: () => { sendTracked: boolean; sendStatus: boolean };
+  capabilities?: () => DeliveryCapabilities;
   /** Set for remote accounts: files are uploaded first and imsg gets the remote path. */
   stageUpload?: StageUpload;
   /** History rows read per reconciliation attempt. Default 50. */
@@ -95,17 +102,32 @@ function resultIdOf(result: ImsgSendResult, fallback?: string): string | undefin
   return fallback;
 }
 
+/** The six tapbacks imsg's `tapback` takes. */
+const TAPBACKS = new Set(["love", "like", "dislike", "laugh", "emphasize", "question"]);
+/** imsg's reaction summaries call `emphasize` `emphasis`. */
+const sameReaction = (a: string | undefined, b: string) =>
+  a !== undefined && (a === "emphasis" ? "emphasize" : a) === b;
+
 /** Creates the delivery of one account. */
 export function createImessageDelivery(options: DeliveryOptions): ImessageDelivery {
   const { account, port, echo, logger, clock } = options;
   const queue = createKeyedSerialQueue();
   const resolver: ChatResolver = createChatResolver({ port, clock, region: account.region });
   const delay = options.delay ?? defaultDelay;
-  const caps = () =>
+  const caps = (): DeliveryCapabilities =>
     options.capabilities?.() ?? {
       sendTracked: port.sendTracked !== undefined,
       sendStatus: port.sendStatus !== undefined,
+      tapback: port.tapback !== undefined,
+      replyTo: false,
     };
+  /** Degradations already logged (one info line each per account, not one per message). */
+  const noted = new Set<string>();
+  const noteOnce = (key: string, message: string) => {
+    if (noted.has(key)) return;
+    noted.add(key);
+    logger.info({ account: account.accountId }, message);
+  };
 
   function targetParams(target: ImessageTarget, chatId: number | undefined): ImsgSendParams {
     switch (target.kind) {
@@ -147,7 +169,68 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     }
   }
 
+  /** A tapback on `item.replyTo`; skipped (one info line) when imsg does not list `tapback` as usable. */
+  async function reactOne(item: DeliveryItem & { reaction: string }): Promise<DeliveryOutcome> {
+    if (!TAPBACKS.has(item.reaction) || !item.replyTo) {
+      return {
+        state: "failed",
+        retryable: false,
+        error: new ImessageDeliveryError(
+          "IMESSAGE_SEND_FAILED",
+          `Cannot react with "${item.reaction}"${item.replyTo ? "" : " without a target message"}: use one of ${[...TAPBACKS].join(", ")} on a message guid.`,
+        ),
+      };
+    }
+    if (!caps().tapback || !port.tapback) {
+      noteOnce(
+        "tapback",
+        "imessage: imsg does not list `tapback` as usable (it needs imsg's bridge); agent reactions are skipped",
+      );
+      return { state: "skipped", reason: "imsg does not offer tapback (needs the bridge)" };
+    }
+    const target = parseTarget(item.target, { region: account.region });
+    const chatId = await resolver.chatIdFor(target).catch(() => undefined);
+    // tapback takes a chat field (never `to`); the target message's guid alone also finds the chat.
+    const base = targetParams(target, chatId);
+    const { to: _to, service: _service, region: _region, ...chat } = base;
+    echo.recordReaction({
+      ...(chatId !== undefined ? { chatId } : {}),
+      targetGuid: item.replyTo,
+      reaction: item.reaction,
+    });
+    try {
+      await port.tapback({
+        ...chat,
+        message_guid: item.replyTo,
+        reaction: item.reaction as "love",
+      });
+      return { state: "sent", ...(chatId !== undefined ? { chatId } : {}) };
+    } catch (error) {
+      const kind = classifySendError(error);
+      if (kind.kind === "unknown") {
+        return {
+          state: "unknown",
+          error: new ImessageDeliveryError(
+            "IMESSAGE_SEND_UNKNOWN",
+            `The ${item.reaction} tapback in ${item.target} may or may not have been sent; it is checked before any retry.`,
+            { cause: error },
+          ),
+        };
+      }
+      return {
+        state: "failed",
+        retryable: kind.retryable,
+        error: new ImessageDeliveryError(
+          "IMESSAGE_SEND_FAILED",
+          `The ${item.reaction} tapback in ${item.target} failed: ${(error as Error).message ?? String(error)}`,
+          { cause: error },
+        ),
+      };
+    }
+  }
+
   async function sendOne(item: DeliveryItem): Promise<DeliveryOutcome> {
+    if (item.reaction !== undefined) return reactOne({ ...item, reaction: item.reaction });
     const media = item.media ?? [];
     if (item.text.trim() === "" && media.length === 0) {
       return {
@@ -168,8 +251,20 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
       files.push(options.stageUpload ? (await options.stageUpload(path)).remotePath : path);
     }
 
+    // Inline replies go through `send` with `reply_to` (send.tracked has none) and are reconciled by a
+    // history lookup like any untracked send; without the bridge they are plain sends.
+    let replyTo: string | undefined;
+    if (item.replyTo) {
+      if (caps().replyTo) replyTo = item.replyTo;
+      else
+        noteOnce(
+          "reply_to",
+          "imessage: imsg's bridge is not ready, so `send` cannot take `reply_to`; threaded agent replies are sent as plain messages",
+        );
+    }
     // Tracked sends: text only; the attempt id becomes the message guid (protocol §9).
-    const tracked = files.length === 0 && caps().sendTracked && port.sendTracked !== undefined;
+    const tracked =
+      files.length === 0 && replyTo === undefined && caps().sendTracked && port.sendTracked !== undefined;
     const attemptId = tracked ? attemptIdFor(item.idempotencyKey) : undefined;
     // Prime before sending: the watch may report the row before the send answers.
     echo.recordSent({
@@ -180,11 +275,12 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
 
     const calls: ImsgSendParams[] =
       files.length === 0
-        ? [{ ...base, text: item.text }]
+        ? [{ ...base, text: item.text, ...(replyTo ? { reply_to: replyTo } : {}) }]
         : files.map((file, index) => ({
             ...base,
             file,
             ...(index === 0 && item.text !== "" ? { text: item.text } : {}),
+            ...(replyTo ? { reply_to: replyTo } : {}),
           }));
     let lastId: string | undefined;
     for (const [index, params] of calls.entries()) {
@@ -248,6 +344,24 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     }
   }
 
+  /**
+   * An uncertain tapback: sent when the target message (in the last rows of its chat) carries our reaction
+   * of that kind; otherwise not sent. Sending a tapback again is safe: Messages keeps one reaction per
+   * person and message, so a repeat replaces it instead of adding a second one.
+   */
+  async function reactionLookup(item: ReconcileItem & { reaction: string }): Promise<DeliveryVerdict> {
+    const target = parseTarget(item.target, { region: account.region });
+    const chatId =
+      item.chatKey && /^\d+$/.test(item.chatKey) ? Number(item.chatKey) : await resolver.chatIdFor(target);
+    if (chatId === undefined || !item.replyTo) return "not_sent";
+    const rows = await port.history({ chat_id: chatId, limit: options.reconcileHistoryLimit ?? 50 });
+    const row = rows.find((candidate) => candidate.guid === item.replyTo);
+    const ours = row?.reactions.find(
+      (reaction) => reaction.is_from_me === true && sameReaction(reaction.type, item.reaction),
+    );
+    return ours ? { state: "sent" } : "not_sent";
+  }
+
   async function historyLookup(item: ReconcileItem): Promise<DeliveryVerdict> {
     const target = parseTarget(item.target, { region: account.region });
     const chatId =
@@ -296,7 +410,14 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
 
     async reconcile(item) {
       // Errors (imsg down, timeouts) propagate: "could not ask" must not be mistaken for "undecidable".
-      if (caps().sendStatus && port.sendStatus && (item.media ?? []).length === 0 && caps().sendTracked) {
+      if (item.reaction !== undefined) return await reactionLookup({ ...item, reaction: item.reaction });
+      if (
+        caps().sendStatus &&
+        port.sendStatus &&
+        (item.media ?? []).length === 0 &&
+        caps().sendTracked &&
+        !(item.replyTo && caps().replyTo)
+      ) {
         const status = await port.sendStatus({ guid: attemptIdFor(item.idempotencyKey) });
         if (status.send_state === "sent" || status.send_state === "delivered") {
           return { state: "sent", resultId: status.guid };

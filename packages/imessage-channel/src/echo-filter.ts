@@ -62,8 +62,23 @@ export interface SentRecord {
   guid?: string;
 }
 
+/** A reaction the bot sent, for priming. */
+export interface SentReaction {
+  /** The chat it went to, when known. */
+  chatId?: number;
+  /** The guid of the message it went on. */
+  targetGuid: string;
+  /** The reaction (`love`, `like`, `dislike`, `laugh`, `emphasize`, `question`). */
+  reaction: string;
+}
+
 /** The echo filter of one account. */
 export interface EchoFilter {
+  /**
+   * Primes the filter with a reaction the bot sends (call before sending): the reaction row that comes back
+   * through the watch (or a reflection of it) is an echo, never an inbound reaction.
+   */
+  recordReaction(sent: SentReaction): void;
   /** Primes the filter with one sent message (call for every chunk, before or right after sending). */
   recordSent(sent: SentRecord): void;
   /**
@@ -78,6 +93,14 @@ export interface EchoFilter {
   /** The own handles learned so far (lower-cased). */
   selfHandles(): string[];
 }
+
+/** imsg names the `emphasize` tapback `emphasis` on reaction rows (protocol §3.1). */
+const reactionName = (reaction: string) => (reaction === "emphasis" ? "emphasize" : reaction.toLowerCase());
+/** Echo-memory key of a reaction sent on a message (one per target and kind). */
+const reactionKey = (targetGuid: string, reaction: string) =>
+  `tapback:${targetGuid}:${reactionName(reaction)}`;
+/** Strips the `p:0/` style part prefix from a reaction row's target guid. */
+const targetGuidOf = (guid: string) => guid.slice(guid.lastIndexOf("/") + 1);
 
 const chatKeyOf = (chatId: number | undefined) => (chatId !== undefined && chatId > 0 ? String(chatId) : "");
 const norm = (value: string) => value.trim().toLowerCase();
@@ -143,7 +166,24 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
     return !message.is_group && identifier !== "" && own.has(identifier);
   }
 
+  /** Whether a reaction row is one the bot sent (its reflection or echo). */
+  function isOwnReaction(message: ImsgMessage): boolean {
+    const target = targetGuidOf(message.reacted_to_guid ?? "");
+    if (!message.is_reaction || target === "" || !message.reaction_type) return false;
+    return cache.matches({
+      guid: reactionKey(target, message.reaction_type),
+      chatKey: chatKeyOf(message.chat_id),
+    });
+  }
+
   return {
+    recordReaction(sent) {
+      cache.primeGuid(reactionKey(sent.targetGuid, sent.reaction), {
+        chatKey: chatKeyOf(sent.chatId),
+        text: "",
+      });
+    },
+
     recordSent(sent) {
       cache.primeSend({
         ...(sent.guid ? { guid: sent.guid } : {}),
@@ -179,6 +219,9 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
 
       if (chatId > 0 && (silencedUntil.get(chatId) ?? 0) > now) return "loop-breaker";
 
+      // Reactions the bot sent come back as reaction rows (with `include_reactions`): from-me ones are
+      // dropped below; a reflection without is_from_me must not become an inbound reaction either.
+      if (!message.is_from_me && isOwnReaction(message)) return "echo";
       if (message.is_from_me) {
         if (text !== "") fromMeTexts.push({ chatId, text, at: now });
         return "from-me";

@@ -57,6 +57,7 @@ export function imsgPortFromClient(client: ImsgClient, options: ImsgPortFromClie
     sendStatus: async (params) => client.messageSendStatus(params),
     typing: (params) => client.typing(params),
     markRead: (params) => client.read(params),
+    tapback: (params) => client.tapback(definedOnly(params), sendOptions),
   };
 }
 
@@ -67,16 +68,49 @@ export function imsgPortFromClient(client: ImsgClient, options: ImsgPortFromClie
  */
 export function bridgeCapabilitiesOf(client: ImsgClient): () => { typing: boolean; read: boolean } {
   return () => {
-    // Only `methods` (usable now) counts: `supported_methods` lists what imsg was built with, bridge or not.
-    const usable = client.capabilities?.status?.methods ?? [];
+    const usable = usableMethods(client);
     return { typing: usable.includes("typing"), read: usable.includes("read") };
   };
 }
 
-/** Capability view for delivery: whether `send.tracked` and `message.send_status` may be used now. */
-export function sendCapabilitiesOf(client: ImsgClient): () => { sendTracked: boolean; sendStatus: boolean } {
-  return () => ({
-    sendTracked: client.capabilities?.sendTracked ?? false,
-    sendStatus: client.capabilities?.sendStatus ?? false,
-  });
+/**
+ * The methods imsg says are usable now (0.15 `status.methods`). Only these count: `supported_methods` lists
+ * what imsg was built with, bridge or not, and 0.9 has no status at all.
+ */
+function usableMethods(client: ImsgClient): readonly string[] {
+  return client.capabilities?.status?.methods ?? [];
+}
+
+/** Methods only a running bridge (SIP off, `imsg launch`) offers; listed in `status.methods` when usable. */
+const BRIDGE_METHODS = ["tapback", "send.rich", "typing", "read"];
+
+/**
+ * Capability view for delivery, read at call time: whether `send.tracked` and `message.send_status` may be
+ * used, whether `tapback` is listed as usable now (`status.methods`), and whether `send` honours `reply_to`
+ * (0.15 with the bridge ready: `status.bridge.ready`, or a bridge-only method listed as usable now).
+ */
+export function sendCapabilitiesOf(client: ImsgClient): () => DeliveryCapabilities {
+  return () => {
+    const capabilities = client.capabilities;
+    const usable = usableMethods(client);
+    const bridgeReady =
+      capabilities?.status?.bridge?.ready === true ||
+      BRIDGE_METHODS.some((method) => usable.includes(method));
+    return {
+      sendTracked: capabilities?.sendTracked ?? false,
+      sendStatus: capabilities?.sendStatus ?? false,
+      tapback: usable.includes("tapback"),
+      replyTo: capabilities?.family === "0.15" && bridgeReady,
+    };
+  };
+}
+
+/** What delivery may use on the connected imsg (see {@link sendCapabilitiesOf}). */
+export interface DeliveryCapabilities {
+  sendTracked: boolean;
+  sendStatus: boolean;
+  /** `tapback` is usable: agent reactions are sent (else skipped). */
+  tapback?: boolean;
+  /** `send` honours `reply_to`: threaded replies are inline replies (else plain sends). */
+  replyTo?: boolean;
 }

@@ -12,6 +12,8 @@ import type {
   SendParams,
   SendResult,
   SendTrackedResult,
+  TapbackParams,
+  TapbackResult,
 } from "@imgate/imsg-rpc";
 
 // The wire shapes are imsg-rpc's, inferred from its zod schemas (declared once, validated on arrival).
@@ -41,6 +43,8 @@ export interface ImsgPort {
   send(params: ImsgSendParams): Promise<ImsgSendResult>;
   /** `send.tracked` (0.15 with the bridge): `attempt_id` becomes the message guid. */
   sendTracked?(params: ImsgSendParams & { attempt_id: string }): Promise<SendTrackedResult>;
+  /** `tapback` (bridge-only): a reaction on the message `message_guid` in the targeted chat. */
+  tapback?(params: TapbackParams): Promise<TapbackResult>;
   /** `message.send_status` (0.15). */
   sendStatus?(params: { guid: string }): Promise<ImsgSendStatus>;
   /** `typing` (imsg's bridge): shows or clears the typing bubble in a chat. */

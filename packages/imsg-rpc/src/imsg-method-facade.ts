@@ -12,6 +12,8 @@ import type {
   SendParams,
   SendTrackedParams,
   SendTrackedResult,
+  TapbackParams,
+  TapbackResult,
   TypingParams,
 } from "./protocol/params.ts";
 import type { Chat, ImsgStatus, Message, SendResult } from "./protocol/shapes.ts";
@@ -28,6 +30,8 @@ export interface ImsgMethods {
   send(params: SendParams, options?: RequestOptions): Promise<SendResult>;
   /** 0.15 with the bridge (`capabilities.sendTracked`). */
   sendTracked(params: SendTrackedParams, options?: RequestOptions): Promise<SendTrackedResult>;
+  /** Bridge-only, when `status.methods` lists `tapback`. */
+  tapback(params: TapbackParams, options?: RequestOptions): Promise<TapbackResult>;
   /** `capabilities.sendStatus`. */
   messageSendStatus(params: MessageSendStatusParams, options?: RequestOptions): Promise<MessageSendStatus>;
   /** 0.14+: a fresh status snapshot. */
@@ -69,6 +73,10 @@ export abstract class ImsgMethodFacade implements ImsgMethods {
 
   sendTracked(params: SendTrackedParams, options?: RequestOptions): Promise<SendTrackedResult> {
     return this.call("sendTracked", params, options);
+  }
+
+  tapback(params: TapbackParams, options?: RequestOptions): Promise<TapbackResult> {
+    return this.call("tapback", params, options);
   }
 
   messageSendStatus(params: MessageSendStatusParams, options?: RequestOptions): Promise<MessageSendStatus> {

@@ -59,6 +59,8 @@ export type {
   SendParams,
   SendTrackedParams,
   SendTrackedResult,
+  TapbackParams,
+  TapbackResult,
   TypingParams,
 } from "./protocol/params.ts";
 export type { Attachment, Chat, ImsgStatus, Message, Reaction, SendResult } from "./protocol/shapes.ts";

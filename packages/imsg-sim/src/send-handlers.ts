@@ -244,6 +244,8 @@ export class SendService {
     for (const id of outcome.lateFromMe) this.#scheduleCorrection(database, id);
     for (const mirror of outcome.mirrors) this.#scheduleMirror(database, mirror);
     if (fail) throw this.#failure();
+    const hold = options.faults.holdSendMatch;
+    if (hold !== null && text.includes(hold)) await new Promise<never>(() => {});
     return outcome;
   }
 

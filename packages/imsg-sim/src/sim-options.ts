@@ -46,6 +46,11 @@ export interface SimFaults {
   failSendMatch: string | null;
   /** A failing send still writes its rows first (outcome unknown: the client must reconcile). */
   failSendInserts: boolean;
+  /**
+   * Sends whose text contains this substring write their rows and then never answer: the client is stuck
+   * "after the send, before it learned the outcome" (a crash there must be reconciled, not resent).
+   */
+  holdSendMatch: string | null;
   /** A subscription overflows once this many notifications are buffered for it (0.15). */
   overflowAfter: number | null;
 }
@@ -116,6 +121,7 @@ const EnvSchema = z.object({
   IMSG_SIM_FAIL_SENDS: count.optional(),
   IMSG_SIM_FAIL_SEND_MATCH: z.string().min(1).optional(),
   IMSG_SIM_FAIL_SEND_INSERTS: flag.optional(),
+  IMSG_SIM_HOLD_SEND_MATCH: z.string().min(1).optional(),
   IMSG_SIM_OVERFLOW_AFTER: count.optional(),
   IMSG_SIM_CONTACTS: z.string().optional(),
 });
@@ -184,6 +190,7 @@ export function resolveSimOptions(env: NodeJS.ProcessEnv, flags: SimFlagOverride
       failSends: e.IMSG_SIM_FAIL_SENDS ?? 0,
       failSendMatch: e.IMSG_SIM_FAIL_SEND_MATCH ?? null,
       failSendInserts: e.IMSG_SIM_FAIL_SEND_INSERTS ?? false,
+      holdSendMatch: e.IMSG_SIM_HOLD_SEND_MATCH ?? null,
       overflowAfter: positiveOrNull(e.IMSG_SIM_OVERFLOW_AFTER),
     },
   };

@@ -138,6 +138,13 @@ describe("imgate config", () => {
     expect(schema.properties.gateway).toBeDefined();
   });
 
+  it("prints the JSON Schema of an agent's rich reply with --agent-reply", async () => {
+    const run = await cli("config", "schema", "--agent-reply");
+    expect(run.code).toBe(0);
+    const schema = JSON.parse(run.stdout) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties).sort()).toEqual(["files", "reaction", "text", "threaded"]);
+  });
+
   it("reports a syntax error with its position (exit 2)", async () => {
     writeFileSync(config, "{ channels: { imessage: { cliPath: 'imsg' } }\n  agents: {} }");
     const run = await cli("config", "validate", "--config", config);

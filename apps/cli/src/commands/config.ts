@@ -227,8 +227,16 @@ export async function runConfigUnset(path: string, rawOptions: unknown): Promise
   return ExitCode.ok;
 }
 
-/** `imgate config schema`: the JSON Schema of the whole config file. */
-export async function runConfigSchema(): Promise<number> {
+/**
+ * `imgate config schema`: the JSON Schema of the whole config file; with `--agent-reply`, the one of the
+ * rich reply an `exec` command prints or a `webhook` answers.
+ */
+export async function runConfigSchema(options: { agentReply?: boolean } = {}): Promise<number> {
+  if (options.agentReply) {
+    const { agentReplyJsonSchema } = await import("@imgate/gateway");
+    writeJson({ title: "imgate agent reply", ...agentReplyJsonSchema() });
+    return ExitCode.ok;
+  }
   const [{ gatewayConfigSchema }, channel, { z: zod }] = await Promise.all([
     import("@imgate/gateway"),
     import("@imgate/imessage-channel"),

@@ -77,7 +77,19 @@ export interface AgentTurn {
   event?: AgentEvent;
 }
 
-/** A backend's answer. An empty `text` means "no reply". */
+/** A file of a rich reply: a local path (exec) or bytes with a file name (webhook, exec). */
+export type AgentReplyFile = { path: string } | { name: string; data: Buffer };
+
+/**
+ * A backend's answer. An empty `text` means "no text"; with no `reaction` and no `files` either, no reply.
+ * Only `exec` and `webhook` produce the rich fields (see `agent-reply-schema.ts`).
+ */
 export interface AgentReply {
   text: string;
+  /** A tapback put on the inbound message. */
+  reaction?: "love" | "like" | "dislike" | "laugh" | "emphasize" | "question";
+  /** Send the text and files as an inline reply to the inbound message. */
+  threaded?: boolean;
+  /** Files sent after the text. */
+  files?: AgentReplyFile[];
 }

@@ -1,8 +1,8 @@
 import { spawn } from "node:child_process";
-import { z } from "zod";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { AgentBackend } from "./agent-backend.ts";
 import { AgentError } from "./agent-error.ts";
+import { parseAgentReply } from "./agent-reply-schema.ts";
 
 /** Settings of {@link createExecBackend} (the `exec` backend config block, defaults applied). */
 export interface ExecBackendSettings {
@@ -23,13 +23,11 @@ export interface ExecBackendDeps {
   killGraceMs?: number;
 }
 
-/** What the command must print on stdout: one JSON object with a string `text` (other keys ignored). */
-const execReplySchema = z.object({ text: z.string() });
-
 const passThroughEnv = ["PATH", "HOME", "LANG", "LC_ALL", "TMPDIR", "USER", "TZ"] as const;
 
 /**
- * A backend that runs a command per turn: the turn as one JSON line on stdin, `{"text": "…"}` on stdout.
+ * A backend that runs a command per turn: the turn as one JSON line on stdin, `{"text": "…"}` (or a rich
+ * reply, see `agent-reply-schema.ts`) on stdout.
  * The command runs without a shell in its own process group with a small environment (the gateway's
  * secrets are not inherited); on timeout or abort the group gets SIGTERM, then SIGKILL. A non-zero exit,
  * oversized output or invalid JSON is an error.
@@ -162,18 +160,11 @@ export function createExecBackend(settings: ExecBackendSettings, deps: ExecBacke
             );
             return;
           }
-          const parsed = execReplySchema.safeParse(json);
-          if (!parsed.success) {
-            reject(
-              failure(
-                GatewayErrorCode.AgentBadResponse,
-                `The exec backend \`${name}\` printed JSON without a string "text"; print one object like {"text": "reply"}.`,
-                parsed.error,
-              ),
-            );
-            return;
+          try {
+            resolve(parseAgentReply(json, { backend: "exec", name }));
+          } catch (error) {
+            reject(error);
           }
-          resolve({ text: parsed.data.text });
         });
 
         function cleanup() {

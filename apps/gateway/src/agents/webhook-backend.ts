@@ -1,7 +1,7 @@
-import { z } from "zod";
 import { GatewayErrorCode } from "../errors/gateway-error.ts";
 import type { AgentBackend } from "./agent-backend.ts";
 import { AgentError, isRetryableHttpStatus } from "./agent-error.ts";
+import { parseAgentReply } from "./agent-reply-schema.ts";
 import { signWebhookBody, WEBHOOK_SIGNATURE_HEADER, WEBHOOK_TIMESTAMP_HEADER } from "./webhook-signature.ts";
 
 /** Settings of {@link createWebhookBackend} (the `webhook` backend config block, defaults applied). */
@@ -21,13 +21,10 @@ export interface WebhookBackendDeps {
   now?: () => number;
 }
 
-/** What the receiver must answer: JSON with a string `text` (other keys ignored). */
-const webhookReplySchema = z.object({ text: z.string() });
-
 /**
  * A backend that POSTs each turn as JSON, signed with `X-Imgate-Timestamp` and
- * `X-Imgate-Signature: sha256=<hmac(secret, timestamp + "." + body)>`, and takes `{ "text": … }` from the
- * JSON response. Receivers verify with `createWebhookVerifier`.
+ * `X-Imgate-Signature: sha256=<hmac(secret, timestamp + "." + body)>`, and takes `{ "text": … }` (or a rich
+ * reply, see `agent-reply-schema.ts`) from the JSON response. Receivers verify with `createWebhookVerifier`.
  */
 export function createWebhookBackend(
   settings: WebhookBackendSettings,
@@ -112,16 +109,7 @@ export function createWebhookBackend(
           true,
         );
       }
-      const parsed = webhookReplySchema.safeParse(json);
-      if (!parsed.success) {
-        throw fail(
-          GatewayErrorCode.AgentBadResponse,
-          `The webhook ${settings.url} answered JSON without a string "text"; answer {"text": "reply"}.`,
-          parsed.error,
-          true,
-        );
-      }
-      return { text: parsed.data.text };
+      return parseAgentReply(json, { backend: "webhook", name: settings.url });
     },
   };
 }

@@ -78,6 +78,12 @@ export const execBackendSchema = z.strictObject({
     .record(z.string(), z.string())
     .optional()
     .describe("Extra environment variables for the command (PATH, HOME and LANG are passed through)."),
+  fileRoots: z
+    .array(z.string().min(1))
+    .default([])
+    .describe(
+      'Folders (absolute, ~ allowed) the command may send files from in a rich reply\'s "files"; a path elsewhere (symlinks resolved) is refused. Default none: exec replies cannot send local files until a folder is listed.',
+    ),
 });
 
 /** POSTs the turn as JSON, HMAC-signed, and takes the reply from the JSON response. */

@@ -16,6 +16,7 @@ import type { AttachmentMover } from "./create-attachment-mover.ts";
 import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker.ts";
 import { followTransportState } from "./follow-transport-state.ts";
 import { createOutboxReconciler, type OutboxReconciler } from "./outbox-reconciler.ts";
+import { removeStagedFiles } from "./reply-staging.ts";
 
 /** Options of {@link createAccountOutbound}. */
 export interface AccountOutboundOptions {
@@ -32,6 +33,8 @@ export interface AccountOutboundOptions {
   status: Pick<AccountStatus, "noteOutbound" | "noteDeliveryError">;
   logger: Logger;
   clock: Clock;
+  /** Gateway state dir: staged inline files of rich replies are removed once their entry is sent. */
+  stateDir?: string;
 }
 
 /** The outbound side of one watcher: outbox, delivery, its worker, reconciliation and operator sends. */
@@ -85,7 +88,9 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
       status.noteOutbound(clock.now());
       metrics.messagesOut.inc({ account: accountId });
       sender.settled(entry);
+      if (options.stateDir && entry.media) void removeStagedFiles(entry, options.stateDir, logger);
     },
+    onSkipped: (entry) => sender.settled(entry),
     settleUnknown: (entry) => reconciler.settleUnknown(entry),
     onError: (entry, message) => {
       status.noteDeliveryError(message);

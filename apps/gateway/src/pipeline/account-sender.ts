@@ -240,7 +240,7 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
     async observe(entry, outcome) {
       const result = await outcome;
       if (watched.has(entry.id)) {
-        if (result.state === "sent") errors.delete(entry.id);
+        if (result.state === "sent" || result.state === "skipped") errors.delete(entry.id);
         else errors.set(entry.id, result.error);
       }
       return result;

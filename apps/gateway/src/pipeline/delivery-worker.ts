@@ -10,6 +10,8 @@ export interface DeliveryWorkerOptions {
   canSend(): boolean;
   onSent(entry: OutboxEntry): void;
   onError(entry: OutboxEntry, message: string): void;
+  /** Called after an entry was skipped (marked `failed` with {@link SKIPPED_PREFIX}, never retried). */
+  onSkipped?(entry: OutboxEntry): void;
   /**
    * Called after an entry was marked `unknown`: decides it now (marks it sent, or gives it up) and
    * returns `not_sent` when it certainly did not go out (then it is retried like a retryable failure).
@@ -43,6 +45,9 @@ export interface DeliveryWorker {
 }
 
 const RETRY_DELAYS_MS = [1_000, 5_000, 30_000, 120_000];
+
+/** Prefix of `lastError` for entries not sent on purpose (what they need is not offered by imsg). */
+export const SKIPPED_PREFIX = "skipped: ";
 
 /**
  * The outbox → delivery loop of one account: claims the next due entry (per-chat order is the outbox's),
@@ -128,6 +133,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         if (outcome.state === "sent") {
           markSentAndClaimNext(entry, outcome.resultId);
           options.onSent(entry);
+        } else if (outcome.state === "skipped") {
+          // Not an error: imsg cannot do it (e.g. a tapback without the bridge); delivery logged it once.
+          outbox.markFailed(entry.id, `${SKIPPED_PREFIX}${outcome.reason}`);
+          options.onSkipped?.(entry);
         } else if (outcome.state === "failed") {
           options.onError(entry, outcome.error.message);
           failOrRetry(entry, outcome.error.message, outcome.retryable);

@@ -1,23 +1,62 @@
 import { type Envelope, type Outbox, type OutboxEntry, replyIdempotencyKey } from "@imgate/channel-core";
 
+/** The parts of a rich reply besides its text chunks (see `agent-reply-schema.ts`). */
+export interface ReplyExtras {
+  /** A tapback on the inbound message, queued before the text. */
+  reaction?: string;
+  /** The text chunks and files answer the inbound message inline (`reply_to` = its guid). */
+  threaded?: boolean;
+  /** Local paths of files, queued after the text, one entry each. */
+  files?: readonly string[];
+}
+
 /** Queues the chunks of a reply to an inbound message; call inside the transaction of its outcome. */
-export type ReplyEnqueuer = (envelope: Envelope, target: string, texts: readonly string[]) => OutboxEntry[];
+export type ReplyEnqueuer = (
+  envelope: Envelope,
+  target: string,
+  texts: readonly string[],
+  extras?: ReplyExtras,
+) => OutboxEntry[];
 
 /**
  * Creates the {@link ReplyEnqueuer} of one account: chunk `i` of the reply to a message has a key derived
- * from the message, so a replay never queues it twice.
+ * from the message, so a replay never queues it twice. A rich reply queues, in the chat's order, its
+ * reaction (key `…:reaction`), its text chunks (`…:0`, `…:1`, …) and its files (the indexes after the
+ * chunks); the inbound message's guid is the reaction's target and, when threaded, what they reply to.
  */
 export function createReplyEnqueuer(outbox: Outbox, channel: string, accountId: string): ReplyEnqueuer {
-  return (envelope, target, texts) =>
-    texts.map(
-      (text, index) =>
+  return (envelope, target, texts, extras = {}) => {
+    const base = { channel, accountId, chatKey: envelope.chatKey, target };
+    const replyTo = extras.threaded && envelope.guid !== "" ? { replyTo: envelope.guid } : {};
+    const entries: OutboxEntry[] = [];
+    if (extras.reaction !== undefined && envelope.guid !== "") {
+      entries.push(
         outbox.enqueue({
-          idempotencyKey: replyIdempotencyKey(envelope, index),
-          channel,
-          accountId,
-          chatKey: envelope.chatKey,
-          target,
-          text,
+          ...base,
+          idempotencyKey: `${replyIdempotencyKey(envelope, 0)}:reaction`,
+          text: "",
+          reaction: extras.reaction,
+          replyTo: envelope.guid,
         }).entry,
-    );
+      );
+    }
+    for (const [index, text] of texts.entries()) {
+      entries.push(
+        outbox.enqueue({ ...base, idempotencyKey: replyIdempotencyKey(envelope, index), text, ...replyTo })
+          .entry,
+      );
+    }
+    for (const [offset, path] of (extras.files ?? []).entries()) {
+      entries.push(
+        outbox.enqueue({
+          ...base,
+          idempotencyKey: replyIdempotencyKey(envelope, texts.length + offset),
+          text: "",
+          media: [path],
+          ...replyTo,
+        }).entry,
+      );
+    }
+    return entries;
+  };
 }

@@ -1,3 +1,4 @@
+import { tmpdir } from "node:os";
 import {
   applyResponsePrefix,
   type Clock,
@@ -25,6 +26,8 @@ import type { ReplyEnqueuer } from "./enqueue-replies.ts";
 import type { GatewayInboundContext } from "./gateway-inbound-context.ts";
 import { historyLimitFor } from "./history-limit.ts";
 import type { OutcomeCommitter } from "./outcome-committer.ts";
+import { prepareReplyFiles } from "./prepare-reply-files.ts";
+import { replyStagingDir } from "./reply-staging.ts";
 import type { SessionQueue, SessionSlot } from "./session-queue.ts";
 import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
 
@@ -79,6 +82,8 @@ export interface TurnRunnerDeps {
   kick(): void;
   /** Read receipt and typing bubble of a turn fresh from the watch (absent: neither). */
   presence?: Pick<ChatPresence, "turnStarted">;
+  /** Gateway state dir: inline files of rich replies are written under `<stateDir>/outbound/<account>/…`. */
+  stateDir?: string;
 }
 
 /** Runs agent turns durably: retries, give-ups, and the turns a previous run left pending. */
@@ -136,15 +141,27 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     const agent = deps.getAgents().get(agentId);
     const config = deps.getConfig();
     const limit = historyLimitFor(job.answering, envelope, agent);
+    /** Local paths of the answered reply's files, checked and staged before anything is queued. */
+    let replyFiles: string[] = [];
     const outcome = agent
       ? await driveTurn({
           call: async () => {
+            replyFiles = [];
             const started = performance.now();
             const reply = await agent.backend.reply(job.turn, { signal: deps.abortSignal });
             metrics.agentLatency.observe(
               { agent: agentId, backend: agent.backend.kind },
               (performance.now() - started) / 1000,
             );
+            if (reply.files && reply.files.length > 0) {
+              const backend = agent.config.backend;
+              replyFiles = await prepareReplyFiles(reply.files, {
+                mediaMaxMb: job.answering.mediaMaxMb,
+                fileRoots: backend.type === "exec" ? backend.fileRoots : [],
+                stagingDir: replyStagingDir(deps.stateDir ?? tmpdir(), accountId, envelope.guid),
+                backend: agent.backend.kind,
+              });
+            }
             return reply;
           },
           arrivedAt: job.arrivedAt,
@@ -220,11 +237,20 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       config.messages.responsePrefix,
       identityName ? { identityName } : {},
     );
-    const text = applyResponsePrefix(outcome.reply.text, prefix);
+    const { reaction, threaded } = outcome.reply;
+    const rawText = outcome.reply.text;
+    // A prefix alone is not a reply: a reaction- or file-only answer sends no text.
+    const text = rawText.trim() === "" ? "" : applyResponsePrefix(rawText, prefix);
     const chunks =
       text.trim() === ""
         ? []
         : chunkText(text, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
+    const extras = {
+      ...(reaction !== undefined ? { reaction } : {}),
+      ...(threaded ? { threaded } : {}),
+      ...(replyFiles.length > 0 ? { files: replyFiles } : {}),
+    };
+    const answers = chunks.length > 0 || reaction !== undefined || replyFiles.length > 0;
     deps.committer.finishRow(job.rowid, () => {
       if (!claimOutcome(job)) return;
       core.sessions.touchSession(sessionKey);
@@ -241,10 +267,10 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
           },
           limit,
         );
-        deps.replies(envelope, job.target, chunks);
       }
+      if (answers) deps.replies(envelope, job.target, chunks, extras);
     });
-    if (chunks.length === 0) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
+    if (!answers) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
     deps.kick();
     // The session's next turn must find this answer in the history it loads.
     await deps.committer.committed();

@@ -34,3 +34,7 @@ export type MessageSendStatus = Result<typeof imsg015.messageSendStatus>;
 export type TypingParams = Params<typeof imsg015.typing>;
 /** `read` params (bridge): a chat target whose messages are marked read. */
 export type ReadParams = Params<typeof imsg015.read>;
+/** `tapback` params (bridge-only): a chat target, the target message's guid and one of the six reactions. */
+export type TapbackParams = Params<typeof imsg015.tapback>;
+/** `tapback` result. */
+export type TapbackResult = Result<typeof imsg015.tapback>;

@@ -110,6 +110,22 @@ export const imsg015 = {
     z.strictObject({ ...chatTargetParams, service: sendRoutingParams.service }),
     z.looseObject({ ok: z.boolean().optional() }),
   ),
+  /** Bridge-only: a tapback on `message_guid` (protocol §2.4 bridge methods); listed in `status.methods` when usable. */
+  tapback: defineMethod(
+    "tapback",
+    z.strictObject({
+      ...chatTargetParams,
+      message_guid: z.string().min(1),
+      reaction: z.enum(["love", "like", "dislike", "laugh", "emphasize", "question"]),
+      remove: z.boolean().optional(),
+    }),
+    z.looseObject({
+      ok: z.boolean().optional(),
+      reaction: z.string().optional(),
+      guid: z.string().optional(),
+    }),
+    "send",
+  ),
   messageSendStatus: defineMethod(
     "message.send_status",
     z.strictObject({ guid: z.string().min(1) }),
