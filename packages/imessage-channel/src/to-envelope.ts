@@ -1,4 +1,5 @@
-import { selectAttachments } from "./attachments.ts";
+import type { AttachmentDescriptor } from "@imgate/channel-core";
+import { attachmentKind, omittedAttachmentsOf, selectAttachments } from "./attachments.ts";
 import { type ImessageEnvelope, imessageChannelData } from "./envelope-service.ts";
 import { normalizeHandle } from "./handle.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
@@ -27,6 +28,18 @@ export function groupReasonOf(
 function timestampOf(createdAt: string): number {
   const parsed = Date.parse(createdAt);
   return Number.isNaN(parsed) ? 0 : parsed;
+}
+
+/**
+ * A voice memo carries no typed text: when imsg reports text on a message whose only file is audio, that text
+ * is Apple's own transcript (imsg swaps it in from the attachment's `audio-transcription`, protocol §3), so it
+ * is kept on the attachment too and no second transcription is made (issue 14).
+ */
+function withAppleTranscript(attachments: AttachmentDescriptor[], text: string): AttachmentDescriptor[] {
+  const [only] = attachments;
+  if (attachments.length !== 1 || !only || text.trim() === "") return attachments;
+  if (attachmentKind(only.mimeType) !== "audio") return attachments;
+  return [{ ...only, transcript: text }];
 }
 
 /**
@@ -75,7 +88,8 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
   const attachments = selectAttachments(message.attachments, account);
   // Text is passed through exactly as sent (decision Q12); no placeholder for media-only messages (Q4).
   const text = message.text;
-  if (text.trim() === "" && attachments.kept.length === 0) {
+  const omitted = omittedAttachmentsOf(attachments);
+  if (text.trim() === "" && attachments.kept.length === 0 && omitted.length === 0) {
     return {
       kind: "drop",
       reason: "empty",
@@ -90,13 +104,14 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
     senderRaw,
     sender,
     text,
-    attachments: attachments.kept,
+    attachments: withAppleTranscript(attachments.kept, text),
     timestamp,
     messageId: String(message.id),
     guid: message.guid || `rowid:${message.id}`,
     participants: (message.participants ?? []).map((p) => normalizeHandle(p, { region })),
     channelData: imessageChannelData(message.chat_id, message.chat_guid, message.chat_identifier),
   };
+  if (omitted.length > 0) envelope.omittedAttachments = omitted;
   if (message.chat_name) envelope.chatName = message.chat_name;
   if (message.reply_to_text && message.reply_to_text.trim() !== "") {
     envelope.replyTo = {

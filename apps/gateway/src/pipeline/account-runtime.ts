@@ -159,6 +159,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
         {
           ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
           attachments: account.includeAttachments,
+          convertAttachments: account.includeAttachments,
           onStart: (start) => committer.watchStarted(start),
         },
         (message, delivery) => dispatch.handle(message, delivery),

@@ -8,17 +8,19 @@ import {
   type Middleware,
   type PendingTurn,
   type PendingTurnDraft,
+  resolveGroupSystemPrompt,
   resolveResponsePrefix,
 } from "@imgate/channel-core";
 import type { ResolvedImessageAccount } from "@imgate/imessage-channel";
 import { abortableSleep } from "../agents/abortable-sleep.ts";
 import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
 import type { AgentTurn } from "../agents/agent-turn.ts";
+import { digestFiles } from "../agents/file-digest.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { describeAgentFailure, reportGivenUpTurn } from "./agent-failure-reply.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
-import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import { ASSISTANT_ROLE, attachmentLocalPaths, buildAgentTurn } from "./build-agent-turn.ts";
 import type { CoreServices } from "./core-services.ts";
 import type { AttachmentMover } from "./create-attachment-mover.ts";
 import type { ReplyEnqueuer } from "./enqueue-replies.ts";
@@ -337,15 +339,21 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     const { mover } = deps;
     const fetchedPaths =
       mover && envelope.attachments.length > 0 ? await mover.fetchAll(envelope) : undefined;
-    const turn = buildAgentTurn({
+    const where = {
       envelope,
+      ...(fetchedPaths ? { fetchedPaths } : {}),
+      attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
+    };
+    const digests = await digestFiles(attachmentLocalPaths(where).values());
+    const turn = buildAgentTurn({
+      ...where,
       agentId,
       sessionKey,
       history,
       previousActivityAt: previous?.updatedAt,
       wasMentioned: ctx.decision?.kind === "process" && ctx.decision.wasMentioned,
-      ...(fetchedPaths ? { fetchedPaths } : {}),
-      attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
+      digests,
+      systemPrompt: resolveGroupSystemPrompt(answering.groups, envelope),
     });
     const job: TurnJob = {
       rowid: ctx.rowid,
