@@ -71,7 +71,7 @@ describe("messageToInbound: what the agent is told about files (issue 14)", () =
   });
 
   it("a voice memo without a transcript has none; a photo's caption is never taken for one", () => {
-    const bare = messageToInbound(msg({ attachments: [memo] }), account);
+    const bare = messageToInbound(msg({ text: "\uFFFC", attachments: [memo] }), account);
     if (bare.kind !== "turn") throw new Error(`expected a turn, got ${bare.kind}`);
     expect(bare.envelope.attachments[0]?.transcript).toBeUndefined();
     const photo = messageToInbound(

@@ -37,7 +37,8 @@ function timestampOf(createdAt: string): number {
  */
 function withAppleTranscript(attachments: AttachmentDescriptor[], text: string): AttachmentDescriptor[] {
   const [only] = attachments;
-  if (attachments.length !== 1 || !only || text.trim() === "") return attachments;
+  // A file-only message's text is U+FFFC (the attachment's place in the attributed string): not a transcript.
+  if (attachments.length !== 1 || !only || text.replaceAll("\uFFFC", "").trim() === "") return attachments;
   if (attachmentKind(only.mimeType) !== "audio") return attachments;
   return [{ ...only, transcript: text }];
 }

@@ -78,7 +78,6 @@ describe("the original gateway's config", () => {
     expect(result.warnings.map((w) => w.path)).toEqual([
       "channels.imessage.probeTimeoutMs",
       "channels.imessage.catchup",
-      'channels.imessage.groups["*"].systemPrompt',
       "channels.imessage.accounts.work.sendReadReceipts",
       "channels.imessage.defaultAccount",
     ]);

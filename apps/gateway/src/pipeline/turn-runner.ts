@@ -334,6 +334,9 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       ctx.drop("no-agent");
       return;
     }
+    // Earlier rows of the same batch (unmentioned group messages kept as history) are queued in the group
+    // commit: the turn must see them, so it waits for that commit before loading the history.
+    await deps.committer.committed();
     const previous = core.sessions.getSession(sessionKey);
     const history = core.history.load(sessionKey, historyLimitFor(answering, envelope, agent));
     const { mover } = deps;
