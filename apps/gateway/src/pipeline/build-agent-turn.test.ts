@@ -171,3 +171,27 @@ describe("buildAgentTurn", () => {
     expect(turn.attachments[0]?.transcript).toBe("pick up the kids");
   });
 });
+
+describe("buildAgentTurn: a photo without a caption (openclaw/openclaw#17670)", () => {
+  it("shows the model the file's note, not the object replacement character imsg reports as text", () => {
+    const photo: Envelope = {
+      ...envelope,
+      chatType: "direct",
+      text: "\uFFFC",
+      attachments: [
+        { name: "IMG_0001.heic", mimeType: "image/heic", sizeBytes: 5, sourcePath: "/nonexistent/x.heic" },
+      ],
+    };
+    const turn = buildAgentTurn({
+      envelope: photo,
+      agentId: "main",
+      sessionKey: "s",
+      history: [],
+      wasMentioned: true,
+      attachmentsAreLocal: true,
+    });
+    expect(turn.text).toBe("\uFFFC");
+    expect(turn.body).not.toContain("\uFFFC");
+    expect(turn.body).toContain("[attachment IMG_0001.heic (image/heic, 5 bytes, not fetched)]");
+  });
+});

@@ -115,7 +115,10 @@ export function buildAgentTurn(input: BuildAgentTurnInput): AgentTurn {
     });
   }
   const isTranscript = envelope.text.trim() !== "" && attachments.some((a) => a.transcript === envelope.text);
-  const textLine = isTranscript ? `${TRANSCRIPT_MARKER} ${envelope.text}` : envelope.text;
+  // A file's place in the attributed string (U+FFFC) says nothing to a model that gets the file or its note
+  // (openclaw/openclaw#17670: the agent saw only "￼").
+  const shown = attachments.length > 0 ? envelope.text.replaceAll("\uFFFC", "").trim() : envelope.text;
+  const textLine = isTranscript ? `${TRANSCRIPT_MARKER} ${envelope.text}` : shown;
   const bodyText = [textLine, ...attachments.map(attachmentNote)].filter((part) => part !== "").join("\n");
   const envelopeOptions = { timezone: "utc" };
   const current = formatEnvelopeText({

@@ -21,7 +21,10 @@ export function attachmentPlaceholders(envelope: Envelope): string[] {
 
 /** The session-history entry of an inbound message (the sender's raw form kept as a label when it differs). */
 export function historyEntryOf(envelope: Envelope): HistoryEntry {
-  const text = [envelope.text, ...attachmentPlaceholders(envelope)].filter((part) => part !== "").join("\n");
+  const placeholders = attachmentPlaceholders(envelope);
+  // U+FFFC marks a file's place in the text; the placeholder names the file instead.
+  const said = placeholders.length > 0 ? envelope.text.replaceAll("\uFFFC", "").trim() : envelope.text;
+  const text = [said, ...placeholders].filter((part) => part !== "").join("\n");
   const entry: HistoryEntry = {
     sender: envelope.sender,
     text,
