@@ -158,7 +158,7 @@ describe("the original gateway's config", () => {
     });
     if (!result.ok) throw new Error("expected a valid config");
     expect(result.warnings).toEqual([]);
-    expect(result.config.channels.imessage.groups).toEqual({
+    expect(result.config.channels.imessage?.groups).toEqual({
       "*": { systemPrompt: "be brief" },
       "42": { systemPrompt: "" },
     });
