@@ -7,6 +7,7 @@
  */
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import { checkControlPort } from "./check-control-port.ts";
+import { checkMediaSettings } from "./check-media-settings.ts";
 import { checkMentionPatterns } from "./check-mention-patterns.ts";
 import { checkSecretEnvs } from "./check-secret-envs.ts";
 import { checkStateDir } from "./check-state-dir.ts";
@@ -53,6 +54,7 @@ export async function runStartChecks(options: StartCheckOptions): Promise<StartC
   const checks: StartCheck[] = [checkStateDir(options.stateDir)];
   checks.push(...checkSecretEnvs(options.config, options.env, options.caller));
   checks.push(...checkMentionPatterns(options.config));
+  checks.push(...checkMediaSettings(options.config));
   if (options.controlPort !== false) {
     checks.push(await checkControlPort(options.config.gateway.http, options.caller));
   }
