@@ -27,6 +27,11 @@ let dir: string | undefined;
 let dbPath: string;
 let server: LoopbackServer | undefined;
 let gateway: GatewayHandle | undefined;
+/** Groups created before the gateway starts, so the config can name their chat ids. */
+const SPECIFIC = { chatIdentifier: "chat-specific", group: true, name: "Specific", participants: [BOB] };
+const SILENT = { chatIdentifier: "chat-silent", group: true, name: "Silent", participants: [BOB] };
+let specificId = 0;
+let silentId = 0;
 
 type ChatBody = { model: string; messages: Array<{ role: string; content: unknown }> };
 
@@ -41,6 +46,8 @@ function requestWith(marker: string): ChatBody | undefined {
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "imgate-agent-sees-"));
   dbPath = createSimDb(dir);
+  specificId = injectMessage(dbPath, { from: BOB, text: "setting up", selfHandle: SELF, ...SPECIFIC }).chatId;
+  silentId = injectMessage(dbPath, { from: BOB, text: "setting up", selfHandle: SELF, ...SILENT }).chatId;
   let replies = 0;
   server = await startLoopbackServer((request, response) => {
     if (request.url.endsWith("/audio/transcriptions"))
@@ -61,6 +68,8 @@ beforeAll(async () => {
         includeAttachments: true,
         groups: {
           "*": { requireMention: true, systemPrompt: "Groups: keep it short." },
+          [String(specificId)]: { systemPrompt: "Specific: talk about routes." },
+          [String(silentId)]: { systemPrompt: "" },
         },
       },
     },
@@ -179,6 +188,36 @@ describe("what the agent sees (issue 14)", () => {
     const next = JSON.stringify(requestWith("and you?")?.messages);
     expect(next.split("first unmentioned line").length - 1).toBe(1);
     expect(next.split("what do you think?").length - 1).toBe(1);
+  });
+
+  it('per-group prompts: the group\'s own wins, "" suppresses the wildcard, DMs get none', async () => {
+    const specific = injectMessage(dbPath, {
+      from: ALICE,
+      text: "molty: specific?",
+      selfHandle: SELF,
+      ...SPECIFIC,
+    });
+    const silent = injectMessage(dbPath, {
+      from: ALICE,
+      text: "molty: silent?",
+      selfHandle: SELF,
+      ...SILENT,
+    });
+    const dm = injectMessage(dbPath, { from: ALICE, text: "a plain DM question", selfHandle: SELF });
+    for (const { chatId } of [specific, silent, dm]) {
+      await waitFor(
+        () => (sentTexts(dbPath, chatId).length >= 1 ? true : undefined),
+        `a reply in chat ${chatId}`,
+      );
+    }
+    expect(specific.chatId).toBe(specificId);
+    const systemOf = (marker: string) => requestWith(marker)?.messages[0];
+    expect(systemOf("specific?")).toEqual({
+      role: "system",
+      content: "You are Molty.\n\nSpecific: talk about routes.",
+    });
+    expect(systemOf("silent?")).toEqual({ role: "system", content: "You are Molty." });
+    expect(systemOf("a plain DM question")).toEqual({ role: "system", content: "You are Molty." });
   });
 
   it("an unmentioned group message gets no answer and no model call", async () => {
