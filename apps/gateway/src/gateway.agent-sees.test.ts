@@ -146,6 +146,15 @@ describe("what the agent sees (issue 14)", () => {
     expect(Buffer.from(await file.arrayBuffer()).equals(bytes)).toBe(true);
     expect(form.get("model")).toBe("whisper-1");
     expect(requestWith("[Voice memo transcript] bring the tent")).toBeDefined();
+    // The next turn's history knows what the memo said, not just that there was one.
+    injectMessage(dbPath, { from: BOB, text: "did you get my memo?", selfHandle: SELF });
+    await waitFor(() => (sentTexts(dbPath, sent.chatId).length >= 2 ? true : undefined), "the next reply");
+    const history = requestWith("did you get my memo?")?.messages.slice(1, -1) ?? [];
+    // DMs share the main session (dmScope "main"): each entry is labelled with its own sender.
+    const memoEntry = history.find((m) => String(m.content).includes("bring the tent"));
+    expect(memoEntry?.content).toMatch(
+      /^\[iMessage \+15550002222 [^\]]+\] \[audio Audio Message\.caf\]\n\[Voice memo transcript\] bring the tent$/,
+    );
   });
 
   it("a memo with Apple's transcript is not sent for transcription again", async () => {

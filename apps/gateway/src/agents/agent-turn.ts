@@ -79,4 +79,6 @@ export interface AgentTurn {
 /** A backend's answer. An empty `text` means "no reply". */
 export interface AgentReply {
   text: string;
+  /** Transcripts the backend made of the turn's voice memos: kept in the session history with the message. */
+  transcripts?: string[];
 }

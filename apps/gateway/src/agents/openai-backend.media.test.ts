@@ -165,7 +165,7 @@ describe("openai backend: voice memos", () => {
       attachments: [attachment("Audio Message.caf", "audio/x-caf", path)],
     });
     const b = backend(s, { apiKeyEnv: "OPENAI_KEY", transcription: { model: "whisper-1" } });
-    expect((await b.reply(turn, signal())).text).toBe("seen");
+    expect(await b.reply(turn, signal())).toEqual({ text: "seen", transcripts: ["buy milk"] });
     const upload = s.requests.find((r) => r.url === "/v1/audio/transcriptions");
     expect(upload?.headers.authorization).toBe("Bearer sk-media");
     expect(String(upload?.headers["content-type"])).toMatch(/^multipart\/form-data; boundary=/);

@@ -62,6 +62,8 @@ export interface TurnMedia {
   lines: string[];
   /** Image parts sent beside the text (vision only). */
   images: ImageUrlPart[];
+  /** Transcripts made for this turn (also among `lines`). */
+  transcripts?: string[];
 }
 
 /**
@@ -128,11 +130,12 @@ export function createOpenAIBackend(
           },
           { fetch: doFetch, env, signal },
         );
-        media.lines.push(
-          transcript === ""
-            ? `[voice memo ${attachment.name}: the transcription is empty]`
-            : `${TRANSCRIPT_MARKER} ${transcript}`,
-        );
+        if (transcript === "")
+          media.lines.push(`[voice memo ${attachment.name}: the transcription is empty]`);
+        else {
+          media.lines.push(`${TRANSCRIPT_MARKER} ${transcript}`);
+          (media.transcripts ??= []).push(transcript);
+        }
       } catch (error) {
         if (signal.aborted) throw abortedError(error);
         media.lines.push(`[voice memo ${attachment.name} could not be transcribed]`);
@@ -240,7 +243,11 @@ export function createOpenAIBackend(
       const media = await prepareMedia(turn, signal);
       for (let attemptIndex = 0; ; attemptIndex += 1) {
         const result = await attempt(turn, media, signal);
-        if ("text" in result) return { text: result.text };
+        if ("text" in result) {
+          return media.transcripts
+            ? { text: result.text, transcripts: media.transcripts }
+            : { text: result.text };
+        }
         if (attemptIndex >= settings.maxRetries) throw result.error;
         const wait = Math.min(
           maxDelay,

@@ -150,7 +150,8 @@ export function buildAgentTurn(input: BuildAgentTurnInput): AgentTurn {
     if (isAssistantEntry(entry)) return { role: "assistant", text: entry.text, timestamp: entry.timestamp };
     const text = formatEnvelopeText({
       channelLabel: "iMessage",
-      fromLabel,
+      // A DM session can hold several senders (session.dmScope "main"): each entry is from its own sender.
+      fromLabel: envelope.chatType === "group" ? fromLabel : (entry.senderLabel ?? entry.sender),
       body: entry.text,
       chatType: envelope.chatType,
       senderLabel: entry.senderLabel ?? entry.sender,

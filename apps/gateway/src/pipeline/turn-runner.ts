@@ -3,6 +3,7 @@ import {
   type Clock,
   chunkText,
   type Envelope,
+  type HistoryEntry,
   historyEntryOf,
   type Logger,
   type Middleware,
@@ -16,6 +17,7 @@ import { abortableSleep } from "../agents/abortable-sleep.ts";
 import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
 import type { AgentTurn } from "../agents/agent-turn.ts";
 import { digestFiles } from "../agents/file-digest.ts";
+import { TRANSCRIPT_MARKER } from "../agents/transcript-marker.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { describeAgentFailure, reportGivenUpTurn } from "./agent-failure-reply.ts";
@@ -224,7 +226,11 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     deps.committer.finishRow(job.rowid, () => {
       if (!claimOutcome(job)) return;
       core.sessions.touchSession(sessionKey);
-      core.history.append(sessionKey, historyEntryOf(envelope), limit);
+      core.history.append(
+        sessionKey,
+        withTranscripts(historyEntryOf(envelope), outcome.reply.transcripts),
+        limit,
+      );
       if (chunks.length > 0) {
         core.history.append(
           sessionKey,
@@ -373,4 +379,11 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
   };
 
   return { run: driveJob, resumePending, start };
+}
+
+/** A history entry with the transcripts the backend made of its voice memos, so later turns know what was said. */
+function withTranscripts(entry: HistoryEntry, transcripts: readonly string[] | undefined): HistoryEntry {
+  if (!transcripts || transcripts.length === 0) return entry;
+  const said = transcripts.map((transcript) => `${TRANSCRIPT_MARKER} ${transcript}`);
+  return { ...entry, text: [entry.text, ...said].filter((part) => part !== "").join("\n") };
 }
