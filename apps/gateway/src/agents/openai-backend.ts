@@ -134,7 +134,7 @@ export function createOpenAIBackend(
           media.lines.push(`[voice memo ${attachment.name}: the transcription is empty]`);
         else {
           media.lines.push(`${TRANSCRIPT_MARKER} ${transcript}`);
-          (media.transcripts ??= []).push(transcript);
+          media.transcripts = [...(media.transcripts ?? []), transcript];
         }
       } catch (error) {
         if (signal.aborted) throw abortedError(error);

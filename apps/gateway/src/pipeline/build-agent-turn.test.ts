@@ -97,11 +97,19 @@ describe("buildAgentTurn", () => {
       sessionKey: "agent:main:main",
       history: [
         { sender: "+15550001111", text: "earlier", messageId: "1", timestamp: Date.UTC(2026, 0, 16) },
+        // dmScope "main": another sender's DM in the same session keeps its own label.
+        {
+          sender: "bob@example.com",
+          text: "hi from bob",
+          messageId: "2",
+          timestamp: Date.UTC(2026, 0, 16, 1),
+        },
       ],
       wasMentioned: true,
       attachmentsAreLocal: true,
     });
     expect(turn.history[0]?.text).toBe("[iMessage +15550001111 2026-01-16T00:00Z] earlier");
+    expect(turn.history[1]?.text).toBe("[iMessage bob@example.com 2026-01-16T01:00Z] hi from bob");
     expect(turn.body).toBe("[iMessage +15550001111 2026-01-17T00:00Z] @bot what did I miss?");
   });
 
