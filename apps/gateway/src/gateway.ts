@@ -43,7 +43,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const clock = options.clock ?? systemClock;
   const logger = options.logger;
   let config = options.config;
-  let agents: AgentRegistry = createAgentRegistry(config, { env, ...options.agentDeps });
+  let agents: AgentRegistry = createAgentRegistry(config, { env, logger, ...options.agentDeps });
   const metrics = createGatewayMetrics();
 
   // The same checks `imgate doctor` runs, so both agree; nothing is created before they pass.
@@ -177,7 +177,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   const reload = async (next: GatewayConfig) => {
     const report = { restarted: [] as string[], started: [] as string[], stopped: [] as string[] };
     config = next;
-    agents = createAgentRegistry(next, { env, ...options.agentDeps });
+    agents = createAgentRegistry(next, { env, logger, ...options.agentDeps });
     const wanted = new Map(planWatchers(next).map((plan) => [plan.sourceKey, plan]));
     for (const [key, { plan, runtime }] of [...runtimes.entries()]) {
       const replacement = wanted.get(key);

@@ -18,6 +18,26 @@ export interface AttachmentDescriptor {
   sourcePath: string;
   /** Local path once fetched; absent until then (or when fetching was refused). */
   localPath?: string;
+  /**
+   * Transcript of an audio attachment the channel already had (iMessage: Apple's own transcript of a voice
+   * memo, which imsg reports as the message text).
+   */
+  transcript?: string;
+}
+
+/**
+ * A file that came with the message but is not passed on (over the size cap, not on disk). The agent is told
+ * about it in a note, so nothing is silently dropped.
+ */
+export interface OmittedAttachment {
+  /** Name the sender gave the file. */
+  name: string;
+  /** MIME type when known, else `application/octet-stream`. */
+  mimeType: string;
+  /** Size in bytes as reported by the source. */
+  sizeBytes: number;
+  /** Why it is not passed on: over the size cap, not downloaded/deleted, or without a path. */
+  reason: "too-large" | "missing" | "no-path";
 }
 
 /** The message this one replies to, when the channel knows it. */
@@ -69,6 +89,8 @@ export interface Envelope<TChannelData = unknown> {
   /** Message text as sent (no placeholder for media-only messages: empty text stays empty). */
   text: string;
   attachments: AttachmentDescriptor[];
+  /** Files that came with the message but are not passed on (the agent gets a note for each). */
+  omittedAttachments?: OmittedAttachment[];
   /** Milliseconds since the Unix epoch. */
   timestamp: number;
   /** The channel's message id (e.g. the chat.db ROWID as a string). */

@@ -53,7 +53,14 @@ export type {
   SentBinding,
 } from "./echo-cache.ts";
 export { createEchoCache } from "./echo-cache.ts";
-export type { AttachmentDescriptor, ChatType, Envelope, EnvelopeReaction, ReplyContext } from "./envelope.ts";
+export type {
+  AttachmentDescriptor,
+  ChatType,
+  Envelope,
+  EnvelopeReaction,
+  OmittedAttachment,
+  ReplyContext,
+} from "./envelope.ts";
 export { formatDuration } from "./format-duration.ts";
 export type { EnvelopeFormatOptions, EnvelopeReplyInput, EnvelopeTextInput } from "./format-envelope.ts";
 export {
@@ -70,6 +77,7 @@ export {
   formatHistoryEntry,
   HISTORY_CONTEXT_MARKER,
 } from "./format-history.ts";
+export { resolveGroupSystemPrompt } from "./group-system-prompt.ts";
 export type { HistoryEntry, HistoryStore, HistoryStoreOptions } from "./history-store.ts";
 export { createHistoryStore } from "./history-store.ts";
 export type { ChatCommandStepOptions, ChatCommandStepResult } from "./inbound/chat-command-step.ts";
@@ -78,7 +86,7 @@ export type { Middleware, Next } from "./inbound/compose-middleware.ts";
 export { composeMiddleware } from "./inbound/compose-middleware.ts";
 export type { DedupeStepOptions } from "./inbound/dedupe-step.ts";
 export { dedupeStep, finishOnce } from "./inbound/dedupe-step.ts";
-export { historyEntryOf } from "./inbound/history-entry-of.ts";
+export { attachmentPlaceholders, historyEntryOf } from "./inbound/history-entry-of.ts";
 export type { InboundContext } from "./inbound/inbound-context.ts";
 export type { HistoryKeeperOptions } from "./inbound/mention-gate-step.ts";
 export { keepAsHistory, mentionGateStep } from "./inbound/mention-gate-step.ts";

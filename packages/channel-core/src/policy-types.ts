@@ -24,6 +24,8 @@ export type AllowEntry = string | number;
 export interface GroupEntryConfig {
   /** Only answer when the agent is mentioned; default true. Authorised control commands bypass it. */
   requireMention?: boolean;
+  /** Extra system prompt for the agent in this group; `""` suppresses the wildcard's. */
+  systemPrompt?: string;
 }
 
 /**

@@ -3,7 +3,7 @@
  * `original_path` that are not `missing`, only when `includeAttachments` is on, and none larger than
  * `mediaMaxMb`. The agent gets a description (kind, name, size) — never placeholder text.
  */
-import type { AttachmentDescriptor } from "@imgate/channel-core";
+import type { AttachmentDescriptor, OmittedAttachment } from "@imgate/channel-core";
 import type { ImsgAttachment } from "./imsg-port.ts";
 
 /** Why an attachment was not passed on. */
@@ -14,7 +14,7 @@ export interface AttachmentSelection {
   /** Attachments passed to the agent. */
   kept: AttachmentDescriptor[];
   /** Attachments left out, with the reason (for logs and counters). */
-  refused: Array<{ name: string; reason: AttachmentRefusal }>;
+  refused: Array<{ name: string; reason: AttachmentRefusal; mimeType: string; sizeBytes: number }>;
 }
 
 /** Options of {@link selectAttachments}. */
@@ -41,20 +41,38 @@ export function selectAttachments(
   const maxBytes = options.mediaMaxMb * 1024 * 1024;
   for (const attachment of attachments ?? []) {
     const name = nameOf(attachment);
-    if (!options.includeAttachments) selection.refused.push({ name, reason: "disabled" });
-    else if (!attachment.original_path) selection.refused.push({ name, reason: "no-path" });
-    else if (attachment.missing === true) selection.refused.push({ name, reason: "missing" });
-    else if ((attachment.total_bytes ?? 0) > maxBytes) selection.refused.push({ name, reason: "too-large" });
-    else {
+    const mimeType = attachment.mime_type || "application/octet-stream";
+    const sizeBytes = attachment.total_bytes ?? 0;
+    const refuse = (reason: AttachmentRefusal) =>
+      selection.refused.push({ name, reason, mimeType, sizeBytes });
+    if (!options.includeAttachments) refuse("disabled");
+    else if (!attachment.original_path) refuse("no-path");
+    else if (attachment.missing === true) refuse("missing");
+    else if (sizeBytes > maxBytes) refuse("too-large");
+    else if (attachment.converted_path && mimeType.toLowerCase().startsWith("audio/")) {
+      // A voice memo is CAF, which transcription endpoints do not take; imsg's `convert_attachments` made
+      // an M4A copy (where ffmpeg is present): that copy is what the agent gets (issue 14).
       selection.kept.push({
         name,
-        mimeType: attachment.mime_type || "application/octet-stream",
-        sizeBytes: attachment.total_bytes ?? 0,
-        sourcePath: attachment.original_path,
+        mimeType: attachment.converted_mime_type || "audio/mp4",
+        sizeBytes,
+        sourcePath: attachment.converted_path,
       });
-    }
+    } else selection.kept.push({ name, mimeType, sizeBytes, sourcePath: attachment.original_path });
   }
   return selection;
+}
+
+/**
+ * The refusals the agent is told about (everything but `disabled`: with `includeAttachments` off the agent
+ * never hears of files, as before).
+ */
+export function omittedAttachmentsOf(selection: AttachmentSelection): OmittedAttachment[] {
+  const omitted: OmittedAttachment[] = [];
+  for (const { name, reason, mimeType, sizeBytes } of selection.refused) {
+    if (reason !== "disabled") omitted.push({ name, mimeType, sizeBytes, reason });
+  }
+  return omitted;
 }
 
 /** The kind of a file from its MIME type: image, audio, video, document or file. */

@@ -101,6 +101,13 @@ export const groupEntrySchema = strictObject({
     .boolean()
     .optional()
     .describe('Answer only when a mention pattern matches. Resolution: this group, then "*", then true.'),
+  /** Extra system prompt for the agent in this group. */
+  systemPrompt: z
+    .string()
+    .optional()
+    .describe(
+      'Extra system prompt for the agent in this group (after the backend\'s own). This group\'s wins; "*" applies where a group defines none; "" suppresses "*". Not used in DMs.',
+    ),
   /** Tool policy for this group. */
   tools: toolPolicySchema.optional(),
   /** Tool policy per sender (keys: handles, case-insensitive; "*" as wildcard). */

@@ -1,4 +1,5 @@
-import { selectAttachments } from "./attachments.ts";
+import type { AttachmentDescriptor } from "@imgate/channel-core";
+import { attachmentKind, omittedAttachmentsOf, selectAttachments } from "./attachments.ts";
 import { type ImessageEnvelope, imessageChannelData } from "./envelope-service.ts";
 import { normalizeHandle } from "./handle.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
@@ -28,6 +29,19 @@ export function groupReasonOf(
 function timestampOf(createdAt: string): number {
   const parsed = Date.parse(createdAt);
   return Number.isNaN(parsed) ? 0 : parsed;
+}
+
+/**
+ * A voice memo carries no typed text: when imsg reports text on a message whose only file is audio, that text
+ * is Apple's own transcript (imsg swaps it in from the attachment's `audio-transcription`, protocol §3), so it
+ * is kept on the attachment too and no second transcription is made (issue 14).
+ */
+function withAppleTranscript(attachments: AttachmentDescriptor[], text: string): AttachmentDescriptor[] {
+  const [only] = attachments;
+  // A file-only message's text is U+FFFC (the attachment's place in the attributed string): not a transcript.
+  if (attachments.length !== 1 || !only || text.replaceAll("\uFFFC", "").trim() === "") return attachments;
+  if (attachmentKind(only.mimeType) !== "audio") return attachments;
+  return [{ ...only, transcript: text }];
 }
 
 /**
@@ -103,14 +117,16 @@ export function messageToInbound(message: ImsgMessage, account: InboundAccountVi
   const attachments = selectAttachments(message.attachments, account);
   // Text is passed through exactly as sent (decision Q12); no placeholder for media-only messages (Q4).
   const text = message.text;
-  if (text.trim() === "" && attachments.kept.length === 0) {
+  const omitted = omittedAttachmentsOf(attachments);
+  if (text.trim() === "" && attachments.kept.length === 0 && omitted.length === 0) {
     return {
       kind: "drop",
       reason: "empty",
       detail: `message ${message.id} has no text and no usable attachment`,
     };
   }
-  const envelope = baseEnvelope(text, attachments.kept);
+  const envelope = baseEnvelope(text, withAppleTranscript(attachments.kept, text));
+  if (omitted.length > 0) envelope.omittedAttachments = omitted;
   if (message.reply_to_text && message.reply_to_text.trim() !== "") {
     envelope.replyTo = {
       text: message.reply_to_text,

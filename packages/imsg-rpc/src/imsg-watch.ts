@@ -16,6 +16,11 @@ export interface WatchOptions {
   end?: string;
   /** Fill `attachments` (default false: always `[]`). */
   attachments?: boolean;
+  /**
+   * Ask imsg to convert attachments models cannot read (CAF voice memos to M4A, GIF to PNG; needs ffmpeg on
+   * the imsg side): converted files come as `converted_path`/`converted_mime_type`.
+   */
+  convertAttachments?: boolean;
   /** Emit reaction rows and fill `reactions`. */
   includeReactions?: boolean;
   debounceMs?: number;

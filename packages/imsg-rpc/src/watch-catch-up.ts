@@ -44,6 +44,7 @@ export async function catchUp(
         limit,
         ...(o.chatId !== undefined ? { chat_id: o.chatId } : {}),
         ...(o.attachments !== undefined ? { attachments: o.attachments } : {}),
+        ...(o.convertAttachments !== undefined ? { convert_attachments: o.convertAttachments } : {}),
         ...(o.includeReactions !== undefined ? { include_reactions: o.includeReactions } : {}),
       });
       if (!request) return cursor;

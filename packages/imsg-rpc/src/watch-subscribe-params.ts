@@ -8,6 +8,7 @@ export interface WatchSubscribeParams {
   start?: string | undefined;
   end?: string | undefined;
   attachments?: boolean | undefined;
+  convert_attachments?: boolean | undefined;
   include_reactions?: boolean | undefined;
   debounce_ms?: number | undefined;
   buffer_limit?: number | undefined;
@@ -23,6 +24,7 @@ export function watchSubscribeParams(o: WatchOptions, since: number): WatchSubsc
     start: o.start,
     end: o.end,
     attachments: o.attachments,
+    convert_attachments: o.convertAttachments,
     include_reactions: o.includeReactions,
     debounce_ms: o.debounceMs,
     buffer_limit: o.bufferLimit,

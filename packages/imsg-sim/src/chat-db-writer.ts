@@ -19,6 +19,8 @@ export interface NewMessage {
   associatedType?: number;
   threadOriginatorGuid?: string | null;
   balloonBundleId?: string | null;
+  /** A voice memo (`is_audio_message`). */
+  isAudioMessage?: boolean;
 }
 
 /** An `attachment` row to write. */
@@ -28,6 +30,8 @@ export interface NewAttachment {
   totalBytes: number;
   uti?: string;
   mimeType?: string;
+  /** `attachment.user_info` (a plist; a voice memo's carries `audio-transcription`). */
+  userInfo?: string;
 }
 
 const TYPES: Record<string, [uti: string, mime: string]> = {
@@ -167,8 +171,9 @@ export class ChatDbWriter {
     const dateNs = m.dateNs ?? this.nextDateNs();
     const id = this.#run(
       `INSERT INTO message (guid, text, attributedBody, handle_id, service, date, is_from_me, destination_caller_id,
-        associated_message_guid, associated_message_type, thread_originator_guid, balloon_bundle_id, is_read)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        associated_message_guid, associated_message_type, thread_originator_guid, balloon_bundle_id, is_read,
+        is_audio_message)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       guid,
       m.text,
       m.attributedBody ?? null,
@@ -182,6 +187,7 @@ export class ChatDbWriter {
       m.threadOriginatorGuid ?? null,
       m.balloonBundleId ?? null,
       m.isFromMe ? 1 : 0,
+      m.isAudioMessage ? 1 : 0,
     );
     return { id, guid, dateNs };
   }
@@ -200,14 +206,15 @@ export class ChatDbWriter {
   addAttachment(messageId: number, a: NewAttachment): number {
     const type = fileTypeOf(a.transferName);
     const attachmentId = this.#run(
-      `INSERT INTO attachment (guid, filename, uti, mime_type, transfer_name, total_bytes, is_sticker)
-       VALUES (?, ?, ?, ?, ?, ?, 0)`,
+      `INSERT INTO attachment (guid, filename, uti, mime_type, transfer_name, total_bytes, is_sticker, user_info)
+       VALUES (?, ?, ?, ?, ?, ?, 0, ?)`,
       `at_${newMessageGuid()}`,
       a.filename,
       a.uti ?? type.uti,
       a.mimeType ?? type.mimeType,
       a.transferName,
       a.totalBytes,
+      a.userInfo === undefined ? null : Buffer.from(a.userInfo, "utf8"),
     );
     this.#run(
       "INSERT OR IGNORE INTO message_attachment_join (message_id, attachment_id) VALUES (?, ?)",

@@ -29,6 +29,11 @@ export const InjectMessageOptionsSchema = z.strictObject({
   participants: z.array(z.string().min(1)).default([]),
   /** A file to attach (path as Messages stores it; `~` kept, absolute paths under HOME abbreviated). */
   attachment: z.string().min(1).optional(),
+  /**
+   * Make it a voice memo (`is_audio_message`; attach a `.caf` file). A string is Apple's transcript, stored in
+   * the attachment's `user_info` as `audio-transcription` (imsg reports it as the message text).
+   */
+  audio: z.union([z.boolean(), z.string()]).optional(),
   /** Store the text only in `attributedBody` (text column NULL). */
   attributedOnly: z.boolean().default(false),
   /** Message guid; default a new UUID. */
@@ -157,6 +162,7 @@ function writeInbound(writer: ChatDbWriter, o: z.output<typeof InjectMessageOpti
     text: o.attributedOnly ? null : text,
     attributedBody: encodeAttributedBody(text),
     dateNs,
+    ...(o.audio !== undefined && o.audio !== false ? { isAudioMessage: true } : {}),
   });
   if (!o.unjoined) writer.joinMessage(chatId, message.id, message.dateNs);
   if (o.attachment) {
@@ -167,6 +173,7 @@ function writeInbound(writer: ChatDbWriter, o: z.output<typeof InjectMessageOpti
       filename: tilde ? o.attachment : abbreviateHome(absolute),
       transferName: basename(o.attachment),
       totalBytes: exists ? statSync(absolute).size : 0,
+      ...(typeof o.audio === "string" ? { userInfo: transcriptionPlist(o.audio) } : {}),
     });
   }
   const result: InjectedMessage = { id: message.id, guid: message.guid, chatId };
@@ -197,4 +204,11 @@ export function joinInjectedMessage(db: string | DatabaseSync, messageId: number
   } finally {
     if (typeof db === "string") connection.close();
   }
+}
+
+/** An XML plist with Apple's voice-memo transcript, as the `user_info` of the memo's attachment. */
+function transcriptionPlist(transcript: string): string {
+  const escaped = transcript.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+  return `<?xml version="1.0" encoding="UTF-8"?>
+<plist version="1.0"><dict><key>audio-transcription</key><string>${escaped}</string></dict></plist>`;
 }

@@ -174,6 +174,10 @@ export function buildMessagePayload(
   payload.sender = senderOf(row);
   payload.is_from_me = row.isFromMe;
   payload.text = messageText(row);
+  if (row.isAudioMessage) {
+    const transcript = store.audioTranscription(row.rowid);
+    if (transcript !== undefined) payload.text = transcript;
+  }
   payload.created_at = appleNsToIso(row.date);
   payload.attachments = options.attachments ? store.attachments(row.rowid).map(attachmentPayload) : [];
   payload.reactions = options.reactions && !reaction ? summarizeReactions(store.reactionsTo(row.guid)) : [];

@@ -16,6 +16,8 @@ export interface MessageRow {
   associatedType: number;
   threadOriginatorGuid: string;
   balloonBundleId: string;
+  /** `message.is_audio_message` (a voice memo). */
+  isAudioMessage: boolean;
 }
 
 /** One `attachment` row of a message. */
@@ -66,7 +68,7 @@ const MESSAGE_COLUMNS = `m.ROWID AS rowid, cmj.chat_id AS chat_id, m.guid AS gui
   m.attributedBody AS body, IFNULL(h.id,'') AS handle, IFNULL(m.date,0) AS date, m.is_from_me AS is_from_me,
   IFNULL(m.destination_caller_id,'') AS dest, IFNULL(m.associated_message_guid,'') AS assoc_guid,
   IFNULL(m.associated_message_type,0) AS assoc_type, IFNULL(m.thread_originator_guid,'') AS thread_guid,
-  IFNULL(m.balloon_bundle_id,'') AS balloon`;
+  IFNULL(m.balloon_bundle_id,'') AS balloon, IFNULL(m.is_audio_message,0) AS is_audio`;
 
 type Cell = SQLInputValue | undefined;
 type Row = Record<string, Cell>;
@@ -94,6 +96,7 @@ function toMessageRow(r: Row): MessageRow {
     associatedType: num(r.assoc_type),
     threadOriginatorGuid: str(r.thread_guid),
     balloonBundleId: str(r.balloon),
+    isAudioMessage: num(r.is_audio) !== 0,
   };
 }
 
@@ -203,6 +206,21 @@ export class MessageStore {
     return found !== undefined;
   }
 
+  /**
+   * Apple's transcript of a voice memo: the `audio-transcription` key of its attachment's `user_info` plist
+   * (protocol §3; the sim writes XML plists, which Apple's plist reader takes as well as binary ones).
+   */
+  audioTranscription(messageId: number): string | undefined {
+    const rows = this.#prepare(`SELECT a.user_info AS info FROM message_attachment_join maj
+      JOIN attachment a ON a.ROWID = maj.attachment_id WHERE maj.message_id = ?`).all(messageId) as Row[];
+    for (const row of rows) {
+      const info = row.info instanceof Uint8Array ? Buffer.from(row.info).toString("utf8") : str(row.info);
+      const found = /<key>audio-transcription<\/key>\s*<string>([\s\S]*?)<\/string>/.exec(info);
+      if (found?.[1] !== undefined) return unescapeXml(found[1]);
+    }
+    return undefined;
+  }
+
   /** The §5.5 attachment query. */
   attachments(messageId: number): AttachmentRow[] {
     const rows =
@@ -310,4 +328,13 @@ function toChatRow(r: Row): ChatRow {
         ? null
         : str(r.last_addressed_handle),
   };
+}
+
+function unescapeXml(text: string): string {
+  return text
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&quot;", '"')
+    .replaceAll("&apos;", "'")
+    .replaceAll("&amp;", "&");
 }

@@ -13,7 +13,7 @@ import { resolveSimOptions } from "./sim-options.ts";
 const HELP = `imsg-sim — write to an imsg-sim chat.db from another process
 
   imsg-sim inject --db PATH --from HANDLE --text TEXT [--chat-identifier ID [--group] [--name NAME]
-                  [--participants a,b]] [--attachment PATH] [--attributed-only] [--guid GUID] [--service iMessage|SMS]
+                  [--participants a,b]] [--attachment PATH [--audio | --audio-transcript TEXT]] [--attributed-only] [--guid GUID] [--service iMessage|SMS]
                   [--unjoined | --late-join-ms N] [--url-preview] [--reaction love|like|… --reacted-to GUID [--remove-reaction]]
                   [--reply-to GUID] [--reply-to-guid GUID] [--date ISO-8601|UNIX_MS] [--json]
   imsg-sim seed --db PATH --messages N [--chats C] [--json]
@@ -27,6 +27,8 @@ const INJECT_OPTIONS = {
   name: { type: "string" },
   participants: { type: "string" },
   attachment: { type: "string" },
+  audio: { type: "boolean" },
+  "audio-transcript": { type: "string" },
   "attributed-only": { type: "boolean" },
   guid: { type: "string" },
   service: { type: "string" },
@@ -85,6 +87,7 @@ async function main(argv: string[]): Promise<number> {
       name: str(flags.name),
       participants: str(flags.participants)?.split(",").filter(Boolean) ?? [],
       attachment: str(flags.attachment),
+      audio: str(flags["audio-transcript"]) ?? (flags.audio === true ? true : undefined),
       attributedOnly: flags["attributed-only"] === true,
       guid: str(flags.guid),
       service: str(flags.service) === "SMS" ? "SMS" : "iMessage",

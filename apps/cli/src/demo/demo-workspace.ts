@@ -65,6 +65,7 @@ export async function createDemoWorkspace(): Promise<DemoWorkspace> {
       dmPolicy: "pairing",           // strangers get a pairing code
       groupPolicy: "open",           // any group may talk to the agent…
       groups: { "*": { requireMention: true } }, // …but only when it is mentioned
+      includeAttachments: true,      // photos and voice memos reach the agent
     },
   },
   agents: {
@@ -75,6 +76,9 @@ export async function createDemoWorkspace(): Promise<DemoWorkspace> {
         identity: { name: ${JSON.stringify(agentName)} },
         groupChat: { mentionPatterns: [${JSON.stringify(mention)}] },
         backend: { type: "echo" },
+        // A vision agent instead: photos reach the model as images (HEIC converted to JPEG) and voice memos are
+        // transcribed. Set OPENAI_API_KEY (or point baseUrl at Ollama, llama.cpp or vLLM) and use this line:
+        // backend: { type: "openai", model: "gpt-4o-mini", apiKeyEnv: "OPENAI_API_KEY", vision: true, transcription: { model: "whisper-1" } },
       },
     ],
   },

@@ -7,7 +7,11 @@
 export interface AgentHistoryEntry {
   /** `user` for inbound messages, `assistant` for the agent's replies. */
   role: "user" | "assistant";
-  /** The message text (for groups, user entries are prefixed `<sender>: `). */
+  /**
+   * Assistant entries: the reply as sent. User entries: the message with the same envelope header as the
+   * turn's `body` (`[iMessage <from> <time>] …`, in groups with `<sender>: `), files as short placeholders.
+   * In groups, `history` ends at the agent's last reply: later messages are in the `body`'s block, once.
+   */
   text: string;
   /** Normalised sender handle of a user entry. */
   sender?: string;
@@ -15,15 +19,25 @@ export interface AgentHistoryEntry {
   timestamp: number;
 }
 
+/** Why a file that came with the message is not passed on. */
+export type AgentAttachmentOmission = "too-large" | "missing" | "no-path";
+
 /** A file that came with the message. */
 export interface AgentAttachment {
   /** The sender's file name (imsg `transfer_name`). */
   name: string;
+  /** MIME type (`application/octet-stream` when unknown); for a converted voice memo, the converted file's. */
   mimeType: string;
-  /** Size reported by the source. */
+  /** Size of the local file in bytes when there is one, else the size the source reported. */
   sizeBytes: number;
   /** Local path of the fetched file; absent when it could not be fetched or was refused. */
   localPath?: string;
+  /** SHA-256 (lower-case hex) of the local file's bytes; present exactly when `localPath` is. */
+  sha256?: string;
+  /** Transcript of an audio attachment when one came with it (Apple's own, reported by imsg as the text). */
+  transcript?: string;
+  /** Set when the file is not passed on: over `mediaMaxMb`, not on disk, or without a path. */
+  omitted?: AgentAttachmentOmission;
 }
 
 /**
@@ -75,6 +89,11 @@ export interface AgentTurn {
   replyTo?: { id?: string; text: string; sender?: string };
   /** Set for an event turn (an inbound tapback): `text` is empty and `body` describes the event. */
   event?: AgentEvent;
+  /**
+   * The group's extra system prompt (`channels.imessage.groups.<chat_id|"*">.systemPrompt`); absent in DMs and
+   * where none applies.
+   */
+  systemPrompt?: string;
 }
 
 /** A file of a rich reply: a local path (exec) or bytes with a file name (webhook, exec). */
@@ -92,4 +111,6 @@ export interface AgentReply {
   threaded?: boolean;
   /** Files sent after the text. */
   files?: AgentReplyFile[];
+  /** Transcripts the backend made of the turn's voice memos: kept in the session history with the message. */
+  transcripts?: string[];
 }

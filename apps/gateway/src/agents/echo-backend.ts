@@ -1,30 +1,11 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { stat } from "node:fs/promises";
 import type { AgentBackend } from "./agent-backend.ts";
 import type { AgentAttachment } from "./agent-turn.ts";
-
-/** Size and sha256 of a local file, or undefined when it cannot be read. */
-async function describeFile(path: string): Promise<{ bytes: number; sha256: string } | undefined> {
-  try {
-    const info = await stat(path);
-    if (!info.isFile()) return undefined;
-    const hash = createHash("sha256");
-    let bytes = 0;
-    for await (const chunk of createReadStream(path)) {
-      hash.update(chunk as Buffer);
-      bytes += (chunk as Buffer).length;
-    }
-    return { bytes, sha256: hash.digest("hex") };
-  } catch {
-    return undefined;
-  }
-}
+import { digestFile } from "./file-digest.ts";
 
 /** The echo line for one attachment, or undefined when it was not fetched (or cannot be read). */
 export async function echoAttachmentLine(attachment: AgentAttachment): Promise<string | undefined> {
   if (!attachment.localPath) return undefined;
-  const file = await describeFile(attachment.localPath);
+  const file = await digestFile(attachment.localPath);
   if (!file) return undefined;
   return `[attachment ${attachment.name} ${file.bytes} bytes sha256:${file.sha256}]`;
 }

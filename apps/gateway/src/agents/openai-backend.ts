@@ -5,6 +5,9 @@ import type { AgentBackend } from "./agent-backend.ts";
 import { AgentError, isRetryableHttpStatus } from "./agent-error.ts";
 import type { AgentTurn } from "./agent-turn.ts";
 import { backoffDelay, parseRetryAfter } from "./retry-delay.ts";
+import { transcribeAudio } from "./transcribe-audio.ts";
+import { TRANSCRIPT_MARKER } from "./transcript-marker.ts";
+import { type ImageUrlPart, imagePartOf, isImageAttachment } from "./vision/image-part-of.ts";
 
 /** Settings of {@link createOpenAIBackend} (the `openai` backend config block, defaults applied). */
 export interface OpenAIBackendSettings {
@@ -14,6 +17,10 @@ export interface OpenAIBackendSettings {
   system?: string | undefined;
   timeoutMs: number;
   maxRetries: number;
+  /** Send the turn's images as `image_url` parts (the model must be a vision model). */
+  vision?: boolean | undefined;
+  /** Transcribe voice memos at `/audio/transcriptions` (base URL and key default to the backend's). */
+  transcription?: { model: string; baseUrl?: string | undefined; apiKeyEnv?: string | undefined } | undefined;
 }
 
 /** Injectable edges of {@link createOpenAIBackend}. */
@@ -26,6 +33,8 @@ export interface OpenAIBackendDeps {
   retryBaseDelayMs?: number;
   /** Longest wait between attempts, including Retry-After; default 30 000. */
   maxRetryDelayMs?: number;
+  /** Told when a voice memo could not be transcribed (the turn runs with a note instead). */
+  onTranscriptionFailed?: (name: string, error: unknown) => void;
 }
 
 /** The part of a chat-completions response imgate reads. */
@@ -39,14 +48,43 @@ const chatCompletionSchema = z.object({
     .min(1),
 });
 
-type ChatMessage = { role: "system" | "user" | "assistant"; content: string };
+/** A text content part of a user message. */
+type TextPart = { type: "text"; text: string };
 
-/** The chat messages for a turn: system prompt, session history, then the formatted body. */
-export function buildChatMessages(turn: AgentTurn, system: string | undefined): ChatMessage[] {
+/** One chat message of the request (a user message with images has content parts). */
+export type ChatMessage =
+  | { role: "system" | "assistant"; content: string }
+  | { role: "user"; content: string | Array<TextPart | ImageUrlPart> };
+
+/** What the backend made of a turn's files before the request: image parts and extra lines for the model. */
+export interface TurnMedia {
+  /** Lines appended to the body (transcripts, notes about files the model does not get). */
+  lines: string[];
+  /** Image parts sent beside the text (vision only). */
+  images: ImageUrlPart[];
+  /** Transcripts made for this turn (also among `lines`). */
+  transcripts?: string[];
+}
+
+/**
+ * The chat messages for a turn: one system message (the backend's `system`, then the group's prompt), the
+ * session history, then the formatted body, with the turn's images as `image_url` parts beside it.
+ */
+export function buildChatMessages(
+  turn: AgentTurn,
+  system: string | undefined,
+  media: TurnMedia = { lines: [], images: [] },
+): ChatMessage[] {
   const messages: ChatMessage[] = [];
-  if (system) messages.push({ role: "system", content: system });
+  // One system message: several are not understood by every chat template (llama.cpp, some Ollama models).
+  const prompt = [system, turn.systemPrompt].filter((part) => part?.trim()).join("\n\n");
+  if (prompt) messages.push({ role: "system", content: prompt });
   for (const entry of turn.history) messages.push({ role: entry.role, content: entry.text });
-  messages.push({ role: "user", content: turn.body });
+  const text = [turn.body, ...media.lines].join("\n");
+  messages.push({
+    role: "user",
+    content: media.images.length > 0 ? [{ type: "text", text }, ...media.images] : text,
+  });
   return messages;
 }
 
@@ -65,8 +103,51 @@ export function createOpenAIBackend(
   const maxDelay = deps.maxRetryDelayMs ?? 30_000;
   const url = `${settings.baseUrl.replace(/\/+$/, "")}/chat/completions`;
 
+  /**
+   * Reads the turn's files once per turn (not per attempt): images for a vision model, voice memos through the
+   * transcription endpoint. Whatever cannot be given to the model becomes a line that says so.
+   */
+  async function prepareMedia(turn: AgentTurn, signal: AbortSignal): Promise<TurnMedia> {
+    const media: TurnMedia = { lines: [], images: [] };
+    for (const attachment of turn.attachments) {
+      if (settings.vision && isImageAttachment(attachment)) {
+        const result = await imagePartOf(attachment);
+        if ("part" in result) media.images.push(result.part);
+        else media.lines.push(result.note);
+        continue;
+      }
+      const isAudio = attachment.mimeType.toLowerCase().startsWith("audio/");
+      if (!isAudio || !settings.transcription || attachment.transcript || !attachment.localPath) continue;
+      const transcription = settings.transcription;
+      try {
+        const transcript = await transcribeAudio(
+          { path: attachment.localPath, name: attachment.name, mimeType: attachment.mimeType },
+          {
+            model: transcription.model,
+            baseUrl: transcription.baseUrl ?? settings.baseUrl,
+            apiKeyEnv: transcription.apiKeyEnv ?? settings.apiKeyEnv,
+            timeoutMs: settings.timeoutMs,
+          },
+          { fetch: doFetch, env, signal },
+        );
+        if (transcript === "")
+          media.lines.push(`[voice memo ${attachment.name}: the transcription is empty]`);
+        else {
+          media.lines.push(`${TRANSCRIPT_MARKER} ${transcript}`);
+          media.transcripts = [...(media.transcripts ?? []), transcript];
+        }
+      } catch (error) {
+        if (signal.aborted) throw abortedError(error);
+        media.lines.push(`[voice memo ${attachment.name} could not be transcribed]`);
+        deps.onTranscriptionFailed?.(attachment.name, error);
+      }
+    }
+    return media;
+  }
+
   async function attempt(
     turn: AgentTurn,
+    media: TurnMedia,
     signal: AbortSignal,
   ): Promise<{ text: string } | { retryAfterMs?: number; error: AgentError }> {
     const headers: Record<string, string> = {
@@ -81,7 +162,10 @@ export function createOpenAIBackend(
       response = await doFetch(url, {
         method: "POST",
         headers,
-        body: JSON.stringify({ model: settings.model, messages: buildChatMessages(turn, settings.system) }),
+        body: JSON.stringify({
+          model: settings.model,
+          messages: buildChatMessages(turn, settings.system, media),
+        }),
         signal: AbortSignal.any([signal, timeout]),
       });
     } catch (error) {
@@ -156,9 +240,14 @@ export function createOpenAIBackend(
   return {
     kind: "openai",
     async reply(turn, { signal }) {
+      const media = await prepareMedia(turn, signal);
       for (let attemptIndex = 0; ; attemptIndex += 1) {
-        const result = await attempt(turn, signal);
-        if ("text" in result) return { text: result.text };
+        const result = await attempt(turn, media, signal);
+        if ("text" in result) {
+          return media.transcripts
+            ? { text: result.text, transcripts: media.transcripts }
+            : { text: result.text };
+        }
         if (attemptIndex >= settings.maxRetries) throw result.error;
         const wait = Math.min(
           maxDelay,

@@ -64,6 +64,31 @@ export const openaiBackendSchema = z.strictObject({
   system: z.string().optional().describe("System prompt sent before the conversation."),
   timeoutMs: timeoutMsSchema.default(60_000).describe("Per-attempt timeout in milliseconds."),
   maxRetries: z.int().min(0).max(10).default(2).describe("Retries on 429, 5xx and network errors."),
+  /** Send inbound images to the model (needs `includeAttachments` and a vision model). */
+  vision: z
+    .boolean()
+    .default(false)
+    .describe(
+      "Send the message's images as image_url parts (data: URLs; HEIC converted to JPEG). Needs channels.imessage.includeAttachments and a vision model.",
+    ),
+  /** Transcribe voice memos that come without Apple's transcript. */
+  transcription: z
+    .strictObject({
+      model: z.string().min(1).describe("Transcription model, e.g. whisper-1."),
+      baseUrl: z
+        .url()
+        .optional()
+        .describe("Base URL of the transcription API; default: the backend's baseUrl."),
+      apiKeyEnv: z
+        .string()
+        .min(1)
+        .optional()
+        .describe("Environment variable with the transcription API key; default: the backend's apiKeyEnv."),
+    })
+    .optional()
+    .describe(
+      "Transcribe voice memos at <baseUrl>/audio/transcriptions (multipart); the transcript becomes the turn's text. Needs channels.imessage.includeAttachments.",
+    ),
 });
 
 /** Runs a command per turn: the turn as JSON on stdin, `{ "text": … }` on stdout. */

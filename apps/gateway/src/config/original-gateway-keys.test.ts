@@ -78,7 +78,6 @@ describe("the original gateway's config", () => {
     expect(result.warnings.map((w) => w.path)).toEqual([
       "channels.imessage.probeTimeoutMs",
       "channels.imessage.catchup",
-      'channels.imessage.groups["*"].systemPrompt',
       "channels.imessage.accounts.work.coalesceSameSenderDms",
       "channels.imessage.defaultAccount",
     ]);
@@ -150,5 +149,23 @@ describe("the original gateway's config", () => {
     if (!inAccount.ok) {
       expect(inAccount.issues[0]?.path).toBe('channels.imessage.accounts.work.groups["chat:7"]');
     }
+  });
+
+  it("groups.<id>.systemPrompt is an imgate key now: validated and kept, not ignored (openclaw/openclaw#78285)", () => {
+    const result = validateGatewayConfig({
+      agents: { list: [{ id: "main", backend: { type: "echo" } }] },
+      channels: { imessage: { groups: { "*": { systemPrompt: "be brief" }, "42": { systemPrompt: "" } } } },
+    });
+    if (!result.ok) throw new Error("expected a valid config");
+    expect(result.warnings).toEqual([]);
+    expect(result.config.channels.imessage?.groups).toEqual({
+      "*": { systemPrompt: "be brief" },
+      "42": { systemPrompt: "" },
+    });
+    const wrong = validateGatewayConfig({
+      agents: { list: [{ id: "main", backend: { type: "echo" } }] },
+      channels: { imessage: { groups: { "*": { systemPrompt: 3 } } } },
+    });
+    expect(wrong.ok).toBe(false);
   });
 });

@@ -40,7 +40,6 @@ const IMESSAGE_ACCOUNT_KEYS: IgnoredKeyTree = {
     "healthMonitor",
     "responsePrefix",
   ),
-  groups: { [RECORD_VALUES]: keys("systemPrompt") },
 };
 
 /** The original gateway's keys that imgate ignores, as a tree from the file's root. */

@@ -170,6 +170,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
           // Tapbacks arrive as reaction rows (events); a short debounce makes the typing bubble prompt.
           includeReactions: true,
           debounceMs: account.watchDebounceMs,
+          convertAttachments: account.includeAttachments,
           onStart: (start) => committer.watchStarted(start),
         },
         (message, delivery) => dispatch.handle(message, delivery),

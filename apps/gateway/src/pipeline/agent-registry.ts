@@ -16,21 +16,29 @@ export interface AgentRuntime {
 /** The agents of a config, by id. */
 export type AgentRegistry = ReadonlyMap<string, AgentRuntime>;
 
+/**
+ * The patterns that count as a mention of `agent` in groups: its own `groupChat.mentionPatterns` (even `[]`),
+ * else `messages.groupChat.mentionPatterns`, else its identity's name (as a word, any case) and emoji.
+ */
+export function agentMentionPatterns(agent: AgentConfig, config: GatewayConfig): string[] {
+  const identity: { name?: string; emoji?: string } = {};
+  if (agent.identity?.name) identity.name = agent.identity.name;
+  if (agent.identity?.emoji) identity.emoji = agent.identity.emoji;
+  const sources: Parameters<typeof resolveMentionPatterns>[0] = { identity };
+  if (agent.groupChat?.mentionPatterns) sources.agentPatterns = agent.groupChat.mentionPatterns;
+  if (config.messages.groupChat.mentionPatterns)
+    sources.globalPatterns = config.messages.groupChat.mentionPatterns;
+  return resolveMentionPatterns(sources);
+}
+
 /** Builds every agent of `config.agents.list` with its backend and mention patterns. */
 export function createAgentRegistry(config: GatewayConfig, deps: AgentBackendDeps = {}): AgentRegistry {
   const registry = new Map<string, AgentRuntime>();
   for (const agent of config.agents.list) {
-    const identity: { name?: string; emoji?: string } = {};
-    if (agent.identity?.name) identity.name = agent.identity.name;
-    if (agent.identity?.emoji) identity.emoji = agent.identity.emoji;
-    const sources: Parameters<typeof resolveMentionPatterns>[0] = { identity };
-    if (agent.groupChat?.mentionPatterns) sources.agentPatterns = agent.groupChat.mentionPatterns;
-    if (config.messages.groupChat.mentionPatterns)
-      sources.globalPatterns = config.messages.groupChat.mentionPatterns;
     registry.set(agent.id, {
       config: agent,
       backend: createAgentBackend(agent.backend, deps),
-      mentionPatterns: resolveMentionPatterns(sources),
+      mentionPatterns: agentMentionPatterns(agent, config),
       groupHistoryLimit: agent.groupChat?.historyLimit ?? config.messages.groupChat.historyLimit ?? 50,
     });
   }

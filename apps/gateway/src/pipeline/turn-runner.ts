@@ -4,22 +4,26 @@ import {
   type Clock,
   chunkText,
   type Envelope,
+  type HistoryEntry,
   historyEntryOf,
   type Logger,
   type Middleware,
   type PendingTurn,
   type PendingTurnDraft,
+  resolveGroupSystemPrompt,
   resolveResponsePrefix,
 } from "@imgate/channel-core";
 import type { ChatPresence, ResolvedImessageAccount, TurnPresence } from "@imgate/imessage-channel";
 import { abortableSleep } from "../agents/abortable-sleep.ts";
 import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
 import type { AgentTurn } from "../agents/agent-turn.ts";
+import { digestFiles } from "../agents/file-digest.ts";
+import { TRANSCRIPT_MARKER } from "../agents/transcript-marker.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { describeAgentFailure, reportGivenUpTurn } from "./agent-failure-reply.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
-import { ASSISTANT_ROLE, buildAgentTurn } from "./build-agent-turn.ts";
+import { ASSISTANT_ROLE, attachmentLocalPaths, buildAgentTurn } from "./build-agent-turn.ts";
 import type { CoreServices } from "./core-services.ts";
 import type { AttachmentMover } from "./create-attachment-mover.ts";
 import type { ReplyEnqueuer } from "./enqueue-replies.ts";
@@ -254,7 +258,11 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     deps.committer.finishRow(job.rowid, () => {
       if (!claimOutcome(job)) return;
       core.sessions.touchSession(sessionKey);
-      core.history.append(sessionKey, historyEntryOf(envelope), limit);
+      core.history.append(
+        sessionKey,
+        withTranscripts(historyEntryOf(envelope), outcome.reply.transcripts),
+        limit,
+      );
       if (chunks.length > 0) {
         core.history.append(
           sessionKey,
@@ -375,20 +383,29 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     // agent — until the turn ends (answered, given up, first retryable failure, or stopped by shutdown).
     const presence = deps.presence?.turnStarted(envelope, answering);
     try {
+      // Earlier rows of the same batch (unmentioned group messages kept as history) are queued in the group
+      // commit: the turn must see them, so it waits for that commit before loading the history.
+      await deps.committer.committed();
       const previous = core.sessions.getSession(sessionKey);
       const history = core.history.load(sessionKey, historyLimitFor(answering, envelope, agent));
       const { mover } = deps;
       const fetchedPaths =
         mover && envelope.attachments.length > 0 ? await mover.fetchAll(envelope) : undefined;
-      const turn = buildAgentTurn({
+      const where = {
         envelope,
+        ...(fetchedPaths ? { fetchedPaths } : {}),
+        attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
+      };
+      const digests = await digestFiles(attachmentLocalPaths(where).values());
+      const turn = buildAgentTurn({
+        ...where,
         agentId,
         sessionKey,
         history,
         previousActivityAt: previous?.updatedAt,
         wasMentioned: ctx.decision?.kind === "process" && ctx.decision.wasMentioned,
-        ...(fetchedPaths ? { fetchedPaths } : {}),
-        attachmentsAreLocal: !mover || (envelope.attachments.length > 0 && fetchedPaths === undefined),
+        digests,
+        systemPrompt: resolveGroupSystemPrompt(answering.groups, envelope),
       });
       const job: TurnJob = {
         rowid: ctx.rowid,
@@ -409,4 +426,11 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
   };
 
   return { run: driveJob, resumePending, start };
+}
+
+/** A history entry with the transcripts the backend made of its voice memos, so later turns know what was said. */
+function withTranscripts(entry: HistoryEntry, transcripts: readonly string[] | undefined): HistoryEntry {
+  if (!transcripts || transcripts.length === 0) return entry;
+  const said = transcripts.map((transcript) => `${TRANSCRIPT_MARKER} ${transcript}`);
+  return { ...entry, text: [entry.text, ...said].filter((part) => part !== "").join("\n") };
 }

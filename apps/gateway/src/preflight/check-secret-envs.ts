@@ -12,6 +12,12 @@ function secretEnvKeys(config: GatewayConfig): { key: string; name: string }[] {
     if (backend.type === "openai" && backend.apiKeyEnv) {
       keys.push({ key: `agents.list[${index}].backend.apiKeyEnv`, name: backend.apiKeyEnv });
     }
+    if (backend.type === "openai" && backend.transcription?.apiKeyEnv) {
+      keys.push({
+        key: `agents.list[${index}].backend.transcription.apiKeyEnv`,
+        name: backend.transcription.apiKeyEnv,
+      });
+    }
     if (backend.type === "webhook") {
       keys.push({ key: `agents.list[${index}].backend.secretEnv`, name: backend.secretEnv });
     }

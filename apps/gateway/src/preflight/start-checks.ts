@@ -1,11 +1,14 @@
 /**
  * The start checks of the gateway, shared with `imgate doctor` so that both reach the same verdict:
  * the state directory is usable, the control port is free (or held by an imgate gateway), every secret
- * the config names through an `*Env` key is set, and — for doctor — each local `cliPath` answers a real
+ * the config names through an `*Env` key is set, every group that requires a mention has an agent with a usable
+ * mention pattern, and — for doctor — each local `cliPath` answers a real
  * `imsg rpc` handshake.
  */
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import { checkControlPort } from "./check-control-port.ts";
+import { checkMediaSettings } from "./check-media-settings.ts";
+import { checkMentionPatterns } from "./check-mention-patterns.ts";
 import { checkSecretEnvs } from "./check-secret-envs.ts";
 import { checkStateDir } from "./check-state-dir.ts";
 
@@ -50,6 +53,8 @@ export interface StartCheckOptions {
 export async function runStartChecks(options: StartCheckOptions): Promise<StartCheck[]> {
   const checks: StartCheck[] = [checkStateDir(options.stateDir)];
   checks.push(...checkSecretEnvs(options.config, options.env, options.caller));
+  checks.push(...checkMentionPatterns(options.config));
+  checks.push(...checkMediaSettings(options.config));
   if (options.controlPort !== false) {
     checks.push(await checkControlPort(options.config.gateway.http, options.caller));
   }

@@ -6,7 +6,10 @@ export interface ReceivedRequest {
   method: string;
   url: string;
   headers: IncomingHttpHeaders;
+  /** The body as UTF-8 text. */
   body: string;
+  /** The body's exact bytes (multipart uploads). */
+  raw: Buffer;
 }
 
 /** A real HTTP server on 127.0.0.1 (ephemeral port) that records every request (tests only). */
@@ -40,11 +43,13 @@ export async function startLoopbackServer(
   const server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    const raw = Buffer.concat(chunks);
     const request: ReceivedRequest = {
       method: req.method ?? "",
       url: req.url ?? "",
       headers: req.headers,
-      body: Buffer.concat(chunks).toString("utf8"),
+      body: raw.toString("utf8"),
+      raw,
     };
     requests.push(request);
     try {

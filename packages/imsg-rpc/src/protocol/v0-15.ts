@@ -64,6 +64,7 @@ export const imsg015 = {
       chat_id: z.int().optional(),
       since_rowid: z.int().optional(),
       ...messageFilterParams,
+      convert_attachments: z.boolean().optional(),
       include_reactions: z.boolean().optional(),
       debounce_ms: z.int().min(0).optional(),
       buffer_limit: z.int().min(1).max(4096).optional(),
