@@ -63,7 +63,7 @@ export { type ExecutableLookup, locateExecutable } from "./locate-executable.ts"
 export type { HandshakeFailure, HandshakeResult, ProbeOptions, ProbeResult } from "./probe.ts";
 export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount, probeHandshake } from "./probe.ts";
 export { IMESSAGE_PROTECTED_CONFIG_KEYS } from "./protected-config-keys.ts";
-export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
+export type { ResolvedImessageAccount, ResolvedSendLimits } from "./resolve-accounts.ts";
 export {
   DEFAULT_ACCOUNT_ID,
   IMESSAGE_DEFAULTS,

@@ -16,6 +16,7 @@ import type { AttachmentMover } from "./create-attachment-mover.ts";
 import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker.ts";
 import { followTransportState } from "./follow-transport-state.ts";
 import { createOutboxReconciler, type OutboxReconciler } from "./outbox-reconciler.ts";
+import { createSendGate, type SendGate } from "./send-gate.ts";
 
 /** Options of {@link createAccountOutbound}. */
 export interface AccountOutboundOptions {
@@ -30,6 +31,8 @@ export interface AccountOutboundOptions {
   outbox: Outbox;
   metrics: GatewayMetrics;
   status: Pick<AccountStatus, "noteOutbound" | "noteDeliveryError">;
+  /** Told of every delivery outcome: consecutive failures mark the account degraded. */
+  health?: { deliveryFailed(message: string): void; deliverySucceeded(): void };
   logger: Logger;
   clock: Clock;
 }
@@ -40,6 +43,8 @@ export interface AccountOutbound {
   worker: DeliveryWorker;
   reconciler: OutboxReconciler;
   sender: AccountSender;
+  /** Pause switch and outbound limits of the account. */
+  gate: SendGate;
   /**
    * Waits until the account's outbox has nothing due queued or sending, or `timeoutMs` passed, or sending
    * is impossible right now (imsg not ready, outbox not reconciled).
@@ -68,6 +73,29 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
   });
   const { outbox } = options;
   const isReady = () => client.state.status === "ready";
+  /** Known contacts (they wrote to the account), by chat key: the answer never changes back. */
+  const knownContacts = new Set<string>();
+  const gate = createSendGate({
+    accountId,
+    limits: account.limits,
+    pauses: core.pauses,
+    sendLog: core.sendLog,
+    async hasWrittenToUs(entry) {
+      if (knownContacts.has(entry.chatKey)) return true;
+      const chatId = /^\d+$/.test(entry.chatKey)
+        ? Number(entry.chatKey)
+        : await delivery.chatIdFor(entry.target);
+      if (chatId === undefined) return false;
+      // A run of 100 unanswered messages is itself what gets a line reported; past that it counts as new.
+      const messages = await options.port.history({ chat_id: chatId, limit: 100 });
+      const known = messages.some((message) => !message.is_from_me);
+      if (known) knownContacts.add(entry.chatKey);
+      return known;
+    },
+    onHold: (reason) => metrics.outboundHolds.inc({ account: accountId, reason }),
+    logger,
+    clock,
+  });
   const reconciler = createOutboxReconciler({
     outbox,
     accountId,
@@ -81,14 +109,19 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     accountId,
     deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
     canSend: () => reconciler.reconciled && isReady(),
+    accountHold: () => gate.accountHold(),
+    admit: (entry) => gate.admit(entry),
+    recordSent: (entry) => gate.recordSent(entry),
     onSent: (entry) => {
       status.noteOutbound(clock.now());
+      options.health?.deliverySucceeded();
       metrics.messagesOut.inc({ account: accountId });
       sender.settled(entry);
     },
     settleUnknown: (entry) => reconciler.settleUnknown(entry),
     onError: (entry, message) => {
       status.noteDeliveryError(message);
+      options.health?.deliveryFailed(message);
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
       sender.settled(entry);
     },
@@ -103,6 +136,7 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     transaction: (fn) => core.store.transaction(fn),
     chatIdFor: (target) => delivery.chatIdFor(target),
     kick: () => worker.kick(),
+    accountHold: () => gate.accountHold(),
     clock,
   });
   followTransportState(client, {
@@ -117,7 +151,7 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
   const drain = async (timeoutMs: number) => {
     const deadline = clock.now() + timeoutMs;
     worker.kick();
-    while (clock.now() < deadline && reconciler.reconciled && isReady()) {
+    while (clock.now() < deadline && reconciler.reconciled && isReady() && !gate.paused()) {
       const pending = outbox
         .list(["queued", "sending"])
         .some((entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now());
@@ -125,5 +159,5 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   };
-  return { delivery, worker, reconciler, sender, drain };
+  return { delivery, worker, reconciler, sender, gate, drain };
 }

@@ -25,6 +25,7 @@ import type { ReplyEnqueuer } from "./enqueue-replies.ts";
 import type { GatewayInboundContext } from "./gateway-inbound-context.ts";
 import { historyLimitFor } from "./history-limit.ts";
 import type { OutcomeCommitter } from "./outcome-committer.ts";
+import type { ReplyStormBrake } from "./reply-storm-brake.ts";
 import type { SessionQueue, SessionSlot } from "./session-queue.ts";
 import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
 
@@ -75,6 +76,8 @@ export interface TurnRunnerDeps {
   mover?: Pick<AttachmentMover, "fetchAll">;
   /** Wakes the delivery worker. */
   kick(): void;
+  /** Spaces out the turns of a chat in a reply storm (`messages.stormTurnsPerMinute`). */
+  storm?: ReplyStormBrake;
 }
 
 /** Runs agent turns durably: retries, give-ups, and the turns a previous run left pending. */
@@ -132,6 +135,19 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     const agent = deps.getAgents().get(agentId);
     const config = deps.getConfig();
     const limit = historyLimitFor(job.answering, envelope, agent);
+    const stormDelay = deps.storm?.delayFor(job.target) ?? 0;
+    if (stormDelay > 0) {
+      try {
+        // Waiting frees the concurrency slot: only this chat is slowed down.
+        await slot.idle(abortableSleep(stormDelay, deps.stopSignal));
+      } catch {
+        logger.warn(
+          { rowid: job.rowid, agentId },
+          "agent turn interrupted by shutdown; it is resumed on the next start",
+        );
+        return;
+      }
+    }
     const outcome = agent
       ? await driveTurn({
           call: async () => {
