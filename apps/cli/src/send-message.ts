@@ -27,13 +27,16 @@ export interface OutgoingMessage {
   waitMs?: number;
 }
 
-/** A send's outcome: `sent`, `failed`/`uncertain` (with `error`), or `queued` (gateway, `wait: false`). */
-export type SendStatus = "sent" | "failed" | "uncertain" | "queued";
+/**
+ * A send's outcome: `sent`, `failed`/`uncertain` (with `error`), `queued` (gateway, `wait: false`), or
+ * `held` (in the outbox, held by `imgate pause` or an outbound limit: it goes out later by itself).
+ */
+export type SendStatus = "sent" | "failed" | "uncertain" | "queued" | "held";
 
 /** How the message went out. */
 export interface SendOutcome {
-  /** `gateway` (control API) or `imsg` (one-shot client). */
-  via: "gateway" | "imsg";
+  /** `gateway` (control API), `imsg` (one-shot client) or `outbox` (held in the state database: paused). */
+  via: "gateway" | "imsg" | "outbox";
   accountId: string;
   status: SendStatus;
   /** The gateway's outbox ids, one per chunk. */
@@ -67,7 +70,7 @@ const sendErrorSchema = z.object({ code: z.string(), message: z.string() });
 const gatewaySendResult = z.looseObject({
   accountId: z.string(),
   outboxIds: z.array(z.string()),
-  status: z.enum(["sent", "failed", "uncertain", "queued"]),
+  status: z.enum(["sent", "failed", "uncertain", "queued", "held"]),
   error: sendErrorSchema.optional(),
 });
 /** A refusal from the control API: `{ error: { code, message } }`. */
@@ -151,6 +154,21 @@ async function sendViaImsg(
   } catch (error) {
     if (error instanceof channel.ImessageTargetError) throw refusalFor(400, "invalid_target", error.message);
     throw error;
+  }
+  // Paused (issue 15): nothing goes to imsg; the message waits in the outbox for a resumed gateway.
+  const { pausedInStateStore, holdInOutbox } = await import("./held-send.ts");
+  if (await pausedInStateStore(loaded, account.accountId)) {
+    const outboxIds = await holdInOutbox(loaded, account, message, file);
+    return {
+      via: "outbox",
+      accountId: account.accountId,
+      status: "held",
+      outboxIds,
+      error: {
+        code: "held_paused",
+        message: `Held in the outbox for ${message.target} (account ${account.accountId} is paused): it goes out, once, after \`imgate resume\` when the gateway runs (outbox id ${outboxIds[0]}). Do not resend it.`,
+      },
+    };
   }
   return withImsgClient(account, async (client, tools) => {
     let target: Target;

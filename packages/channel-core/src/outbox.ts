@@ -102,6 +102,11 @@ export interface Outbox {
    */
   hold(id: number, reason: string, until: number): OutboxEntry;
   /**
+   * Makes every held entry of `accountId` due now (its reason stays until its next transition), so the
+   * sender judges it afresh — after the limits changed. Returns how many.
+   */
+  releaseHolds(accountId: string): number;
+  /**
    * Run once at start-up, before anything is sent: entries left in `sending` by a crash become
    * `unknown`, then `check` (supplied by the channel) decides each `unknown` entry. Async checks run
    * outside any transaction.
@@ -368,6 +373,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       reconciled = true;
       return report;
+    },
+    releaseHolds(accountId) {
+      return store.read(() =>
+        Number(
+          sql(
+            "UPDATE outbox SET not_before = 0 WHERE account_id = ? AND state = 'queued' AND held_reason IS NOT NULL",
+          ).run(accountId).changes,
+        ),
+      );
     },
     get(id) {
       return store.read(() => getRow(id));

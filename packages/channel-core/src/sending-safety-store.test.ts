@@ -69,4 +69,23 @@ describe("outbox holds", () => {
     expect(outbox.markSent(again.id).heldReason).toBeUndefined();
     expect(outbox.claimNext()?.text).toBe("two");
   });
+
+  it("releaseHolds makes held entries due again for a fresh look", async () => {
+    temp = openTempStateStore();
+    const outbox = createOutbox({ store: temp.store });
+    await outbox.reconcile(() => "unknown");
+    outbox.enqueue({
+      channel: "imessage",
+      accountId: "a",
+      chatKey: "1",
+      target: "+1",
+      idempotencyKey: "k",
+      text: "x",
+    });
+    outbox.hold(outbox.claimNext()!.id, "max-per-day", temp.clock.now() + 86_400_000);
+    expect(outbox.claimNext()).toBeUndefined();
+    expect(outbox.releaseHolds("other")).toBe(0);
+    expect(outbox.releaseHolds("a")).toBe(1);
+    expect(outbox.claimNext()?.text).toBe("x");
+  });
 });

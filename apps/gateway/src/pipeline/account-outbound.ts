@@ -72,6 +72,8 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     ...(mover ? { stageUpload: (path: string) => mover.stageUpload(path) } : {}),
   });
   const { outbox } = options;
+  // Limits may have changed since these were held (a restart, a config reload): judge them afresh.
+  outbox.releaseHolds(accountId);
   const isReady = () => client.state.status === "ready";
   /** Known contacts (they wrote to the account), by chat key: the answer never changes back. */
   const knownContacts = new Set<string>();

@@ -21,7 +21,7 @@ export function heldReport(
       const reason =
         entry.heldReason !== undefined && entry.notBefore > now
           ? { reason: entry.heldReason, until: entry.notBefore }
-          : accountHold && accountHold.reason !== "min-send-interval"
+          : accountHold && entry.notBefore <= now
             ? accountHold
             : undefined;
       return reason ? { entry, reason } : undefined;

@@ -83,7 +83,7 @@ export function createSendGate(options: SendGateOptions): SendGate {
 
   const dailyCapHold = (now: number): SendHold | undefined => {
     if (limits.maxPerDay === 0) return undefined;
-    const usage = sendLog.usage(CHANNEL, accountId, now - DAY_MS);
+    const usage = sendLog.usage(CHANNEL, accountId, now - DAY_MS + 1);
     if (usage.sends < limits.maxPerDay) return undefined;
     return { reason: "max-per-day", until: (usage.oldestSendAt ?? now) + DAY_MS };
   };
@@ -96,7 +96,7 @@ export function createSendGate(options: SendGateOptions): SendGate {
     now: number,
   ): (SendHold & { until: number }) | undefined => {
     if (limit === 0) return undefined;
-    const { newContactFirstAt } = sendLog.usage(CHANNEL, accountId, now - windowMs);
+    const { newContactFirstAt } = sendLog.usage(CHANNEL, accountId, now - windowMs + 1);
     if (newContactFirstAt.length < limit) return undefined;
     // Room for one more once enough first messages left the window.
     const frees = newContactFirstAt[newContactFirstAt.length - limit] ?? now;
@@ -124,7 +124,7 @@ export function createSendGate(options: SendGateOptions): SendGate {
       if (limits.newContactsPerHour === 0 && limits.newContactsPerDay === 0) return undefined;
       const now = clock.now();
       // Already spent budget on this person today: the next messages are not first messages.
-      if (sendLog.countedSince(CHANNEL, accountId, entry.chatKey, now - DAY_MS)) return undefined;
+      if (sendLog.countedSince(CHANNEL, accountId, entry.chatKey, now - DAY_MS + 1)) return undefined;
       let known: boolean;
       try {
         known = await options.hasWrittenToUs(entry);
