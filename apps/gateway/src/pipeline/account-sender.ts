@@ -231,15 +231,16 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
         options.kick();
         return { ...result, status: "queued" };
       }
+      // Held past the wait (a pause, the daily cap, long pacing): say so now instead of timing out.
       const accountHold = options.accountHold?.();
-      if (accountHold?.reason === "paused" || accountHold?.reason === "max-per-day") {
+      const waitMs = sendOptions.waitMs ?? DEFAULT_SEND_WAIT_MS;
+      if (accountHold && (accountHold.until === undefined || accountHold.until > clock.now() + waitMs)) {
         options.kick();
         return { ...result, ...heldOutcome(input, accountHold.reason, accountHold.until, ids[0] ?? 0) };
       }
       for (const id of ids) watched.add(id);
       try {
         options.kick();
-        const waitMs = sendOptions.waitMs ?? DEFAULT_SEND_WAIT_MS;
         await waitForFinal(ids, clock.now() + waitMs);
         return { ...result, ...outcomeOf(input, target, entries, waitMs) };
       } finally {
