@@ -11,10 +11,13 @@ import { createWorkspace, disposeWorkspaces, outgoingRows, startGateway, waitFor
 const FRIEND = "+15550161001";
 const OTHER = "+15550161002";
 
+// Gateway restarts, config reloads and CLI runs: a loaded two-core machine needs more than the default 30 s.
 afterAll(disposeWorkspaces);
 
 describe("deaf stream", () => {
-  it("imsg keeps running but the watch stops delivering: the watchdog resubscribes from the cursor and the message is answered once", async () => {
+  it("imsg keeps running but the watch stops delivering: the watchdog resubscribes from the cursor and the message is answered once", {
+    timeout: 90_000,
+  }, async () => {
     const workspace = createWorkspace();
     const deafFile = workspace.path("deaf-stream");
     const armed = await startGateway({
@@ -64,7 +67,9 @@ describe("deaf stream", () => {
 });
 
 describe("mute: sends that keep failing", () => {
-  it("marks the account degraded in /readyz and imgate status, with the fix", async () => {
+  it("marks the account degraded in /readyz and imgate status, with the fix", {
+    timeout: 90_000,
+  }, async () => {
     const gateway = await startGateway({
       config: {
         channels: { imessage: { dmPolicy: "open", allowFrom: ["*"], limits: { minSendIntervalMs: 0 } } },
@@ -99,7 +104,9 @@ describe("mute: sends that keep failing", () => {
 });
 
 describe("reply storm", () => {
-  it("a chat over messages.stormTurnsPerMinute is slowed down and logged once; other chats are answered at once", async () => {
+  it("a chat over messages.stormTurnsPerMinute is slowed down and logged once; other chats are answered at once", {
+    timeout: 90_000,
+  }, async () => {
     const gateway = await startGateway({
       config: {
         channels: { imessage: { dmPolicy: "open", allowFrom: ["*"], limits: { minSendIntervalMs: 0 } } },

@@ -18,6 +18,7 @@ import {
 const FRIEND = "+15550151001";
 const STRANGERS = ["+15550152001", "+15550152002", "+15550152003"];
 
+// Gateway restarts, config reloads and CLI runs: a loaded two-core machine needs more than the default 30 s.
 afterAll(disposeWorkspaces);
 
 interface StatusAccount {
@@ -43,7 +44,9 @@ async function cliJson(gateway: GatewayProcess, args: string[]) {
 }
 
 describe("kill switch: imgate pause / resume", () => {
-  it("through the running gateway: replies and imgate send are held (not dropped), the pause survives a restart, resume sends each once in order", async () => {
+  it("through the running gateway: replies and imgate send are held (not dropped), the pause survives a restart, resume sends each once in order", {
+    timeout: 90_000,
+  }, async () => {
     const gateway = await startGateway({
       config: {
         channels: {
@@ -99,7 +102,9 @@ describe("kill switch: imgate pause / resume", () => {
     }
   });
 
-  it("without a gateway: the switch is written to the state database, imgate send is held in the outbox, the gateway starts paused", async () => {
+  it("without a gateway: the switch is written to the state database, imgate send is held in the outbox, the gateway starts paused", {
+    timeout: 90_000,
+  }, async () => {
     const gateway = await startGateway({
       config: {
         channels: {
@@ -143,7 +148,9 @@ describe("kill switch: imgate pause / resume", () => {
 });
 
 describe("outbound limits (channels.imessage.limits)", () => {
-  it("new contacts over the hourly budget are held; replies and people who wrote to us are not; a raised limit releases them in order, once", async () => {
+  it("new contacts over the hourly budget are held; replies and people who wrote to us are not; a raised limit releases them in order, once", {
+    timeout: 90_000,
+  }, async () => {
     const gateway = await startGateway({
       config: {
         channels: {
@@ -198,7 +205,9 @@ describe("outbound limits (channels.imessage.limits)", () => {
     }
   });
 
-  it("maxPerDay holds replies too and minSendIntervalMs paces; each is released when the limit allows, once", async () => {
+  it("maxPerDay holds replies too and minSendIntervalMs paces; each is released when the limit allows, once", {
+    timeout: 90_000,
+  }, async () => {
     const gateway = await startGateway({
       config: {
         channels: {
