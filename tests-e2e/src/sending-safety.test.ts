@@ -148,6 +148,48 @@ describe("kill switch: imgate pause / resume", () => {
 });
 
 describe("outbound limits (channels.imessage.limits)", () => {
+  it("without a gateway the CLI keeps the same budget: a new contact over it is held in the outbox and goes out once when a gateway runs", {
+    timeout: 90_000,
+  }, async () => {
+    const limits = { newContactsPerHour: 1, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0 };
+    const gateway = await startGateway({
+      config: { channels: { imessage: { dmPolicy: "allowlist", allowFrom: [FRIEND], limits } } },
+    });
+    try {
+      await gateway.stop();
+      const [first, second] = STRANGERS as [string, string];
+      gateway.inject({ from: FRIEND, text: "I wrote first" });
+      expect(await cliJson(gateway, ["send", first, "cli to stranger 1"])).toMatchObject({
+        via: "imsg",
+        status: "sent",
+      });
+      expect(await cliJson(gateway, ["send", second, "cli to stranger 2"])).toMatchObject({
+        via: "outbox",
+        status: "held",
+        error: { code: "held_new_contacts_per_hour" },
+      });
+      expect(await cliJson(gateway, ["send", FRIEND, "cli to the friend"])).toMatchObject({ status: "sent" });
+      expect(sentTexts(gateway)).toEqual(["cli to stranger 1", "cli to the friend"]);
+
+      // The gateway keeps the budget the CLI spent (the send log is shared) until the limit is raised.
+      await gateway.restart();
+      await waitFor(async () => (await statusOf(gateway)).held?.byReason["new-contacts-per-hour"] === 1, {
+        what: "the CLI's held send, held by the gateway too",
+      });
+      gateway.updateConfig({ channels: { imessage: { limits: { newContactsPerHour: 0 } } } });
+      // Also the friend's message that arrived while the gateway was down is answered (a reply: never held).
+      await waitFor(() => sentTexts(gateway).length === 4, { what: "the held send and the replayed reply" });
+      await waitFor(() => outboxRows(gateway.workspace.stateDir).every((row) => row.state === "sent"), {
+        what: "the outbox to settle",
+      });
+      expect(sentTexts(gateway).toSorted()).toEqual(
+        ["I wrote first", "cli to stranger 1", "cli to stranger 2", "cli to the friend"].toSorted(),
+      );
+    } finally {
+      await gateway.dispose();
+    }
+  });
+
   it("new contacts over the hourly budget are held; replies and people who wrote to us are not; a raised limit releases them in order, once", {
     timeout: 90_000,
   }, async () => {

@@ -155,20 +155,33 @@ async function sendViaImsg(
     if (error instanceof channel.ImessageTargetError) throw refusalFor(400, "invalid_target", error.message);
     throw error;
   }
-  // Paused (issue 15): nothing goes to imsg; the message waits in the outbox for a resumed gateway.
-  const { pausedInStateStore, holdInOutbox } = await import("./held-send.ts");
-  if (await pausedInStateStore(loaded, account.accountId)) {
-    const outboxIds = await holdInOutbox(loaded, account, message, file);
+  const { pausedInStateStore, openCliSendGate, heldError } = await import("./held-send.ts");
+  // Paused (issue 15): checked before imsg even starts; the gate below checks the limits.
+  const paused = await pausedInStateStore(loaded, account.accountId);
+  const held = (
+    gate: import("./held-send.ts").CliSendGate,
+    hold: { reason: string; until: number | undefined },
+  ): SendOutcome => {
+    const outboxIds = gate.hold(message, file);
     return {
       via: "outbox",
       accountId: account.accountId,
       status: "held",
       outboxIds,
-      error: {
-        code: "held_paused",
-        message: `Held in the outbox for ${message.target} (account ${account.accountId} is paused): it goes out, once, after \`imgate resume\` when the gateway runs (outbox id ${outboxIds[0]}). Do not resend it.`,
-      },
+      error: heldError(message.target, account.accountId, hold, outboxIds[0]),
     };
+  };
+  if (paused) {
+    // Nothing goes to imsg, not even a look-up: the message waits for a resumed gateway.
+    const gate = await openCliSendGate(loaded, account, message.target, {
+      chatId: undefined,
+      history: async () => [],
+    });
+    try {
+      return held(gate, { reason: "paused", until: undefined });
+    } finally {
+      gate.close();
+    }
   }
   return withImsgClient(account, async (client, tools) => {
     let target: Target;
@@ -187,6 +200,32 @@ async function sendViaImsg(
         throw refusalFor(404, "chat_not_found", error.message);
       throw error;
     }
+    const port = channel.imsgPortFromClient(client);
+    const chatId = await channel
+      .createChatResolver({ port, clock: { now: () => Date.now() }, region: account.region })
+      .chatIdFor(target)
+      .catch(() => undefined);
+    const gate = await openCliSendGate(loaded, account, message.target, {
+      chatId,
+      history: (id) => port.history({ chat_id: id, limit: 100 }),
+    });
+    try {
+      const hold = await gate.check();
+      if (hold) return held(gate, hold);
+      const outcome = await sendNow(client, tools, target);
+      if (outcome.status === "sent") gate.recordSent();
+      return outcome;
+    } finally {
+      gate.close();
+    }
+  });
+
+  /** imsg `send` for the checked target, and imsg's own answer. */
+  async function sendNow(
+    client: import("@imgate/imsg-rpc").ImsgClient,
+    tools: import("./imsg-session.ts").ImsgSessionTools,
+    target: Target,
+  ): Promise<SendOutcome> {
     const params: Record<string, unknown> = {};
     if (target.kind === "chat_id") params.chat_id = target.chatId;
     else if (target.kind === "chat_guid") params.chat_guid = target.chatGuid;
@@ -207,5 +246,5 @@ async function sendViaImsg(
       const failure = channel.describeSendFailure(error, message.target, target);
       return { ...base, status: failure.code === "send_uncertain" ? "uncertain" : "failed", error: failure };
     }
-  });
+  }
 }
