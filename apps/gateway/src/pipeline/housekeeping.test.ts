@@ -24,7 +24,13 @@ describe("startHousekeeping", () => {
     const core = createCoreServices(store, silentLogger);
     core.pairing.request({ channel: "imessage", sender: "+15550001111" });
     core.dedupe.seen("default", "GUID-1");
-    core.sendLog.record({ channel: "imessage", accountId: "default", contact: "1", newContact: true, at: now });
+    core.sendLog.record({
+      channel: "imessage",
+      accountId: "default",
+      contact: "1",
+      newContact: true,
+      at: now,
+    });
     const housekeeping = startHousekeeping(core, { logger: silentLogger, intervalMs: 60_000 });
     try {
       expect(housekeeping.runOnce()).toEqual({ pairingRequests: 0, dedupeMarks: 0, sendLogRows: 0 });
