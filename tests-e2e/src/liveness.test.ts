@@ -97,6 +97,11 @@ describe("mute: sends that keep failing", () => {
       const text = await gateway.cli(["status"]);
       expect(text.stdout).toMatch(/degraded since .*sends in a row failed/);
       expect(text.stdout).toMatch(/fix: Check that Messages on the Mac is signed in/);
+      const doctor = await gateway.cli(["doctor", "--json"]);
+      expect(doctor.code).toBe(1);
+      expect(
+        (JSON.parse(doctor.stdout) as { checks: { id: string; status: string }[] }).checks,
+      ).toContainEqual(expect.objectContaining({ id: "gateway.account.default.degraded", status: "fail" }));
     } finally {
       await gateway.dispose();
     }
