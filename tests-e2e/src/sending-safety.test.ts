@@ -5,6 +5,7 @@
  * flagged (openclaw/openclaw#21878); about 200 messages an hour to mostly new recipients blocked sending
  * for a day (ZekeSnider/Jared#65).
  */
+import { PAIRING_APPROVED_MESSAGE } from "@imgate/channel-core";
 import { afterAll, describe, expect, it } from "vitest";
 import {
   disposeWorkspaces,
@@ -17,6 +18,7 @@ import {
 
 const FRIEND = "+15550151001";
 const STRANGERS = ["+15550152001", "+15550152002", "+15550152003"];
+const STRANGER = "+15550153001";
 
 // Gateway restarts, config reloads and CLI runs: a loaded two-core machine needs more than the default 30 s.
 afterAll(disposeWorkspaces);
@@ -44,13 +46,13 @@ async function cliJson(gateway: GatewayProcess, args: string[]) {
 }
 
 describe("kill switch: imgate pause / resume", () => {
-  it("through the running gateway: replies and imgate send are held (not dropped), the pause survives a restart, resume sends each once in order", {
+  it("through the running gateway: replies, pairing codes and imgate send are held (not dropped), the pause survives a restart, resume sends each once in order", {
     timeout: 90_000,
   }, async () => {
     const gateway = await startGateway({
       config: {
         channels: {
-          imessage: { dmPolicy: "allowlist", allowFrom: [FRIEND], limits: { minSendIntervalMs: 0 } },
+          imessage: { dmPolicy: "pairing", allowFrom: [FRIEND], limits: { minSendIntervalMs: 0 } },
         },
       },
     });
@@ -69,9 +71,21 @@ describe("kill switch: imgate pause / resume", () => {
         status: "held",
         error: { code: "held_paused" },
       });
+      // A stranger's pairing code and the approval notice wait too.
+      const stranger = gateway.inject({ from: STRANGER, text: "who are you?" });
+      await waitFor(async () => (await statusOf(gateway)).held?.count === 3, {
+        what: "the pairing reply held",
+      });
+      const pending = (await cliJson(gateway, ["pairing", "list"])) as { requests: { code: string }[] };
+      const code = pending.requests[0]?.code as string;
+      expect(await cliJson(gateway, ["pairing", "approve", "imessage", code, "--notify"])).toMatchObject({
+        approved: true,
+        notified: null,
+        noticeHeld: true,
+      });
       const status = await statusOf(gateway);
       expect(status.paused).toMatchObject({ scope: "all", reason: "spam report" });
-      expect(status.held).toMatchObject({ count: 2, byReason: { paused: 2 } });
+      expect(status.held).toMatchObject({ count: 4, byReason: { paused: 4 } });
       expect(await gateway.metric("imgate_account_paused", { account: "default" })).toBe(1);
       expect(
         await gateway.metric("imgate_outbound_holds_total", { account: "default", reason: "paused" }),
@@ -83,7 +97,7 @@ describe("kill switch: imgate pause / resume", () => {
       expect(sentTexts(gateway)).toEqual([]);
 
       await gateway.restart();
-      expect((await statusOf(gateway)).held).toMatchObject({ count: 2, byReason: { paused: 2 } });
+      expect((await statusOf(gateway)).held).toMatchObject({ count: 4, byReason: { paused: 4 } });
       expect(sentTexts(gateway)).toEqual([]);
 
       expect(await cliJson(gateway, ["resume"])).toMatchObject({
@@ -94,7 +108,11 @@ describe("kill switch: imgate pause / resume", () => {
         what: "every held message to go out",
       });
       expect(outgoingRows(gateway.dbPath, dm.chatId).map((row) => row.text)).toEqual(["one", "two"]);
-      expect(sentTexts(gateway)).toEqual(["one", "two"]);
+      const toStranger = outgoingRows(gateway.dbPath, stranger.chatId).map((row) => row.text);
+      expect(toStranger).toHaveLength(2);
+      expect(toStranger[0]).toContain(code);
+      expect(toStranger[1]).toBe(PAIRING_APPROVED_MESSAGE);
+      expect(sentTexts(gateway)).toHaveLength(4);
       expect(await gateway.metric("imgate_account_paused", { account: "default" })).toBe(0);
       expect((await statusOf(gateway)).held).toBeUndefined();
     } finally {

@@ -104,6 +104,7 @@ export function createControlApiHandlers({
         throw error;
       }
       let notified = false;
+      let noticeHeld = false;
       if (approved.alreadyApproved) {
         return { channel: approved.channel, sender: approved.sender, notified: false, alreadyApproved: true };
       }
@@ -113,11 +114,17 @@ export function createControlApiHandlers({
             waitMs: 5_000,
           });
           notified = sent.status === "sent";
+          noticeHeld = sent.status === "held";
         } catch (error) {
           logger.warn({ err: error }, "pairing: could not notify the approved sender");
         }
       }
-      return { channel: approved.channel, sender: approved.sender, notified };
+      return {
+        channel: approved.channel,
+        sender: approved.sender,
+        notified,
+        ...(noticeHeld ? { noticeHeld: true } : {}),
+      };
     },
     send: (request) =>
       runtimeFor(request.accountId).send(request.target, request.text, {

@@ -172,6 +172,8 @@ export const approvePairingResultSchema = z.object({
   notified: z.boolean(),
   /** The code had been approved before; nothing changed and nobody was notified again. */
   alreadyApproved: z.boolean().optional(),
+  /** The notice is held in the outbox (sending paused or over a limit); it goes out later by itself. */
+  noticeHeld: z.boolean().optional(),
 });
 /** Answer of `POST /v1/pairing/approve`. */
 export type ApprovePairingResult = z.infer<typeof approvePairingResultSchema>;
