@@ -139,6 +139,12 @@ describe("reply storm", () => {
           .logs()
           .some((line) => line.msg === "agent turn interrupted by shutdown; it is resumed on the next start"),
       ).toBe(false);
+      // Slowed, never dropped: a restart now (the waiting turns stop, their rows unfinished) answers each once.
+      await gateway.restart();
+      await waitFor(() => gateway.outgoing(chatId).length === 4, {
+        what: "the slowed turns after a restart",
+      });
+      expect(gateway.outgoing(chatId)).toEqual(["s1", "s2", "s3", "s4"]);
     } finally {
       await gateway.dispose();
     }
