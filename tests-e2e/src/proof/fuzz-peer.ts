@@ -3,11 +3,12 @@
  * It runs the real stand-in (`FUZZ_IMSG_BIN`) with the same arguments, passes stdin through, and forwards
  * the stand-in's stdout line by line — interleaving `FUZZ_LINES` seeded random and mutated lines, one
  * `FUZZ_OVERSIZED_BYTES` line and, at the end, half a line followed by exit 1. Only the first process
- * in `FUZZ_DIR` fuzzes (later ones, after the gateway restarts it, pass through), and it writes what it
- * sent by category to `FUZZ_DIR/fuzz-done.json`. Standalone on purpose: node built-ins only.
+ * in `FUZZ_DIR` fuzzes (later ones, after the gateway restarts it, pass through); its second half waits for
+ * `FUZZ_DIR/real-started`, and it writes what it sent by category to `FUZZ_DIR/fuzz-done.json`. Standalone on
+ * purpose: node built-ins only.
  */
 import { spawn } from "node:child_process";
-import { openSync, writeFileSync } from "node:fs";
+import { existsSync, openSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
 const env = process.env;
@@ -16,6 +17,11 @@ const total = Number(env.FUZZ_LINES ?? 1000);
 const oversizedBytes = Number(env.FUZZ_OVERSIZED_BYTES ?? 64 * 1024 * 1024);
 /** Spread the fuzz over about this long, so real messages arrive in the middle of it. */
 const spreadMs = Number(env.FUZZ_SPREAD_MS ?? 3000);
+/**
+ * The second half of the fuzz waits for this file, which the test writes once it injected its first real
+ * message: however slow the machine, real messages meet the fuzz (the spread alone is only a schedule).
+ */
+const realStartedFile = join(dir, "real-started");
 
 let state = Number(env.FUZZ_SEED ?? 1) >>> 0;
 function random(): number {
@@ -194,7 +200,10 @@ async function fuzz(): Promise<void> {
   while (real < 2) await new Promise((resolve) => setTimeout(resolve, 20));
   for (let k = 0; k < total; k++) {
     emit(Buffer.concat([fuzzLine(k), Buffer.from("\n")]));
-    if (k === Math.floor(total / 2)) emit(writeOversized);
+    if (k === Math.floor(total / 2)) {
+      emit(writeOversized);
+      while (!existsSync(realStartedFile)) await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     if (k % 200 === 199) {
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, (spreadMs * 200) / total)));
       while (queue.length > 1000) await new Promise((resolve) => setTimeout(resolve, 5));
