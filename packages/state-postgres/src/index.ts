@@ -4,6 +4,14 @@
  */
 
 export {
+  type AccountLease,
+  type AccountLeaseStatus,
+  type AccountLeases,
+  type AccountLeasesOptions,
+  type AcquireResult,
+  createAccountLeases,
+} from "./account-leases.ts";
+export {
   DEFAULT_DATABASE_URL_ENV,
   describeDatabaseTarget,
   type ReadDatabaseUrlOptions,
