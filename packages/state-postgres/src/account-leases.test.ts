@@ -172,6 +172,25 @@ describe("account leases", () => {
     expect((await b.renew(id)).holderId).toBe("gw-standby");
   });
 
+  it("racing standbys on an expired lease: exactly one takes it over, with the next token", async () => {
+    const ids = Array.from({ length: 15 }, () => account());
+    const dead = leases(gatewayA, "gw-dead");
+    for (const id of ids) await dead.acquire(id);
+    for (const id of ids) await expireByTime(id);
+    const standbys = [leases(gatewayA, "sb-1"), leases(gatewayB, "sb-2"), leases(gatewayB, "sb-3")];
+    const results = await Promise.all(
+      ids.flatMap((id) =>
+        standbys.map(async (s) => ({ id, holder: s.holderId, result: await s.acquire(id) })),
+      ),
+    );
+    for (const id of ids) {
+      const winners = results.filter((r) => r.id === id && r.result.acquired);
+      expect(winners).toHaveLength(1);
+      expect(winners[0]?.result).toMatchObject({ acquired: true, lease: { fencingToken: 2 } });
+      expect((await dead.holderOf(id))?.holderId).toBe(winners[0]?.holder);
+    }
+  });
+
   it("expiry is the database's clock: a short ttl lapses on its own and the standby's polling takes over", async () => {
     const id = account();
     const a = leases(gatewayA, "gw-short", 200);

@@ -131,7 +131,10 @@ export async function startPostgres(options: StartPostgresOptions = {}): Promise
       execFileSync(initdb, initArgs, { cwd: dir, stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
     } catch (error) {
       const stderr = (error as { stderr?: string }).stderr ?? "";
-      throw new Error(`initdb failed: ${stderr.trim() || (error as Error).message}`);
+      const hint = runAs
+        ? ` (as root, initdb and postgres run as uid ${runAs.uid}: every parent of ${dir} must be searchable by it; set TMPDIR to e.g. /tmp)`
+        : "";
+      throw new Error(`initdb failed: ${stderr.trim() || (error as Error).message}${hint}`);
     }
 
     const settings: Record<string, string> = {
