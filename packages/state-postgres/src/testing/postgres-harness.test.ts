@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { findPostgresBin } from "./postgres-binaries.ts";
 import { type PostgresHarness, startPostgres } from "./postgres-harness.ts";
 
 async function query<T>(url: string, sql: string): Promise<T[]> {
@@ -80,7 +81,10 @@ describe("stop", () => {
     await server.stop();
   });
 
-  it("a missing server names the fix", async () => {
-    await expect(startPostgres({ binDir: "/nonexistent" })).rejects.toThrow(/initdb failed|ENOENT|not found/);
+  it("missing server programs: one error naming the package and IMGATE_PG_BIN", async () => {
+    expect(() => findPostgresBin({ IMGATE_PG_BIN: "/nonexistent/pg/bin" })).toThrow(
+      "IMGATE_PG_BIN=/nonexistent/pg/bin has no executable initdb and postgres: point it at PostgreSQL's bin directory, or unset it.",
+    );
+    await expect(startPostgres({ binDir: "/nonexistent/pg/bin" })).rejects.toThrow(/^initdb failed: /);
   });
 });
