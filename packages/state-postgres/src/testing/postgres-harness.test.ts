@@ -87,4 +87,13 @@ describe("stop", () => {
     );
     await expect(startPostgres({ binDir: "/nonexistent/pg/bin" })).rejects.toThrow(/^initdb failed: /);
   });
+
+  it.runIf(process.getuid?.() === 0)(
+    "as root without the user to run the server as: names the fix",
+    async () => {
+      await expect(startPostgres({ runAsUser: "no-such-user-imgate" })).rejects.toThrow(
+        /^The tests run as root and PostgreSQL refuses to, but the user "no-such-user-imgate" .*IMGATE_PG_USER/,
+      );
+    },
+  );
 });
