@@ -67,6 +67,8 @@ async function leaseLost(promise: Promise<unknown>): Promise<PostgresStateError>
 }
 
 describe("account leases", () => {
+  // Two watchers on one Messages account answer every message twice (openclaw/openclaw#65141, one process
+  // with two watchers); with several gateways, the lease is what keeps it to one.
   it("racing gateways: for each account exactly one of them gets the lease, and it is the recorded holder", async () => {
     const contenders = [
       leases(gatewayA, "gw-1"),
