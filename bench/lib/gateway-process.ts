@@ -60,7 +60,13 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   const port = await freePort();
   const configPath = join(options.dir, "imgate.json5");
   const config = {
-    channels: { imessage: options.imessage },
+    // The bench measures the gateway, not Apple's pacing: the outbound limits (issue 15) are off here.
+    channels: {
+      imessage: {
+        limits: { newContactsPerHour: 0, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0 },
+        ...options.imessage,
+      },
+    },
     agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },
     gateway: { http: { host: "127.0.0.1", port }, shutdownTimeoutMs: 5_000 },
   };

@@ -15,6 +15,7 @@ export type Target = ImessageTarget;
 export type ImessageChannelApi = Pick<
   typeof ImessageChannel,
   | "checkSendTarget"
+  | "createChatResolver"
   | "describeSendFailure"
   | "ImessageChatNotFoundError"
   | "ImessageTargetError"

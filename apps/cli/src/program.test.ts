@@ -25,6 +25,8 @@ describe("imgate (command framework)", () => {
       "history",
       "send",
       "status",
+      "pause",
+      "resume",
       "doctor",
       "demo",
     ]) {

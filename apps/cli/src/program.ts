@@ -172,9 +172,11 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .option("--timeout <seconds>", "how long to wait for the delivery outcome (default 10, at most 120)")
     .addHelpText(
       "after",
-      "\nWaits for the outcome and exits 0 only when the message was sent (or queued with --no-wait):\n" +
+      "\nWaits for the outcome and exits 0 only when the message was sent (or queued with --no-wait, or held):\n" +
         "  exit 2  malformed target or unknown prefix (nothing sent)\n" +
         "  exit 1  no such chat, a contact name imsg cannot resolve, a failed or unconfirmed send\n" +
+        "  exit 0  also when held (status held): paused (`imgate pause`) or over channels.imessage.limits — the\n" +
+        "          message waits in the outbox and goes out once by itself; do not resend it\n" +
         "The same rules apply with and without a running gateway; --json prints the outcome or the refusal\n" +
         "as JSON on stdout ({target, status, accountId, via, outboxIds, error: {code, message}}).",
     )
@@ -182,6 +184,29 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .addOption(configOption())
     .action(act(async () => (await import("./commands/send.ts")).runSend));
 
+  program
+    .command("pause")
+    .description(
+      "stop all outbound sending (kill switch); everything waits in the outbox until `imgate resume`",
+    )
+    .option("--account <id>", "pause only this account (default: every account)")
+    .option("--reason <text>", "why, shown in `imgate status`")
+    .addHelpText(
+      "after",
+      "\nWorks through the running gateway (applied at once) or, when none runs, in the state database.\n" +
+        "While paused nothing is sent — replies, pairing codes, `imgate send`, control-API sends — and nothing is\n" +
+        "dropped: `imgate resume` releases the held messages in order. The pause survives restarts.",
+    )
+    .addOption(jsonOption())
+    .addOption(configOption())
+    .action(act(async () => (await import("./commands/pause.ts")).runPause));
+  program
+    .command("resume")
+    .description("resume outbound sending after `imgate pause`; held messages go out in order")
+    .option("--account <id>", "resume only this account (default: every account)")
+    .addOption(jsonOption())
+    .addOption(configOption())
+    .action(act(async () => (await import("./commands/pause.ts")).runResume));
   program
     .command("status")
     .description("show whether the gateway runs and how its accounts are")

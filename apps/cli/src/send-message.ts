@@ -27,13 +27,16 @@ export interface OutgoingMessage {
   waitMs?: number;
 }
 
-/** A send's outcome: `sent`, `failed`/`uncertain` (with `error`), or `queued` (gateway, `wait: false`). */
-export type SendStatus = "sent" | "failed" | "uncertain" | "queued";
+/**
+ * A send's outcome: `sent`, `failed`/`uncertain` (with `error`), `queued` (gateway, `wait: false`), or
+ * `held` (in the outbox, held by `imgate pause` or an outbound limit: it goes out later by itself).
+ */
+export type SendStatus = "sent" | "failed" | "uncertain" | "queued" | "held";
 
 /** How the message went out. */
 export interface SendOutcome {
-  /** `gateway` (control API) or `imsg` (one-shot client). */
-  via: "gateway" | "imsg";
+  /** `gateway` (control API), `imsg` (one-shot client) or `outbox` (held in the state database: paused). */
+  via: "gateway" | "imsg" | "outbox";
   accountId: string;
   status: SendStatus;
   /** The gateway's outbox ids, one per chunk. */
@@ -67,7 +70,7 @@ const sendErrorSchema = z.object({ code: z.string(), message: z.string() });
 const gatewaySendResult = z.looseObject({
   accountId: z.string(),
   outboxIds: z.array(z.string()),
-  status: z.enum(["sent", "failed", "uncertain", "queued"]),
+  status: z.enum(["sent", "failed", "uncertain", "queued", "held"]),
   error: sendErrorSchema.optional(),
 });
 /** A refusal from the control API: `{ error: { code, message } }`. */
@@ -152,6 +155,34 @@ async function sendViaImsg(
     if (error instanceof channel.ImessageTargetError) throw refusalFor(400, "invalid_target", error.message);
     throw error;
   }
+  const { pausedInStateStore, openCliSendGate, heldError } = await import("./held-send.ts");
+  // Paused (issue 15): checked before imsg even starts; the gate below checks the limits.
+  const paused = await pausedInStateStore(loaded, account.accountId);
+  const held = (
+    gate: import("./held-send.ts").CliSendGate,
+    hold: { reason: string; until: number | undefined },
+  ): SendOutcome => {
+    const outboxIds = gate.hold(message, file);
+    return {
+      via: "outbox",
+      accountId: account.accountId,
+      status: "held",
+      outboxIds,
+      error: heldError(message.target, account.accountId, hold, outboxIds[0]),
+    };
+  };
+  if (paused) {
+    // Nothing goes to imsg, not even a look-up: the message waits for a resumed gateway.
+    const gate = await openCliSendGate(loaded, account, message.target, {
+      chatId: undefined,
+      history: async () => [],
+    });
+    try {
+      return held(gate, { reason: "paused", until: undefined });
+    } finally {
+      gate.close();
+    }
+  }
   return withImsgClient(account, async (client, tools) => {
     let target: Target;
     try {
@@ -169,6 +200,32 @@ async function sendViaImsg(
         throw refusalFor(404, "chat_not_found", error.message);
       throw error;
     }
+    const port = channel.imsgPortFromClient(client);
+    const chatId = await channel
+      .createChatResolver({ port, clock: { now: () => Date.now() }, region: account.region })
+      .chatIdFor(target)
+      .catch(() => undefined);
+    const gate = await openCliSendGate(loaded, account, message.target, {
+      chatId,
+      history: (id) => port.history({ chat_id: id, limit: 100 }),
+    });
+    try {
+      const hold = await gate.check();
+      if (hold) return held(gate, hold);
+      const outcome = await sendNow(client, tools, target);
+      if (outcome.status === "sent") gate.recordSent();
+      return outcome;
+    } finally {
+      gate.close();
+    }
+  });
+
+  /** imsg `send` for the checked target, and imsg's own answer. */
+  async function sendNow(
+    client: import("@imgate/imsg-rpc").ImsgClient,
+    tools: import("./imsg-session.ts").ImsgSessionTools,
+    target: Target,
+  ): Promise<SendOutcome> {
     const params: Record<string, unknown> = {};
     if (target.kind === "chat_id") params.chat_id = target.chatId;
     else if (target.kind === "chat_guid") params.chat_guid = target.chatGuid;
@@ -189,5 +246,5 @@ async function sendViaImsg(
       const failure = channel.describeSendFailure(error, message.target, target);
       return { ...base, status: failure.code === "send_uncertain" ? "uncertain" : "failed", error: failure };
     }
-  });
+  }
 }

@@ -1,6 +1,6 @@
 import { type Logger, PAIRING_APPROVED_MESSAGE, PairingError } from "@imgate/channel-core";
 import { ControlApiHttpError } from "./control-api/control-api-http-error.ts";
-import type { ControlApiHandlers, ReadinessReport } from "./control-api/control-api-types.ts";
+import type { ControlApiHandlers, PauseResult, ReadinessReport } from "./control-api/control-api-types.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { AccountRuntime } from "./pipeline/account-runtime.ts";
 import type { CoreServices } from "./pipeline/core-services.ts";
@@ -14,7 +14,13 @@ export interface ControlApiHandlerDeps {
   readiness: () => ReadinessReport;
   /** The running account that serves `accountId` (the default account when undefined); throws a 404. */
   runtimeFor: (accountId: string | undefined) => AccountRuntime;
+  /** Every running account id. */
+  accountIds: () => string[];
+  /** Wakes every account's delivery (after a resume). */
+  wakeAll: () => void;
 }
+
+const CHANNEL = "imessage";
 
 /** The control API's handlers over a running gateway: readiness, metrics, pairing and send. */
 export function createControlApiHandlers({
@@ -23,8 +29,66 @@ export function createControlApiHandlers({
   logger,
   readiness,
   runtimeFor,
+  accountIds,
+  wakeAll,
 }: ControlApiHandlerDeps): ControlApiHandlers {
+  const checkAccount = (accountId: string | undefined) => {
+    if (accountId !== undefined && !accountIds().includes(accountId)) {
+      throw new ControlApiHttpError(
+        404,
+        "account_not_found",
+        `No running account "${accountId}"; the accounts are ${accountIds().join(", ")} (see channels.imessage.accounts).`,
+      );
+    }
+  };
+  const report = (action: PauseResult["action"]): PauseResult => {
+    const queued = core.store.read(
+      () =>
+        core.store
+          .statement(
+            "SELECT account_id AS accountId, count(*) AS n FROM outbox WHERE channel = ? AND state = 'queued' GROUP BY account_id",
+          )
+          .all(CHANNEL) as { accountId: string; n: number }[],
+    );
+    return {
+      action,
+      accounts: accountIds().map((accountId) => ({
+        accountId,
+        paused: core.pauses.stateOf(CHANNEL, accountId) !== undefined,
+        queued: queued.find((row) => row.accountId === accountId)?.n ?? 0,
+      })),
+    };
+  };
   return {
+    pause(request) {
+      checkAccount(request.accountId);
+      const record = core.pauses.pause(CHANNEL, request.accountId, request.reason);
+      logger.warn(
+        { account: request.accountId ?? "all", reason: record.reason },
+        "outbound sending paused: everything is held in the outbox until resumed",
+      );
+      return report("paused");
+    },
+    resume(request) {
+      checkAccount(request.accountId);
+      if (
+        request.accountId !== undefined &&
+        core.pauses.stateOf(CHANNEL, request.accountId)?.scope === "all"
+      ) {
+        throw new ControlApiHttpError(
+          409,
+          "paused_for_all",
+          "Every account is paused (imgate pause without --account); resume them all with `imgate resume`.",
+        );
+      }
+      core.pauses.resume(CHANNEL, request.accountId);
+      logger.info(
+        { account: request.accountId ?? "all" },
+        "outbound sending resumed; held messages go out in order",
+      );
+      wakeAll();
+      return report("resumed");
+    },
     readiness,
     metrics: () => metrics.registry.render(),
     listPairing: (channel) => core.pairing.list(channel),
@@ -40,6 +104,7 @@ export function createControlApiHandlers({
         throw error;
       }
       let notified = false;
+      let noticeHeld = false;
       if (approved.alreadyApproved) {
         return { channel: approved.channel, sender: approved.sender, notified: false, alreadyApproved: true };
       }
@@ -49,11 +114,17 @@ export function createControlApiHandlers({
             waitMs: 5_000,
           });
           notified = sent.status === "sent";
+          noticeHeld = sent.status === "held";
         } catch (error) {
           logger.warn({ err: error }, "pairing: could not notify the approved sender");
         }
       }
-      return { channel: approved.channel, sender: approved.sender, notified };
+      return {
+        channel: approved.channel,
+        sender: approved.sender,
+        notified,
+        ...(noticeHeld ? { noticeHeld: true } : {}),
+      };
     },
     send: (request) =>
       runtimeFor(request.accountId).send(request.target, request.text, {

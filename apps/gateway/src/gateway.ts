@@ -137,7 +137,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
   };
 
-  registerRuntimeMetrics(metrics, runtimes, core);
+  registerRuntimeMetrics(metrics, runtimes, core, clock);
 
   const readiness = (): ReadinessReport => {
     const accounts = [...runtimes.values()].flatMap(({ runtime }) =>
@@ -148,7 +148,17 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
     return { ready: accounts.every((account) => account.state === "running"), accounts };
   };
-  const handlers = createControlApiHandlers({ core, metrics, logger, readiness, runtimeFor });
+  const handlers = createControlApiHandlers({
+    core,
+    metrics,
+    logger,
+    readiness,
+    runtimeFor,
+    accountIds: () => [...runtimes.values()].flatMap(({ runtime }) => [...runtime.accountIds]),
+    wakeAll: () => {
+      for (const { runtime } of runtimes.values()) runtime.wake();
+    },
+  });
 
   let control: ControlServer | undefined;
   if (options.controlApi !== false) {

@@ -114,6 +114,8 @@ export type { AccountTransport } from "./pipeline/create-account-transport.ts";
 export { createAccountTransport } from "./pipeline/create-account-transport.ts";
 export type { AttachmentMover, AttachmentMoverOptions } from "./pipeline/create-attachment-mover.ts";
 export { createAttachmentMover } from "./pipeline/create-attachment-mover.ts";
+export type { HoldReason, SendGate, SendGateOptions, SendHold } from "./pipeline/send-gate.ts";
+export { createSendGate } from "./pipeline/send-gate.ts";
 export type { SessionQueue } from "./pipeline/session-queue.ts";
 export { createSessionQueue } from "./pipeline/session-queue.ts";
 export type { ProbeImsgOptions } from "./preflight/probe-imsg.ts";

@@ -152,6 +152,13 @@ export type {
   PairingStore,
 } from "./pairing-store.ts";
 export { createPairingStore } from "./pairing-store.ts";
+export {
+  ALL_ACCOUNTS,
+  createPauseStore,
+  type PauseRecord,
+  type PauseState,
+  type PauseStore,
+} from "./pause-store.ts";
 export type {
   PendingTurn,
   PendingTurnDraft,
@@ -181,6 +188,7 @@ export type {
 export { isSecretKey, REDACTED, redactSecretFields } from "./redact-secrets.ts";
 export type { ApplyResponsePrefixOptions, ResponsePrefixContext } from "./response-prefix.ts";
 export { applyResponsePrefix, resolveResponsePrefix, shortModelName } from "./response-prefix.ts";
+export { createSendLog, type SendLog, type SendLogEntry, type SendUsage } from "./send-log.ts";
 export type { DmScope, DmSessionKeyParts, SessionKeyInput } from "./session-key.ts";
 export {
   buildSessionKey,

@@ -205,4 +205,35 @@ export const stateMigrations: readonly Migration[] = [
       `);
     },
   },
+  {
+    version: 7,
+    name: "sending safety: pause switches, outbox holds, send log",
+    up(db) {
+      // Issue 15. A pause is a row per (channel, account) — account '*' pauses every account — so the CLI
+      // can pause a gateway that is not running and the pause survives restarts. A held outbox entry stays
+      // `queued` with the reason in `held_reason` (its release time is `not_before`). The send log keeps
+      // one row per delivered chunk for the per-hour / per-day budgets (the outbox purges sent rows).
+      db.exec(`
+        CREATE TABLE account_pauses (
+          channel TEXT NOT NULL,
+          account_id TEXT NOT NULL,
+          paused_at INTEGER NOT NULL,
+          reason TEXT,
+          PRIMARY KEY (channel, account_id)
+        ) WITHOUT ROWID;
+
+        ALTER TABLE outbox ADD COLUMN held_reason TEXT;
+
+        CREATE TABLE send_log (
+          id INTEGER PRIMARY KEY,
+          channel TEXT NOT NULL,
+          account_id TEXT NOT NULL,
+          contact TEXT NOT NULL,
+          new_contact INTEGER NOT NULL,
+          at INTEGER NOT NULL
+        );
+        CREATE INDEX send_log_account_at ON send_log (channel, account_id, at);
+      `);
+    },
+  },
 ];

@@ -44,8 +44,13 @@ export interface OutboxEntry extends OutboxDraft {
   lastError?: string;
   /** The channel's id for the sent message (e.g. its guid), when known. */
   resultId?: string;
-  /** Not handed out before this time (ms); set by a retry. */
+  /** Not handed out before this time (ms); set by a retry or a hold. */
   notBefore: number;
+  /**
+   * Why a `queued` entry is held back (a pause or an outbound limit, see {@link Outbox.hold}); cleared by
+   * the entry's next transition.
+   */
+  heldReason?: string;
   createdAt: number;
   updatedAt: number;
 }
@@ -102,6 +107,16 @@ export interface Outbox {
   /** `unknown` or `failed` → `queued`, when a person or the channel decided resending is right. */
   requeue(id: number): OutboxEntry;
   /**
+   * `sending` → `queued` without an attempt: a claimed entry that must wait (an outbound limit) until
+   * `until` (ms), with `reason` kept for status pages. It keeps its place in its chat's order.
+   */
+  hold(id: number, reason: string, until: number): OutboxEntry;
+  /**
+   * Makes every held entry of `accountId` due now (its reason stays until its next transition), so the
+   * sender judges it afresh — after the limits changed. Returns how many.
+   */
+  releaseHolds(accountId: string): number;
+  /**
    * Run once at start-up, before anything is sent: entries left in `sending` by a crash become
    * `unknown`, then `check` (supplied by the channel) decides each `unknown` entry. Async checks run
    * outside any transaction.
@@ -151,6 +166,7 @@ interface OutboxRow {
   last_error: string | null;
   result_id: string | null;
   not_before: number;
+  held_reason?: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -176,6 +192,7 @@ function toEntry(row: OutboxRow): OutboxEntry {
   if (row.reply_to !== null) entry.replyTo = row.reply_to;
   if (row.last_error !== null) entry.lastError = row.last_error;
   if (row.result_id !== null) entry.resultId = row.result_id;
+  if (row.held_reason != null) entry.heldReason = row.held_reason;
   return entry;
 }
 
@@ -235,7 +252,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   ): OutboxEntry =>
     store.read(() => {
       const row = sql(
-        `UPDATE outbox SET state = ?, updated_at = ?, attempts = attempts + ?,
+        `UPDATE outbox SET state = ?, updated_at = ?, attempts = attempts + ?, held_reason = NULL,
            last_error = CASE WHEN ? THEN ? ELSE last_error END,
            result_id = CASE WHEN ? THEN ? ELSE result_id END,
            not_before = COALESCE(?, not_before)
@@ -326,6 +343,16 @@ export function createOutbox(options: OutboxOptions): Outbox {
     requeue(id) {
       return transition(id, ["unknown", "failed"], "queued", { notBefore: 0 });
     },
+    hold(id, reason, until) {
+      return store.read(() => {
+        const row = sql(
+          `UPDATE outbox SET state = 'queued', updated_at = ?, attempts = max(0, attempts - 1), held_reason = ?,
+             not_before = ? WHERE id = ? AND state = 'sending' RETURNING *`,
+        ).get(clock.now(), reason, until, id);
+        if (!row) throw stateError(id, ["sending"], "queued");
+        return toEntry(row as unknown as OutboxRow);
+      });
+    },
     async reconcile(check) {
       const interrupted = store.transaction(
         () =>
@@ -362,6 +389,15 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       reconciled = true;
       return report;
+    },
+    releaseHolds(accountId) {
+      return store.read(() =>
+        Number(
+          sql(
+            "UPDATE outbox SET not_before = 0 WHERE account_id = ? AND state = 'queued' AND held_reason IS NOT NULL",
+          ).run(accountId).changes,
+        ),
+      );
     },
     get(id) {
       return store.read(() => getRow(id));

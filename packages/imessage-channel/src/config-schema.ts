@@ -70,6 +70,41 @@ export const maxMessageAgeSchema = strictObject({
     ),
 }).describe("Age limits for answering inbound messages (by their send date); older ones are history only.");
 
+const budget = z.int().min(0).max(1_000_000);
+
+/**
+ * Outbound limits of one account (issue 15): a send over a limit is held in the outbox and released in
+ * order as the budget allows, never dropped. 0 turns a limit off. Defaults follow iMessage API vendors'
+ * published guidance (README "Keeping your Apple ID safe").
+ */
+export const sendLimitsSchema = strictObject({
+  /** First messages to new contacts (handles that never wrote to this account) per rolling hour. */
+  newContactsPerHour: budget
+    .optional()
+    .describe(
+      "New contacts (handles that never wrote to this account, per imsg's history) written to per rolling hour; more are held in the outbox. 0 = unlimited. Default 15.",
+    ),
+  /** First messages to new contacts per rolling 24 hours. */
+  newContactsPerDay: budget
+    .optional()
+    .describe("New contacts written to per rolling 24 hours; more are held. 0 = unlimited. Default 50."),
+  /** Pacing: the least time between any two sends of the account. */
+  minSendIntervalMs: z
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .optional()
+    .describe("Least time between two sends of the account, in ms. 0 = no pacing. Default 1000."),
+  /** Messages (chunks) per rolling 24 hours, replies included. */
+  maxPerDay: budget
+    .optional()
+    .describe(
+      "Messages (each chunk counts) sent per rolling 24 hours, replies included; more are held. 0 = unlimited. Default 1000.",
+    ),
+}).describe(
+  "Outbound limits; a send over a limit is held in the outbox (never dropped) until the budget allows.",
+);
+
 /**
  * Why a `groups` key can never match, or `undefined` for a numeric chat_id or `"*"`. Messages carry the
  * chat id as the key (e.g. "2"); a key like "chat_id:2" or a chat guid silently never matched before.
@@ -312,6 +347,17 @@ export const imessageAccountShape = {
     ),
   /** Age limits for answering inbound messages. */
   maxMessageAge: maxMessageAgeSchema.optional(),
+  /** Outbound limits (held, never dropped). */
+  limits: sendLimitsSchema.optional(),
+  /** Deaf-stream watchdog. */
+  deafStreamMs: z
+    .int()
+    .min(0)
+    .max(3_600_000)
+    .optional()
+    .describe(
+      "When imsg has rows the watch did not deliver for longer than this (ms), the gateway resubscribes from its cursor and logs a warning. 0 = off. Default 60000.",
+    ),
   /** Folders on the remote Mac that attachments may be fetched from. */
   remoteAttachmentRoots: z
     .array(z.string())
@@ -347,6 +393,8 @@ export const imessageSectionSchema = strictObject({
 export type ImessageAccountConfig = z.infer<typeof imessageAccountSchema>;
 /** Raw (unresolved) `channels.imessage` section as written in the file. */
 export type ImessageSectionConfig = z.infer<typeof imessageSectionSchema>;
+/** `limits` as written. */
+export type SendLimitsConfig = z.infer<typeof sendLimitsSchema>;
 /** Remote SSH settings. */
 export type ImessageRemoteConfig = z.output<typeof remoteSchema>;
 /** One `groups.<id>` entry. */

@@ -245,3 +245,31 @@ describe("suggestKey", () => {
     expect(suggestKey("banana", ["region", "dmPolicy"])).toBeUndefined();
   });
 });
+
+describe("outbound limits and the deaf-stream watchdog (issue 15)", () => {
+  it("default to the published guidance, inherit key by key, and 0 turns one off", () => {
+    const [flat] = resolveAccounts(validateImessageConfig({}));
+    expect(flat?.limits).toEqual({
+      newContactsPerHour: 15,
+      newContactsPerDay: 50,
+      minSendIntervalMs: 1000,
+      maxPerDay: 1000,
+    });
+    expect(flat?.deafStreamMs).toBe(60_000);
+    const accounts = resolveAccounts(
+      validateImessageConfig({
+        limits: { newContactsPerDay: 20, maxPerDay: 0 },
+        accounts: { a: {}, b: { limits: { newContactsPerDay: 5 }, deafStreamMs: 0 } },
+      }),
+    );
+    expect(accounts.map((account) => account.limits)).toEqual([
+      { newContactsPerHour: 15, newContactsPerDay: 20, minSendIntervalMs: 1000, maxPerDay: 0 },
+      { newContactsPerHour: 15, newContactsPerDay: 5, minSendIntervalMs: 1000, maxPerDay: 0 },
+    ]);
+    expect(accounts.map((account) => account.deafStreamMs)).toEqual([60_000, 0]);
+  });
+
+  it("refuses a misspelled limit with the nearest key", () => {
+    expect(() => validateImessageConfig({ limits: { newContactPerHour: 3 } })).toThrow(/newContactsPerHour/);
+  });
+});

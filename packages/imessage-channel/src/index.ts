@@ -74,7 +74,7 @@ export type { HandshakeFailure, HandshakeResult, ProbeOptions, ProbeResult } fro
 export { fullDiskAccessHint, looksLikeFullDiskAccessDenial, probeAccount, probeHandshake } from "./probe.ts";
 export { IMESSAGE_PROTECTED_CONFIG_KEYS } from "./protected-config-keys.ts";
 export { resolveReactionTarget } from "./reaction-target.ts";
-export type { ResolvedImessageAccount } from "./resolve-accounts.ts";
+export type { ResolvedImessageAccount, ResolvedSendLimits } from "./resolve-accounts.ts";
 export {
   DEFAULT_ACCOUNT_ID,
   IMESSAGE_DEFAULTS,

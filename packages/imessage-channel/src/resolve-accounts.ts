@@ -35,7 +35,17 @@ export const IMESSAGE_DEFAULTS = {
   watchDebounceMs: 100,
   remoteAttachmentRoots: ["~/Library/Messages/Attachments"],
   maxMessageAge: { liveMs: 15 * 60_000, replayMs: 2 * 60 * 60_000 },
+  limits: { newContactsPerHour: 15, newContactsPerDay: 50, minSendIntervalMs: 1000, maxPerDay: 1000 },
+  deafStreamMs: 60_000,
 } as const;
+
+/** Resolved outbound limits of an account (0 = off). */
+export interface ResolvedSendLimits {
+  newContactsPerHour: number;
+  newContactsPerDay: number;
+  minSendIntervalMs: number;
+  maxPerDay: number;
+}
 
 /** A fully resolved account: every key has its effective value. */
 export interface ResolvedImessageAccount {
@@ -111,6 +121,10 @@ export interface ResolvedImessageAccount {
   remoteAttachmentRoots: string[];
   /** Age limits (ms, 0 = off) for answering messages that arrive live and ones replayed after downtime. */
   maxMessageAge: { liveMs: number; replayMs: number };
+  /** Outbound limits; each key inherits from the top level on its own (0 = off). */
+  limits: ResolvedSendLimits;
+  /** Deaf-stream threshold in ms (0 = off). */
+  deafStreamMs: number;
   /**
    * Identifies the message source (transport + database). Accounts with equal keys read the same chat.db
    * and should share one watcher.
@@ -199,6 +213,8 @@ function resolveOne(
       liveMs: merged.maxMessageAge?.liveMs ?? IMESSAGE_DEFAULTS.maxMessageAge.liveMs,
       replayMs: merged.maxMessageAge?.replayMs ?? IMESSAGE_DEFAULTS.maxMessageAge.replayMs,
     },
+    limits: { ...IMESSAGE_DEFAULTS.limits, ...section.limits, ...account?.limits },
+    deafStreamMs: merged.deafStreamMs ?? IMESSAGE_DEFAULTS.deafStreamMs,
     sourceKey: sourceKeyOf(merged, cliPath),
   };
   if (name) resolved.name = name;

@@ -3,7 +3,7 @@
  * child process, in both compat modes, with messages injected by another process.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -218,5 +218,38 @@ describe("imsg 0.15 stand-in catch-up", () => {
     expect(received.ids()).toEqual(Array.from({ length: 600 }, (_, i) => backlog.firstRowid + i));
     // Pages, not ~100 rows per watch poll (a backlog behind cursor 0 used to crawl in by notifications).
     expect(client.stats().notifications.message ?? 0).toBeLessThan(100);
+  });
+});
+
+describe("a deaf subscription (imsg 0.15, IMSG_SIM_DEAF_FILE)", () => {
+  it("received stays behind what messages.after shows; resubscribe() catches up once, on the same process", async () => {
+    const deafFile = join(dir, "deaf");
+    const client = simClient("0.15", { IMSG_SIM_DEAF_FILE: deafFile });
+    await client.start();
+    const received = collector();
+    const watch = client.watch({}, received.handler);
+    await waitFor(() => watch.subscription !== undefined, "subscription");
+    const live = await inject("live");
+    await waitFor(() => received.ids().includes(live), "the live message");
+    expect(watch.received).toBe(live);
+
+    writeFileSync(deafFile, "");
+    const missed = await inject("missed");
+    const probe = await client.messagesAfter({ since_rowid: watch.received as number, limit: 1 });
+    expect(probe.messages.map((message) => message.id)).toEqual([missed]);
+    expect(watch.received).toBe(live);
+
+    const pid = client.state.pid;
+    const before = watch.subscription;
+    expect(watch.resubscribe()).toBe(true);
+    await waitFor(() => received.ids().includes(missed), "the missed message after resubscribing");
+    await waitFor(
+      () => watch.subscription !== undefined && watch.subscription !== before,
+      "a new subscription",
+    );
+    const after = await inject("after");
+    await waitFor(() => received.ids().includes(after), "a message on the new subscription");
+    expect(received.ids()).toEqual([live, missed, after]);
+    expect(client.state.pid).toBe(pid);
   });
 });

@@ -64,6 +64,14 @@ export interface ImsgWatch {
   readonly cursor: number | undefined;
   /** Current imsg subscription id, when subscribed. */
   readonly subscription: number | undefined;
+  /** Highest ROWID the watch received (queued or handled), else its cursor: where a probe looks after. */
+  readonly received: number | undefined;
+  /**
+   * Drops the current subscription and subscribes again from {@link ImsgWatch.received}, catching up with
+   * `messages.after` first — for a subscription that stopped delivering without ending (a deaf stream).
+   * False when there is nothing to redo (closed, not connected, or paused for a slow handler).
+   */
+  resubscribe(): boolean;
   /** Unsubscribes and waits for the handler call in progress. Queued messages are not delivered. */
   close(): Promise<void>;
 }

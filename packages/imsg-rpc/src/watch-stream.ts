@@ -70,6 +70,22 @@ export class WatchStream implements ImsgWatch {
     return this.#subscription;
   }
 
+  get received(): number | undefined {
+    return this.#highest ?? this.#cursor;
+  }
+
+  resubscribe(): boolean {
+    const connection = this.#connection;
+    if (this.#closed || this.#paused || !connection || this.#host.current() !== connection) return false;
+    const subscription = this.#subscription;
+    this.#subscription = undefined;
+    this.#generation++;
+    this.#host.timers.clearTimeout(this.#retryTimer);
+    if (subscription !== undefined) void this.#host.unsubscribe(connection, subscription).catch(() => {});
+    void this.#subscribe(connection, this.#highest ?? this.#cursor);
+    return true;
+  }
+
   /** A connection became ready: subscribe on it from the acknowledged cursor. */
   attach(connection: ImsgConnection): void {
     if (this.#closed) return;

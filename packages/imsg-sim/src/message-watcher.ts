@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import type { ChangeMonitor } from "./change-monitor.ts";
 import { filterAllows } from "./message-filter.ts";
 import { buildMessagePayload } from "./message-payload.ts";
@@ -41,6 +42,7 @@ export class WatchSubscription {
   #backlog = false;
   #unjoinedSince = new Map<number, number>();
   #unsubscribeMonitor: (() => void) | undefined;
+  readonly #createdAt = Date.now();
 
   constructor(id: number, ctx: RpcContext, database: SimDatabase, settings: WatchSettings) {
     this.id = id;
@@ -81,9 +83,17 @@ export class WatchSubscription {
     }, this.#settings.debounceMs);
   }
 
+  /** The deaf-stream fault (`IMSG_SIM_DEAF_FILE`): silenced once the file is touched after this subscribed. */
+  #deaf(): boolean {
+    const file = this.#ctx.options.faults.deafFile;
+    if (file === null) return false;
+    const stat = statSync(file, { throwIfNoEntry: false });
+    return stat !== undefined && stat.mtimeMs >= this.#createdAt;
+  }
+
   /** Runs one poll: at most {@link WATCH_BATCH} rows. */
   poll(): void {
-    if (this.#stopped || this.#failed) return;
+    if (this.#stopped || this.#failed || this.#deaf()) return;
     const { store, watchChats } = this.#database;
     const s = this.#settings;
     let rows: MessageRow[];

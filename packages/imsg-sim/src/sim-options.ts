@@ -53,6 +53,12 @@ export interface SimFaults {
   holdSendMatch: string | null;
   /** A subscription overflows once this many notifications are buffered for it (0.15). */
   overflowAfter: number | null;
+  /**
+   * Deaf-stream switch, flipped at runtime: while this file exists, every subscription made before the
+   * file's last modification delivers nothing more — no notification, no `error`, no end (file events that
+   * stopped). Subscriptions made after it are healthy, as a fresh subscription is on a real Mac.
+   */
+  deafFile: string | null;
 }
 
 /** Everything that shapes one stand-in process, resolved from env and flags. */
@@ -123,6 +129,7 @@ const EnvSchema = z.object({
   IMSG_SIM_FAIL_SEND_INSERTS: flag.optional(),
   IMSG_SIM_HOLD_SEND_MATCH: z.string().min(1).optional(),
   IMSG_SIM_OVERFLOW_AFTER: count.optional(),
+  IMSG_SIM_DEAF_FILE: z.string().min(1).optional(),
   IMSG_SIM_CONTACTS: z.string().optional(),
 });
 
@@ -192,6 +199,7 @@ export function resolveSimOptions(env: NodeJS.ProcessEnv, flags: SimFlagOverride
       failSendInserts: e.IMSG_SIM_FAIL_SEND_INSERTS ?? false,
       holdSendMatch: e.IMSG_SIM_HOLD_SEND_MATCH ?? null,
       overflowAfter: positiveOrNull(e.IMSG_SIM_OVERFLOW_AFTER),
+      deafFile: e.IMSG_SIM_DEAF_FILE ?? null,
     },
   };
 }

@@ -1,3 +1,5 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type RpcPeer, runBin } from "./__fixtures__/rpc-peer.ts";
 import { useSimPeers } from "./__fixtures__/sim-peers.ts";
@@ -192,6 +194,39 @@ describe("0.15 overflow", () => {
     }
     expect(texts(peer)).toEqual(["a", "b"]);
     expect(peer.notifications("watch.overflow")).toHaveLength(1);
+  });
+});
+
+describe("deaf stream fault", () => {
+  it("IMSG_SIM_DEAF_FILE silences the subscriptions made before the touch; a new one hears", async () => {
+    const deafFile = join(fixture.sim.dir, "deaf");
+    const peer = start("0.15", { IMSG_SIM_DEAF_FILE: deafFile });
+    const old = (await peer.request("watch.subscribe", { debounce_ms: 0 })).result as {
+      subscription: number;
+    };
+    injectMessage(fixture.sim.db, { from: "+15551234567", text: "heard" });
+    await waitFor(() => texts(peer).includes("heard"), "the live message before the fault");
+    writeFileSync(deafFile, "");
+    const row = injectMessage(fixture.sim.db, { from: "+15551234567", text: "missed" });
+    // imsg still answers and still has the row…
+    const after = (await peer.request("messages.after", { since_rowid: row.id - 1, limit: 5 })).result as {
+      messages: { id: number }[];
+    };
+    expect(after.messages.map((message) => message.id)).toEqual([row.id]);
+    // …and a subscription made after the touch delivers it, while the old one stays silent and open.
+    const fresh = (await peer.request("watch.subscribe", { since_rowid: row.id - 1, debounce_ms: 0 }))
+      .result as {
+      subscription: number;
+    };
+    const bySub = (id: number) =>
+      peer
+        .notifications("message")
+        .filter((line) => (line.params as { subscription: number }).subscription === id)
+        .map((line) => (line.params as { message: { text: string } }).message.text);
+    await waitFor(() => bySub(fresh.subscription).includes("missed"), "the fresh subscription");
+    expect(bySub(old.subscription)).toEqual(["heard"]);
+    expect(peer.notifications("error")).toEqual([]);
+    expect(peer.notifications("watch.overflow")).toEqual([]);
   });
 });
 

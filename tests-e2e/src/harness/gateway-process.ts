@@ -38,7 +38,7 @@ export interface GatewayExit {
 export interface StartGatewayOptions {
   /**
    * Config, deep-merged over the sim defaults: `channels.imessage.cliPath` = imsg-sim's `bin/imsg`,
-   * `dbPath` = the workspace's chat.db, one echo agent `main` (`agents.list` replaces it), `gateway.http` on 127.0.0.1 and a free port, `shutdownTimeoutMs` 5000.
+   * `dbPath` = the workspace's chat.db, `limits` all 0 (off), one echo agent `main` (`agents.list` replaces it), `gateway.http` on 127.0.0.1 and a free port, `shutdownTimeoutMs` 5000.
    */
   config?: object;
   /** Comments for the written file, by dotted key path (see `writeConfigFile`). */
@@ -123,7 +123,15 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const port = await freePort();
   let config = mergeConfig(
     {
-      channels: { imessage: { cliPath: IMSG_BIN, dbPath: workspace.dbPath } },
+      // Outbound limits (issue 15) off by default here: the suite sends hundreds of messages to new handles in
+      // seconds. Tests of the limits set them (tests-e2e/src/sending-safety.test.ts).
+      channels: {
+        imessage: {
+          cliPath: IMSG_BIN,
+          dbPath: workspace.dbPath,
+          limits: { newContactsPerHour: 0, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0 },
+        },
+      },
       // Explicit: the echo agent is never an implicit default for a real config (issue 10 item 7).
       agents: { list: [{ id: "main", default: true, backend: { type: "echo" } }] },
       gateway: { http: { host: "127.0.0.1", port }, shutdownTimeoutMs: 5_000 },

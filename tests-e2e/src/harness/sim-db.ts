@@ -8,7 +8,7 @@ export interface OutgoingRow {
 }
 
 function readOnly<T>(dbPath: string, read: (db: DatabaseSync) => T): T {
-  const db = new DatabaseSync(dbPath, { readOnly: true });
+  const db = new DatabaseSync(dbPath, { readOnly: true, timeout: 5_000 });
   try {
     return read(db);
   } finally {

@@ -12,7 +12,7 @@ export interface OutboxRow {
 
 /** The gateway's outbox in id order (read-only; safe while the gateway runs: WAL). */
 export function outboxRows(stateDir: string): OutboxRow[] {
-  const db = new DatabaseSync(join(stateDir, "state.db"), { readOnly: true });
+  const db = new DatabaseSync(join(stateDir, "state.db"), { readOnly: true, timeout: 5_000 });
   try {
     return db
       .prepare("SELECT id, target, text, state, attempts FROM outbox ORDER BY id")

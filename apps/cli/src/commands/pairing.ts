@@ -161,6 +161,7 @@ export async function runPairingApprove(
   const loaded = await loadConfig(options.config);
   let approved: { sender: string; alreadyApproved?: boolean } | undefined;
   let notified: { via: string } | undefined;
+  let noticeHeld = false;
   if (options.notify) {
     // A running gateway approves and sends the confirmation through its own outbox.
     const { callControlApi, controlApiAddress } = await import("../control-api-client.ts");
@@ -190,6 +191,7 @@ export async function runPairingApprove(
       const body = parseGatewayReply(approvePairingResultSchema, response, "POST /v1/pairing/approve");
       approved = { sender: body.sender, ...(body.alreadyApproved ? { alreadyApproved: true } : {}) };
       if (body.notified === true) notified = { via: "gateway" };
+      noticeHeld = body.noticeHeld === true;
     }
   }
   if (!approved) {
@@ -213,6 +215,7 @@ export async function runPairingApprove(
         ...(options.account ? { accountId: options.account } : {}),
       });
       if (result.status === "sent") notified = { via: result.via };
+      noticeHeld = result.status === "held";
     }
   }
   if (options.json) {
@@ -223,6 +226,7 @@ export async function runPairingApprove(
       approved: true,
       alreadyApproved: approved.alreadyApproved === true,
       notified: notified ?? null,
+      ...(noticeHeld ? { noticeHeld: true } : {}),
     });
   } else if (approved.alreadyApproved) {
     writeLines([
@@ -232,6 +236,11 @@ export async function runPairingApprove(
     writeLines([
       `Approved ${approved.sender} on ${channel}; they can now message the agent directly.`,
       ...(notified ? [`Told ${approved.sender} (sent via ${notified.via}).`] : []),
+      ...(noticeHeld
+        ? [
+            `The notice to ${approved.sender} is held in the outbox (sending is paused or over a limit); it goes out by itself.`,
+          ]
+        : []),
     ]);
   }
   return ExitCode.ok;

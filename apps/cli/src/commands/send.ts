@@ -42,6 +42,8 @@ function describeOutcome(target: string, outcome: SendOutcome): string {
       return `Not confirmed: ${outcome.error?.message ?? `the send to ${target} is still in the outbox.`}`;
     case "failed":
       return `Not sent: ${outcome.error?.message ?? `sending to ${target} failed.`}`;
+    case "held":
+      return `Not sent yet: ${outcome.error?.message ?? `held in the outbox for ${target}.`}`;
   }
 }
 
@@ -72,7 +74,8 @@ export async function runSend(
       wait: options.wait,
       waitMs,
     });
-    const ok = outcome.status === "sent" || outcome.status === "queued";
+    // Held counts as accepted: it goes out later by itself, and a script that retried would send it twice.
+    const ok = outcome.status === "sent" || outcome.status === "queued" || outcome.status === "held";
     if (options.json) writeJson({ target, ...outcome });
     else if (ok) writeLines([describeOutcome(target, outcome)]);
     else process.stderr.write(`imgate: ${describeOutcome(target, outcome)}\n`);

@@ -1,7 +1,10 @@
 /** `imgate status`: the running gateway's readiness (`/readyz`), or how to start it. */
+
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { type AccountReadiness, readinessReportSchema } from "@imgate/gateway/control-api-types";
 import { z } from "zod";
-import { readConfigFile } from "../cli-config.ts";
+import { loadConfig, readConfigFile } from "../cli-config.ts";
 import { ExitCode } from "../cli-error.ts";
 import { callControlApi, controlApiAddress } from "../control-api-client.ts";
 import { formatConfigHint } from "../format-config-hint.ts";
@@ -26,10 +29,15 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
 
   if (!response) {
     const start = `imgate gateway${formatConfigHint(file)}`;
-    if (options.json) writeJson({ running: false, url: address.baseUrl, start });
+    const paused = await pausesInStateStore(options.config);
+    if (options.json) writeJson({ running: false, url: address.baseUrl, start, paused });
     else
       writeLines([
         `Gateway: not running (nothing listens on ${address.baseUrl}).`,
+        ...paused.map(
+          (pause) =>
+            `  imessage/${pause.accountId === "*" ? "* (every account)" : pause.accountId}: paused since ${pause.since}${pause.reason ? ` (${pause.reason})` : ""} — \`imgate resume\` to send again`,
+        ),
         `Start it with: ${start}`,
       ]);
     return ExitCode.failure;
@@ -54,6 +62,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
         `  imessage/${account.accountId}: ${account.state}${error ? ` — last error: ${error}` : ""}`,
       );
       lines.push(...failedTurnLines(account));
+      lines.push(...safetyLines(account));
       if (account.fix) lines.push(`    fix: ${account.fix}`);
     }
   } else {
@@ -81,4 +90,64 @@ function failedTurnLines(
     );
   }
   return lines;
+}
+
+/** Lines about the pause switch, held messages, a degraded account and deaf-stream recoveries (issue 15). */
+function safetyLines(
+  account: Pick<AccountReadiness, "paused" | "held" | "degraded" | "deafStreamRecoveries">,
+): string[] {
+  const lines: string[] = [];
+  if (account.paused) {
+    lines.push(
+      `    paused since ${account.paused.since}${account.paused.scope === "all" ? " (every account)" : ""}${account.paused.reason ? `: ${account.paused.reason}` : ""} — nothing is sent; \`imgate resume\` releases it in order`,
+    );
+  }
+  if (account.held) {
+    const reasons = Object.entries(account.held.byReason)
+      .map(([reason, count]) => `${count} ${reason}`)
+      .join(", ");
+    lines.push(`    held in the outbox: ${account.held.count} (${reasons})`);
+    for (const entry of account.held.oldest) {
+      lines.push(
+        `      #${entry.outboxId} to ${entry.target}: ${entry.reason}${entry.until ? `, not before ${entry.until}` : ""}`,
+      );
+    }
+  }
+  if (account.degraded) {
+    lines.push(`    degraded since ${account.degraded.since}: ${account.degraded.detail}`);
+    lines.push(`    fix: ${account.degraded.fix}`);
+  }
+  if (account.deafStreamRecoveries) {
+    lines.push(
+      `    deaf watch recovered ${account.deafStreamRecoveries} time(s) (resubscribed; see the log)`,
+    );
+  }
+  return lines;
+}
+
+/** The pause switches in the state database (for a gateway that does not run). */
+async function pausesInStateStore(
+  configFlag: string | undefined,
+): Promise<{ accountId: string; since: string; reason?: string }[]> {
+  try {
+    const loaded = await loadConfig(configFlag);
+    const path = join(loaded.stateDir, "state.db");
+    if (!existsSync(path)) return [];
+    const { openStateStore, createPauseStore } = await import("@imgate/channel-core");
+    const store = openStateStore({ path });
+    try {
+      return createPauseStore({ store })
+        .list("imessage")
+        .map((record) => ({
+          accountId: record.accountId,
+          since: new Date(record.pausedAt).toISOString(),
+          ...(record.reason !== undefined ? { reason: record.reason } : {}),
+        }));
+    } finally {
+      store.close();
+    }
+  } catch {
+    // An invalid config or an unreadable database is `imgate doctor`'s to explain; status stays short.
+    return [];
+  }
 }

@@ -36,6 +36,8 @@ const groupChatSchema = z.strictObject({
 /** Default of `messages.agentRetryMs`: ten minutes. */
 export const DEFAULT_AGENT_RETRY_MS = 600_000;
 
+/** Default of `messages.stormTurnsPerMinute`. */
+export const DEFAULT_STORM_TURNS_PER_MINUTE = 20;
 /** Default of `messages.agentFailureReply`. */
 export const DEFAULT_AGENT_FAILURE_REPLY = "Sorry — I couldn't answer that just now. Please try again later.";
 
@@ -248,12 +250,26 @@ export const gatewayConfigSchema = z
           .max(2_000)
           .default(DEFAULT_AGENT_FAILURE_REPLY)
           .describe('Sent once when a turn is given up after agent failures; "" sends nothing.'),
+        /**
+         * Reply-storm brake (issue 15): a chat that drives more agent turns than this in a rolling minute
+         * (a group spamming the bot, two bots answering each other) has its further turns delayed to this
+         * rate, logged once per storm. 0 = off.
+         */
+        stormTurnsPerMinute: z
+          .int()
+          .min(0)
+          .max(10_000)
+          .default(DEFAULT_STORM_TURNS_PER_MINUTE)
+          .describe(
+            "Agent turns one chat may drive per rolling minute before further turns are slowed to that rate (logged once per storm). 0 = off. Default 20.",
+          ),
       })
       .default({
         responsePrefix: "",
         groupChat: {},
         agentRetryMs: DEFAULT_AGENT_RETRY_MS,
         agentFailureReply: DEFAULT_AGENT_FAILURE_REPLY,
+        stormTurnsPerMinute: DEFAULT_STORM_TURNS_PER_MINUTE,
       }),
     commands: z
       .strictObject({

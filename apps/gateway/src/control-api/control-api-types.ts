@@ -45,6 +45,51 @@ export const givenUpTurnSummarySchema = agentTurnSummarySchema.extend({
 /** A turn that was given up (`messages.agentFailureReply` was sent, unless it is empty). */
 export type GivenUpTurnSummary = z.infer<typeof givenUpTurnSummarySchema>;
 
+/** An account's pause switch, as `/readyz` and `imgate status` show it. */
+export const pauseReportSchema = z.object({
+  /** ISO time it was paused. */
+  since: z.string(),
+  /** `account` (this account's own switch) or `all` (`imgate pause` without `--account`). */
+  scope: z.enum(["account", "all"]),
+  reason: z.string().optional(),
+});
+
+/** One outbound message held in the outbox. */
+export const heldEntrySchema = z.object({
+  outboxId: z.number(),
+  target: z.string(),
+  /** `paused`, `max-per-day`, `min-send-interval`, `new-contacts-per-hour` or `new-contacts-per-day`. */
+  reason: z.string(),
+  /** ISO time it may go out, when a limit (not a pause) holds it. */
+  until: z.string().optional(),
+});
+
+/** What the outbox holds back for an account and why (issue 15). */
+export const heldReportSchema = z.object({
+  /** Held outbound messages (chunks). */
+  count: z.number(),
+  /** The same, by reason. */
+  byReason: z.record(z.string(), z.number()),
+  /** The oldest held ones (up to 5). */
+  oldest: z.array(heldEntrySchema),
+});
+/** What the outbox holds back for an account and why. */
+export type HeldReport = z.infer<typeof heldReportSchema>;
+
+/** An account that runs but does not work: sends keep failing, or imsg stopped answering. */
+export const degradedReportSchema = z.object({
+  /** `send-failures` or `imsg-not-answering`. */
+  reason: z.string(),
+  /** ISO time it became degraded. */
+  since: z.string(),
+  /** What is wrong, with the last error. */
+  detail: z.string(),
+  /** What to do. */
+  fix: z.string(),
+});
+/** An account that runs but does not work. */
+export type DegradedReport = z.infer<typeof degradedReportSchema>;
+
 /** One account in the readiness report. */
 export const accountReadinessSchema = z.object({
   /** Account id (`default` or a key of `channels.imessage.accounts`). */
@@ -82,6 +127,14 @@ export const accountReadinessSchema = z.object({
   pendingRetries: z.array(pendingRetrySummarySchema).optional(),
   /** The most recently given-up agent turns (up to 5), newest first. */
   givenUpTurns: z.array(givenUpTurnSummarySchema).optional(),
+  /** Present while outbound sending is paused (`imgate pause`). */
+  paused: pauseReportSchema.optional(),
+  /** Outbound messages held in the outbox by the pause or a limit, when any. */
+  held: heldReportSchema.optional(),
+  /** Present while sends keep failing or imsg does not answer (the account stays `running`). */
+  degraded: degradedReportSchema.optional(),
+  /** Times the watch was found deaf and resubscribed. */
+  deafStreamRecoveries: z.number().optional(),
 });
 /** One account in the readiness report. */
 export type AccountReadiness = z.infer<typeof accountReadinessSchema>;
@@ -119,9 +172,44 @@ export const approvePairingResultSchema = z.object({
   notified: z.boolean(),
   /** The code had been approved before; nothing changed and nobody was notified again. */
   alreadyApproved: z.boolean().optional(),
+  /** The notice is held in the outbox (sending paused or over a limit); it goes out later by itself. */
+  noticeHeld: z.boolean().optional(),
 });
 /** Answer of `POST /v1/pairing/approve`. */
 export type ApprovePairingResult = z.infer<typeof approvePairingResultSchema>;
+
+/** Body of `POST /v1/pause`. */
+export const pauseRequestSchema = z.strictObject({
+  /** The account to pause; omitted: every account. */
+  accountId: z.string().min(1).max(128).optional(),
+  /** Shown in `imgate status`. */
+  reason: z.string().max(500).optional(),
+});
+/** A validated pause request. */
+export type PauseRequest = z.output<typeof pauseRequestSchema>;
+
+/** Body of `POST /v1/resume`. */
+export const resumeRequestSchema = z.strictObject({
+  /** The account to resume; omitted: every account (and the all-accounts switch). */
+  accountId: z.string().min(1).max(128).optional(),
+});
+/** A validated resume request. */
+export type ResumeRequest = z.output<typeof resumeRequestSchema>;
+
+/** Answer of `POST /v1/pause` and `POST /v1/resume`: every account's switch afterwards. */
+export const pauseResultSchema = z.object({
+  action: z.enum(["paused", "resumed"]),
+  accounts: z.array(
+    z.object({
+      accountId: z.string(),
+      paused: z.boolean(),
+      /** Outbound messages waiting in the outbox (they go out in order on resume). */
+      queued: z.number(),
+    }),
+  ),
+});
+/** Answer of `POST /v1/pause` and `POST /v1/resume`. */
+export type PauseResult = z.infer<typeof pauseResultSchema>;
 
 /** Longest a `POST /v1/send` may wait for the delivery outcome (ms). */
 export const MAX_SEND_WAIT_MS = 120_000;
@@ -160,10 +248,11 @@ export type SendRequest = z.output<typeof sendRequestSchema>;
 
 /**
  * Outcome of a send: `sent` (imsg delivered every chunk), `failed` (it did not go out; `error` says why),
- * `uncertain` (not known within the wait: still retrying, or imsg could not confirm it), or `queued`
- * (`wait: false`: in the outbox, not waited for).
+ * `uncertain` (not known within the wait: still retrying, or imsg could not confirm it), `queued`
+ * (`wait: false`: in the outbox, not waited for), or `held` (in the outbox, held by `imgate pause` or an
+ * outbound limit; it goes out later by itself — do not resend).
  */
-export type SendStatus = "sent" | "failed" | "uncertain" | "queued";
+export type SendStatus = "sent" | "failed" | "uncertain" | "queued" | "held";
 
 /** Answer of `POST /v1/send`: HTTP 200 `sent`, 202 `queued`/`uncertain`, 422/502 `failed`. */
 export interface SendResult {
@@ -171,7 +260,7 @@ export interface SendResult {
   /** Outbox ids, one per chunk, in order. */
   outboxIds: string[];
   status: SendStatus;
-  /** Why it is `failed` or `uncertain`: `contact_unresolved`, `send_rejected`, `send_failed`, `send_uncertain`, `send_retrying`, `send_pending`. */
+  /** Why it is `failed`, `uncertain` or `held`: `contact_unresolved`, `send_rejected`, `send_failed`, `send_uncertain`, `send_retrying`, `send_pending`, `held_paused`, `held_max_per_day`, `held_new_contacts_per_hour`, `held_new_contacts_per_day`. */
   error?: { code: string; message: string };
 }
 
@@ -184,4 +273,8 @@ export interface ControlApiHandlers {
   listPairing(channel: string | undefined): unknown[];
   approvePairing(request: ApprovePairingRequest): Promise<ApprovePairingResult>;
   send(request: SendRequest): Promise<SendResult>;
+  /** Turns the pause switch on. @throws ControlApiHttpError 404 for an unknown account. */
+  pause(request: PauseRequest): PauseResult;
+  /** Turns it off; held messages go out in order. @throws ControlApiHttpError 404, 409. */
+  resume(request: ResumeRequest): PauseResult;
 }

@@ -41,6 +41,8 @@ function fakeHandlers(
       sent.push(request);
       return { accountId: "default", outboxIds: ["1"], status: "queued" };
     },
+    pause: () => ({ action: "paused", accounts: [{ accountId: "default", paused: true, queued: 0 }] }),
+    resume: () => ({ action: "resumed", accounts: [{ accountId: "default", paused: false, queued: 0 }] }),
     ...overrides,
   };
 }

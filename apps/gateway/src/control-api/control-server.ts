@@ -7,6 +7,8 @@ import { ControlApiHttpError } from "./control-api-http-error.ts";
 import {
   approvePairingRequestSchema,
   type ControlApiHandlers,
+  pauseRequestSchema,
+  resumeRequestSchema,
   type SendResult,
   sendRequestSchema,
 } from "./control-api-types.ts";
@@ -42,7 +44,7 @@ export interface ControlServer {
 
 /**
  * Starts the local control API (node:http): `GET /healthz`, `GET /readyz`, `GET /metrics`,
- * `GET /v1/pairing`, `POST /v1/pairing/approve`, `POST /v1/send`. Refuses to start on a non-loopback
+ * `GET /v1/pairing`, `POST /v1/pairing/approve`, `POST /v1/send`, `POST /v1/pause`, `POST /v1/resume`. Refuses to start on a non-loopback
  * address without a token; with a token, every request must present it (constant-time comparison).
  * @throws {GatewayError} `CONTROL_API_UNSAFE`, or `GATEWAY_START` when the port cannot be bound.
  */
@@ -106,8 +108,29 @@ export async function startControlServer(options: ControlServerOptions): Promise
         const result = await handlers.send(body);
         return sendJson(response, sendResultHttpStatus(result), result);
       }
+      case "POST /v1/pause":
+        return sendJson(
+          response,
+          200,
+          handlers.pause(await readJsonBody(request, pauseRequestSchema, maxBody)),
+        );
+      case "POST /v1/resume":
+        return sendJson(
+          response,
+          200,
+          handlers.resume(await readJsonBody(request, resumeRequestSchema, maxBody)),
+        );
       default: {
-        const known = ["/healthz", "/readyz", "/metrics", "/v1/pairing", "/v1/pairing/approve", "/v1/send"];
+        const known = [
+          "/healthz",
+          "/readyz",
+          "/metrics",
+          "/v1/pairing",
+          "/v1/pairing/approve",
+          "/v1/send",
+          "/v1/pause",
+          "/v1/resume",
+        ];
         if (known.includes(url.pathname))
           throw new ControlApiHttpError(
             405,
@@ -176,6 +199,7 @@ function sendResultHttpStatus(result: SendResult): number {
       return 200;
     case "queued":
     case "uncertain":
+    case "held":
       return 202;
     case "failed":
       return result.error?.code === "contact_unresolved" ? 422 : 502;

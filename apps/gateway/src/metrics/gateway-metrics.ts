@@ -24,6 +24,12 @@ export interface GatewayMetrics {
   agentLatency: Histogram;
   /** Transport (imsg rpc) restarts, by account. */
   restarts: Counter;
+  /** Outbound holds (a pause, a limit), by account and reason. */
+  outboundHolds: Counter;
+  /** Reply storms detected (a chat over `messages.stormTurnsPerMinute`), by account. */
+  replyStorms: Counter;
+  /** Watches found deaf (rows imsg has that the stream never delivered) and resubscribed, by account. */
+  deafStreams: Counter;
 }
 
 /** Creates the gateway's metric set in a fresh registry. */
@@ -52,5 +58,17 @@ export function createGatewayMetrics(): GatewayMetrics {
       [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120],
     ),
     restarts: registry.counter("imgate_transport_restarts_total", "imsg transport restarts."),
+    outboundHolds: registry.counter(
+      "imgate_outbound_holds_total",
+      "Times outbound messages were held in the outbox, by reason (paused, max-per-day, min-send-interval, new-contacts-per-hour, new-contacts-per-day).",
+    ),
+    replyStorms: registry.counter(
+      "imgate_reply_storms_total",
+      "Reply storms: a chat driving more agent turns per minute than messages.stormTurnsPerMinute.",
+    ),
+    deafStreams: registry.counter(
+      "imgate_deaf_streams_total",
+      "imsg watches found deaf (rows not delivered for longer than deafStreamMs) and resubscribed.",
+    ),
   };
 }

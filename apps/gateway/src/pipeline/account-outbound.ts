@@ -17,6 +17,7 @@ import { createDeliveryWorker, type DeliveryWorker } from "./delivery-worker.ts"
 import { followTransportState } from "./follow-transport-state.ts";
 import { createOutboxReconciler, type OutboxReconciler } from "./outbox-reconciler.ts";
 import { removeStagedFiles } from "./reply-staging.ts";
+import { createSendGate, type SendGate } from "./send-gate.ts";
 
 /** Options of {@link createAccountOutbound}. */
 export interface AccountOutboundOptions {
@@ -31,6 +32,8 @@ export interface AccountOutboundOptions {
   outbox: Outbox;
   metrics: GatewayMetrics;
   status: Pick<AccountStatus, "noteOutbound" | "noteDeliveryError">;
+  /** Told of every delivery outcome: consecutive failures mark the account degraded. */
+  health?: { deliveryFailed(message: string): void; deliverySucceeded(): void };
   logger: Logger;
   clock: Clock;
   /** Gateway state dir: staged inline files of rich replies are removed once their entry is sent. */
@@ -43,6 +46,8 @@ export interface AccountOutbound {
   worker: DeliveryWorker;
   reconciler: OutboxReconciler;
   sender: AccountSender;
+  /** Pause switch and outbound limits of the account. */
+  gate: SendGate;
   /**
    * Waits until the account's outbox has nothing due queued or sending, or `timeoutMs` passed, or sending
    * is impossible right now (imsg not ready, outbox not reconciled).
@@ -70,7 +75,32 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     ...(mover ? { stageUpload: (path: string) => mover.stageUpload(path) } : {}),
   });
   const { outbox } = options;
+  // Limits may have changed since these were held (a restart, a config reload): judge them afresh.
+  outbox.releaseHolds(accountId);
   const isReady = () => client.state.status === "ready";
+  /** Known contacts (they wrote to the account), by chat key: the answer never changes back. */
+  const knownContacts = new Set<string>();
+  const gate = createSendGate({
+    accountId,
+    limits: account.limits,
+    pauses: core.pauses,
+    sendLog: core.sendLog,
+    async hasWrittenToUs(entry) {
+      if (knownContacts.has(entry.chatKey)) return true;
+      const chatId = /^\d+$/.test(entry.chatKey)
+        ? Number(entry.chatKey)
+        : await delivery.chatIdFor(entry.target);
+      if (chatId === undefined) return false;
+      // A run of 100 unanswered messages is itself what gets a line reported; past that it counts as new.
+      const messages = await options.port.history({ chat_id: chatId, limit: 100 });
+      const known = messages.some((message) => !message.is_from_me);
+      if (known) knownContacts.add(entry.chatKey);
+      return known;
+    },
+    onHold: (reason) => metrics.outboundHolds.inc({ account: accountId, reason }),
+    logger,
+    clock,
+  });
   const reconciler = createOutboxReconciler({
     outbox,
     accountId,
@@ -84,8 +114,12 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     accountId,
     deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
     canSend: () => reconciler.reconciled && isReady(),
+    accountHold: () => gate.accountHold(),
+    admit: (entry) => gate.admit(entry),
+    recordSent: (entry) => gate.recordSent(entry),
     onSent: (entry) => {
       status.noteOutbound(clock.now());
+      options.health?.deliverySucceeded();
       metrics.messagesOut.inc({ account: accountId });
       sender.settled(entry);
       if (options.stateDir && entry.media) void removeStagedFiles(entry, options.stateDir, logger);
@@ -94,6 +128,7 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     settleUnknown: (entry) => reconciler.settleUnknown(entry),
     onError: (entry, message) => {
       status.noteDeliveryError(message);
+      options.health?.deliveryFailed(message);
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
       sender.settled(entry);
     },
@@ -108,6 +143,7 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     transaction: (fn) => core.store.transaction(fn),
     chatIdFor: (target) => delivery.chatIdFor(target),
     kick: () => worker.kick(),
+    accountHold: () => gate.accountHold(),
     clock,
   });
   followTransportState(client, {
@@ -122,7 +158,7 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
   const drain = async (timeoutMs: number) => {
     const deadline = clock.now() + timeoutMs;
     worker.kick();
-    while (clock.now() < deadline && reconciler.reconciled && isReady()) {
+    while (clock.now() < deadline && reconciler.reconciled && isReady() && !gate.paused()) {
       const pending = outbox
         .list(["queued", "sending"])
         .some((entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now());
@@ -130,5 +166,5 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
   };
-  return { delivery, worker, reconciler, sender, drain };
+  return { delivery, worker, reconciler, sender, gate, drain };
 }

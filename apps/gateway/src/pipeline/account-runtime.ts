@@ -13,17 +13,24 @@ import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { transportFix } from "../preflight/transport-fix.ts";
 import { connectAccount } from "./account-connection.ts";
+import { createAccountHealth } from "./account-health.ts";
 import { createAccountOutbound } from "./account-outbound.ts";
 import type { AccountSendOptions } from "./account-sender.ts";
 import { createAccountStatus } from "./account-status.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
 import type { CoreServices } from "./core-services.ts";
+import { startDeafStreamWatchdog } from "./deaf-stream-watchdog.ts";
 import { createReplyEnqueuer } from "./enqueue-replies.ts";
 import { createInboundDispatch } from "./inbound-dispatch.ts";
 import { createOutcomeCommitter } from "./outcome-committer.ts";
+import { createReplyStormBrake } from "./reply-storm-brake.ts";
+import type { SendGate } from "./send-gate.ts";
 import type { SessionQueue } from "./session-queue.ts";
 import { createTurnRunner } from "./turn-runner.ts";
+
+/** How often a paused account re-reads its switch (a CLI may flip it in the database directly). */
+const PAUSE_RECHECK_MS = 2_000;
 
 const CHANNEL = "imessage";
 
@@ -74,6 +81,10 @@ export interface AccountRuntime {
    * outbox (chunked), after checking the target; waits up to `waitMs` for the outcome (see account-sender.ts).
    */
   send(target: string, text: string, options?: AccountSendOptions): Promise<SendResult>;
+  /** Wakes the delivery worker (after a resume). */
+  wake(): void;
+  /** Clock times of the last inbound message and the last delivered one. */
+  activity(): { lastInboundAt: number | undefined; lastOutboundAt: number | undefined };
 }
 
 /** Creates the runtime of one watcher (one imsg transport and database): composition only. */
@@ -89,6 +100,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const intake = new AbortController();
   let watch: ImsgWatch | undefined;
   let stopping = false;
+  let gate: SendGate | undefined;
+  let deafStreams = 0;
+  const health = createAccountHealth({ logger, clock });
 
   const status = createAccountStatus({
     accountId,
@@ -99,6 +113,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     outbox,
     pendingTurns: core.pendingTurns,
     fix: (lastError) => transportFix(account, lastError, options.env),
+    gate: () => gate,
+    health,
+    deafStreamRecoveries: () => deafStreams,
+    clock,
   });
   const outbound = createAccountOutbound({
     ...options,
@@ -108,7 +126,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     ...(mover ? { mover } : {}),
     outbox,
     status,
+    health,
   });
+  gate = outbound.gate;
   const committer = createOutcomeCommitter({
     store: core.store,
     cursors: core.cursors,
@@ -130,6 +150,12 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     replies,
     ...(mover ? { mover } : {}),
     kick: () => outbound.worker.kick(),
+    storm: createReplyStormBrake({
+      turnsPerMinute: () => options.getConfig().messages.stormTurnsPerMinute,
+      onStorm: () => options.metrics.replyStorms.inc({ account: accountId }),
+      logger,
+      clock,
+    }),
   });
   const dispatch = createInboundDispatch({
     ...options,
@@ -143,7 +169,39 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     noteInbound: (at) => status.noteInbound(at),
   });
 
+  const watchdog = startDeafStreamWatchdog({
+    watch: () => watch,
+    async probe(rowid) {
+      if (client.state.status !== "ready" || !client.capabilities?.messagesAfter) return null;
+      const page = await client.messagesAfter({
+        since_rowid: rowid,
+        limit: 1,
+        attachments: false,
+      });
+      return page.messages[0]?.id;
+    },
+    deafStreamMs: account.deafStreamMs,
+    intervalMs: Math.min(15_000, Math.max(100, Math.floor(account.deafStreamMs / 4))),
+    onDeaf: () => {
+      deafStreams += 1;
+      options.metrics.deafStreams.inc({ account: accountId });
+    },
+    onProbe: (result) => (result.ok ? health.probeSucceeded() : health.probeFailed(result.error)),
+    logger,
+    clock,
+  });
+  // A pause flipped in the database by a CLI that could not reach the control API is noticed here.
+  let wasPaused = false;
+  const pauseRecheck = setInterval(() => {
+    const paused = outbound.gate.paused() !== undefined;
+    if (wasPaused && !paused) outbound.worker.kick();
+    wasPaused = paused;
+  }, PAUSE_RECHECK_MS);
+  pauseRecheck.unref();
+
   const closeWatch = async () => {
+    watchdog.stop();
+    clearInterval(pauseRecheck);
     intake.abort();
     await watch?.close().catch(() => {});
     watch = undefined;
@@ -199,6 +257,8 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     transportStats: () => client.stats(),
     readiness: () => status.readiness(),
     send: (target, text, sendOptions) => outbound.sender.send(target, text, sendOptions),
+    wake: () => outbound.worker.kick(),
+    activity: () => status.activity(),
   };
   return runtime;
 }

@@ -47,6 +47,8 @@ export interface AccountSenderOptions {
   chatIdFor(target: string): Promise<number | undefined>;
   /** Starts the delivery worker. */
   kick(): void;
+  /** The account-wide hold (pause, daily cap, pacing), if any: a paused send answers `held` at once. */
+  accountHold?(): { reason: string; until: number | undefined } | undefined;
   clock: Clock;
 }
 
@@ -100,10 +102,15 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
     }
   };
 
-  /** Waits until every entry is final, or the deadline passes; woken by the worker, else re-read every POLL_MS. */
+  /**
+   * Waits until every entry is final or one is held over a limit, or the deadline passes; woken by the
+   * worker, else re-read every POLL_MS.
+   */
   const waitForFinal = async (ids: readonly number[], deadline: number) => {
     for (;;) {
-      if (ids.every((id) => FINAL_STATES.has(outbox.get(id)?.state ?? "sent"))) return;
+      const current = ids.map((id) => outbox.get(id));
+      if (current.every((entry) => FINAL_STATES.has(entry?.state ?? "sent"))) return;
+      if (current.some((entry) => entry?.state === "queued" && entry.heldReason !== undefined)) return;
       const left = deadline - clock.now();
       if (left <= 0) return;
       await new Promise<void>((resolve) => {
@@ -126,6 +133,8 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
   ): Pick<SendResult, "status" | "error"> => {
     const current = entries.map((entry) => outbox.get(entry.id) ?? entry);
     if (current.every((entry) => entry.state === "sent")) return { status: "sent" };
+    const held = current.find((entry) => entry.state === "queued" && entry.heldReason !== undefined);
+    if (held?.heldReason) return heldOutcome(input, held.heldReason, held.notBefore, held.id);
     // Given up as uncertain (reconciliation could not decide): it may have gone out, so it is not "failed".
     const givenUp = current.find(
       (entry) => entry.state === "failed" && entry.lastError?.startsWith(UNCERTAIN_PREFIX),
@@ -222,10 +231,16 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
         options.kick();
         return { ...result, status: "queued" };
       }
+      // Held past the wait (a pause, the daily cap, long pacing): say so now instead of timing out.
+      const accountHold = options.accountHold?.();
+      const waitMs = sendOptions.waitMs ?? DEFAULT_SEND_WAIT_MS;
+      if (accountHold && (accountHold.until === undefined || accountHold.until > clock.now() + waitMs)) {
+        options.kick();
+        return { ...result, ...heldOutcome(input, accountHold.reason, accountHold.until, ids[0] ?? 0) };
+      }
       for (const id of ids) watched.add(id);
       try {
         options.kick();
-        const waitMs = sendOptions.waitMs ?? DEFAULT_SEND_WAIT_MS;
         await waitForFinal(ids, clock.now() + waitMs);
         return { ...result, ...outcomeOf(input, target, entries, waitMs) };
       } finally {
@@ -248,6 +263,28 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
 
     settled(entry) {
       wakers.get(entry.id)?.();
+    },
+  };
+}
+
+/** The answer for a send held in the outbox by a pause or an outbound limit (it goes out later, once). */
+function heldOutcome(
+  input: string,
+  reason: string,
+  until: number | undefined,
+  outboxId: number,
+): Pick<SendResult, "status" | "error"> {
+  const when =
+    reason === "paused"
+      ? "it goes out after `imgate resume`"
+      : `it goes out in order once the budget allows${until !== undefined ? ` (not before ${new Date(until).toISOString()})` : ""}; see \`imgate status\``;
+  const why =
+    reason === "paused" ? "the account is paused" : `over the ${reason} limit (channels.imessage.limits)`;
+  return {
+    status: "held",
+    error: {
+      code: `held_${reason.replaceAll("-", "_")}`,
+      message: `Held in the outbox for ${input} (${why}): ${when} (outbox id ${outboxId}). Do not resend it.`,
     },
   };
 }

@@ -43,6 +43,7 @@ function setup(state: Partial<ImsgClientState>, watching = true) {
     transportKind: "local",
     watching: () => watching,
     outbox: createOutbox({ store }),
+    clock: createManualClock(),
     pendingTurns: createPendingTurnStore(store),
     fix: (error) => (error ? `fix for ${error.message}` : undefined),
   });

@@ -1,7 +1,10 @@
-import type { Outbox, PendingTurnStore } from "@imgate/channel-core";
+import type { Clock, Outbox, PendingTurnStore } from "@imgate/channel-core";
 import type { ImsgClient } from "@imgate/imsg-rpc";
 import type { AccountReadiness } from "../control-api/control-api-types.ts";
+import type { AccountHealth } from "./account-health.ts";
+import { heldReport } from "./held-report.ts";
 import { pendingTurnReport } from "./pending-turn-report.ts";
+import type { SendGate } from "./send-gate.ts";
 import { UNCERTAIN_ADVICE, uncertainEntries } from "./uncertain-delivery.ts";
 
 /** Options of {@link createAccountStatus}. */
@@ -18,6 +21,12 @@ export interface AccountStatusOptions {
   pendingTurns: PendingTurnStore;
   /** The fix for a transport stuck in backoff, shown next to its error (see transportFix). */
   fix?(lastError: Error | undefined): string | undefined;
+  /** The owner's pause switch and limits (set once the outbound side exists). */
+  gate?(): SendGate | undefined;
+  health?: AccountHealth;
+  /** Times the watch was found deaf and resubscribed. */
+  deafStreamRecoveries?(): number;
+  clock: Clock;
 }
 
 /** What `imgate status` and `/readyz` report about one watcher, and the activity it notes. */
@@ -26,6 +35,8 @@ export interface AccountStatus {
   noteOutbound(at: number): void;
   noteDeliveryError(message: string): void;
   readiness(): AccountReadiness[];
+  /** Clock times of the last inbound message and the last delivered one (for `/metrics`). */
+  activity(): { lastInboundAt: number | undefined; lastOutboundAt: number | undefined };
 }
 
 /** Creates the {@link AccountStatus} of one watcher. */
@@ -60,6 +71,23 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
         .map((entry) => entry.id)
         .join(", ")})`;
     }
+    const gate = options.gate?.();
+    if (gate) {
+      const paused = gate.paused();
+      if (paused) {
+        report.paused = {
+          since: new Date(paused.pausedAt).toISOString(),
+          scope: paused.scope,
+          ...(paused.reason !== undefined ? { reason: paused.reason } : {}),
+        };
+      }
+      const held = heldReport(outbox, accountId, gate.accountHold(), options.clock);
+      if (held) report.held = held;
+    }
+    const degraded = options.health?.degraded();
+    if (degraded) report.degraded = degraded;
+    const deaf = options.deafStreamRecoveries?.() ?? 0;
+    if (deaf > 0) report.deafStreamRecoveries = deaf;
   };
 
   return {
@@ -72,6 +100,7 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
     noteDeliveryError(message) {
       lastDeliveryError = message;
     },
+    activity: () => ({ lastInboundAt, lastOutboundAt }),
     readiness() {
       const state = client.state;
       const caps = state.capabilities;

@@ -6,13 +6,17 @@ import {
   createHistoryStore,
   createInboundDedupe,
   createPairingService,
+  createPauseStore,
   createPendingTurnStore,
+  createSendLog,
   createSessionStore,
   type HistoryStore,
   type InboundDedupe,
   type Logger,
   type PairingService,
+  type PauseStore,
   type PendingTurnStore,
+  type SendLog,
   type SessionStore,
   type StateStore,
 } from "@imgate/channel-core";
@@ -31,6 +35,10 @@ export interface CoreServices {
   cursors: CursorStore;
   /** Agent turns that failed and are retried (or were given up), per account. */
   pendingTurns: PendingTurnStore;
+  /** Pause switches of outbound sending (issue 15), shared with the CLI. */
+  pauses: PauseStore;
+  /** Delivered chunks, for the outbound budgets (`channels.imessage.limits`). */
+  sendLog: SendLog;
   /** Access policy; allowlist entries are matched the iMessage way (handles normalised with `region`). */
   policyFor(region: string): AccessPolicy;
 }
@@ -65,6 +73,8 @@ export function createCoreServices(
     }),
     cursors: createCursorStore(store),
     pendingTurns: createPendingTurnStore(store),
+    pauses: createPauseStore({ store }),
+    sendLog: createSendLog({ store }),
     policyFor(region) {
       let policy = policies.get(region);
       if (!policy) {

@@ -8,6 +8,18 @@ export interface DeliveryWorkerOptions {
   deliver(entry: OutboxEntry): Promise<DeliveryOutcome>;
   /** Whether sending is possible now (the account's imsg is ready). */
   canSend(): boolean;
+  /**
+   * Whether the whole account must wait (a pause, a daily cap, pacing), checked before every claim:
+   * nothing is claimed then, and the worker wakes itself at `until` (a pause waits for a kick).
+   */
+  accountHold?(): { until: number | undefined } | undefined;
+  /**
+   * Checks a claimed entry before it is sent: a hold puts it back in the queue (`outbox.hold`, no attempt
+   * counted) until `until`; its chat's later entries wait behind it, other chats go on.
+   */
+  admit?(entry: OutboxEntry): Promise<{ reason: string; until: number } | undefined>;
+  /** A delivered entry, just before its `sent` mark (inside the same transaction when `atomically` is given). */
+  recordSent?(entry: OutboxEntry): void;
   onSent(entry: OutboxEntry): void;
   onError(entry: OutboxEntry, message: string): void;
   /** Called after an entry was skipped (marked `failed` with {@link SKIPPED_PREFIX}, never retried). */
@@ -60,13 +72,14 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let again = false;
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
+  let retryAt: number | undefined;
   /** Claimed in a caller's or the previous step's transaction; sent next. */
   let claimed: OutboxEntry | undefined;
   const filter = { channel: "imessage", accountId: options.accountId };
 
   /** Claims the next entry inside the caller's open transaction; a failed claim is left to the loop. */
   const claimInTransaction = (): OutboxEntry | undefined => {
-    if (stopped || !options.canSend()) return undefined;
+    if (stopped || !options.canSend() || options.accountHold?.()) return undefined;
     try {
       return outbox.claimNext(filter);
     } catch (error) {
@@ -78,21 +91,27 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   /** `sent`, and the next claim in the same commit when the worker has a transaction to use. */
   const markSentAndClaimNext = (entry: OutboxEntry, resultId: string | undefined) => {
     if (!options.atomically) {
+      options.recordSent?.(entry);
       outbox.markSent(entry.id, resultId);
       return;
     }
     claimed = options.atomically(() => {
+      options.recordSent?.(entry);
       outbox.markSent(entry.id, resultId);
       return claimInTransaction();
     });
   };
 
+  /** Wakes the worker at `at`, or earlier when an earlier wake-up is already due. */
   const scheduleRetry = (at: number) => {
     if (stopped) return;
+    if (retryTimer && retryAt !== undefined && retryAt <= at) return;
     const wait = Math.max(0, at - options.clock.now());
     if (retryTimer) clearTimeout(retryTimer);
+    retryAt = at;
     retryTimer = setTimeout(() => {
       retryTimer = undefined;
+      retryAt = undefined;
       kick();
     }, wait);
     retryTimer.unref();
@@ -113,6 +132,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   const drain = async () => {
     for (;;) {
       if (stopped || !options.canSend()) return;
+      const hold = options.accountHold?.();
+      if (hold) {
+        if (hold.until !== undefined) scheduleRetry(hold.until);
+        return;
+      }
       let entry: OutboxEntry | undefined = claimed;
       claimed = undefined;
       try {
@@ -127,6 +151,18 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
           continue;
         }
         return;
+      }
+      let held: { reason: string; until: number } | undefined;
+      try {
+        held = await options.admit?.(entry);
+        if (held) outbox.hold(entry.id, held.reason, held.until);
+      } catch (error) {
+        logger.error({ err: error, outboxId: entry.id }, "outbox: cannot hold an entry over a limit");
+        return;
+      }
+      if (held) {
+        scheduleRetry(held.until);
+        continue;
       }
       const outcome = await options.deliver(entry);
       try {

@@ -24,12 +24,19 @@ describe("startHousekeeping", () => {
     const core = createCoreServices(store, silentLogger);
     core.pairing.request({ channel: "imessage", sender: "+15550001111" });
     core.dedupe.seen("default", "GUID-1");
+    core.sendLog.record({
+      channel: "imessage",
+      accountId: "default",
+      contact: "1",
+      newContact: true,
+      at: now,
+    });
     const housekeeping = startHousekeeping(core, { logger: silentLogger, intervalMs: 60_000 });
     try {
-      expect(housekeeping.runOnce()).toEqual({ pairingRequests: 0, dedupeMarks: 0 });
+      expect(housekeeping.runOnce()).toEqual({ pairingRequests: 0, dedupeMarks: 0, sendLogRows: 0 });
       expect(core.pairing.list("imessage")).toHaveLength(1);
       now += 8 * 24 * 60 * 60 * 1000; // past the pairing TTL and the 7-day dedupe TTL
-      expect(housekeeping.runOnce()).toEqual({ pairingRequests: 1, dedupeMarks: 1 });
+      expect(housekeeping.runOnce()).toEqual({ pairingRequests: 1, dedupeMarks: 1, sendLogRows: 1 });
       expect(core.dedupe.seen("default", "GUID-1")).toBe(false);
     } finally {
       housekeeping.stop();

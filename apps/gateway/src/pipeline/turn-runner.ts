@@ -32,6 +32,7 @@ import { historyLimitFor } from "./history-limit.ts";
 import type { OutcomeCommitter } from "./outcome-committer.ts";
 import { prepareReplyFiles } from "./prepare-reply-files.ts";
 import { replyStagingDir } from "./reply-staging.ts";
+import type { ReplyStormBrake } from "./reply-storm-brake.ts";
 import type { SessionQueue, SessionSlot } from "./session-queue.ts";
 import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
 
@@ -88,6 +89,8 @@ export interface TurnRunnerDeps {
   presence?: Pick<ChatPresence, "turnStarted">;
   /** Gateway state dir: inline files of rich replies are written under `<stateDir>/outbound/<account>/…`. */
   stateDir?: string;
+  /** Spaces out the turns of a chat in a reply storm (`messages.stormTurnsPerMinute`). */
+  storm?: ReplyStormBrake;
 }
 
 /** Runs agent turns durably: retries, give-ups, and the turns a previous run left pending. */
@@ -147,6 +150,19 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     const limit = historyLimitFor(job.answering, envelope, agent);
     /** Local paths of the answered reply's files, checked and staged before anything is queued. */
     let replyFiles: string[] = [];
+    const stormDelay = deps.storm?.delayFor(job.target) ?? 0;
+    if (stormDelay > 0) {
+      try {
+        // Waiting frees the concurrency slot: only this chat is slowed down.
+        await slot.idle(abortableSleep(stormDelay, deps.stopSignal));
+      } catch {
+        logger.warn(
+          { rowid: job.rowid, agentId },
+          "agent turn interrupted by shutdown; it is resumed on the next start",
+        );
+        return;
+      }
+    }
     const outcome = agent
       ? await driveTurn({
           call: async () => {

@@ -27,6 +27,7 @@ export async function checkRunningGateway(config: ValidConfig): Promise<DoctorCh
   }
   const checks = [check("gateway", "ok", `gateway running at ${address.baseUrl}`)];
   for (const account of accounts) {
+    checks.push(...safetyChecks(account));
     if (account.state === "running") continue;
     checks.push(
       check(
@@ -38,4 +39,30 @@ export async function checkRunningGateway(config: ValidConfig): Promise<DoctorCh
     );
   }
   return checks;
+}
+
+/** A running account that is paused (warn: on purpose, but nothing goes out) or degraded (fail: issue 15). */
+function safetyChecks(account: AccountReadiness): DoctorCheck[] {
+  const found: DoctorCheck[] = [];
+  if (account.paused) {
+    found.push(
+      check(
+        `gateway.account.${account.accountId}.paused`,
+        "warn",
+        `account ${account.accountId} is paused since ${account.paused.since}${account.held ? ` (${account.held.count} message(s) held)` : ""}: nothing is sent`,
+        "Run `imgate resume` when it is safe to send again.",
+      ),
+    );
+  }
+  if (account.degraded) {
+    found.push(
+      check(
+        `gateway.account.${account.accountId}.degraded`,
+        "fail",
+        `account ${account.accountId} is degraded: ${account.degraded.detail}`,
+        account.degraded.fix,
+      ),
+    );
+  }
+  return found;
 }
