@@ -6,6 +6,7 @@ const projects = [
   "packages/imessage-channel",
   "packages/remote-ssh",
   "packages/imsg-sim",
+  "packages/state-postgres",
   "apps/gateway",
   "apps/cli",
   "tests-e2e",

@@ -26,6 +26,15 @@ describe("test provisioning", () => {
     expect(lines[0]).toMatch(/^imgate: the tests need openssh-server .*; run: .*openssh/);
   });
 
+  it("with PostgreSQL's server missing and installing not possible: one line naming postgresql, exit non-zero", () => {
+    const run = provision({ IMGATE_PG_BIN: "/nonexistent/pg/bin", IMGATE_PROVISION_NO_INSTALL: "1" });
+    expect(run.code).toBe(1);
+    expect(run.stdout).toBe("");
+    const lines = run.stderr.trim().split("\n");
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^imgate: the tests need postgresql .*initdb and postgres.*; run: .*postgresql/);
+  });
+
   it("with everything installed: silent, exit 0", () => {
     const run = provision({ IMGATE_PROVISION_NO_INSTALL: "1" });
     expect(run).toMatchObject({ code: 0, stdout: "", stderr: "" });

@@ -1,0 +1,34 @@
+/**
+ * One schema step of the PostgreSQL state database. Pending steps run in `version` order, all in one
+ * transaction, and `schema_migrations` records each applied one.
+ */
+export interface PostgresMigration {
+  /** 1, 2, 3, … with no gaps. */
+  version: number;
+  /** Short description for logs and `schema_migrations.name`. */
+  name: string;
+  /** The step's SQL (several statements allowed; no parameters). */
+  sql: string;
+}
+
+/** The PostgreSQL state schema, oldest first. Append new steps; never edit a released one. */
+export const postgresMigrations: readonly PostgresMigration[] = [
+  {
+    version: 1,
+    name: "account leases",
+    // One row per account ever leased. A release or an expiry keeps the row, so the fencing token of the next
+    // holder is always above every earlier one.
+    sql: `
+      CREATE TABLE account_leases (
+        account_id text PRIMARY KEY,
+        holder_id text NOT NULL,
+        host text NOT NULL,
+        pid integer NOT NULL,
+        fencing_token bigint NOT NULL CHECK (fencing_token > 0),
+        acquired_at timestamptz NOT NULL,
+        renewed_at timestamptz NOT NULL,
+        expires_at timestamptz NOT NULL
+      );
+    `,
+  },
+];
