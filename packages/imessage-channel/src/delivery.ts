@@ -206,26 +206,10 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
       });
       return { state: "sent", ...(chatId !== undefined ? { chatId } : {}) };
     } catch (error) {
-      const kind = classifySendError(error);
-      if (kind.kind === "unknown") {
-        return {
-          state: "unknown",
-          error: new ImessageDeliveryError(
-            "IMESSAGE_SEND_UNKNOWN",
-            `The ${item.reaction} tapback in ${item.target} may or may not have been sent; it is checked before any retry.`,
-            { cause: error },
-          ),
-        };
-      }
-      return {
-        state: "failed",
-        retryable: kind.retryable,
-        error: new ImessageDeliveryError(
-          "IMESSAGE_SEND_FAILED",
-          `The ${item.reaction} tapback in ${item.target} failed: ${(error as Error).message ?? String(error)}`,
-          { cause: error },
-        ),
-      };
+      return sendErrorOutcome(error, {
+        unknown: `The ${item.reaction} tapback in ${item.target} may or may not have been sent; it is checked before any retry.`,
+        failed: (detail) => `The ${item.reaction} tapback in ${item.target} failed: ${detail}`,
+      });
     }
   }
 
@@ -299,32 +283,23 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
           });
         }
       } catch (error) {
-        const kind = classifySendError(error);
         const where = `${item.target}${calls.length > 1 ? ` (part ${index + 1} of ${calls.length})` : ""}`;
-        if (kind.kind === "unknown" || index > 0) {
+        // A later part failing leaves the earlier ones sent: the item as a whole is uncertain.
+        const outcome = sendErrorOutcome(
+          error,
+          {
+            unknown: `Sending to ${where} may or may not have worked; it is checked against imsg before any retry.`,
+            failed: (detail) => `Sending to ${where} failed: ${detail}`,
+          },
+          { uncertain: index > 0, ...(attemptId ? { attemptId } : {}) },
+        );
+        if (outcome.state === "unknown") {
           logger.warn(
             { err: error, target: item.target, key: item.idempotencyKey },
             "imessage: send outcome unknown",
           );
-          return {
-            state: "unknown",
-            ...(attemptId ? { attemptId } : {}),
-            error: new ImessageDeliveryError(
-              "IMESSAGE_SEND_UNKNOWN",
-              `Sending to ${where} may or may not have worked; it is checked against imsg before any retry.`,
-              { cause: error },
-            ),
-          };
         }
-        return {
-          state: "failed",
-          retryable: kind.retryable,
-          error: new ImessageDeliveryError(
-            "IMESSAGE_SEND_FAILED",
-            `Sending to ${where} failed: ${(error as Error).message ?? String(error)}`,
-            { cause: error },
-          ),
-        };
+        return outcome;
       }
     }
     if (chatId === undefined) resolver.invalidate();
@@ -431,5 +406,33 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     async chatIdFor(target) {
       return resolver.chatIdFor(parseTarget(target, { region: account.region }));
     },
+  };
+}
+
+/**
+ * The outcome of a send call that threw: `unknown` when imsg may have done it (or `uncertain` says so), with
+ * the attempt id a later check looks for; otherwise `failed`, retryable as the error's kind says.
+ */
+function sendErrorOutcome(
+  error: unknown,
+  messages: { unknown: string; failed(detail: string): string },
+  options: { uncertain?: boolean; attemptId?: string } = {},
+): DeliveryOutcome {
+  const kind = classifySendError(error);
+  if (kind.kind === "unknown" || options.uncertain) {
+    return {
+      state: "unknown",
+      ...(options.attemptId ? { attemptId: options.attemptId } : {}),
+      error: new ImessageDeliveryError("IMESSAGE_SEND_UNKNOWN", messages.unknown, { cause: error }),
+    };
+  }
+  return {
+    state: "failed",
+    retryable: kind.retryable,
+    error: new ImessageDeliveryError(
+      "IMESSAGE_SEND_FAILED",
+      messages.failed((error as Error).message ?? String(error)),
+      { cause: error },
+    ),
   };
 }
