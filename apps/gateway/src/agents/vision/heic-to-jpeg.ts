@@ -1,3 +1,6 @@
+// The package ships no types: its declaration travels with this file into every program that compiles it (the
+// bench and tests-e2e compile the gateway's sources too).
+/// <reference path="./heic-decode.d.ts" />
 import jpeg from "jpeg-js";
 import { downscaleRgba } from "./downscale-rgba.ts";
 
