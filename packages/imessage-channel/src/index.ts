@@ -28,6 +28,7 @@ export type {
   ImessageService,
 } from "./config-schema.ts";
 export { imessageAccountSchema, imessageSectionSchema } from "./config-schema.ts";
+export { createImessageDelivery } from "./delivery.ts";
 export type {
   DeliveryItem,
   DeliveryOptions,
@@ -36,8 +37,7 @@ export type {
   ImessageDelivery,
   ReconcileItem,
   StageUpload,
-} from "./delivery.ts";
-export { createImessageDelivery } from "./delivery.ts";
+} from "./delivery-types.ts";
 export type { EchoFilter, EchoFilterOptions, SentRecord } from "./echo-filter.ts";
 export { createEchoFilter } from "./echo-filter.ts";
 export type { ImessageChannelData, ImessageEnvelope } from "./envelope-service.ts";
