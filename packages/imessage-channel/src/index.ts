@@ -22,7 +22,6 @@ export type {
   DmPolicy,
   GroupPolicy,
   ImessageAccountConfig,
-  ImessageGroupConfig,
   ImessageRemoteConfig,
   ImessageSectionConfig,
   ImessageService,
@@ -43,6 +42,7 @@ export { createEchoFilter } from "./echo-filter.ts";
 export type { ImessageChannelData, ImessageEnvelope } from "./envelope-service.ts";
 export { imessageChatRefsOf, imessageServiceOf } from "./envelope-service.ts";
 export { explainUnsafeExecutable, isSafeExecutableValue } from "./executable-safety.ts";
+export type { ImessageGroupConfig } from "./group-entry-schema.ts";
 export type { NormalizeHandleOptions } from "./handle.ts";
 export { normalizeHandle, normalizePhoneNumber } from "./handle.ts";
 export type { ConfigIssue, ImessageErrorCode } from "./imessage-errors.ts";
