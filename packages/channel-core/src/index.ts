@@ -115,6 +115,7 @@ export {
 } from "./mention-gate.ts";
 export type { Migration } from "./migrations.ts";
 export { stateMigrations } from "./migrations.ts";
+export { agentIdempotencyKey, createOutbox, replyIdempotencyKey } from "./outbox.ts";
 export type {
   Outbox,
   OutboxDraft,
@@ -123,8 +124,7 @@ export type {
   OutboxState,
   ReconcileReport,
   ReconcileVerdict,
-} from "./outbox.ts";
-export { agentIdempotencyKey, createOutbox, replyIdempotencyKey } from "./outbox.ts";
+} from "./outbox-types.ts";
 export { PAIRING_APPROVED_MESSAGE } from "./pairing-approved-message.ts";
 export type { RandomBytes } from "./pairing-code.ts";
 export {

@@ -1,15 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { openTempStateStore, type TempStateStore } from "./__fixtures__/temp-state-store.ts";
 import type { ManualClock } from "./manual-clock.ts";
-import {
-  agentIdempotencyKey,
-  createOutbox,
-  type Outbox,
-  type OutboxDraft,
-  type OutboxEntry,
-  replyIdempotencyKey,
-  UNRESOLVED_BEFORE,
-} from "./outbox.ts";
+import { agentIdempotencyKey, createOutbox, replyIdempotencyKey, UNRESOLVED_BEFORE } from "./outbox.ts";
+import type { Outbox, OutboxDraft, OutboxEntry } from "./outbox-types.ts";
 import { OutboxError, StateErrorCode } from "./state-errors.ts";
 import type { StateStore } from "./state-store.ts";
 

@@ -7,23 +7,9 @@
 import { sshConnectionConfigSchema } from "@imgate/remote-ssh/config";
 import { z } from "zod";
 import { explainUnsafeExecutable } from "./executable-safety.ts";
-import { suggestKey, unknownKeyMessage } from "./suggest-key.ts";
-
-/**
- * A strict object whose unknown-key error names the nearest valid key, so a gateway that embeds this
- * schema in its own gets the suggestion in the zod issue message too.
- */
-function strictObject<T extends z.core.$ZodLooseShape>(shape: T) {
-  const valid = Object.keys(shape);
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code !== "unrecognized_keys") return undefined;
-      return issue.keys
-        .map((key) => `${key}: ${unknownKeyMessage({ suggestion: suggestKey(key, valid), valid })}`)
-        .join("; ");
-    },
-  });
-}
+import { explainGroupKey, groupEntrySchema } from "./group-entry-schema.ts";
+import { sendLimitsSchema } from "./send-limits-schema.ts";
+import { strictObject } from "./strict-object.ts";
 
 const executable = (what: string) =>
   z.string().superRefine((value, ctx) => {
@@ -69,88 +55,6 @@ export const maxMessageAgeSchema = strictObject({
       "A message replayed after downtime whose send date is more than this many ms old is not answered, only kept as history. 0 = off. Default 7200000 (2 hours).",
     ),
 }).describe("Age limits for answering inbound messages (by their send date); older ones are history only.");
-
-const budget = z.int().min(0).max(1_000_000);
-
-/**
- * Outbound limits of one account (issue 15): a send over a limit is held in the outbox and released in
- * order as the budget allows, never dropped. 0 turns a limit off. Defaults follow iMessage API vendors'
- * published guidance (README "Keeping your Apple ID safe").
- */
-export const sendLimitsSchema = strictObject({
-  /** First messages to new contacts (handles that never wrote to this account) per rolling hour. */
-  newContactsPerHour: budget
-    .optional()
-    .describe(
-      "New contacts (handles that never wrote to this account, per imsg's history) written to per rolling hour; more are held in the outbox. 0 = unlimited. Default 15.",
-    ),
-  /** First messages to new contacts per rolling 24 hours. */
-  newContactsPerDay: budget
-    .optional()
-    .describe("New contacts written to per rolling 24 hours; more are held. 0 = unlimited. Default 50."),
-  /** Pacing: the least time between any two sends of the account. */
-  minSendIntervalMs: z
-    .int()
-    .min(0)
-    .max(3_600_000)
-    .optional()
-    .describe("Least time between two sends of the account, in ms. 0 = no pacing. Default 1000."),
-  /** Messages (chunks) per rolling 24 hours, replies included. */
-  maxPerDay: budget
-    .optional()
-    .describe(
-      "Messages (each chunk counts) sent per rolling 24 hours, replies included; more are held. 0 = unlimited. Default 1000.",
-    ),
-}).describe(
-  "Outbound limits; a send over a limit is held in the outbox (never dropped) until the budget allows.",
-);
-
-/**
- * Why a `groups` key can never match, or `undefined` for a numeric chat_id or `"*"`. Messages carry the
- * chat id as the key (e.g. "2"); a key like "chat_id:2" or a chat guid silently never matched before.
- */
-function explainGroupKey(key: string): string | undefined {
-  if (key === "*" || /^[1-9]\d*$/.test(key)) return undefined;
-  const chatId = /^\s*(?:chat_id|chatid|chat):\s*(\d+)\s*$/i.exec(key)?.[1];
-  if (chatId)
-    return `groups keys are bare chat ids: write groups["${Number(chatId)}"] instead of groups["${key}"]`;
-  return `groups keys must be a numeric chat_id (find it with "imgate chats") or "*" for every group; "${key}" never matches`;
-}
-
-/** Per-tool allow/deny lists for a group. */
-export const toolPolicySchema = strictObject({
-  /** Tools the agent may use. */
-  allow: z.array(z.string()).optional().describe("Tools the agent may use in this group."),
-  /** Tools added on top of the agent's defaults. */
-  alsoAllow: z.array(z.string()).optional().describe("Tools added on top of the agent's defaults."),
-  /** Tools the agent must not use. */
-  deny: z.array(z.string()).optional().describe("Tools the agent must not use in this group."),
-  /** A named tool profile. */
-  profile: z.string().optional().describe("A named tool profile."),
-}).describe("Tool policy for the agent in this group.");
-
-/** Settings for one group (`groups.<chat_id>`) or for all groups (`groups."*"`). */
-export const groupEntrySchema = strictObject({
-  /** Answer only when mentioned. */
-  requireMention: z
-    .boolean()
-    .optional()
-    .describe('Answer only when a mention pattern matches. Resolution: this group, then "*", then true.'),
-  /** Extra system prompt for the agent in this group. */
-  systemPrompt: z
-    .string()
-    .optional()
-    .describe(
-      'Extra system prompt for the agent in this group (after the backend\'s own). This group\'s wins; "*" applies where a group defines none; "" suppresses "*". Not used in DMs.',
-    ),
-  /** Tool policy for this group. */
-  tools: toolPolicySchema.optional(),
-  /** Tool policy per sender (keys: handles, case-insensitive; "*" as wildcard). */
-  toolsBySender: z
-    .record(z.string(), toolPolicySchema)
-    .optional()
-    .describe('Tool policy per sender handle (case-insensitive; "*" as wildcard).'),
-}).describe("Per-group settings; an explicit chat_id entry also marks a non-group thread as a group.");
 
 /** Per-DM settings (`dms.<handle>`). */
 export const dmEntrySchema = strictObject({
@@ -393,12 +297,8 @@ export const imessageSectionSchema = strictObject({
 export type ImessageAccountConfig = z.infer<typeof imessageAccountSchema>;
 /** Raw (unresolved) `channels.imessage` section as written in the file. */
 export type ImessageSectionConfig = z.infer<typeof imessageSectionSchema>;
-/** `limits` as written. */
-export type SendLimitsConfig = z.infer<typeof sendLimitsSchema>;
 /** Remote SSH settings. */
 export type ImessageRemoteConfig = z.output<typeof remoteSchema>;
-/** One `groups.<id>` entry. */
-export type ImessageGroupConfig = z.infer<typeof groupEntrySchema>;
 /** DM policy values. */
 export type DmPolicy = z.infer<typeof dmPolicySchema>;
 /** Group policy values. */

@@ -4,95 +4,23 @@
  * the send. Ambiguous outcomes are reported as `unknown` and reconciled before anything is resent.
  * No text is ever invented: a file goes without a caption rather than with a placeholder.
  */
-import { stat } from "node:fs/promises";
-import type { Clock, Logger } from "@imgate/channel-core";
 import { attemptIdFor } from "./attempt-id.ts";
 import { type ChatResolver, createChatResolver } from "./chat-resolver.ts";
-import type { EchoFilter } from "./echo-filter.ts";
+import { checkAttachmentFile } from "./check-attachment-file.ts";
+import type {
+  DeliveryItem,
+  DeliveryOptions,
+  DeliveryOutcome,
+  DeliveryVerdict,
+  ImessageDelivery,
+  ReconcileItem,
+} from "./delivery-types.ts";
 import { ImessageChannelError, ImessageDeliveryError } from "./imessage-errors.ts";
-import type { ImsgPort, ImsgSendParams, ImsgSendResult } from "./imsg-port.ts";
+import type { ImsgSendParams, ImsgSendResult } from "./imsg-port.ts";
 import type { DeliveryCapabilities } from "./imsg-port-from-client.ts";
 import { createKeyedSerialQueue } from "./keyed-serial-queue.ts";
-import type { ResolvedImessageAccount } from "./resolve-accounts.ts";
-import { classifySendError } from "./send-error-kind.ts";
+import { sendErrorOutcome } from "./send-error-outcome.ts";
 import { formatTarget, type ImessageTarget, parseTarget } from "./target.ts";
-
-/** One thing to deliver; shaped like channel-core's outbox entry. */
-export interface DeliveryItem {
-  /** The outbox idempotency key (also the source of the `send.tracked` attempt id). */
-  idempotencyKey: string;
-  /** Target string (`chat_id:42`, `imessage:+1555…`, …). */
-  target: string;
-  /** The chunk's text (may be empty when files are sent). */
-  text: string;
-  /** Local paths of files to send with this chunk. */
-  media?: readonly string[];
-  /** A tapback (`love`, `like`, `dislike`, `laugh`, `emphasize`, `question`) to put on `replyTo`, instead of a send. */
-  reaction?: string;
-  /** Guid of the message this item answers inline (threaded reply) or reacts to. */
-  replyTo?: string;
-}
-
-/** The outcome of one delivery, ready to be written to the outbox. */
-export type DeliveryOutcome =
-  | { state: "sent"; resultId?: string; chatId?: number }
-  | { state: "failed"; error: ImessageChannelError; retryable: boolean }
-  | { state: "unknown"; error: ImessageChannelError; attemptId?: string }
-  /** Not sent on purpose: imsg does not offer what the item needs (a tapback without the bridge). */
-  | { state: "skipped"; reason: string };
-
-/** An outbox entry to reconcile (channel-core `OutboxEntry` is assignable). */
-export interface ReconcileItem extends DeliveryItem {
-  /** Conversation key the entry was queued under (a chat id when known). */
-  chatKey?: string;
-  /** When the entry was created (ms); the history lookup ignores older rows. */
-  createdAt: number;
-}
-
-/** Verdict for an uncertain entry; matches channel-core's `ReconcileVerdict`. */
-export type DeliveryVerdict = "not_sent" | "unknown" | { state: "sent"; resultId?: string };
-
-/** Uploads a local file to the remote Mac (remote-ssh `RemoteAttachments.stageUpload`). */
-export type StageUpload = (localPath: string) => Promise<{ remotePath: string }>;
-
-/** Options of {@link createImessageDelivery}. */
-export interface DeliveryOptions {
-  /** The account's send settings. */
-  account: Pick<ResolvedImessageAccount, "accountId" | "service" | "region" | "mediaMaxMb">;
-  port: ImsgPort;
-  /** The account's echo filter, primed before every send. */
-  echo: EchoFilter;
-  logger: Logger;
-  clock: Clock;
-  /**
-   * Whether `send.tracked` / `message.send_status` may be used (from imsg-rpc's capability detection).
-   * Default: when the port has the method.
-   */
-  capabilities?: () => DeliveryCapabilities;
-  /** Set for remote accounts: files are uploaded first and imsg gets the remote path. */
-  stageUpload?: StageUpload;
-  /** History rows read per reconciliation attempt. Default 50. */
-  reconcileHistoryLimit?: number;
-  /** Tolerated clock difference between this host and the Mac for the history lookup. Default 120 000 ms. */
-  reconcileSkewMs?: number;
-  /** Extra history reads, after these waits (ms), before a missing row counts as not sent. Default `[500, 1500]`. */
-  reconcileRetryDelaysMs?: readonly number[];
-  /** Sleep (injectable for tests). */
-  delay?: (ms: number) => Promise<void>;
-}
-
-/** Delivery of one account. */
-export interface ImessageDelivery {
-  /** Sends one item, after every earlier item for the same target (FIFO per target). Never throws: the outcome says what happened. */
-  deliver(item: DeliveryItem): Promise<DeliveryOutcome>;
-  /**
-   * Decides an uncertain item: `send_status` for tracked sends, else a history lookup in its chat.
-   * Rejects when imsg cannot be asked (the item must then stay uncertain and be checked again later).
-   */
-  reconcile(item: ReconcileItem): Promise<DeliveryVerdict>;
-  /** The chat id a target resolves to (for session keys: one session per conversation, Q13). */
-  chatIdFor(target: string): Promise<number | undefined>;
-}
 
 const defaultDelay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -144,28 +72,6 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
         if (chatId !== undefined && service === "auto") return { chat_id: chatId };
         return { to: target.handle, service, region: account.region };
       }
-    }
-  }
-
-  async function checkFile(path: string): Promise<void> {
-    const info = await stat(path).catch((error: unknown) => {
-      throw new ImessageDeliveryError(
-        "IMESSAGE_ATTACHMENT_REJECTED",
-        `Cannot send ${path}: the file does not exist or is unreadable.`,
-        { cause: error },
-      );
-    });
-    if (!info.isFile()) {
-      throw new ImessageDeliveryError(
-        "IMESSAGE_ATTACHMENT_REJECTED",
-        `Cannot send ${path}: not a regular file.`,
-      );
-    }
-    if (info.size > account.mediaMaxMb * 1024 * 1024) {
-      throw new ImessageDeliveryError(
-        "IMESSAGE_ATTACHMENT_REJECTED",
-        `Cannot send ${path}: ${info.size} bytes is over mediaMaxMb (${account.mediaMaxMb} MB); raise channels.imessage.mediaMaxMb or send a smaller file.`,
-      );
     }
   }
 
@@ -231,7 +137,7 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     const base = targetParams(target, chatId);
     const files: string[] = [];
     for (const path of media) {
-      await checkFile(path);
+      await checkAttachmentFile(path, account.mediaMaxMb);
       files.push(options.stageUpload ? (await options.stageUpload(path)).remotePath : path);
     }
 
@@ -406,33 +312,5 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     async chatIdFor(target) {
       return resolver.chatIdFor(parseTarget(target, { region: account.region }));
     },
-  };
-}
-
-/**
- * The outcome of a send call that threw: `unknown` when imsg may have done it (or `uncertain` says so), with
- * the attempt id a later check looks for; otherwise `failed`, retryable as the error's kind says.
- */
-function sendErrorOutcome(
-  error: unknown,
-  messages: { unknown: string; failed(detail: string): string },
-  options: { uncertain?: boolean; attemptId?: string } = {},
-): DeliveryOutcome {
-  const kind = classifySendError(error);
-  if (kind.kind === "unknown" || options.uncertain) {
-    return {
-      state: "unknown",
-      ...(options.attemptId ? { attemptId: options.attemptId } : {}),
-      error: new ImessageDeliveryError("IMESSAGE_SEND_UNKNOWN", messages.unknown, { cause: error }),
-    };
-  }
-  return {
-    state: "failed",
-    retryable: kind.retryable,
-    error: new ImessageDeliveryError(
-      "IMESSAGE_SEND_FAILED",
-      messages.failed((error as Error).message ?? String(error)),
-      { cause: error },
-    ),
   };
 }

@@ -22,12 +22,12 @@ export type {
   DmPolicy,
   GroupPolicy,
   ImessageAccountConfig,
-  ImessageGroupConfig,
   ImessageRemoteConfig,
   ImessageSectionConfig,
   ImessageService,
 } from "./config-schema.ts";
 export { imessageAccountSchema, imessageSectionSchema } from "./config-schema.ts";
+export { createImessageDelivery } from "./delivery.ts";
 export type {
   DeliveryItem,
   DeliveryOptions,
@@ -36,13 +36,13 @@ export type {
   ImessageDelivery,
   ReconcileItem,
   StageUpload,
-} from "./delivery.ts";
-export { createImessageDelivery } from "./delivery.ts";
+} from "./delivery-types.ts";
 export type { EchoFilter, EchoFilterOptions, SentRecord } from "./echo-filter.ts";
 export { createEchoFilter } from "./echo-filter.ts";
 export type { ImessageChannelData, ImessageEnvelope } from "./envelope-service.ts";
 export { imessageChatRefsOf, imessageServiceOf } from "./envelope-service.ts";
 export { explainUnsafeExecutable, isSafeExecutableValue } from "./executable-safety.ts";
+export type { ImessageGroupConfig } from "./group-entry-schema.ts";
 export type { NormalizeHandleOptions } from "./handle.ts";
 export { normalizeHandle, normalizePhoneNumber } from "./handle.ts";
 export type { ConfigIssue, ImessageErrorCode } from "./imessage-errors.ts";

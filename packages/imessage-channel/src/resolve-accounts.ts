@@ -6,11 +6,11 @@ import type {
   DmPolicy,
   GroupPolicy,
   ImessageAccountConfig,
-  ImessageGroupConfig,
   ImessageRemoteConfig,
   ImessageSectionConfig,
   ImessageService,
 } from "./config-schema.ts";
+import type { ImessageGroupConfig } from "./group-entry-schema.ts";
 
 /** The id used when the section has no `accounts`. */
 export const DEFAULT_ACCOUNT_ID = "default";

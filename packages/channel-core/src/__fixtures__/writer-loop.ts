@@ -1,6 +1,6 @@
 import type { HistoryStore } from "../history-store.ts";
 import type { InboundDedupe } from "../inbound-dedupe.ts";
-import type { Outbox } from "../outbox.ts";
+import type { Outbox } from "../outbox-types.ts";
 import type { PairingService } from "../pairing-service.ts";
 
 /** The writes both processes of the two-process test perform, `count` times each. */
