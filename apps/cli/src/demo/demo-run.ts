@@ -7,6 +7,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { setTimeout as delay } from "node:timers/promises";
 import { CliError } from "../cli-error.ts";
+import { type ChildOutput, collectChildOutput } from "../collect-child-output.ts";
 import { callControlApi, controlApiAddress } from "../control-api-client.ts";
 import type { ChatDbObserver, SentMessage } from "./chat-db-observer.ts";
 import { type DemoWorkspace, imsgSim } from "./demo-workspace.ts";
@@ -25,24 +26,8 @@ export interface DemoRun {
 }
 
 /** Runs a process to completion, collecting its output. */
-function runProcess(
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+function runProcess(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<ChildOutput> {
+  return collectChildOutput(spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] }));
 }
 
 /** Injects an incoming message (or a tapback, or a group message) into the demo's chat.db with `imsg-sim inject`. */
