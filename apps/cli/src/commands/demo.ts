@@ -5,15 +5,25 @@
  * message is marked read, the typing bubble shows while the agent works, and a tapback reaches the agent as
  * an event — then (unless `--script-only`) staying up so you can inject your own messages.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { createWriteStream, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { createWriteStream } from "node:fs";
 import { relative } from "node:path";
 import { setTimeout as delay } from "node:timers/promises";
 import { z } from "zod";
 import { CliError, ExitCode } from "../cli-error.ts";
-import { callControlApi, controlApiAddress } from "../control-api-client.ts";
-import { type ChatDbObserver, observeChatDb, type SentMessage } from "../demo/chat-db-observer.ts";
-import { createDemoWorkspace, type DemoWorkspace, imsgSim } from "../demo/demo-workspace.ts";
+import { observeChatDb, type SentMessage } from "../demo/chat-db-observer.ts";
+import {
+  type DemoRun,
+  gatewayLogTail,
+  inject,
+  runSelf,
+  STEP_TIMEOUT_MS,
+  stopGateway,
+  waitForLogLine,
+  waitForReply,
+  waitUntilReady,
+} from "../demo/demo-run.ts";
+import { createDemoWorkspace, imsgSim } from "../demo/demo-workspace.ts";
 
 const optionsSchema = z.object({ scriptOnly: z.boolean().optional(), keep: z.boolean().optional() });
 
@@ -21,7 +31,6 @@ const STRANGER = "+15550001111";
 const GROUP_MEMBER = "+15550002222";
 const GROUP_ID = "chat424242";
 const GROUP_NAME = "Weekend plans";
-const STEP_TIMEOUT_MS = 60_000;
 
 /** Shows a path relative to the working directory when that is shorter (the README runs from the repo root). */
 function show(path: string): string {
@@ -42,126 +51,6 @@ function indent(text: string, prefix: string): string {
     .split("\n")
     .map((line, index) => (index === 0 ? line : `${" ".repeat(prefix.length)}${line}`))
     .join("\n");
-}
-
-/** Runs a process to completion, collecting its output. */
-function runProcess(
-  command: string,
-  args: readonly string[],
-  env: NodeJS.ProcessEnv,
-): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
-}
-
-/** The running demo: workspace, gateway process, observer. */
-interface DemoRun {
-  workspace: DemoWorkspace;
-  gateway: ChildProcess;
-  gatewayExit: Promise<number | null>;
-  logPath: string;
-  observer: ChatDbObserver;
-  env: NodeJS.ProcessEnv;
-}
-
-async function inject(
-  run: DemoRun,
-  message: {
-    from: string;
-    text: string;
-    group?: { id: string; name: string; participants: string[] };
-    /** A tapback (`love`, `like`, …) on the message with this guid, instead of text. */
-    reaction?: { kind: string; on: string };
-  },
-): Promise<void> {
-  const args = ["inject", "--db", run.workspace.dbPath, "--from", message.from, "--text", message.text];
-  if (message.reaction) args.push("--reaction", message.reaction.kind, "--reacted-to", message.reaction.on);
-  if (message.group) {
-    args.push("--chat-identifier", message.group.id, "--group", "--name", message.group.name);
-    if (message.group.participants.length > 0)
-      args.push("--participants", message.group.participants.join(","));
-  }
-  const result = await runProcess(imsgSim.tool, args, run.env);
-  if (result.code !== 0) {
-    throw new CliError("CLI_FAILED", `imsg-sim inject failed: ${(result.stderr || result.stdout).trim()}`);
-  }
-}
-
-/** Runs this same CLI (same Node, same flags) as a child, e.g. `pairing approve`. */
-function runSelf(run: DemoRun, args: readonly string[]) {
-  return runProcess(process.execPath, [...process.execArgv, process.argv[1]!, ...args], run.env);
-}
-
-function gatewayLogTail(logPath: string): string {
-  try {
-    return readFileSync(logPath, "utf8").trim().split("\n").slice(-15).join("\n");
-  } catch {
-    return "(no log)";
-  }
-}
-
-async function waitUntilReady(run: DemoRun): Promise<void> {
-  const address = controlApiAddress({ port: run.workspace.port }, run.env);
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  let exited = false;
-  void run.gatewayExit.then(() => {
-    exited = true;
-  });
-  let last = "";
-  while (Date.now() < deadline) {
-    if (exited) {
-      throw new CliError(
-        "CLI_FAILED",
-        `The gateway exited during startup; its log ends with:\n${gatewayLogTail(run.logPath)}`,
-      );
-    }
-    try {
-      const response = await callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 2_000 });
-      if (response?.status === 200) return;
-      if (response) last = JSON.stringify(response.body);
-    } catch (error) {
-      last = (error as Error).message;
-    }
-    await delay(200);
-  }
-  throw new CliError(
-    "CLI_FAILED",
-    `The gateway did not become ready within ${STEP_TIMEOUT_MS / 1000} s (${last || "no answer"}); see ${run.logPath}.`,
-  );
-}
-
-async function waitForReply(
-  run: DemoRun,
-  what: string,
-  match: (message: SentMessage) => boolean,
-  onOther?: (message: SentMessage) => void,
-): Promise<SentMessage> {
-  try {
-    return await run.observer.waitFor((m) => m.fromMe && match(m), {
-      timeoutMs: STEP_TIMEOUT_MS,
-      what,
-      onOther: (m) => {
-        if (m.fromMe) onOther?.(m);
-      },
-    });
-  } catch (error) {
-    throw new CliError(
-      "CLI_FAILED",
-      `The demo did not see ${what} (${(error as Error).message}); the gateway log ends with:\n${gatewayLogTail(run.logPath)}`,
-      { cause: error },
-    );
-  }
 }
 
 async function playScript(run: DemoRun): Promise<void> {
@@ -242,20 +131,6 @@ async function playScript(run: DemoRun): Promise<void> {
   say();
 
   await playPresence(run);
-}
-
-/** Waits until the gateway's log file has a line containing `text`. */
-async function waitForLogLine(run: DemoRun, text: string, what: string): Promise<void> {
-  const deadline = Date.now() + STEP_TIMEOUT_MS;
-  while (Date.now() < deadline) {
-    try {
-      if (readFileSync(run.logPath, "utf8").includes(text)) return;
-    } catch {
-      // The log file appears with the gateway's first line.
-    }
-    await delay(100);
-  }
-  throw new CliError("CLI_FAILED", `The demo did not see ${what}; see ${run.logPath}.`);
 }
 
 /** Step 5: read receipt, typing bubble and a tapback, through imsg's bridge (simulated by imsg-sim). */
@@ -356,16 +231,6 @@ async function followLive(run: DemoRun): Promise<void> {
     await delay(200);
   }
   if (gatewayGone && !stop) say(`The gateway exited; its log ends with:\n${gatewayLogTail(run.logPath)}`);
-}
-
-async function stopGateway(run: DemoRun): Promise<void> {
-  if (run.gateway.exitCode !== null || run.gateway.signalCode !== null) return;
-  run.gateway.kill("SIGTERM");
-  const exited = await Promise.race([run.gatewayExit.then(() => true), delay(15_000).then(() => false)]);
-  if (!exited) {
-    run.gateway.kill("SIGKILL");
-    await run.gatewayExit;
-  }
 }
 
 /** `imgate demo [--script-only] [--keep]`. */

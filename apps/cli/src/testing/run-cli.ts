@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { type ChildOutput, collectChildOutput } from "../collect-child-output.ts";
 
 /** `apps/cli/src/main.ts`. */
 export const mainPath = fileURLToPath(new URL("../main.ts", import.meta.url));
@@ -18,11 +19,7 @@ export const imsgSimPath = join(repoRoot, "packages", "imsg-sim", "bin", "imsg")
 export const imsgSimToolPath = join(repoRoot, "packages", "imsg-sim", "bin", "imsg-sim");
 
 /** What a CLI run produced. */
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ChildOutput;
 
 /** Options of {@link runCli}. */
 export interface RunCliOptions {
@@ -60,19 +57,9 @@ export function runCli(args: readonly string[], options: RunCliOptions = {}): Pr
     env: childEnv(options.env),
     stdio: ["pipe", "pipe", "pipe"],
   });
-  let stdout = "";
-  let stderr = "";
-  child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-    stdout += chunk;
-  });
-  child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-    stderr += chunk;
-  });
+  const output = collectChildOutput(child);
   child.stdin.end(options.input ?? "");
-  return new Promise((resolve, reject) => {
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-  });
+  return output;
 }
 
 const made: string[] = [];

@@ -1,11 +1,5 @@
 import { type Clock, createOutbox, type Logger } from "@imgate/channel-core";
-import {
-  bridgeCapabilitiesOf,
-  createChatPresence,
-  createEchoFilter,
-  createInboundProcessor,
-  type ResolvedImessageAccount,
-} from "@imgate/imessage-channel";
+import { createEchoFilter, type ResolvedImessageAccount } from "@imgate/imessage-channel";
 import type { ImsgRpcStats, ImsgWatch, RestartOptions } from "@imgate/imsg-rpc";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
@@ -14,25 +8,17 @@ import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { transportFix } from "../preflight/transport-fix.ts";
 import { connectAccount } from "./account-connection.ts";
 import { createAccountHealth } from "./account-health.ts";
+import { createAccountInbound } from "./account-inbound.ts";
 import { createAccountOutbound } from "./account-outbound.ts";
 import type { AccountSendOptions } from "./account-sender.ts";
 import { createAccountStatus } from "./account-status.ts";
+import { type AccountWatchdogs, startAccountWatchdogs } from "./account-watchdogs.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
 import type { CoreServices } from "./core-services.ts";
-import { startDeafStreamWatchdog } from "./deaf-stream-watchdog.ts";
-import { createReplyEnqueuer } from "./enqueue-replies.ts";
-import { createInboundDispatch } from "./inbound-dispatch.ts";
 import { createOutcomeCommitter } from "./outcome-committer.ts";
-import { createReplyStormBrake } from "./reply-storm-brake.ts";
 import type { SendGate } from "./send-gate.ts";
 import type { SessionQueue } from "./session-queue.ts";
-import { createTurnRunner } from "./turn-runner.ts";
-
-/** How often a paused account re-reads its switch (a CLI may flip it in the database directly). */
-const PAUSE_RECHECK_MS = 2_000;
-
-const CHANNEL = "imessage";
 
 /** Options of {@link createAccountRuntime}. */
 export interface AccountRuntimeOptions {
@@ -95,13 +81,12 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   // The echo memory is persisted so reflections that arrive after a restart are still caught (issue 10 item 5).
   const echo = createEchoFilter({ logger, clock, store: core.store, scope: accountId });
   const outbox = createOutbox({ store: core.store });
-  const inFlightGuids = new Set<string>();
   /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay pending in the store). */
   const intake = new AbortController();
   let watch: ImsgWatch | undefined;
   let stopping = false;
   let gate: SendGate | undefined;
-  let deafStreams = 0;
+  let watchdogs: AccountWatchdogs | undefined;
   const health = createAccountHealth({ logger, clock });
 
   const status = createAccountStatus({
@@ -115,7 +100,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     fix: (lastError) => transportFix(account, lastError, options.env),
     gate: () => gate,
     health,
-    deafStreamRecoveries: () => deafStreams,
+    deafStreamRecoveries: () => watchdogs?.deafStreamRecoveries() ?? 0,
     clock,
   });
   const outbound = createAccountOutbound({
@@ -137,71 +122,29 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     worker: outbound.worker,
     logger,
   });
-  const replies = createReplyEnqueuer(outbox, CHANNEL, accountId);
-  // Typing bubbles and read receipts, only where imsg lists `typing`/`read` as usable (its bridge runs).
-  const presence = createChatPresence({ port, capabilities: bridgeCapabilitiesOf(client), logger });
-  const turns = createTurnRunner({
-    presence,
+  const inbound = createAccountInbound({
     ...options,
-    accountId,
-    stopSignal: intake.signal,
-    inFlightGuids,
-    committer,
-    replies,
+    client,
+    port,
+    echo,
     ...(mover ? { mover } : {}),
-    kick: () => outbound.worker.kick(),
-    storm: createReplyStormBrake({
-      turnsPerMinute: () => options.getConfig().messages.stormTurnsPerMinute,
-      onStorm: () => options.metrics.replyStorms.inc({ account: accountId }),
-      logger,
-      clock,
-    }),
-  });
-  const dispatch = createInboundDispatch({
-    ...options,
     outbox,
-    inFlightGuids,
-    status: (id) => status.readiness().find((report) => report.accountId === id),
-    turn: turns.start,
-    processor: createInboundProcessor({ account, port, echo, logger }),
+    status,
     committer,
-    replies,
-    noteInbound: (at) => status.noteInbound(at),
+    stopSignal: intake.signal,
+    kick: () => outbound.worker.kick(),
   });
-
-  const watchdog = startDeafStreamWatchdog({
+  watchdogs = startAccountWatchdogs({
+    ...options,
+    client,
     watch: () => watch,
-    async probe(rowid) {
-      if (client.state.status !== "ready" || !client.capabilities?.messagesAfter) return null;
-      const page = await client.messagesAfter({
-        since_rowid: rowid,
-        limit: 1,
-        attachments: false,
-      });
-      return page.messages[0]?.id;
-    },
-    deafStreamMs: account.deafStreamMs,
-    intervalMs: Math.min(15_000, Math.max(100, Math.floor(account.deafStreamMs / 4))),
-    onDeaf: () => {
-      deafStreams += 1;
-      options.metrics.deafStreams.inc({ account: accountId });
-    },
-    onProbe: (result) => (result.ok ? health.probeSucceeded() : health.probeFailed(result.error)),
-    logger,
-    clock,
+    gate: outbound.gate,
+    kick: () => outbound.worker.kick(),
+    health,
   });
-  // A pause flipped in the database by a CLI that could not reach the control API is noticed here.
-  let wasPaused = false;
-  const pauseRecheck = setInterval(() => {
-    const paused = outbound.gate.paused() !== undefined;
-    if (wasPaused && !paused) outbound.worker.kick();
-    wasPaused = paused;
-  }, PAUSE_RECHECK_MS);
-  pauseRecheck.unref();
 
   const closeWatch = async () => {
-    watchdog.stop();
-    clearInterval(pauseRecheck);
+    watchdogs?.stop();
     intake.abort();
     await watch?.close().catch(() => {});
     watch = undefined;
@@ -213,26 +156,13 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     start() {
       const since = core.cursors.get(accountId, account.sourceKey);
       client.start().then(
-        () => presence.announce(account),
+        () => inbound.presence.announce(account),
         (error: unknown) => {
           // A normal stop rejects start() too; only a client that gave up on its own is worth a line.
           if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
         },
       );
-      // Before the watch: later messages of a session queue behind its resumed turn (chat order).
-      turns.resumePending();
-      watch = client.watch(
-        {
-          ...(since !== undefined ? { sinceRowid: Number(since) } : {}),
-          attachments: account.includeAttachments,
-          // Tapbacks arrive as reaction rows (events); a short debounce makes the typing bubble prompt.
-          includeReactions: true,
-          debounceMs: account.watchDebounceMs,
-          convertAttachments: account.includeAttachments,
-          onStart: (start) => committer.watchStarted(start),
-        },
-        (message, delivery) => dispatch.handle(message, delivery),
-      );
+      watch = inbound.openWatch(since);
       logger.info(
         { transport: transport.kind, cliPath: account.cliPath, dbPath: account.dbPath, since },
         "account started",
@@ -249,7 +179,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
       await closeWatch();
       await outbound.worker.stop();
       // A turn abandoned at the shutdown deadline may still show its bubble: clear it while imsg runs.
-      await presence.stopAll();
+      await inbound.presence.stopAll();
       await client.stop().catch(() => {});
       await mover?.close();
       await transport.close().catch(() => {});

@@ -1,28 +1,20 @@
 import { tmpdir } from "node:os";
 import {
-  applyResponsePrefix,
   type Clock,
-  chunkText,
-  type Envelope,
-  type HistoryEntry,
   historyEntryOf,
   type Logger,
   type Middleware,
-  type PendingTurn,
-  type PendingTurnDraft,
   resolveGroupSystemPrompt,
-  resolveResponsePrefix,
 } from "@imgate/channel-core";
-import type { ChatPresence, ResolvedImessageAccount, TurnPresence } from "@imgate/imessage-channel";
+import type { ChatPresence, ResolvedImessageAccount } from "@imgate/imessage-channel";
 import { abortableSleep } from "../agents/abortable-sleep.ts";
 import { AgentError, upstreamDetail } from "../agents/agent-error.ts";
-import type { AgentTurn } from "../agents/agent-turn.ts";
 import { digestFiles } from "../agents/file-digest.ts";
-import { TRANSCRIPT_MARKER } from "../agents/transcript-marker.ts";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { describeAgentFailure, reportGivenUpTurn } from "./agent-failure-reply.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
+import { shapeAnsweredReply } from "./answered-reply.ts";
 import { ASSISTANT_ROLE, attachmentLocalPaths, buildAgentTurn } from "./build-agent-turn.ts";
 import type { CoreServices } from "./core-services.ts";
 import type { AttachmentMover } from "./create-attachment-mover.ts";
@@ -31,31 +23,13 @@ import type { GatewayInboundContext } from "./gateway-inbound-context.ts";
 import { historyLimitFor } from "./history-limit.ts";
 import type { OutcomeCommitter } from "./outcome-committer.ts";
 import { prepareReplyFiles } from "./prepare-reply-files.ts";
+import { replyChunks } from "./reply-chunks.ts";
 import { replyStagingDir } from "./reply-staging.ts";
 import type { ReplyStormBrake } from "./reply-storm-brake.ts";
 import type { SessionQueue, SessionSlot } from "./session-queue.ts";
+import { pendingTurnDraft, type TurnJob, turnJobFromPending } from "./turn-job.ts";
 import { driveTurn, type TurnGiveUpReason } from "./turn-retry.ts";
-
-/** One agent turn on its way to an outcome (fresh from the watch, or resumed from the state store). */
-export interface TurnJob {
-  /** The inbound row while it is unfinished; cleared once the turn's pending record finished it. */
-  rowid: number | undefined;
-  answering: ResolvedImessageAccount;
-  envelope: Envelope;
-  target: string;
-  route: { agentId: string; sessionKey: string };
-  /** When the gateway first saw the message (ms): the retry window starts here. */
-  arrivedAt: number;
-  /** The turn handed to the agent, identical on every attempt. */
-  turn: AgentTurn;
-  attempts: number;
-  lastError?: string;
-  nextAttemptAt?: number;
-  /** Whether the turn is stored in `pending_turns` (its first retryable failure was committed). */
-  recorded: boolean;
-  /** The typing bubble of a turn fresh from the watch; cleared at its first retryable failure. */
-  presence?: TurnPresence;
-}
+import { withTranscripts } from "./with-transcripts.ts";
 
 /** What {@link createTurnRunner} needs from its account runtime. */
 export interface TurnRunnerDeps {
@@ -113,21 +87,6 @@ export interface TurnRunner {
 export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
   const { accountId, core, metrics, logger, clock } = deps;
   const pendingTurns = core.pendingTurns;
-
-  /** The record that keeps a failing turn alive across restarts (see PendingTurnStore). */
-  const pendingDraft = (job: TurnJob): PendingTurnDraft => ({
-    accountId,
-    envelope: job.envelope,
-    sessionKey: job.route.sessionKey,
-    agentId: job.route.agentId,
-    target: job.target,
-    request: job.turn,
-    meta: { answeringAccountId: job.answering.accountId },
-    arrivedAt: job.arrivedAt,
-    attempts: job.attempts,
-    nextAttemptAt: job.nextAttemptAt ?? clock.now(),
-    ...(job.lastError !== undefined ? { lastError: job.lastError } : {}),
-  });
 
   /**
    * Whether this turn's outcome is still owed (never answered twice): a stored turn is owed once, by the
@@ -221,7 +180,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
             );
             if (!job.recorded) {
               job.recorded = true;
-              const draft = pendingDraft(job);
+              const draft = pendingTurnDraft(accountId, job, clock);
               deps.committer.finishRow(job.rowid, () => {
                 if (core.dedupe.seen(accountId, envelope.guid)) return;
                 pendingTurns.record(draft);
@@ -252,25 +211,12 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       case "answered":
         break;
     }
-    const identityName = agent?.config.identity?.name;
-    const prefix = resolveResponsePrefix(
-      config.messages.responsePrefix,
-      identityName ? { identityName } : {},
-    );
-    const { reaction, threaded } = outcome.reply;
-    const rawText = outcome.reply.text;
-    // A prefix alone is not a reply: a reaction- or file-only answer sends no text.
-    const text = rawText.trim() === "" ? "" : applyResponsePrefix(rawText, prefix);
-    const chunks =
-      text.trim() === ""
-        ? []
-        : chunkText(text, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
-    const extras = {
-      ...(reaction !== undefined ? { reaction } : {}),
-      ...(threaded ? { threaded } : {}),
-      ...(replyFiles.length > 0 ? { files: replyFiles } : {}),
-    };
-    const answers = chunks.length > 0 || reaction !== undefined || replyFiles.length > 0;
+    const { text, chunks, extras, answers } = shapeAnsweredReply(outcome.reply, {
+      answering: job.answering,
+      responsePrefix: config.messages.responsePrefix,
+      identityName: agent?.config.identity?.name,
+      files: replyFiles,
+    });
     deps.committer.finishRow(job.rowid, () => {
       if (!claimOutcome(job)) return;
       core.sessions.touchSession(sessionKey);
@@ -322,12 +268,9 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       },
       { logger, metrics },
     );
-    const chunks =
-      failureReply === undefined
-        ? []
-        : chunkText(failureReply, { limit: job.answering.textChunkLimit, mode: job.answering.chunkMode });
+    const chunks = failureReply === undefined ? [] : replyChunks(failureReply, job.answering);
     job.attempts = attempts;
-    const draft = pendingDraft(job);
+    const draft = pendingTurnDraft(accountId, job, clock);
     const recorded = job.recorded;
     deps.committer.finishRow(job.rowid, () => {
       if (!recorded && core.dedupe.seen(accountId, envelope.guid)) return;
@@ -349,7 +292,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     let resumed = 0;
     for (const pending of pendingTurns.listPending(accountId)) {
       if (deps.inFlightGuids.has(pending.guid)) continue;
-      const job = jobFromPending(pending);
+      const job = turnJobFromPending(pending, deps.accounts, deps.account);
       deps.inFlightGuids.add(pending.guid);
       resumed += 1;
       void deps.queue
@@ -358,23 +301,6 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
         .finally(() => deps.inFlightGuids.delete(pending.guid));
     }
     if (resumed > 0) logger.info({ turns: resumed }, "resuming agent turns left pending by the last run");
-  };
-
-  const jobFromPending = (pending: PendingTurn): TurnJob => {
-    const answeringId = pending.meta?.answeringAccountId;
-    return {
-      rowid: undefined,
-      answering: deps.accounts.find((entry) => entry.accountId === answeringId) ?? deps.account,
-      envelope: pending.envelope,
-      target: pending.target,
-      route: { agentId: pending.agentId, sessionKey: pending.sessionKey },
-      arrivedAt: pending.arrivedAt,
-      turn: pending.request as AgentTurn,
-      attempts: pending.attempts,
-      ...(pending.lastError !== undefined ? { lastError: pending.lastError } : {}),
-      nextAttemptAt: pending.nextAttemptAt,
-      recorded: true,
-    };
   };
 
   /** Builds the turn of a message the pipeline handed on (history, fetched attachments) and runs it. */
@@ -442,11 +368,4 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
   };
 
   return { run: driveJob, resumePending, start };
-}
-
-/** A history entry with the transcripts the backend made of its voice memos, so later turns know what was said. */
-function withTranscripts(entry: HistoryEntry, transcripts: readonly string[] | undefined): HistoryEntry {
-  if (!transcripts || transcripts.length === 0) return entry;
-  const said = transcripts.map((transcript) => `${TRANSCRIPT_MARKER} ${transcript}`);
-  return { ...entry, text: [entry.text, ...said].filter((part) => part !== "").join("\n") };
 }
