@@ -24,6 +24,7 @@ export type { ChunkMode, ChunkTextErrorCode, ChunkTextOptions, TextChunk } from 
 export { ChunkTextError, chunkText, chunkTextDetailed, MIN_CHUNK_LIMIT } from "./chunk-text.ts";
 export type { Clock } from "./clock.ts";
 export { systemClock } from "./clock.ts";
+export { CodedError } from "./coded-error.ts";
 export type { CommandRegistry } from "./command-gate.ts";
 export { DEFAULT_COMMAND_REGISTRY, hasControlCommand } from "./command-gate.ts";
 export type { ConfigKeyPathSegment, ConfigPathErrorCode, JsonObject, JsonValue } from "./config-path.ts";

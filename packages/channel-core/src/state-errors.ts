@@ -1,3 +1,4 @@
+import { CodedError } from "./coded-error.ts";
 /**
  * Errors raised by the state store and the records kept in it (pairing, outbox, …). Each has a stable
  * `code` for programs, the underlying `cause`, and a message that tells a person what to do.
@@ -31,16 +32,7 @@ export const StateErrorCode = {
 export type StateErrorCode = (typeof StateErrorCode)[keyof typeof StateErrorCode];
 
 /** Base class of every error channel-core's persistence half throws. */
-export class StateError extends Error {
-  /** Stable, machine-readable code; never changes between releases. */
-  readonly code: StateErrorCode;
-
-  constructor(code: StateErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "StateError";
-    this.code = code;
-  }
-}
+export class StateError extends CodedError<StateErrorCode> {}
 
 /** The state database cannot be used: locked, corrupt, too new, unreadable or closed. */
 export class StateStoreError extends StateError {

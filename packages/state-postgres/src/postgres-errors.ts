@@ -3,6 +3,8 @@
  * person what to do; none ever contains the database URL or its password.
  */
 
+import { CodedError } from "@imgate/channel-core";
+
 /** Stable codes of {@link PostgresStateError}. */
 export const PostgresErrorCode = {
   /** The environment variable that should hold the database URL is unset or empty. */
@@ -27,13 +29,4 @@ export const PostgresErrorCode = {
 export type PostgresErrorCode = (typeof PostgresErrorCode)[keyof typeof PostgresErrorCode];
 
 /** An error of the PostgreSQL state package. */
-export class PostgresStateError extends Error {
-  /** Stable, machine-readable code; never changes between releases. */
-  readonly code: PostgresErrorCode;
-
-  constructor(code: PostgresErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "PostgresStateError";
-    this.code = code;
-  }
-}
+export class PostgresStateError extends CodedError<PostgresErrorCode> {}

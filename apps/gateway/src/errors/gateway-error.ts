@@ -3,6 +3,8 @@
  * API, tests) branch on, the underlying `cause`, and a one-sentence message that names the fix.
  */
 
+import { CodedError } from "@imgate/channel-core";
+
 /** Stable codes of {@link GatewayError}. */
 export const GatewayErrorCode = {
   /** The config file does not exist at the resolved path. */
@@ -35,16 +37,7 @@ export const GatewayErrorCode = {
 export type GatewayErrorCode = (typeof GatewayErrorCode)[keyof typeof GatewayErrorCode];
 
 /** Base class of every error the gateway throws on purpose. */
-export class GatewayError extends Error {
-  /** Stable machine-readable code. */
-  readonly code: GatewayErrorCode;
-
-  constructor(code: GatewayErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "GatewayError";
-    this.code = code;
-  }
-}
+export class GatewayError extends CodedError<GatewayErrorCode> {}
 
 /** Returns true when `error` is a {@link GatewayError} (optionally with the given code). */
 export function isGatewayError(error: unknown, code?: GatewayErrorCode): error is GatewayError {

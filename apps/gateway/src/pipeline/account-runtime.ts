@@ -103,16 +103,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     deafStreamRecoveries: () => watchdogs?.deafStreamRecoveries() ?? 0,
     clock,
   });
-  const outbound = createAccountOutbound({
-    ...options,
-    client,
-    port,
-    echo,
-    ...(mover ? { mover } : {}),
-    outbox,
-    status,
-    health,
-  });
+  /** What the outbound and inbound halves of the account both use. */
+  const parts = { ...options, client, port, echo, ...(mover ? { mover } : {}), outbox, status };
+  const outbound = createAccountOutbound({ ...parts, health });
   gate = outbound.gate;
   const committer = createOutcomeCommitter({
     store: core.store,
@@ -123,13 +116,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     logger,
   });
   const inbound = createAccountInbound({
-    ...options,
-    client,
-    port,
-    echo,
-    ...(mover ? { mover } : {}),
-    outbox,
-    status,
+    ...parts,
     committer,
     stopSignal: intake.signal,
     kick: () => outbound.worker.kick(),
