@@ -129,7 +129,7 @@ export function buildProgram(setExitCode: (code: number) => void): Command {
     .action(act(async () => (await import("./commands/config.ts")).runConfigGet));
   configCommand(
     "set",
-    "set a key path to a value (a JSON5 literal, else a string); refuses an invalid result",
+    "set a key path to a value (a JSON5 literal, else a string; +1555… stays a string); refuses an invalid result",
   )
     .argument("<path>", "dotted key path")
     .argument("<value>", 'value, e.g. open, 20, true, ["+15551234567"]')

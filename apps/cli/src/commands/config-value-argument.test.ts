@@ -12,4 +12,9 @@ describe("imgate config set: the value argument", () => {
     expect(parseValueArgument("0123")).toBe("0123");
     expect(parseValueArgument("pairing")).toBe("pairing");
   });
+
+  it("keeps a phone number a string although JSON5 reads a leading + as a signed number", () => {
+    expect(parseValueArgument("+15550001111")).toBe("+15550001111");
+    expect(parseValueArgument(" +15550001111 ")).toBe("+15550001111");
+  });
 });

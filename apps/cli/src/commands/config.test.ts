@@ -79,11 +79,21 @@ describe("imgate config", () => {
     expect(set2.code).toBe(0);
     const set3 = await cli("config", "set", "channels.imessage.textChunkLimit", "2000", "--config", config);
     expect(set3.code).toBe(0);
+    // A bare phone number stays a handle (JSON5 alone would read `+1555…` as a number).
+    const set4 = await cli(
+      "config",
+      "set",
+      "channels.imessage.allowFrom[1]",
+      "+15557654321",
+      "--config",
+      config,
+    );
+    expect(set4.code).toBe(0);
     const text = readFileSync(config, "utf8");
     expect(text).toContain("// my imgate config");
     expect(text).toContain("// local imsg");
     expect(text).toContain('dmPolicy: "allowlist"');
-    expect(text).toContain('allowFrom: ["+15551234567"]');
+    expect(text).toMatch(/allowFrom: \["\+15551234567", "\+15557654321"\]/);
     expect(text).toContain("textChunkLimit: 2000");
     expect((await cli("config", "validate", "--config", config)).code).toBe(0);
   });

@@ -168,8 +168,13 @@ async function unknownKeyProblem(
   );
 }
 
-/** Parses a command-line value as a JSON5 literal; anything that is not one is taken as a string. */
+/**
+ * Parses a command-line value as a JSON5 literal; anything that is not one is taken as a string. A leading `+`
+ * keeps it a string although JSON5 reads `+15550001111` as a number: on this command line that is a phone
+ * number (a handle for `allowFrom`), never a signed number.
+ */
 export function parseValueArgument(text: string): unknown {
+  if (text.trimStart().startsWith("+")) return text.trim();
   try {
     return parseJson5(text);
   } catch {
