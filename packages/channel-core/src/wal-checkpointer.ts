@@ -125,8 +125,12 @@ export function createWalCheckpointer(options: WalCheckpointerOptions): WalCheck
         stderr: false,
       });
     } catch (error) {
-      state = "running";
-      fallBack("the thread did not start", error);
+      // Nothing was turned off yet: the automatic checkpoint simply stays on.
+      state = "failed";
+      logger.warn(
+        { path: options.path, err: error },
+        "state database: no background checkpoint thread; checkpointing inline",
+      );
       return;
     }
     state = "running";
