@@ -39,6 +39,20 @@ async function statusOf(gateway: GatewayProcess): Promise<StatusAccount> {
 /** Texts the bot sent, in ROWID order, across every chat. */
 const sentTexts = (gateway: GatewayProcess) => outgoingRows(gateway.dbPath).map((row) => row.text);
 
+/** A gateway that answers FRIEND (allow-listed DMs) under the given outbound limits. */
+function startForFriend(limits: Record<string, number>): Promise<GatewayProcess> {
+  return startGateway({
+    config: { channels: { imessage: { dmPolicy: "allowlist", allowFrom: [FRIEND], limits } } },
+  });
+}
+
+/** Waits until every outbox entry is sent: nothing held or in flight is left. */
+function outboxSettled(gateway: GatewayProcess): Promise<unknown> {
+  return waitFor(() => outboxRows(gateway.workspace.stateDir).every((row) => row.state === "sent"), {
+    what: "the outbox to settle",
+  });
+}
+
 async function cliJson(gateway: GatewayProcess, args: string[]) {
   const run = await gateway.cli([...args, "--json"]);
   expect(run.code, run.stderr).toBe(0);
@@ -123,13 +137,7 @@ describe("kill switch: imgate pause / resume", () => {
   it("without a gateway: the switch is written to the state database, imgate send is held in the outbox, the gateway starts paused", {
     timeout: 90_000,
   }, async () => {
-    const gateway = await startGateway({
-      config: {
-        channels: {
-          imessage: { dmPolicy: "allowlist", allowFrom: [FRIEND], limits: { minSendIntervalMs: 0 } },
-        },
-      },
-    });
+    const gateway = await startForFriend({ minSendIntervalMs: 0 });
     try {
       await gateway.stop();
       expect(await cliJson(gateway, ["pause", "--account", "default"])).toMatchObject({
@@ -154,9 +162,7 @@ describe("kill switch: imgate pause / resume", () => {
 
       expect(await cliJson(gateway, ["resume", "--account", "default"])).toMatchObject({ via: "gateway" });
       await waitFor(() => sentTexts(gateway).length === 2, { what: "both held messages sent" });
-      await waitFor(() => outboxRows(gateway.workspace.stateDir).every((row) => row.state === "sent"), {
-        what: "the outbox to settle",
-      });
+      await outboxSettled(gateway);
       expect(sentTexts(gateway)).toEqual(["while down", "after start"]);
       expect(outgoingRows(gateway.dbPath, dm.chatId).map((row) => row.text)).toContain("after start");
     } finally {
@@ -170,9 +176,7 @@ describe("outbound limits (channels.imessage.limits)", () => {
     timeout: 90_000,
   }, async () => {
     const limits = { newContactsPerHour: 1, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0 };
-    const gateway = await startGateway({
-      config: { channels: { imessage: { dmPolicy: "allowlist", allowFrom: [FRIEND], limits } } },
-    });
+    const gateway = await startForFriend(limits);
     try {
       await gateway.stop();
       const [first, second] = STRANGERS as [string, string];
@@ -197,9 +201,7 @@ describe("outbound limits (channels.imessage.limits)", () => {
       gateway.updateConfig({ channels: { imessage: { limits: { newContactsPerHour: 0 } } } });
       // Also the friend's message that arrived while the gateway was down is answered (a reply: never held).
       await waitFor(() => sentTexts(gateway).length === 4, { what: "the held send and the replayed reply" });
-      await waitFor(() => outboxRows(gateway.workspace.stateDir).every((row) => row.state === "sent"), {
-        what: "the outbox to settle",
-      });
+      await outboxSettled(gateway);
       expect(sentTexts(gateway).toSorted()).toEqual(
         ["I wrote first", "cli to stranger 1", "cli to stranger 2", "cli to the friend"].toSorted(),
       );
@@ -211,16 +213,11 @@ describe("outbound limits (channels.imessage.limits)", () => {
   it("new contacts over the hourly budget are held; replies and people who wrote to us are not; a raised limit releases them in order, once", {
     timeout: 90_000,
   }, async () => {
-    const gateway = await startGateway({
-      config: {
-        channels: {
-          imessage: {
-            dmPolicy: "allowlist",
-            allowFrom: [FRIEND],
-            limits: { newContactsPerHour: 1, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0 },
-          },
-        },
-      },
+    const gateway = await startForFriend({
+      newContactsPerHour: 1,
+      newContactsPerDay: 0,
+      minSendIntervalMs: 0,
+      maxPerDay: 0,
     });
     try {
       const dm = gateway.inject({ from: FRIEND, text: "hello bot" });
@@ -251,9 +248,7 @@ describe("outbound limits (channels.imessage.limits)", () => {
       gateway.updateConfig({ channels: { imessage: { limits: { newContactsPerHour: 0 } } } });
       await gateway.waitForLog((line) => line.msg === "config reloaded", { what: "the reload" });
       await waitFor(() => sentTexts(gateway).length === 6, { what: "the released messages" });
-      await waitFor(() => outboxRows(gateway.workspace.stateDir).every((row) => row.state === "sent"), {
-        what: "the outbox to settle",
-      });
+      await outboxSettled(gateway);
       expect(sentTexts(gateway).slice(4)).toEqual(["to stranger 2", "to stranger 3"]);
       expect(outgoingRows(gateway.dbPath, dm.chatId).map((row) => row.text)).toEqual([
         "hello bot",
@@ -268,17 +263,7 @@ describe("outbound limits (channels.imessage.limits)", () => {
   it("maxPerDay holds replies too and minSendIntervalMs paces; each is released when the limit allows, once", {
     timeout: 90_000,
   }, async () => {
-    const gateway = await startGateway({
-      config: {
-        channels: {
-          imessage: {
-            dmPolicy: "allowlist",
-            allowFrom: [FRIEND],
-            limits: { maxPerDay: 2, minSendIntervalMs: 0 },
-          },
-        },
-      },
-    });
+    const gateway = await startForFriend({ maxPerDay: 2, minSendIntervalMs: 0 });
     try {
       for (const text of ["m1", "m2", "m3"]) gateway.inject({ from: FRIEND, text });
       await waitFor(async () => (await statusOf(gateway)).held?.byReason["max-per-day"] === 1, {
@@ -301,9 +286,7 @@ describe("outbound limits (channels.imessage.limits)", () => {
 
       gateway.updateConfig({ channels: { imessage: { limits: { minSendIntervalMs: 0 } } } });
       await waitFor(() => sentTexts(gateway).length === 3, { what: "the third reply" });
-      await waitFor(() => outboxRows(gateway.workspace.stateDir).every((row) => row.state === "sent"), {
-        what: "the outbox to settle",
-      });
+      await outboxSettled(gateway);
       expect(sentTexts(gateway)).toEqual(["m1", "m2", "m3"]);
       expect((await statusOf(gateway)).held).toBeUndefined();
     } finally {
