@@ -266,6 +266,35 @@ describe("imsg bridge up (imsg-sim 0.15, IMSG_SIM_BRIDGE=1)", () => {
     expect(gateway.outgoing(hello.chatId).slice(sentBefore)).toEqual(["marker"]);
   });
 
+  it("a tapback event turn starts no typing bubble and no read receipt (openclaw#25515, #11189: a bubble for a silent event)", async () => {
+    const hello = gateway.inject({ from: ALICE, text: "bubble check" });
+    const turnCalls = (from: number) => callsOf(gateway.dbPath, hello.chatId).slice(from);
+    // Each accepted text turn makes three calls: read, typing on, typing off.
+    const helloFrom = callsOf(gateway.dbPath, hello.chatId).length;
+    await waitFor(() => turnCalls(helloFrom).length === 3, {
+      what: "the first turn's read receipt and bubble",
+    });
+    await waitFor(() => gateway.outgoing(hello.chatId).includes("bubble check"), { what: "the echo" });
+    const unansweredBefore = await droppedAs(gateway, "empty-reply");
+    const eventFrom = callsOf(gateway.dbPath, hello.chatId).length;
+    gateway.inject({
+      from: ALICE,
+      reaction: "love",
+      reactedTo: sentGuid(gateway.dbPath, hello.chatId, "bubble check"),
+    });
+    await waitFor(async () => (await droppedAs(gateway, "empty-reply")) === unansweredBefore + 1, {
+      what: "the event handed to the agent",
+    });
+    gateway.inject({ from: ALICE, text: "after the tapback" });
+    await waitFor(() => turnCalls(eventFrom).length >= 3, { what: "the next turn's calls" });
+    // Only the next message's own read receipt and bubble: the event in between called nothing.
+    expect(turnCalls(eventFrom).map((call) => [call.method, call.typing])).toEqual([
+      ["read", undefined],
+      ["typing", true],
+      ["typing", false],
+    ]);
+  });
+
   it("reactionNotifications own (default): a tapback on someone else's message reaches no agent", async () => {
     const theirs = gateway.inject({ from: BOB, text: "my own words" });
     await waitFor(() => gateway.outgoing(theirs.chatId).includes("hook: my own words"), { what: "answer" });
