@@ -164,13 +164,15 @@ describe.each(["0.9", "0.15"] as const)("bridge up, IMSG_SIM_BRIDGE=1 (%s)", (co
     });
     // A marker row proves the plain watch has polled past the reaction rows without emitting them.
     const marker = injectMessage(fixture.sim.db, { from: CONTACT, text: "marker" });
-    await waitFor(
-      () => peer.messages().find((m) => m.id === marker.id && m.text === "marker"),
-      "the marker on the plain watch",
-    );
-    const plainRows = peer
-      .notifications("message")
-      .filter((l) => (l.params as { subscription: number }).subscription === plain);
+    // Both watches emit the marker; wait for it on the plain one, not whichever polls first.
+    const plainRows = await waitFor(() => {
+      const rows = peer
+        .notifications("message")
+        .filter((l) => (l.params as { subscription: number }).subscription === plain);
+      return rows.some((l) => (l.params as { message: { id: number } }).message.id === marker.id)
+        ? rows
+        : undefined;
+    }, "the marker on the plain watch");
     expect(plainRows.map((l) => (l.params as { message: { id: number } }).message.id)).toEqual([marker.id]);
     expect(readBridgeCalls(fixture.sim.db).map((c) => [c.method, c.reaction, c.remove])).toEqual([
       ["tapback", "love", false],
