@@ -200,6 +200,26 @@ export {
 } from "./session-key.ts";
 export type { SessionMeta, SessionStore } from "./session-store.ts";
 export { createSessionStore } from "./session-store.ts";
+export type {
+  AsyncCursors,
+  AsyncDedupe,
+  AsyncEchoRows,
+  AsyncHistory,
+  AsyncOf,
+  AsyncOutbox,
+  AsyncPairing,
+  AsyncPauses,
+  AsyncPendingTurns,
+  AsyncSendLog,
+  AsyncSessions,
+  CommitOutcomesResult,
+  EchoRow,
+  Guard,
+  OutcomeBatch,
+  OutcomeOp,
+  OutcomeWriter,
+  StateBackend,
+} from "./state/state-backend.ts";
 export {
   OutboxError,
   PairingError,
