@@ -99,6 +99,9 @@ export async function startSshd(options: StartSshdOptions = {}): Promise<SshdHar
       "KbdInteractiveAuthentication no",
       "MaxSessions 32",
       "Subsystem sftp internal-sftp",
+      // The stand-in `imsg` run over SSH uses this test run's Node, not whatever `node` the login PATH finds
+      // (an older system Node when the toolchain's Node 24 came from the caller's PATH).
+      `SetEnv IMGATE_NODE="${process.env.IMGATE_NODE || process.execPath}"`,
       ...(options.extraConfig ?? []),
       "",
     ].join("\n"),
