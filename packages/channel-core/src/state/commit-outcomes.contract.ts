@@ -290,6 +290,9 @@ export function describeCommitOutcomesContract(ctx: ContractContext): void {
       expect(await backend.cursors.get(ACCOUNT, SOURCE)).toBeUndefined();
     });
 
+    // The original gateway replayed live-handled rows after a restart because its dedupe marks lived in memory
+    // and its cursor lagged (openclaw#85363): here the marks are committed with the outcomes, so a replay of a
+    // whole batch is absorbed by its guards and idempotency keys.
     it("changes nothing when the same batch is committed again (a replay after a crash)", async () => {
       const { backend, clock } = ctx;
       await backend.outbox.reconcile(() => "unknown", { accountId: ACCOUNT });
