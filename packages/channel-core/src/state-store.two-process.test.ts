@@ -45,7 +45,7 @@ function waitForLine(proc: ChildProcess, line: string, output: { text: string; e
 describe("two processes sharing one state.db", () => {
   it("approve pairing codes and record entries at the same time without losing a write", async () => {
     const path = join(dir, "state.db");
-    const store = openStateStore({ path });
+    const store = openStateStore({ path, busyTimeoutMs: 60_000 });
     child = spawn(process.execPath, ["--no-warnings", WRITER, path, "child", String(COUNT)], {
       stdio: ["pipe", "pipe", "pipe"],
     });

@@ -13,7 +13,8 @@ if (!path || !role || !count) {
   process.stderr.write("usage: concurrent-writer.ts <db> <role> <count>\n");
   process.exit(2);
 }
-const store = openStateStore({ path });
+// A loaded machine can keep the other writer's lock for seconds: this test is about lost writes, not waits.
+const store = openStateStore({ path, busyTimeoutMs: 60_000 });
 const tools = {
   pairing: createPairingService({ store, maxRepliesPerHour: 1_000_000 }),
   history: createHistoryStore(store),
