@@ -108,6 +108,30 @@ const benchmarks: Benchmark[] = [
     },
   },
   {
+    name: "state-commit",
+    async run(quick) {
+      const { runStateCommit, formatStateCommit } = await import("./state-commit.ts");
+      const r = await runStateCommit(quick ? 1_000 : 5_000);
+      return {
+        result: r,
+        table: formatStateCommit(r),
+        summary: r.ratios.map(({ batchSize, ratio }) => {
+          const rate = (store: string) =>
+            r.figures.find((f) => f.store === store && f.batchSize === batchSize)?.messagesPerSecond ?? 0;
+          return {
+            benchmark: r.name,
+            metric: `group commit msg/s on PostgreSQL, ${batchSize === 1 ? "1 msg" : `${batchSize} msgs`} per commit`,
+            value: fmt(rate("postgres")),
+            baseline: `${fmt(rate("sqlite"))} (SQLite state.db)`,
+            ratio: `${ratio.toFixed(2)}×`,
+            target: "—",
+            met: undefined,
+          };
+        }),
+      };
+    },
+  },
+  {
     name: "ssh-fetch",
     async run(quick) {
       const { runSshFetch, formatSshFetch } = await import("./ssh-fetch.ts");
