@@ -116,6 +116,8 @@ export {
   MIN_LEASE_TTL_MS,
   worstTakeoverMs,
 } from "./leases/lease-timing.ts";
+export type { LeaseStatus, LeaseStatusAccount, ReadLeaseStatusOptions } from "./leases/read-lease-status.ts";
+export { readLeaseStatus } from "./leases/read-lease-status.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";
