@@ -118,6 +118,8 @@ export {
 } from "./leases/lease-timing.ts";
 export type { LeaseStatus, LeaseStatusAccount, ReadLeaseStatusOptions } from "./leases/read-lease-status.ts";
 export { readLeaseStatus } from "./leases/read-lease-status.ts";
+export type { LeaseKeeping, StartLeaseKeepingOptions } from "./leases/start-lease-keeping.ts";
+export { startLeaseKeeping } from "./leases/start-lease-keeping.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";
