@@ -60,20 +60,14 @@ export const gatewayLeasesSchema = z.strictObject({
    */
   ttlMs: z
     .int()
-    .default(DEFAULT_LEASE_TTL_MS)
-    .superRefine((ttl, ctx) => {
-      if (ttl < MIN_LEASE_TTL_MS) {
-        ctx.addIssue({
-          code: "custom",
-          message: `must be at least ${MIN_LEASE_TTL_MS} ms (renewed every ${leaseRenewIntervalMs(MIN_LEASE_TTL_MS)} ms): a shorter lease is lost on an ordinary database hiccup and the gateway stops serving; raise it (default ${DEFAULT_LEASE_TTL_MS})`,
-        });
-      } else if (ttl > MAX_LEASE_TTL_MS) {
-        ctx.addIssue({
-          code: "custom",
-          message: `must be at most ${MAX_LEASE_TTL_MS} ms: a standby takes over within ttl + ttl/3 (here ${worstTakeoverMs(ttl)} ms), which must stay within ${takeoverSeconds} s; lower it (default ${DEFAULT_LEASE_TTL_MS})`,
-        });
-      }
+    .min(MIN_LEASE_TTL_MS, {
+      error: `must be at least ${MIN_LEASE_TTL_MS} ms (renewed every ${leaseRenewIntervalMs(MIN_LEASE_TTL_MS)} ms): a shorter lease is lost on an ordinary database hiccup and the gateway stops serving; raise it (default ${DEFAULT_LEASE_TTL_MS})`,
     })
+    .max(MAX_LEASE_TTL_MS, {
+      error: (issue) =>
+        `must be at most ${MAX_LEASE_TTL_MS} ms: a standby takes over within ttl + ttl/3 (here ${worstTakeoverMs(Number(issue.input))} ms), which must stay within ${takeoverSeconds} s; lower it (default ${DEFAULT_LEASE_TTL_MS})`,
+    })
+    .default(DEFAULT_LEASE_TTL_MS)
     .describe(
       `How long an account lease lasts without renewal, in ms (${MIN_LEASE_TTL_MS}–${MAX_LEASE_TTL_MS}, default ${DEFAULT_LEASE_TTL_MS}); renewed every ttl/3; a standby takes over within ttl + ttl/3 of the holder's death. Used only with gateway.state.postgres.`,
     ),
