@@ -1,5 +1,6 @@
 import { silentLogger } from "@imgate/channel-core";
 import { createManualClock } from "@imgate/channel-core/testing";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import {
   type AccountLease,
   createAccountLeases,
@@ -256,5 +257,36 @@ describe("lease keeper, two gateways on one PostgreSQL", () => {
     expect(a.keeper.entries()).toEqual([{ accountId: id, role: "standby" }]);
     await a.keeper.stop();
     expect(a.keeper.entries()).toEqual([{ accountId: id, role: "stopped" }]);
+  });
+});
+
+describe("lease keeper, stopping on a hanging database", () => {
+  it("stop gives up after ttl/3 instead of hanging the shutdown; the lease is released once the database answers", async () => {
+    const id = account();
+    const a = await gateway("gw-a", [id]);
+    await a.keeper.start();
+    const blocker = await admin.connect();
+    let stopped = false;
+    try {
+      await blocker.query("BEGIN");
+      await blocker.query("SELECT 1 FROM account_leases WHERE account_id = $1 FOR UPDATE", [id]);
+      a.timers.advance(INTERVAL); // a renewal starts and hangs on the lock
+      const stopping = a.keeper.stop().then(() => {
+        stopped = true;
+      });
+      expect(a.keeper.entries()).toEqual([{ accountId: id, role: "stopped" }]);
+      expect(a.keeper.serving(id)).toBe(false);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(stopped).toBe(false);
+      a.timers.advance(INTERVAL);
+      await stopping;
+      expect(stopped).toBe(true);
+      expect(await row(id)).toMatchObject({ holder_id: "gw-a", live: true });
+    } finally {
+      await blocker.query("ROLLBACK");
+      blocker.release();
+    }
+    // The renewal and then the release go through once the lock is gone.
+    await waitFor(async () => (await row(id))?.live === false, "the late release");
   });
 });

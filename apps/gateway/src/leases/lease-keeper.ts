@@ -60,7 +60,10 @@ export interface LeaseKeeper {
   entries(): LeaseKeeperEntry[];
   /** Resolves once the acquire and renew calls in flight right now have settled (and their outcome applied). */
   settled(): Promise<void>;
-  /** Stops renewing and releases every lease (a standby takes over on its next try); calls no `onLost`. */
+  /**
+   * Stops renewing and releases every lease (a standby takes over on its next try); calls no `onLost`. Gives up
+   * waiting for the database after ttl/3: an unreleased lease expires by itself.
+   */
   stop(): Promise<void>;
 }
 
@@ -290,25 +293,40 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
       for (const slot of all) {
         slot.epoch += 1;
         clear(slot);
+        slot.role = "stopped";
+        slot.lease = undefined;
       }
-      await Promise.allSettled(all.map((slot) => slot.inFlight));
-      // Every account, not just the served ones: an acquire that settled during stop may have taken one.
-      await Promise.all(
-        all.map(async (slot) => {
-          slot.role = "stopped";
-          slot.lease = undefined;
-          try {
-            if (await leases.release(slot.accountId)) {
-              logger.info({ accountId: slot.accountId, database }, "account lease released");
+      const releasing = (async () => {
+        await Promise.allSettled(all.map((slot) => slot.inFlight));
+        // Every account, not just the served ones: an acquire that settled during stop may have taken one.
+        await Promise.all(
+          all.map(async (slot) => {
+            try {
+              if (await leases.release(slot.accountId)) {
+                logger.info({ accountId: slot.accountId, database }, "account lease released");
+              }
+            } catch (error) {
+              logger.warn(
+                { accountId: slot.accountId, database, error: explain(error) },
+                "account lease: release failed; it expires by itself within the ttl",
+              );
             }
-          } catch (error) {
-            logger.warn(
-              { accountId: slot.accountId, database, error: explain(error) },
-              "account lease: release failed; it expires by itself within the ttl",
-            );
-          }
-        }),
-      );
+          }),
+        );
+      })();
+      // A hanging database must not hang the shutdown: what is not released by then expires by itself.
+      let timer: unknown;
+      const gaveUp = new Promise<boolean>((resolve) => {
+        timer = timers.setTimeout(() => resolve(true), interval);
+      });
+      const late = await Promise.race([releasing.then(() => false), gaveUp]);
+      timers.clearTimeout(timer);
+      if (late) {
+        logger.warn(
+          { database, accounts: all.map((slot) => slot.accountId) },
+          `account leases: the database did not answer within ${interval} ms of stopping; unreleased leases expire by themselves within ${leases.ttlMs} ms`,
+        );
+      }
     },
   };
 }
