@@ -129,3 +129,41 @@ describe("imgate status with gateway.state.postgres", () => {
     expect(text.stdout).not.toContain("Leases");
   });
 });
+
+describe("imgate doctor with gateway.state.postgres", () => {
+  it("reports the database answering and the unserved accounts, and that the gateway will not start on it yet (exit 1)", async () => {
+    const dir = makeTempDir();
+    const config = join(dir, "imgate.json5");
+    writeFileSync(
+      config,
+      `{ agents: { list: [{ id: "main", backend: { type: "echo" } }] },
+         gateway: { stateDir: "state", http: { port: ${await freePort()} }, state: { postgres: { urlEnv: "TEAM_PG_URL" } } } }`,
+    );
+    const run = await runCli(["doctor", "--json", "--config", config], {
+      env: { HOME: dir, TEAM_PG_URL: (server as PostgresHarness).url },
+    });
+    expect(run.code).toBe(1);
+    const checks = (JSON.parse(run.stdout) as { checks: { id: string; status: string; detail: string }[] })
+      .checks;
+    expect(checks.find((c) => c.id === "state.database")).toEqual({
+      id: "state.database",
+      status: "ok",
+      detail: `PostgreSQL imgate@${(server as PostgresHarness).socketDir}/imgate answers (TEAM_PG_URL); 0 of 0 configured account(s) served by a gateway`,
+    });
+    expect(checks.find((c) => c.id === "state.postgres")?.status).toBe("fail");
+
+    const unreachable = await runCli(["doctor", "--json", "--config", config], {
+      env: {
+        HOME: dir,
+        TEAM_PG_URL: `postgresql://imgate@localhost:5432/imgate?host=${encodeURIComponent(join(dir, "none"))}`,
+      },
+    });
+    const failed = (
+      JSON.parse(unreachable.stdout) as { checks: { id: string; status: string; detail: string }[] }
+    ).checks.find((c) => c.id === "state.database");
+    expect(failed).toMatchObject({
+      status: "fail",
+      detail: expect.stringMatching(/^Cannot reach PostgreSQL at imgate@/),
+    });
+  });
+});
