@@ -290,3 +290,32 @@ describe("lease keeper, stopping on a hanging database", () => {
     await waitFor(async () => (await row(id))?.live === false, "the late release");
   });
 });
+
+describe("lease keeper, config reload", () => {
+  it("setAccounts takes a new account's lease at once and releases a removed one, which the standby then takes", async () => {
+    const kept = account();
+    const dropped = account();
+    const added = account();
+    const a = await gateway("gw-a", [kept, dropped]);
+    const b = await gateway("gw-b", [dropped]);
+    await a.keeper.start();
+    await b.keeper.start();
+
+    await a.keeper.setAccounts([kept, added]);
+    expect(a.events).toEqual([
+      { acquired: kept, fencingToken: 1 },
+      { acquired: dropped, fencingToken: 1 },
+      { acquired: added, fencingToken: 1 },
+    ]);
+    expect(a.keeper.entries().map((entry) => [entry.accountId, entry.role])).toEqual([
+      [kept, "serving"],
+      [added, "serving"],
+    ]);
+    expect(a.keeper.serving(dropped)).toBe(false);
+    await waitFor(async () => (await row(dropped))?.live === false, "the dropped account's release");
+
+    await nextTick(b);
+    expect(b.events).toEqual([{ acquired: dropped, fencingToken: 2 }]);
+    await Promise.all([a.keeper.stop(), b.keeper.stop()]);
+  });
+});

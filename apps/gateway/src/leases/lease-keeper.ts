@@ -54,6 +54,11 @@ export interface LeaseKeeperOptions {
 export interface LeaseKeeper {
   /** Tries every account once (resolves when each try settled); then renews or retries on its own. */
   start(): Promise<void>;
+  /**
+   * Changes the accounts kept (a config reload): new ones are tried at once (resolves when those tries settled),
+   * removed ones stop renewing and are released (no `onLost`: the caller stops serving them itself).
+   */
+  setAccounts(accountIds: readonly string[]): Promise<void>;
   /** Whether this gateway may serve `accountId` right now (it holds the lease and its deadline has not passed). */
   serving(accountId: string): boolean;
   /** Every account's role, holder and lease. */
@@ -101,22 +106,19 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
   const explain = options.explainError ?? ((error: unknown) => (error as Error)?.message ?? String(error));
   const interval = leaseRenewIntervalMs(leases.ttlMs);
   let stopped = false;
-  const slots = new Map<string, Slot>(
-    [...new Set(options.accountIds)].map((accountId) => [
-      accountId,
-      {
-        accountId,
-        role: "standby",
-        lease: undefined,
-        holder: undefined,
-        tick: undefined,
-        deadline: undefined,
-        inFlight: undefined,
-        epoch: 0,
-        failing: false,
-      },
-    ]),
-  );
+  const newSlot = (accountId: string): Slot => ({
+    accountId,
+    role: "standby",
+    lease: undefined,
+    holder: undefined,
+    tick: undefined,
+    deadline: undefined,
+    inFlight: undefined,
+    epoch: 0,
+    failing: false,
+  });
+  const slots = new Map<string, Slot>([...new Set(options.accountIds)].map((id) => [id, newSlot(id)]));
+  let started = false;
 
   const clear = (slot: Slot) => {
     if (slot.tick !== undefined) timers.clearTimeout(slot.tick);
@@ -259,17 +261,47 @@ export function createLeaseKeeper(options: LeaseKeeperOptions): LeaseKeeper {
     }
   }
 
+  /** The first acquire of an account, tracked like a scheduled one. */
+  const firstTry = (slot: Slot): Promise<void> => {
+    const attempt = acquire(slot).finally(() => {
+      slot.inFlight = undefined;
+    });
+    slot.inFlight = attempt;
+    return attempt;
+  };
+
   return {
     async start() {
-      await Promise.all(
-        [...slots.values()].map((slot) => {
-          const attempt = acquire(slot).finally(() => {
-            slot.inFlight = undefined;
-          });
-          slot.inFlight = attempt;
-          return attempt;
-        }),
-      );
+      started = true;
+      await Promise.all([...slots.values()].map(firstTry));
+    },
+    async setAccounts(accountIds) {
+      if (stopped) return;
+      const wanted = new Set(accountIds);
+      const removed = [...slots.values()].filter((slot) => !wanted.has(slot.accountId));
+      const added = [...wanted].filter((id) => !slots.has(id)).map(newSlot);
+      for (const slot of removed) {
+        slots.delete(slot.accountId);
+        slot.epoch += 1;
+        clear(slot);
+        slot.role = "stopped";
+        slot.lease = undefined;
+        // Not awaited: a hanging database must not hold up a config reload; the lease expires by itself.
+        void Promise.resolve(slot.inFlight)
+          .then(() => leases.release(slot.accountId))
+          .then(
+            (released) => {
+              if (released) logger.info({ accountId: slot.accountId, database }, "account lease released");
+            },
+            (error: unknown) =>
+              logger.warn(
+                { accountId: slot.accountId, database, error: explain(error) },
+                "account lease: release failed; it expires by itself within the ttl",
+              ),
+          );
+      }
+      for (const slot of added) slots.set(slot.accountId, slot);
+      if (started) await Promise.all(added.map(firstTry));
     },
     serving(accountId) {
       const slot = slots.get(accountId);
