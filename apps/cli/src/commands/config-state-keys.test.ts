@@ -49,6 +49,7 @@ describe("imgate config with gateway.state and gateway.leases", () => {
     expect(gateway.leases.properties.ttlMs).toMatchObject({ minimum: 3000, maximum: 22500, default: 15000 });
     expect(gateway.state.properties.postgres.properties.urlEnv).toMatchObject({
       type: "string",
+      pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
       default: "IMGATE_DATABASE_URL",
     });
     expect(gateway.state.properties.postgres.description).toMatch(/Absent: this gateway's own SQLite file/);

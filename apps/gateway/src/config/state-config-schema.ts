@@ -21,17 +21,15 @@ const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
  */
 const urlEnvSchema = z
   .string()
-  .default(DEFAULT_DATABASE_URL_ENV)
-  .superRefine((value, ctx) => {
-    if (ENV_NAME.test(value)) return;
-    const looksLikeUrl = value.includes("://") || value.includes("@");
-    ctx.addIssue({
-      code: "custom",
-      message: looksLikeUrl
+  .regex(ENV_NAME, {
+    error: (issue) => {
+      const value = String(issue.input);
+      return value.includes("://") || value.includes("@")
         ? `must be the NAME of an environment variable, not the database URL: put the URL in the gateway's environment (e.g. ${DEFAULT_DATABASE_URL_ENV}=postgresql://…) and write urlEnv: "${DEFAULT_DATABASE_URL_ENV}"; remove the URL from this file (and treat its password as exposed)`
-        : `must be the name of an environment variable (letters, digits and _, not starting with a digit), e.g. "${DEFAULT_DATABASE_URL_ENV}"`,
-    });
+        : `must be the name of an environment variable (letters, digits and _, not starting with a digit), e.g. "${DEFAULT_DATABASE_URL_ENV}"`;
+    },
   })
+  .default(DEFAULT_DATABASE_URL_ENV)
   .describe(
     `Name of the environment variable that holds the PostgreSQL URL (default ${DEFAULT_DATABASE_URL_ENV}); the URL is never written in the config file nor logged.`,
   );
