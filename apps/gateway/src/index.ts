@@ -101,6 +101,25 @@ export { GatewayError, GatewayErrorCode, isGatewayError } from "./errors/gateway
 // Gateway
 export type { GatewayHandle, GatewayStatus, StartGatewayOptions } from "./gateway.ts";
 export { pairingOptionsOf, startGateway } from "./gateway.ts";
+// Account leases (several gateways on one PostgreSQL database; not yet wired into the pipeline)
+export type {
+  LeaseKeeper,
+  LeaseKeeperEntry,
+  LeaseKeeperOptions,
+  LeaseLossReason,
+} from "./leases/lease-keeper.ts";
+export { createLeaseKeeper } from "./leases/lease-keeper.ts";
+export {
+  DEFAULT_LEASE_TTL_MS,
+  leaseRenewIntervalMs,
+  MAX_LEASE_TTL_MS,
+  MIN_LEASE_TTL_MS,
+  worstTakeoverMs,
+} from "./leases/lease-timing.ts";
+export type { LeaseStatus, LeaseStatusAccount, ReadLeaseStatusOptions } from "./leases/read-lease-status.ts";
+export { readLeaseStatus } from "./leases/read-lease-status.ts";
+export type { LeaseKeeping, StartLeaseKeepingOptions } from "./leases/start-lease-keeping.ts";
+export { startLeaseKeeping } from "./leases/start-lease-keeping.ts";
 // Logging
 export type { CreateLoggerOptions, GatewayLogger, LogDestination } from "./logging/create-logger.ts";
 export { createLogger } from "./logging/create-logger.ts";

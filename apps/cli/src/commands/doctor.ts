@@ -12,6 +12,7 @@ import { createProgress } from "../progress.ts";
 import { checkLocalAccount } from "./doctor/check-local-account.ts";
 import { checkRemoteAccount } from "./doctor/check-remote-account.ts";
 import { checkRunningGateway } from "./doctor/check-running-gateway.ts";
+import { checkSharedDatabase } from "./doctor/check-shared-database.ts";
 import { checkStateDb } from "./doctor/check-state-db.ts";
 import { checkToken } from "./doctor/check-token.ts";
 import { type CheckStatus, check, type DoctorCheck } from "./doctor/doctor-check.ts";
@@ -118,6 +119,10 @@ export async function runChecks(
   const stateDir = gateway.resolveStateDir(process.env, config, configPath);
   const startChecks = await gateway.runStartChecks({ config, stateDir, env: process.env, caller: "doctor" });
   checks.push(...startChecks);
+  if (config.gateway.state?.postgres) {
+    onProgress("asking the shared database");
+    checks.push(...(await checkSharedDatabase(config, process.env)));
+  }
   if (startChecks.find((c) => c.id === "stateDir")?.status !== "fail") checks.push(...checkStateDb(stateDir));
   checks.push(checkToken(config));
   const port = startChecks.find((c) => c.id === "controlPort");

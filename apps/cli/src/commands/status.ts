@@ -1,4 +1,7 @@
-/** `imgate status`: the running gateway's readiness (`/readyz`), or how to start it. */
+/**
+ * `imgate status`: the running gateway's readiness (`/readyz`), or how to start it; with
+ * `gateway.state.postgres`, who holds each account's lease in the shared database.
+ */
 
 import { existsSync } from "node:fs";
 import { join } from "node:path";
@@ -10,6 +13,7 @@ import { callControlApi, controlApiAddress } from "../control-api-client.ts";
 import { formatConfigHint } from "../format-config-hint.ts";
 import { gatewayRefusal, parseGatewayReply } from "../gateway-reply.ts";
 import { writeJson, writeLines } from "../output.ts";
+import { leaseLines, readStatusLeases } from "./status-leases.ts";
 
 const optionsSchema = z.object({ config: z.string().optional(), json: z.boolean().optional() });
 
@@ -25,12 +29,16 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
   const file = await readConfigFile(options.config);
   const raw = file.raw as { gateway?: { http?: unknown } } | undefined;
   const address = controlApiAddress(httpSchema.parse(raw?.gateway?.http));
-  const response = await callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 3_000 });
+  const [response, leases] = await Promise.all([
+    callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 3_000 }),
+    readStatusLeases(file),
+  ]);
+  const leaseJson = leases ? { leases } : {};
 
   if (!response) {
     const start = `imgate gateway${formatConfigHint(file)}`;
     const paused = await pausesInStateStore(options.config);
-    if (options.json) writeJson({ running: false, url: address.baseUrl, start, paused });
+    if (options.json) writeJson({ running: false, url: address.baseUrl, start, paused, ...leaseJson });
     else
       writeLines([
         `Gateway: not running (nothing listens on ${address.baseUrl}).`,
@@ -38,6 +46,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
           (pause) =>
             `  imessage/${pause.accountId === "*" ? "* (every account)" : pause.accountId}: paused since ${pause.since}${pause.reason ? ` (${pause.reason})` : ""} — \`imgate resume\` to send again`,
         ),
+        ...(leases ? leaseLines(leases) : []),
         `Start it with: ${start}`,
       ]);
     return ExitCode.failure;
@@ -49,7 +58,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
       : undefined;
   const ready = response.status === 200 && readiness?.ready === true;
   if (options.json) {
-    writeJson({ running: true, ready, url: address.baseUrl, readiness: response.body });
+    writeJson({ running: true, ready, url: address.baseUrl, readiness: response.body, ...leaseJson });
     return ready ? ExitCode.ok : ExitCode.failure;
   }
   const lines = [
@@ -68,6 +77,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
   } else {
     lines.push(`  ${gatewayRefusal(response)?.message ?? JSON.stringify(response.body)}`);
   }
+  if (leases) lines.push(...leaseLines(leases));
   writeLines(lines);
   return ready ? ExitCode.ok : ExitCode.failure;
 }

@@ -1,5 +1,7 @@
 import type { checkImessageConfig } from "@imgate/imessage-channel";
 import { z } from "zod";
+import { DEFAULT_LEASE_TTL_MS } from "../leases/lease-timing.ts";
+import { gatewayLeasesSchema, gatewayStateSchema } from "./state-config-schema.ts";
 
 /**
  * The whole imgate config file (JSON5). Every object is strict: an unknown key is an error that names its
@@ -314,12 +316,20 @@ export const gatewayConfigSchema = z
           .describe(
             "How long a DM pairing code stays valid, in milliseconds (default one hour). Read at start.",
           ),
+        /** Where state lives: absent = `<stateDir>/state.db` (SQLite); `{ postgres: { urlEnv } }` = shared. */
+        state: gatewayStateSchema
+          .optional()
+          .describe(
+            "Where the gateway keeps its state: absent = its own SQLite file; { postgres: { urlEnv } } = one PostgreSQL database shared by several gateways.",
+          ),
+        leases: gatewayLeasesSchema.default({ ttlMs: DEFAULT_LEASE_TTL_MS }),
       })
       .default({
         http: { host: "127.0.0.1", port: 18_790, tokenEnv: "IMGATE_TOKEN" },
         maxConcurrentSessions: 4,
         shutdownTimeoutMs: 10_000,
         pairingExpiryMs: 3_600_000,
+        leases: { ttlMs: DEFAULT_LEASE_TTL_MS },
       }),
   })
   .superRefine((config, ctx) => {

@@ -10,6 +10,7 @@ import { checkControlPort } from "./check-control-port.ts";
 import { checkMediaSettings } from "./check-media-settings.ts";
 import { checkMentionPatterns } from "./check-mention-patterns.ts";
 import { checkSecretEnvs } from "./check-secret-envs.ts";
+import { checkSharedState } from "./check-shared-state.ts";
 import { checkStateDir } from "./check-state-dir.ts";
 
 /** Outcome of one start check. */
@@ -53,6 +54,7 @@ export interface StartCheckOptions {
 export async function runStartChecks(options: StartCheckOptions): Promise<StartCheck[]> {
   const checks: StartCheck[] = [checkStateDir(options.stateDir)];
   checks.push(...checkSecretEnvs(options.config, options.env, options.caller));
+  checks.push(...checkSharedState(options.config, options.env));
   checks.push(...checkMentionPatterns(options.config));
   checks.push(...checkMediaSettings(options.config));
   if (options.controlPort !== false) {

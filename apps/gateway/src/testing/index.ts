@@ -10,5 +10,6 @@ export {
   sendJson,
   startLoopbackServer,
 } from "./loopback-server.ts";
+export { createManualTimers, type ManualTimers } from "./manual-timers.ts";
 export { sampleTurn } from "./sample-turn.ts";
 export { sentFiles, sentTexts } from "./sim-chat.ts";
