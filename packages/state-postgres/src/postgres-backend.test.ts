@@ -44,9 +44,11 @@ describe("PostgreSQL backend: outbox", () => {
     clock.advance(1_000);
     const again = await backend.outbox.enqueue({ ...rich, text: "different" });
     expect(again).toEqual({ created: false, entry: first.entry });
+    // U+0000, which PostgreSQL text cannot hold, is stored as U+FFFD instead of failing the send.
+    expect((await backend.outbox.enqueue({ ...draft("nul"), text: "a\u0000b" })).entry.text).toBe("a\uFFFDb");
     // Empty media is stored as none, as on SQLite.
     expect((await backend.outbox.enqueue({ ...draft("k2"), media: [] })).entry).not.toHaveProperty("media");
-    expect(await backend.outbox.counts()).toEqual({ queued: 2, sending: 0, sent: 0, failed: 0, unknown: 0 });
+    expect(await backend.outbox.counts()).toEqual({ queued: 3, sending: 0, sent: 0, failed: 0, unknown: 0 });
   });
 
   it("refuses to hand out entries before reconcile, then sends each chat strictly in order", async () => {
