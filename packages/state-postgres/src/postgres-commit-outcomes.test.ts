@@ -344,6 +344,17 @@ describe("commitOutcomes on PostgreSQL", () => {
     expect((await backend.history.load(SESSION, 1))[0]?.text).toBe("a\uFFFDb");
   });
 
+  it("a fractional time in a batch (the wire allows any number) is rounded, not a failed outcome", async () => {
+    const { backend, clock } = await fixtures.open();
+    const ops: OutcomeOp[] = [
+      { op: "appendHistory", args: [SESSION, { ...message("G1"), timestamp: 1_000.6 }, 10] },
+      { op: "recordPendingTurn", args: [turnDraft(clock, "G1", { arrivedAt: 5.2, nextAttemptAt: 9.7 })] },
+    ];
+    expect((await backend.commitOutcomes(batchOf([ops]))).failed).toEqual([]);
+    expect((await backend.history.load(SESSION, 1))[0]?.timestamp).toBe(1_001);
+    expect(await backend.pendingTurns.get(ACCOUNT, "G1")).toMatchObject({ arrivedAt: 5, nextAttemptAt: 10 });
+  });
+
   it("two gateways committing into one shared session at once (session.dmScope main) lose nothing", async () => {
     const { backend, second } = await fixtures.open();
     const other = await second();
