@@ -365,6 +365,7 @@ describe("PostgreSQL backend: identity and errors", () => {
       expect(error.code).toBe("PG_UNREACHABLE");
       expect(error.message).not.toContain("hunter2");
       await backend.close();
+      await expect(backend.outbox.counts()).rejects.toMatchObject({ code: "STATE_DB_CLOSED" });
     } finally {
       await own.stop();
     }
