@@ -12,9 +12,14 @@ export type PostgresQuery = <R extends QueryResultRow = QueryResultRow>(
 /**
  * The one way the backend reaches the database: `pool.query`, with connection-level failures translated
  * (naming the target and the fix, never the URL or its password) and any other message redacted. Once
- * `closed()` is true every call fails with `STATE_DB_CLOSED`, as the SQLite store does after `close()`.
+ * `closed()` (default never) is true every call fails with `STATE_DB_CLOSED`, as the SQLite store does after
+ * `close()`.
  */
-export function createPostgresQuery(pool: Pool, url: string, closed: () => boolean): PostgresQuery {
+export function createPostgresQuery(
+  pool: Pool,
+  url: string,
+  closed: () => boolean = () => false,
+): PostgresQuery {
   return async <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => {
     if (closed()) {
       const target = describeDatabaseTarget(url);
