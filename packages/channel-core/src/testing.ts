@@ -4,3 +4,4 @@
  */
 
 export { createManualClock, type ManualClock } from "./manual-clock.ts";
+export { describePairingContract, type PairingContractStore } from "./pairing-contract.ts";
