@@ -20,6 +20,13 @@ export {
 } from "./database-url.ts";
 export { MIGRATION_LOCK_KEY, type MigratePostgresOptions, migratePostgres } from "./migrate-postgres.ts";
 export { openPostgresPool, type PostgresPoolOptions } from "./open-postgres-pool.ts";
+export {
+  createPostgresBackend,
+  type PostgresBackend,
+  type PostgresBackendOptions,
+} from "./postgres-backend.ts";
+export { LEASE_LOST_SQLSTATE } from "./postgres-commit-outcomes.ts";
 export { PostgresErrorCode, PostgresStateError } from "./postgres-errors.ts";
 export { type PostgresMigration, postgresMigrations } from "./postgres-migrations.ts";
+export type { PostgresOutbox } from "./postgres-outbox.ts";
 export { translatePostgresError } from "./translate-postgres-error.ts";

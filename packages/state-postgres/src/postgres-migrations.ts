@@ -1,3 +1,6 @@
+import { COMMIT_OUTCOMES_SQL } from "./sql/commit-outcomes-sql.ts";
+import { STATE_TABLES_SQL } from "./sql/state-tables-sql.ts";
+
 /**
  * One schema step of the PostgreSQL state database. Pending steps run in `version` order, all in one
  * transaction, and `schema_migrations` records each applied one.
@@ -30,5 +33,15 @@ export const postgresMigrations: readonly PostgresMigration[] = [
         expires_at timestamptz NOT NULL
       );
     `,
+  },
+  {
+    version: 2,
+    name: "channel-core state tables (sessions, history, dedupe, outbox, cursors, pending turns, echo, pauses, send log)",
+    sql: STATE_TABLES_SQL,
+  },
+  {
+    version: 3,
+    name: "state write functions and imgate_commit_outcomes (one round trip per group commit)",
+    sql: COMMIT_OUTCOMES_SQL,
   },
 ];

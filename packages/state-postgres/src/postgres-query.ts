@@ -1,0 +1,39 @@
+import type { Pool, QueryResult, QueryResultRow } from "pg";
+import { redactDatabaseUrl } from "./database-url.ts";
+import { translatePostgresError } from "./translate-postgres-error.ts";
+
+/** Runs one statement (one round trip) on the pool; connection failures become a `PostgresStateError`. */
+export type PostgresQuery = <R extends QueryResultRow = QueryResultRow>(
+  text: string,
+  values?: readonly unknown[],
+) => Promise<QueryResult<R>>;
+
+/**
+ * The one way the backend reaches the database: `pool.query`, with connection-level failures translated
+ * (naming the target and the fix, never the URL or its password) and any other message redacted.
+ */
+export function createPostgresQuery(pool: Pool, url: string): PostgresQuery {
+  return async <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => {
+    try {
+      return await pool.query<R>(text, values as unknown[] | undefined);
+    } catch (error) {
+      const translated = translatePostgresError(error, url);
+      if (translated) throw translated;
+      if (error instanceof Error) error.message = redactDatabaseUrl(error.message, url);
+      throw error;
+    }
+  };
+}
+
+/**
+ * JSON for a `jsonb` parameter. PostgreSQL text and jsonb cannot hold U+0000, which SQLite stores: it becomes
+ * U+FFFD here instead of failing the whole statement (one message with a NUL must not block a batch).
+ */
+export function toJsonParam(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === "string" && item.includes("\u0000") ? item.replaceAll("\u0000", "\uFFFD") : item,
+  );
+}
+
+/** A `bigint` column as `pg` returns it (a string), or a number from `to_jsonb`, as a number. */
+export const num = (value: string | number): number => Number(value);
