@@ -6,10 +6,11 @@ import {
   silentLogger,
 } from "@imgate/channel-core";
 import { createManualClock, describePairingContract } from "@imgate/channel-core/testing";
-import type { Pool } from "pg";
+import { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { migratePostgres } from "./migrate-postgres.ts";
 import { openPostgresPool } from "./open-postgres-pool.ts";
+import { PostgresErrorCode } from "./postgres-errors.ts";
 import { createPostgresPairing } from "./postgres-pairing.ts";
 import { type PostgresHarness, startPostgres } from "./testing/postgres-harness.ts";
 
@@ -242,5 +243,25 @@ describe("PostgreSQL pairing transactions", () => {
     expect(seen).toHaveLength(2);
     expect(seen.every((text) => text.startsWith("SELECT EXISTS"))).toBe(true);
     expect(checkouts).toBe(2);
+  });
+
+  // The original gateway once read a failing pairing store as "nobody is approved" and challenged paired
+  // senders with a new code (openclaw/openclaw#139182): an unreachable database must be an error, never a "no".
+  it("an unreachable database fails isApprovedSender and request with PG_UNREACHABLE, not 'not approved'", async () => {
+    const url = "postgresql://imgate:s3cret@/imgate?host=/nonexistent-imgate-socket-dir";
+    const pool = new Pool({ connectionString: url, connectionTimeoutMillis: 2_000 });
+    pools.push(pool);
+    const pairing = createPostgresPairing({ pool, url, clock: createManualClock(), logger: silentLogger });
+    for (const call of [
+      pairing.isApprovedSender("imessage", "+15550001111"),
+      pairing.request({ channel: "imessage", sender: "+15550001111" }),
+    ]) {
+      const error = (await call.then(
+        () => undefined,
+        (e: unknown) => e,
+      )) as Error & { code?: string };
+      expect(error?.code).toBe(PostgresErrorCode.unreachable);
+      expect(error.message).not.toContain("s3cret");
+    }
   });
 });
