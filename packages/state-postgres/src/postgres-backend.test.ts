@@ -1,4 +1,5 @@
 import { type OutboxDraft, silentLogger } from "@imgate/channel-core";
+import { waitFor } from "@imgate/imsg-sim/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendFixtures, turnDraft } from "./__fixtures__/backend-fixture.ts";
 import { openPostgresPool } from "./open-postgres-pool.ts";
@@ -44,9 +45,11 @@ describe("PostgreSQL backend: outbox", () => {
     clock.advance(1_000);
     const again = await backend.outbox.enqueue({ ...rich, text: "different" });
     expect(again).toEqual({ created: false, entry: first.entry });
+    // U+0000, which PostgreSQL text cannot hold, is stored as U+FFFD instead of failing the send.
+    expect((await backend.outbox.enqueue({ ...draft("nul"), text: "a\u0000b" })).entry.text).toBe("a\uFFFDb");
     // Empty media is stored as none, as on SQLite.
     expect((await backend.outbox.enqueue({ ...draft("k2"), media: [] })).entry).not.toHaveProperty("media");
-    expect(await backend.outbox.counts()).toEqual({ queued: 2, sending: 0, sent: 0, failed: 0, unknown: 0 });
+    expect(await backend.outbox.counts()).toEqual({ queued: 3, sending: 0, sent: 0, failed: 0, unknown: 0 });
   });
 
   it("refuses to hand out entries before reconcile, then sends each chat strictly in order", async () => {
@@ -153,6 +156,33 @@ describe("PostgreSQL backend: outbox", () => {
     await expect(backend.outbox.claimNext()).rejects.toMatchObject({ code: "OUTBOX_NOT_RECONCILED" });
     const t1 = (await backend.outbox.getByKey("t1"))?.id as number;
     await expect(backend.outbox.markSending(t1)).rejects.toMatchObject({ code: "OUTBOX_NOT_RECONCILED" });
+  });
+  it("the claim's per-chat check is served by the partial index outbox_unresolved (no walk over sent entries)", async () => {
+    const { backend, pool } = await fixtures.open();
+    await backend.outbox.reconcile(() => "unknown");
+    for (let n = 0; n < 30; n += 1) await backend.outbox.enqueue(draft(`k${n}`, "bot", String(n % 3)));
+    await pool.query("ANALYZE outbox");
+    // auto_explain writes the plans of the statements inside imgate_claim_next to the server's log.
+    const client = await pool.connect();
+    try {
+      await client.query("LOAD 'auto_explain'");
+      await client.query("SET auto_explain.log_min_duration = 0");
+      await client.query("SET auto_explain.log_nested_statements = on");
+      await client.query("SET enable_seqscan = off");
+      const before = (server as PostgresHarness).logs().length;
+      await client.query("SELECT * FROM imgate_claim_next($1, $2, $3)", ["imessage", "bot", 0]);
+      await waitFor(
+        () => (server as PostgresHarness).logs().includes("imgate_claim_next", before),
+        "the plan in the log",
+      );
+      const plans = (server as PostgresHarness).logs().slice(before);
+      expect(plans).toMatch(
+        /Index Only Scan using outbox_unresolved on outbox p|Index Scan using outbox_unresolved on outbox p/,
+      );
+    } finally {
+      await client.query("RESET ALL");
+      client.release(true);
+    }
   });
 });
 

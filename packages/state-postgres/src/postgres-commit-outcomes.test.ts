@@ -1,4 +1,6 @@
 import type { HistoryEntry, OutboxDraft, OutcomeBatch, OutcomeOp } from "@imgate/channel-core";
+import { waitFor } from "@imgate/imsg-sim/testing";
+import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { backendFixtures, turnDraft } from "./__fixtures__/backend-fixture.ts";
 import { createAccountLeases } from "./account-leases.ts";
@@ -191,13 +193,13 @@ describe("commitOutcomes on PostgreSQL", () => {
     // The cause is logged with the outcome's row, so a stuck row can be explained.
     expect(warnings).toEqual([
       {
+        level: "error",
         fields: expect.objectContaining({
-          outcome: 1,
+          index: 1,
           rowid: 2,
-          sqlstate: "23502",
-          error: expect.stringContaining('"text"'),
+          err: { code: "23502", message: expect.stringContaining('"text"') },
         }),
-        text: expect.stringContaining("rolled back alone"),
+        text: "could not persist an inbound outcome; it was rolled back alone",
       },
     ]);
     expect(await backend.dedupe.has(ACCOUNT, "BAD")).toBe(false);
@@ -340,5 +342,74 @@ describe("commitOutcomes on PostgreSQL", () => {
     const ops: OutcomeOp[] = [{ op: "appendHistory", args: [SESSION, message("G1", "a\u0000b"), 10] }];
     expect((await backend.commitOutcomes(batchOf([ops]))).failed).toEqual([]);
     expect((await backend.history.load(SESSION, 1))[0]?.text).toBe("a\uFFFDb");
+  });
+
+  it("two gateways committing into one shared session at once (session.dmScope main) lose nothing", async () => {
+    const { backend, second } = await fixtures.open();
+    const other = await second();
+    const commits = Array.from({ length: 12 }, (_, n) => {
+      const [gateway, account] = n % 2 === 0 ? [backend, "bot"] : [other, "alt"];
+      return gateway.commitOutcomes({
+        accountId: account,
+        outcomes: [
+          {
+            rowid: n,
+            ops: [
+              { op: "onlyIf", args: [{ kind: "firstSeen", accountId: account, guid: `G${n}` }] },
+              { op: "touchSession", args: [SESSION] },
+              { op: "appendHistory", args: [SESSION, message(`G${n}`), 100] },
+            ],
+          },
+        ],
+      });
+    });
+    const results = await Promise.all(commits);
+    expect(results.flatMap((result) => result.failed)).toEqual([]);
+    expect((await backend.history.load(SESSION, 100)).map((entry) => entry.messageId).sort()).toEqual(
+      Array.from({ length: 12 }, (_, n) => `G${n}`).sort(),
+    );
+    expect(await backend.sessions.getSession(SESSION)).toMatchObject({ generation: 0 });
+  });
+
+  it("a lease takeover waits for the holder's batch in flight (FOR SHARE), so no write lands after it", async () => {
+    const { backend, pool, url } = await fixtures.open();
+    const mine = createAccountLeases({ pool, holderId: "gw-a", ttlMs: 60_000 });
+    const taken = await mine.acquire(ACCOUNT);
+    if (!taken.acquired) throw new Error("expected the lease");
+    const lease = { holderId: "gw-a", fencingToken: taken.lease.fencingToken };
+    // The holder's batch, run by hand inside a transaction that is still open.
+    const inFlight = new Client({ connectionString: url });
+    await inFlight.connect();
+    try {
+      await inFlight.query("BEGIN");
+      const wire = {
+        accountId: ACCOUNT,
+        now: 1,
+        dedupeTtlMs: 1_000,
+        givenUpKept: 50,
+        lease,
+        // As the backend sends it: a touchSession carries the session id drawn for a new session.
+        outcomes: [
+          { ops: answered("G1").map((op) => (op.op === "touchSession" ? { ...op, sessionId: "S" } : op)) },
+        ],
+      };
+      await inFlight.query("SELECT imgate_commit_outcomes($1::jsonb)", [JSON.stringify(wire)]);
+      // Another gateway tries to take the account meanwhile: it must wait on the lease row.
+      const theirs = createAccountLeases({ pool, holderId: "gw-b", ttlMs: 60_000 });
+      const attempt = theirs.acquire(ACCOUNT);
+      await waitFor(async () => {
+        const { rows } = await pool.query(
+          "SELECT 1 FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO account_leases%'",
+        );
+        return rows.length > 0;
+      }, "the takeover to wait on the lease row");
+      await inFlight.query("COMMIT");
+      // The lease was live when the batch committed: the takeover is refused, and the batch's writes are there.
+      expect(await attempt).toMatchObject({ acquired: false, holder: { holderId: "gw-a" } });
+      expect(await backend.dedupe.has(ACCOUNT, "G1")).toBe(false); // its mark is at clock time 1: expired
+      expect(await backend.outbox.hasKey(reply("G1", 0).idempotencyKey)).toBe(true);
+    } finally {
+      await inFlight.end();
+    }
   });
 });

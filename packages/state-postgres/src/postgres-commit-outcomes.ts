@@ -75,15 +75,15 @@ export function createCommitOutcomes(
       throw error;
     }
     for (const failure of result.errors) {
-      logger.warn(
+      // As the SQLite backend logs it; the row stays unfinished and is replayed.
+      logger.error(
         {
+          err: { code: failure.sqlstate, message: failure.message },
           accountId: batch.accountId,
-          outcome: failure.index,
           rowid: batch.outcomes[failure.index]?.rowid,
-          sqlstate: failure.sqlstate,
-          error: failure.message,
+          index: failure.index,
         },
-        "an outcome failed to commit and was rolled back alone; its row stays unfinished",
+        "could not persist an inbound outcome; it was rolled back alone",
       );
     }
     return {

@@ -29,14 +29,6 @@ export interface PostgresOutboxOptions {
 
 /** The outbox over PostgreSQL, plus the reconcile check `commitOutcomes` needs before it claims. */
 export interface PostgresOutbox extends AsyncOutbox {
-  /**
-   * Like channel-core's `reconcile(check)`; with `filter.accountId` only that account's entries are touched
-   * (several gateways share the table, each reconciles the accounts it holds).
-   */
-  reconcile(
-    check: (entry: OutboxEntry) => ReconcileVerdict | Promise<ReconcileVerdict>,
-    filter?: { accountId?: string },
-  ): Promise<ReconcileReport>;
   /** Throws `OUTBOX_NOT_RECONCILED` unless entries of `accountId` may be handed out. */
   assertReconciled(accountId: string | undefined): void;
 }
@@ -57,17 +49,22 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
     return rows[0] ? toOutboxEntry(rows[0]) : undefined;
   };
 
-  const notReconciled = () =>
+  /** The same words as channel-core's outbox. */
+  const notReconciled = (accountId: string | undefined) =>
     new OutboxError(
       StateErrorCode.outboxNotReconciled,
-      "The outbox was asked for entries to send before reconcile() ran; call outbox.reconcile(check) once at " +
-        "start-up so entries interrupted by a crash are checked before anything is resent.",
+      reconciled.size === 0
+        ? "The outbox was asked for entries to send before reconcile() ran; call outbox.reconcile(check) once at " +
+            "start-up so entries interrupted by a crash are checked before anything is resent."
+        : `The outbox was asked for entries to send${accountId === undefined ? " of every account" : ` of account ${accountId}`}, ` +
+            `but reconcile() only ran for ${[...reconciled].join(", ")}; call outbox.reconcile(check, { accountId }) ` +
+            "for that account first (or claim with an accountId filter).",
     );
 
   const assertReconciled = (accountId: string | undefined) => {
     if (!requireReconcile || reconciledAll) return;
     if (accountId !== undefined && reconciled.has(accountId)) return;
-    throw notReconciled();
+    throw notReconciled(accountId);
   };
 
   const stateError = async (id: number, from: readonly OutboxState[], to: OutboxState) => {
@@ -109,14 +106,6 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
     );
     if (!rows[0]) throw await stateError(id, from, to);
     return toOutboxEntry(rows[0]);
-  };
-
-  const list = async (states: readonly OutboxState[] = ALL_STATES, accountId?: string) => {
-    const { rows } = await query<OutboxRow>(
-      "SELECT * FROM outbox WHERE state = ANY ($1::text[]) AND ($2::text IS NULL OR account_id = $2) ORDER BY id",
-      [states, accountId ?? null],
-    );
-    return rows.map(toOutboxEntry);
   };
 
   const outbox: PostgresOutbox = {
@@ -164,7 +153,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
       return rows[0]?.id == null ? undefined : toOutboxEntry(rows[0]);
     },
     async markSending(id) {
-      if (requireReconcile && !reconciledAll && reconciled.size === 0) throw notReconciled();
+      if (requireReconcile && !reconciledAll && reconciled.size === 0) throw notReconciled(undefined);
       const accounts = !requireReconcile || reconciledAll ? null : [...reconciled];
       const { rows } = await query<OutboxRow>(
         `UPDATE outbox o SET state = 'sending', updated_at = $2, attempts = attempts + 1, held_reason = NULL
@@ -179,7 +168,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
         [id],
       );
       const found = why.rows[0];
-      if (found && accounts && !accounts.includes(found.account_id)) throw notReconciled();
+      if (found && accounts && !accounts.includes(found.account_id)) throw notReconciled(found.account_id);
       if (found?.blocked) {
         throw new OutboxError(
           StateErrorCode.outboxState,
@@ -277,7 +266,13 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
       const { rows } = await query("SELECT 1 FROM outbox WHERE idempotency_key = $1", [idempotencyKey]);
       return rows.length > 0;
     },
-    list: (states) => list(states),
+    async list(states = ALL_STATES) {
+      const { rows } = await query<OutboxRow>(
+        "SELECT * FROM outbox WHERE state = ANY ($1::text[]) ORDER BY id",
+        [states],
+      );
+      return rows.map(toOutboxEntry);
+    },
     async counts() {
       const counts = Object.fromEntries(ALL_STATES.map((state) => [state, 0])) as Record<OutboxState, number>;
       const { rows } = await query<{ state: OutboxState; n: string }>(

@@ -15,7 +15,7 @@ export type PostgresQuery = <R extends QueryResultRow = QueryResultRow>(
 export function createPostgresQuery(pool: Pool, url: string): PostgresQuery {
   return async <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => {
     try {
-      return await pool.query<R>(text, values as unknown[] | undefined);
+      return await pool.query<R>(text, values?.map(withoutNul));
     } catch (error) {
       const translated = translatePostgresError(error, url);
       if (translated) throw translated;
@@ -25,14 +25,16 @@ export function createPostgresQuery(pool: Pool, url: string): PostgresQuery {
   };
 }
 
+/** PostgreSQL text cannot hold U+0000 (SQLite can): it becomes U+FFFD rather than failing the statement. */
+const withoutNul = (value: unknown): unknown =>
+  typeof value === "string" && value.includes("\u0000") ? value.replaceAll("\u0000", "\uFFFD") : value;
+
 /**
  * JSON for a `jsonb` parameter. PostgreSQL text and jsonb cannot hold U+0000, which SQLite stores: it becomes
  * U+FFFD here instead of failing the whole statement (one message with a NUL must not block a batch).
  */
 export function toJsonParam(value: unknown): string {
-  return JSON.stringify(value, (_key, item: unknown) =>
-    typeof item === "string" && item.includes("\u0000") ? item.replaceAll("\u0000", "\uFFFD") : item,
-  );
+  return JSON.stringify(value, (_key, item: unknown) => withoutNul(item));
 }
 
 /** A `bigint` column as `pg` returns it (a string), or a number from `to_jsonb`, as a number. */

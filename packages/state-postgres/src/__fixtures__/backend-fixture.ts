@@ -15,8 +15,8 @@ export interface BackendFixture {
   url: string;
   pool: Pool;
   clock: ManualClock;
-  /** What the backends logged as warnings. */
-  warnings: Array<{ fields: unknown; text: string | undefined }>;
+  /** What the backends logged as warnings and errors. */
+  warnings: Array<{ level: "warn" | "error"; fields: unknown; text: string }>;
   backend: PostgresBackend;
   /** Another gateway on the same database: its own pool, clock-shared, its own backend. */
   second(options?: Partial<PostgresBackendOptions>): Promise<PostgresBackend>;
@@ -43,7 +43,8 @@ export function backendFixtures(server: () => PostgresHarness) {
           clock,
           logger: {
             ...silentLogger,
-            warn: (fields: object, text: string) => void warnings.push({ fields, text }),
+            warn: (fields: object, text: string) => void warnings.push({ level: "warn", fields, text }),
+            error: (fields: object, text: string) => void warnings.push({ level: "error", fields, text }),
           },
           generateId: () => `session-${++ids}`,
           ...options,
