@@ -61,7 +61,10 @@ export interface PairingSnapshotChanges {
   any: boolean;
 }
 
-/** A {@link PairingStore} over loaded rows, in memory, that records what changed. */
+/**
+ * A {@link PairingStore} over loaded rows, in memory, that records what changed. Purges remove held rows at once
+ * (their counts are of held rows) and are recorded in `changes().purged` for the store to apply to every channel.
+ */
 export interface PairingSnapshot extends PairingStore {
   /**
    * The changes since the snapshot was made, as rows (the net effect: a row deleted and made again is an upsert),
