@@ -15,8 +15,6 @@ export interface PairingTransactionRequest {
   channel: string | undefined;
   /** Nothing will be written: no lock needed, one consistent read is enough. */
   readOnly: boolean;
-  /** The transaction's time; load the events after `now - PAIRING_EVENT_WINDOW_MS`. */
-  now: number;
 }
 
 /**
@@ -26,12 +24,14 @@ export interface PairingTransactionRequest {
 export interface PairingRowSource {
   /**
    * One transaction: unless read-only, take the store's pairing lock (so transactions of every gateway run one
-   * after another), load the rows, call `decide` with them (synchronous; it may throw: roll back and rethrow),
-   * write back the changes it returns, commit, and return its result.
+   * after another); then read the time (`now`, from the injected clock: after waiting for the lock, so times
+   * follow the order of the transactions), load the rows (events after `now - PAIRING_EVENT_WINDOW_MS`), call
+   * `decide` with them (synchronous; it may throw: roll back and rethrow), write back the changes it returns,
+   * commit, and return its result.
    */
   transact<T>(
     request: PairingTransactionRequest,
-    decide: (data: PairingSnapshotData) => { result: T; changes: PairingSnapshotChanges },
+    decide: (data: PairingSnapshotData, now: number) => { result: T; changes: PairingSnapshotChanges },
   ): Promise<T>;
   isApprovedSender(channel: string, sender: string): Promise<boolean>;
   /** Approved senders of `channel`, oldest approval first (then by sender). */
@@ -58,8 +58,7 @@ export function createAsyncPairingService(options: AsyncPairingServiceOptions): 
   const { source, clock, logger, ...limits } = options;
   const rules = createPairingRules({ ...limits, clock, logger });
   const run = async <T, R>(step: PairingStep<T, R>): Promise<R> => {
-    const now = clock.now();
-    const result = await source.transact({ channel: step.channel, readOnly: step.readOnly, now }, (data) => {
+    const result = await source.transact({ channel: step.channel, readOnly: step.readOnly }, (data, now) => {
       const rows = createPairingSnapshot(data);
       const outcome = step.run(rows, now);
       const changes = rows.changes();

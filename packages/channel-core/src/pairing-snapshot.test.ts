@@ -240,7 +240,7 @@ describe("pairing snapshot changes", () => {
 
 describePairingContract("in-memory snapshots (the loading and write-back contract)", async () => {
   const clock = createManualClock();
-  const source = createMemoryPairingSource();
+  const source = createMemoryPairingSource(clock);
   return {
     clock,
     open: (limits) => createAsyncPairingService({ ...limits, source, clock, logger: silentLogger }),

@@ -216,6 +216,33 @@ describe("PostgreSQL pairing transactions", () => {
     expect(rows).toEqual([{ channel: "imessage", kind: "reply" }]);
   });
 
+  it("a flood of strangers takes one pooled connection per gateway at a time, not the whole pool", async () => {
+    const db = await database();
+    const pairing = db.pairingOn(db.pool, { maxPendingPerChannel: 100, maxRepliesPerHour: 1000 });
+    let out = 0;
+    let most = 0;
+    const acquired = () => {
+      out += 1;
+      most = Math.max(most, out);
+    };
+    const released = () => {
+      out -= 1;
+    };
+    db.pool.on("acquire", acquired);
+    db.pool.on("release", released);
+    try {
+      const outcomes = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => pairing.request({ channel: "imessage", sender: `+1555${i}` })),
+      );
+      expect(outcomes.every((outcome) => outcome.action === "reply")).toBe(true);
+    } finally {
+      db.pool.off("acquire", acquired);
+      db.pool.off("release", released);
+    }
+    expect(most).toBe(1);
+    expect(await db.count("pairing_requests")).toBe(20);
+  });
+
   it("isApprovedSender is one statement on the pool (no transaction)", async () => {
     const db = await database();
     const pairing = db.pairingOn(db.pool);

@@ -202,40 +202,61 @@ export function createPostgresPairing(options: PostgresPairingOptions): AsyncPai
     }
   };
 
-  const source: PairingRowSource = {
-    async transact({ channel, readOnly, now }, decide) {
+  /**
+   * This process's pairing transactions, one after another: they would queue on the database's lock anyway, and
+   * queueing here keeps a flood of strangers from tying up every pooled connection (the pipeline needs them).
+   */
+  let queue: Promise<unknown> = Promise.resolve();
+  const inTurn = <T>(work: () => Promise<T>): Promise<T> => {
+    const turn = queue.then(work);
+    queue = turn.catch(() => {});
+    return turn;
+  };
+
+  const transaction = async <T>(
+    channel: string | undefined,
+    decide: (data: PairingSnapshotData, now: number) => { result: T; changes: PairingSnapshotChanges },
+  ): Promise<T> => {
+    let client: PoolClient;
+    try {
+      client = await pool.connect();
+    } catch (error) {
+      throw failure(error);
+    }
+    let broken = false;
+    try {
+      // Lock first, load after: in READ COMMITTED the load's snapshot then includes everything the previous
+      // holder of the lock committed.
+      await client.query(
+        `BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs}; SELECT pg_advisory_xact_lock(${PAIRING_LOCK_KEY})`,
+      );
+      const now = clock.now();
       const since = now - PAIRING_EVENT_WINDOW_MS;
+      const { rows } = await client.query(LOAD_SQL, [channel ?? null, since]);
+      const { result, changes } = decide(parseLoaded(rows[0], channel, since), now);
+      if (changes.any) await writeBack(client, changes);
+      await client.query("COMMIT");
+      return result;
+    } catch (error) {
+      await client.query("ROLLBACK").catch(() => {
+        broken = true;
+      });
+      throw failure(error);
+    } finally {
+      client.release(broken);
+    }
+  };
+
+  const source: PairingRowSource = {
+    async transact({ channel, readOnly }, decide) {
       if (readOnly) {
         // One statement sees one consistent state; nothing is written, so no lock.
+        const now = clock.now();
+        const since = now - PAIRING_EVENT_WINDOW_MS;
         const { rows } = await query(LOAD_SQL, [channel ?? null, since]);
-        return decide(parseLoaded(rows[0], channel, since)).result;
+        return decide(parseLoaded(rows[0], channel, since), now).result;
       }
-      let client: PoolClient;
-      try {
-        client = await pool.connect();
-      } catch (error) {
-        throw failure(error);
-      }
-      let broken = false;
-      try {
-        // Lock first, load after: in READ COMMITTED the load's snapshot then includes everything the previous
-        // holder of the lock committed.
-        await client.query(
-          `BEGIN; SET LOCAL lock_timeout = ${lockTimeoutMs}; SELECT pg_advisory_xact_lock(${PAIRING_LOCK_KEY})`,
-        );
-        const { rows } = await client.query(LOAD_SQL, [channel ?? null, since]);
-        const { result, changes } = decide(parseLoaded(rows[0], channel, since));
-        if (changes.any) await writeBack(client, changes);
-        await client.query("COMMIT");
-        return result;
-      } catch (error) {
-        await client.query("ROLLBACK").catch(() => {
-          broken = true;
-        });
-        throw failure(error);
-      } finally {
-        client.release(broken);
-      }
+      return inTurn(() => transaction(channel, decide));
     },
     async isApprovedSender(channel, sender) {
       const { rows } = await query<{ approved: boolean }>(

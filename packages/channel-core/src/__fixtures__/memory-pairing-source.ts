@@ -1,4 +1,5 @@
 import type { PairingRowSource } from "../async-pairing-service.ts";
+import type { Clock } from "../clock.ts";
 import { PAIRING_EVENT_WINDOW_MS } from "../pairing-rules.ts";
 import type { PairingEvent, PairingRowKey, PairingSnapshotChanges } from "../pairing-snapshot.ts";
 import type { ApprovedSender, PairingOwnerDecision, PairingRequestRecord } from "../pairing-store.ts";
@@ -20,7 +21,7 @@ const inScope = (channel: string | undefined) => (row: { channel: string }) =>
  * (approvals of the senders with a request or decision only, events of the last window only; deletions and
  * purges, then upserts): the snapshot's loading contract and its changes, tested without a server.
  */
-export function createMemoryPairingSource(): PairingRowSource & { tables: MemoryPairingTables } {
+export function createMemoryPairingSource(clock: Clock): PairingRowSource & { tables: MemoryPairingTables } {
   const tables: MemoryPairingTables = { requests: [], decisions: [], approved: [], events: [] };
   const write = (changes: PairingSnapshotChanges): void => {
     const { purged } = changes;
@@ -49,7 +50,8 @@ export function createMemoryPairingSource(): PairingRowSource & { tables: Memory
   };
   return {
     tables,
-    async transact({ channel, now }, decide) {
+    async transact({ channel }, decide) {
+      const now = clock.now();
       const requests = tables.requests.filter(inScope(channel));
       const decisions = tables.decisions.filter(inScope(channel));
       const asked = [...requests, ...decisions];
@@ -63,6 +65,7 @@ export function createMemoryPairingSource(): PairingRowSource & { tables: Memory
           events: tables.events.filter((event) => event.at > eventsSince),
           eventsSince,
         }),
+        now,
       );
       if (changes.any) write(changes);
       return result;
