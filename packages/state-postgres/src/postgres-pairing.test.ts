@@ -1,17 +1,11 @@
-import {
-  type AsyncPairing,
-  PairingError,
-  type PairingLimits,
-  StateErrorCode,
-  silentLogger,
-} from "@imgate/channel-core";
+import { type AsyncPairing, PairingError, StateErrorCode, silentLogger } from "@imgate/channel-core";
 import { createManualClock, describePairingContract } from "@imgate/channel-core/testing";
 import { Pool } from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { migratePostgres } from "./migrate-postgres.ts";
 import { openPostgresPool } from "./open-postgres-pool.ts";
 import { PostgresErrorCode } from "./postgres-errors.ts";
-import { createPostgresPairing } from "./postgres-pairing.ts";
+import { createPostgresPairing, PAIRING_LOCK_KEY, type PostgresPairingOptions } from "./postgres-pairing.ts";
 import { type PostgresHarness, startPostgres } from "./testing/postgres-harness.ts";
 
 let server: PostgresHarness | undefined;
@@ -27,6 +21,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
+type Limits = Omit<PostgresPairingOptions, "pool" | "url" | "clock" | "logger">;
+
 /** A fresh migrated database; `gateway()` opens another pool on it (another gateway) with a pairing service. */
 async function database() {
   const url = await (server as PostgresHarness).createDatabase();
@@ -38,14 +34,14 @@ async function database() {
   };
   const first = await open();
   await migratePostgres(first);
-  const pairingOn = (pool: Pool, limits: PairingLimits = {}): AsyncPairing =>
+  const pairingOn = (pool: Pool, limits: Limits = {}): AsyncPairing =>
     createPostgresPairing({ pool, url, clock, logger: silentLogger, ...limits });
   return {
     url,
     clock,
     pool: first,
     pairingOn,
-    async gateway(limits: PairingLimits = {}) {
+    async gateway(limits: Limits = {}) {
       return pairingOn(await open(), limits);
     },
     async count(table: "pairing_requests" | "pairing_events" | "pairing_decisions" | "pairing_approved") {
@@ -214,6 +210,32 @@ describe("PostgreSQL pairing transactions", () => {
       "SELECT r.channel, e.kind FROM pairing_requests r FULL JOIN pairing_events e ON e.channel = r.channel",
     );
     expect(rows).toEqual([{ channel: "imessage", kind: "reply" }]);
+  });
+
+  it("waits for another gateway's pairing transaction, and past lockTimeoutMs fails saying so, writing nothing", async () => {
+    const db = await database();
+    const pairing = db.pairingOn(db.pool, { lockTimeoutMs: 200 });
+    const other = await db.pool.connect();
+    try {
+      // Another gateway mid-transaction, holding the pairing lock.
+      await other.query(`BEGIN; SELECT pg_advisory_xact_lock(${PAIRING_LOCK_KEY})`);
+      const refused = await pairing.request({ channel: "imessage", sender: "a" }).then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
+      expect(refused?.message).toMatch(
+        /^A pairing call waited 200 ms for another gateway's pairing transaction/,
+      );
+      expect(await db.count("pairing_requests")).toBe(0);
+      // Queued behind the holder, a call proceeds as soon as it commits.
+      const waiting = db
+        .pairingOn(db.pool, { lockTimeoutMs: 60_000 })
+        .request({ channel: "imessage", sender: "a" });
+      await other.query("COMMIT");
+      expect((await waiting).action).toBe("reply");
+    } finally {
+      other.release();
+    }
   });
 
   it("a flood of strangers takes one pooled connection per gateway at a time, not the whole pool", async () => {
