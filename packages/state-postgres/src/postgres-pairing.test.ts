@@ -238,6 +238,22 @@ describe("PostgreSQL pairing transactions", () => {
     }
   });
 
+  it("rows it did not write (a bad time) fail the call with one clear error, and nothing changes", async () => {
+    const db = await database();
+    await db.pool.query(
+      "INSERT INTO pairing_requests VALUES ('imessage', 'a', 'AAAAAAAA', 1, 1, 9007199254740993, NULL)",
+    );
+    const pairing = db.pairingOn(db.pool);
+    const error = await pairing.request({ channel: "imessage", sender: "b" }).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error?.message).toMatch(
+      /^The pairing rows in PostgreSQL are not as imgate writes them \(requests\.0\.expiresAt: /,
+    );
+    expect(await db.count("pairing_requests")).toBe(1);
+  });
+
   it("a flood of strangers takes one pooled connection per gateway at a time, not the whole pool", async () => {
     const db = await database();
     const pairing = db.pairingOn(db.pool, { maxPendingPerChannel: 100, maxRepliesPerHour: 1000 });

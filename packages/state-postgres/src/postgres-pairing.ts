@@ -169,7 +169,15 @@ export function createPostgresPairing(options: PostgresPairingOptions): AsyncPai
   };
 
   const parseLoaded = (row: unknown, channel: string | undefined, since: number): PairingSnapshotData => {
-    const loaded = loadedSchema.parse(row);
+    const parsed = loadedSchema.safeParse(row);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new Error(
+        `The pairing rows in PostgreSQL are not as imgate writes them (${issue?.path.join(".")}: ${issue?.message}); ` +
+          "check that every gateway runs the same imgate version and that nothing else writes the pairing tables.",
+      );
+    }
+    const loaded = parsed.data;
     return {
       ...(channel === undefined ? {} : { channel }),
       requests: loaded.requests.map(({ meta, ...request }) => (meta ? { ...request, meta } : request)),
