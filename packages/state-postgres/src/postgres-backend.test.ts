@@ -331,6 +331,53 @@ describe("PostgreSQL backend: conversation state", () => {
   });
 });
 
+describe("PostgreSQL backend: round trips", () => {
+  it("every method is one statement on its success path (read-modify-write included)", async () => {
+    const { backend, pool, clock } = await fixtures.open();
+    const query = pool.query.bind(pool);
+    let statements = 0;
+    pool.query = ((...args: Parameters<typeof query>) => {
+      statements += 1;
+      return query(...args);
+    }) as typeof pool.query;
+    const calls: Array<[string, () => Promise<unknown>]> = [
+      ["reconcile (nothing in flight)", () => backend.outbox.reconcile(() => "unknown")],
+      ["enqueue", () => backend.outbox.enqueue(draft("k1"))],
+      ["enqueue (existing key)", () => backend.outbox.enqueue(draft("k1"))],
+      ["claimNext", () => backend.outbox.claimNext({ accountId: "bot" })],
+      ["markSent", async () => backend.outbox.markSent(1, "GUID")],
+      ["touchSession", () => backend.sessions.touchSession("s")],
+      [
+        "history.append (with trim)",
+        () => backend.history.append("s", { sender: "x", text: "t", messageId: "m", timestamp: 1 }, 1),
+      ],
+      ["resetSession (and clear history)", () => backend.sessions.resetSession("s")],
+      ["dedupe.seen", () => backend.dedupe.seen("bot", "G")],
+      ["pendingTurns.record", () => backend.pendingTurns.record(turnDraft(clock, "G1"))],
+      [
+        "pendingTurns.giveUp (and keep the newest)",
+        () => backend.pendingTurns.giveUp(turnDraft(clock, "G1"), { reason: "x" }),
+      ],
+      ["pauses.pause", () => backend.pauses.pause("imessage", "bot")],
+      ["pauses.pause (already paused)", () => backend.pauses.pause("imessage", "bot")],
+      ["sendLog.usage", () => backend.sendLog.usage("imessage", "bot", 0)],
+      ["echo.prune", () => backend.echo.prune("bot", 0, 10)],
+      ["cursors.commit", () => backend.cursors.commit("bot", "chat.db", "1")],
+    ];
+    const counted: Array<[string, number]> = [];
+    try {
+      for (const [name, call] of calls) {
+        statements = 0;
+        await call();
+        counted.push([name, statements]);
+      }
+    } finally {
+      pool.query = query as typeof pool.query;
+    }
+    expect(counted).toEqual(calls.map(([name]) => [name, 1]));
+  });
+});
+
 describe("PostgreSQL backend: identity and errors", () => {
   it("describes the target without the password, and refuses pairing it was not given", async () => {
     const { backend, pool } = await fixtures.open();
@@ -365,6 +412,7 @@ describe("PostgreSQL backend: identity and errors", () => {
       expect(error.code).toBe("PG_UNREACHABLE");
       expect(error.message).not.toContain("hunter2");
       await backend.close();
+      await expect(backend.outbox.counts()).rejects.toMatchObject({ code: "STATE_DB_CLOSED" });
     } finally {
       await own.stop();
     }

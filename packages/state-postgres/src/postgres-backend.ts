@@ -37,7 +37,10 @@ export interface PostgresBackendOptions {
   requireReconcile?: boolean;
   /** Draws new session ids. Default `crypto.randomUUID`. */
   generateId?: () => string;
-  /** Ends the pool on `close()`. Default false: the caller opened it and ends it. */
+  /**
+   * Ends the pool on `close()`. Default false: the caller opened it and ends it. Either way the backend refuses
+   * every call after `close()` (`STATE_DB_CLOSED`).
+   */
   ownsPool?: boolean;
 }
 
@@ -56,7 +59,8 @@ const DEFAULT_DEDUPE_TTL_MS = 7 * 24 * 60 * 60 * 1000;
  */
 export function createPostgresBackend(options: PostgresBackendOptions): PostgresBackend {
   const { pool, url, clock, logger } = options;
-  const query = createPostgresQuery(pool, url);
+  let closed = false;
+  const query = createPostgresQuery(pool, url, () => closed);
   const generateId = options.generateId ?? randomUUID;
   const dedupeTtlMs = options.dedupeTtlMs ?? DEFAULT_DEDUPE_TTL_MS;
   const givenUpKept = Math.max(1, options.givenUpKept ?? 50);
@@ -67,7 +71,6 @@ export function createPostgresBackend(options: PostgresBackendOptions): Postgres
     ...(options.requireReconcile === undefined ? {} : { requireReconcile: options.requireReconcile }),
   });
   const { pairing } = options;
-  let closed = false;
   return {
     kind: "postgres",
     describe: `PostgreSQL ${describeDatabaseTarget(url)}`,

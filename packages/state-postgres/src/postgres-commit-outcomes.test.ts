@@ -295,6 +295,50 @@ describe("commitOutcomes on PostgreSQL", () => {
     expect(await backend.dedupe.has(ACCOUNT, "G2")).toBe(true);
   });
 
+  // After a restart the original gateway replayed messages it had already answered, because its dedupe marks lived
+  // in process memory and the cursor lagged (openclaw/openclaw#85363). With a shared database the marks live with
+  // the outcome: a standby that takes over and replays from the lagging cursor answers nothing twice.
+  it("failover: the new holder replays from a lagging cursor and answers nothing the old holder answered", async () => {
+    const { backend, pool, second, count } = await fixtures.open();
+    const standby = await second();
+    const a = createAccountLeases({ pool, holderId: "gw-a", ttlMs: 60_000 });
+    const b = createAccountLeases({ pool, holderId: "gw-b", ttlMs: 60_000 });
+    const first = await a.acquire(ACCOUNT);
+    if (!first.acquired) throw new Error("expected the lease");
+    // gw-a answers G1 and G2; the cursor only got as far as G1 before it died.
+    await backend.commitOutcomes(
+      batchOf([answered("G1")], {
+        lease: { holderId: "gw-a", fencingToken: first.lease.fencingToken },
+        cursor: { source: "chat.db", position: "1", requires: [0] },
+      }),
+    );
+    await backend.commitOutcomes(
+      batchOf([answered("G2")], { lease: { holderId: "gw-a", fencingToken: first.lease.fencingToken } }),
+    );
+    await pool.query("UPDATE account_leases SET expires_at = now() - interval '1 second'");
+    const taken = await b.acquire(ACCOUNT);
+    if (!taken.acquired) throw new Error("expected the standby to take the lease");
+    expect(await standby.cursors.get(ACCOUNT, "chat.db")).toBe("1");
+    await standby.outbox.reconcile(() => "unknown", { accountId: ACCOUNT });
+    const replay = await standby.commitOutcomes(
+      batchOf([answered("G2"), answered("G3")], {
+        lease: { holderId: "gw-b", fencingToken: taken.lease.fencingToken },
+        cursor: { source: "chat.db", position: "3", requires: [0, 1] },
+        claimNext: { channel: "imessage" },
+      }),
+    );
+    expect(replay.failed).toEqual([]);
+    expect(replay.cursorMoved).toBe(true);
+    // G1's first chunk is the next one due: nothing of G2 was queued again, G3 is queued behind.
+    expect(replay.claimed?.idempotencyKey).toBe(reply("G1", 0).idempotencyKey);
+    expect(await count("outbox")).toBe(6);
+    expect((await standby.history.load(SESSION, 10)).map((entry) => entry.messageId)).toEqual([
+      "G1",
+      "G2",
+      "G3",
+    ]);
+  });
+
   it("an expired lease of the same holder is refused: expiry is the database's clock", async () => {
     const { backend, pool } = await fixtures.open();
     const leases = createAccountLeases({ pool, holderId: "gw-a", ttlMs: 60_000 });
@@ -342,6 +386,17 @@ describe("commitOutcomes on PostgreSQL", () => {
     const ops: OutcomeOp[] = [{ op: "appendHistory", args: [SESSION, message("G1", "a\u0000b"), 10] }];
     expect((await backend.commitOutcomes(batchOf([ops]))).failed).toEqual([]);
     expect((await backend.history.load(SESSION, 1))[0]?.text).toBe("a\uFFFDb");
+  });
+
+  it("a fractional time in a batch (the wire allows any number) is rounded, not a failed outcome", async () => {
+    const { backend, clock } = await fixtures.open();
+    const ops: OutcomeOp[] = [
+      { op: "appendHistory", args: [SESSION, { ...message("G1"), timestamp: 1_000.6 }, 10] },
+      { op: "recordPendingTurn", args: [turnDraft(clock, "G1", { arrivedAt: 5.2, nextAttemptAt: 9.7 })] },
+    ];
+    expect((await backend.commitOutcomes(batchOf([ops]))).failed).toEqual([]);
+    expect((await backend.history.load(SESSION, 1))[0]?.timestamp).toBe(1_001);
+    expect(await backend.pendingTurns.get(ACCOUNT, "G1")).toMatchObject({ arrivedAt: 5, nextAttemptAt: 10 });
   });
 
   it("two gateways committing into one shared session at once (session.dmScope main) lose nothing", async () => {

@@ -1,5 +1,6 @@
+import { StateErrorCode, StateStoreError } from "@imgate/channel-core";
 import type { Pool, QueryResult, QueryResultRow } from "pg";
-import { redactDatabaseUrl } from "./database-url.ts";
+import { describeDatabaseTarget, redactDatabaseUrl } from "./database-url.ts";
 import { translatePostgresError } from "./translate-postgres-error.ts";
 
 /** Runs one statement (one round trip) on the pool; connection failures become a `PostgresStateError`. */
@@ -10,10 +11,24 @@ export type PostgresQuery = <R extends QueryResultRow = QueryResultRow>(
 
 /**
  * The one way the backend reaches the database: `pool.query`, with connection-level failures translated
- * (naming the target and the fix, never the URL or its password) and any other message redacted.
+ * (naming the target and the fix, never the URL or its password) and any other message redacted. Once
+ * `closed()` (default never) is true every call fails with `STATE_DB_CLOSED`, as the SQLite store does after
+ * `close()`.
  */
-export function createPostgresQuery(pool: Pool, url: string): PostgresQuery {
+export function createPostgresQuery(
+  pool: Pool,
+  url: string,
+  closed: () => boolean = () => false,
+): PostgresQuery {
   return async <R extends QueryResultRow>(text: string, values?: readonly unknown[]) => {
+    if (closed()) {
+      const target = describeDatabaseTarget(url);
+      throw new StateStoreError(
+        StateErrorCode.closed,
+        target,
+        `The PostgreSQL state backend for ${target} was used after close(); open a new one.`,
+      );
+    }
     try {
       return await pool.query<R>(text, values?.map(withoutNul));
     } catch (error) {

@@ -109,6 +109,7 @@ export function describeCommitOutcomesContract(ctx: ContractContext): void {
     it("tries guards in order, first change wins (a || b), and a failed onlyIf skips only the rest", async () => {
       const { backend, clock } = ctx;
       await backend.pendingTurns.record(turnDraftOf("P", clock.now()));
+      await backend.pendingTurns.record(turnDraftOf("R", clock.now()));
       await backend.dedupe.seen(ACCOUNT, "OLD");
       const result = await commitOnWire(backend, {
         accountId: ACCOUNT,
@@ -151,6 +152,16 @@ export function describeCommitOutcomesContract(ctx: ContractContext): void {
             });
             w.touchSession("after-give-up");
           }),
+          // R is pending: giving it up (onlyIfPending) changes it.
+          outcome(undefined, (w) => {
+            w.onlyIf({
+              kind: "giveUp",
+              draft: turnDraftOf("R", clock.now()),
+              outcome: { reason: "window" },
+              onlyIfPending: true,
+            });
+            w.touchSession("after-R");
+          }),
           // Not recorded and not onlyIfPending: the give-up stores it, and changed a row.
           outcome(6, (w) => {
             w.onlyIf({
@@ -162,7 +173,7 @@ export function describeCommitOutcomesContract(ctx: ContractContext): void {
             w.touchSession("after-C");
           }),
         ],
-        cursor: { source: SOURCE, position: "6", requires: [0, 1, 2, 3, 4, 5] },
+        cursor: { source: SOURCE, position: "6", requires: [0, 1, 2, 3, 4, 5, 6] },
       });
       expect(result).toEqual({ failed: [], cursorMoved: true, claimed: undefined });
       expect(await backend.dedupe.has(ACCOUNT, "A")).toBe(true);
@@ -181,11 +192,36 @@ export function describeCommitOutcomesContract(ctx: ContractContext): void {
         "after-nothing",
         "between",
         "after-give-up",
+        "after-R",
         "after-C",
       ];
       const touched: string[] = [];
       for (const key of sessions) if (await backend.sessions.getSession(key)) touched.push(key);
-      expect(touched).toEqual(["after-A", "after-P", "between", "after-C"]);
+      expect(touched).toEqual(["after-A", "after-P", "between", "after-R", "after-C"]);
+      expect(await backend.pendingTurns.get(ACCOUNT, "R")).toMatchObject({
+        state: "given_up",
+        giveUpReason: "window",
+      });
+    });
+
+    it("applies the same message once when it finishes twice in one batch", async () => {
+      const { backend, clock } = ctx;
+      const handle = (rowid: number) =>
+        outcome(rowid, (w) => {
+          w.onlyIf({ kind: "firstSeen", accountId: ACCOUNT, guid: "SAME" });
+          w.appendHistory("s", historyEntryOf(`row-${rowid}`, clock.now()), 10);
+          w.enqueue([outboxDraftOf("7", `SAME-${rowid}`, 0)]);
+        });
+      const result = await commitOnWire(backend, {
+        accountId: ACCOUNT,
+        outcomes: [handle(1), handle(2)],
+        cursor: { source: SOURCE, position: "2", requires: [0, 1] },
+      });
+      expect(result).toEqual({ failed: [], cursorMoved: true, claimed: undefined });
+      expect((await backend.history.load("s", 10)).map((entry) => entry.messageId)).toEqual(["row-1"]);
+      expect((await backend.outbox.list()).map((entry) => entry.idempotencyKey)).toEqual([
+        outboxDraftOf("7", "SAME-1", 0).idempotencyKey,
+      ]);
     });
 
     it("rolls a failing outcome back alone (its guard too) and holds the cursor when it was required", async () => {
@@ -290,6 +326,9 @@ export function describeCommitOutcomesContract(ctx: ContractContext): void {
       expect(await backend.cursors.get(ACCOUNT, SOURCE)).toBeUndefined();
     });
 
+    // The original gateway replayed live-handled rows after a restart because its dedupe marks lived in memory
+    // and its cursor lagged (openclaw#85363): here the marks are committed with the outcomes, so a replay of a
+    // whole batch is absorbed by its guards and idempotency keys.
     it("changes nothing when the same batch is committed again (a replay after a crash)", async () => {
       const { backend, clock } = ctx;
       await backend.outbox.reconcile(() => "unknown", { accountId: ACCOUNT });

@@ -2,16 +2,16 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeTempDir } from "../__fixtures__/temp-dir.ts";
 import { openTempStateStore, type TempStateStore } from "../__fixtures__/temp-state-store.ts";
-import { createManualClock } from "../manual-clock.ts";
+import { createManualClock, type ManualClock } from "../manual-clock.ts";
 import { StateErrorCode } from "../state-errors.ts";
 import { openStateStore } from "../state-store.ts";
 import { recordOutcome } from "./outcome-ops.ts";
-import { createSqliteBackend } from "./sqlite-backend.ts";
+import { createSqliteBackend, type SqliteBackendOptions } from "./sqlite-backend.ts";
 import { describeStateBackendContract } from "./state-backend.contract.ts";
 
-describeStateBackendContract("sqlite", async (clock) => {
+const openSqlite = (options: SqliteBackendOptions) => async (clock: ManualClock) => {
   const temp = openTempStateStore(clock);
-  const backend = createSqliteBackend(temp.store);
+  const backend = createSqliteBackend(temp.store, options);
   return {
     backend,
     close: async () => {
@@ -19,7 +19,11 @@ describeStateBackendContract("sqlite", async (clock) => {
       temp.dispose();
     },
   };
-});
+};
+
+describeStateBackendContract("sqlite", openSqlite({}));
+// The gateway keeps recent history in memory: rolled-back appends and resets must still read right.
+describeStateBackendContract("sqlite with a history cache", openSqlite({ historyCacheSessions: 4 }));
 
 describe("sqlite backend", () => {
   let temp: TempStateStore | undefined;

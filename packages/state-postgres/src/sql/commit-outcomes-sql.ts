@@ -5,6 +5,7 @@
  * injected clock (`now`, ms), as on SQLite; only the lease expiry is judged by the database's `now()`.
  */
 export const COMMIT_OUTCOMES_SQL = `
+  -- JSON numbers (times in ms, counts) are cast through numeric so a fractional one is rounded, not a failure.
   -- Error texts are stored short (the full upstream body belongs in the log): as channel-core's pending turns.
   CREATE FUNCTION imgate_clip(p_text text) RETURNS text LANGUAGE sql IMMUTABLE AS $fn$
     SELECT CASE WHEN length(p_text) > 500 THEN left(p_text, 500) || '…' ELSE p_text END
@@ -53,7 +54,7 @@ export const COMMIT_OUTCOMES_SQL = `
     IF p_limit IS NULL OR NOT (p_limit > 0) THEN RETURN false; END IF;
     INSERT INTO history (session_key, sender, sender_label, text, message_id, timestamp, extra)
     VALUES (p_key, p_entry->>'sender', p_entry->>'senderLabel', p_entry->>'text', p_entry->>'messageId',
-            (p_entry->>'timestamp')::bigint, p_entry->'extra')
+            (p_entry->>'timestamp')::numeric::bigint, p_entry->'extra')
     ON CONFLICT (session_key, message_id) DO NOTHING;
     GET DIAGNOSTICS n = ROW_COUNT;
     DELETE FROM history WHERE session_key = p_key AND id <= (
@@ -87,7 +88,8 @@ export const COMMIT_OUTCOMES_SQL = `
     VALUES (p_draft->>'accountId', p_draft->'envelope'->>'guid', p_draft->>'sessionKey', p_draft->>'agentId',
       p_draft->>'target', p_draft->'envelope', coalesce(p_draft->'request', 'null'::jsonb),
       CASE WHEN p_draft->'meta' = 'null'::jsonb THEN NULL ELSE p_draft->'meta' END, p_state,
-      (p_draft->>'arrivedAt')::bigint, (p_draft->>'attempts')::integer, (p_draft->>'nextAttemptAt')::bigint,
+      (p_draft->>'arrivedAt')::numeric::bigint, (p_draft->>'attempts')::numeric::integer,
+      (p_draft->>'nextAttemptAt')::numeric::bigint,
       imgate_clip(p_draft->>'lastError'), p_reason, CASE WHEN p_reason IS NULL THEN NULL ELSE p_now END,
       p_now, p_now)
     ON CONFLICT (account_id, guid) DO NOTHING;
@@ -97,8 +99,8 @@ export const COMMIT_OUTCOMES_SQL = `
 
   CREATE FUNCTION imgate_record_attempt(p_account text, p_guid text, p_update jsonb, p_now bigint)
   RETURNS void LANGUAGE sql AS $fn$
-    UPDATE pending_turns SET attempts = (p_update->>'attempts')::integer,
-      next_attempt_at = (p_update->>'nextAttemptAt')::bigint, last_error = imgate_clip(p_update->>'lastError'),
+    UPDATE pending_turns SET attempts = (p_update->>'attempts')::numeric::integer,
+      next_attempt_at = (p_update->>'nextAttemptAt')::numeric::bigint, last_error = imgate_clip(p_update->>'lastError'),
       updated_at = p_now
      WHERE account_id = p_account AND guid = p_guid AND state = 'pending'
   $fn$;
@@ -123,7 +125,7 @@ export const COMMIT_OUTCOMES_SQL = `
     v_account text := p_draft->>'accountId';
     v_changed boolean;
   BEGIN
-    UPDATE pending_turns SET state = 'given_up', attempts = (p_draft->>'attempts')::integer,
+    UPDATE pending_turns SET state = 'given_up', attempts = (p_draft->>'attempts')::numeric::integer,
       last_error = imgate_clip(p_error), give_up_reason = p_reason, given_up_at = p_now, updated_at = p_now
      WHERE account_id = v_account AND guid = p_draft->'envelope'->>'guid' AND state = 'pending';
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -163,9 +165,9 @@ export const COMMIT_OUTCOMES_SQL = `
   CREATE FUNCTION imgate_commit_outcomes(batch jsonb) RETURNS jsonb LANGUAGE plpgsql AS $fn$
   DECLARE
     v_account text := batch->>'accountId';
-    v_now bigint := (batch->>'now')::bigint;
-    v_ttl bigint := (batch->>'dedupeTtlMs')::bigint;
-    v_kept integer := (batch->>'givenUpKept')::integer;
+    v_now bigint := (batch->>'now')::numeric::bigint;
+    v_ttl bigint := (batch->>'dedupeTtlMs')::numeric::bigint;
+    v_kept integer := (batch->>'givenUpKept')::numeric::integer;
     v_count integer := jsonb_array_length(batch->'outcomes');
     v_failed integer[] := '{}';
     v_errors jsonb := '[]';
