@@ -5,6 +5,12 @@ export {
   resolveAgentRoute,
   resolveDefaultAgentId,
 } from "./agent-route.ts";
+export {
+  type AsyncPairingServiceOptions,
+  createAsyncPairingService,
+  type PairingRowSource,
+  type PairingTransactionRequest,
+} from "./async-pairing-service.ts";
 export type {
   ChatCommand,
   ConfigAccessor,
@@ -137,6 +143,17 @@ export {
   PAIRING_CODE_LENGTH,
   pairingCodesEqual,
 } from "./pairing-code.ts";
+export {
+  createPairingRules,
+  PAIRING_EVENT_WINDOW_MS,
+  type PairingApprovalResult,
+  type PairingLimits,
+  type PairingMatch,
+  type PairingRequestInput,
+  type PairingRules,
+  type PairingRulesOptions,
+  type PairingStep,
+} from "./pairing-rules.ts";
 export type {
   PairingCounter,
   PairingNoReplyReason,
@@ -147,6 +164,14 @@ export type {
   PendingPairing,
 } from "./pairing-service.ts";
 export { createPairingService } from "./pairing-service.ts";
+export {
+  createPairingSnapshot,
+  type PairingEvent,
+  type PairingRowKey,
+  type PairingSnapshot,
+  type PairingSnapshotChanges,
+  type PairingSnapshotData,
+} from "./pairing-snapshot.ts";
 export type {
   ApprovedSender,
   PairingEventKind,

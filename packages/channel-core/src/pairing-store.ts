@@ -44,7 +44,7 @@ export type PairingEventKind = "reply" | "approve_failed";
 
 /**
  * Row access for pairing requests, approved senders and rate-limit events. No rules live here; see
- * `createPairingService`. Callers group calls in `store.transaction()` when they must be atomic.
+ * `createPairingRules`. Callers group calls in `store.transaction()` when they must be atomic.
  */
 export interface PairingStore {
   getRequest(channel: string, sender: string): PairingRequestRecord | undefined;

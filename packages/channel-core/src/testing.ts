@@ -4,5 +4,6 @@
  */
 
 export { createManualClock, type ManualClock } from "./manual-clock.ts";
+export { describePairingContract, type PairingContractStore } from "./pairing-contract.ts";
 export type { OpenStateBackend } from "./state/contract-fixtures.ts";
 export { describeStateBackendContract } from "./state/state-backend.contract.ts";

@@ -29,4 +29,5 @@ export { LEASE_LOST_SQLSTATE } from "./postgres-commit-outcomes.ts";
 export { PostgresErrorCode, PostgresStateError } from "./postgres-errors.ts";
 export { type PostgresMigration, postgresMigrations } from "./postgres-migrations.ts";
 export type { PostgresOutbox } from "./postgres-outbox.ts";
+export { createPostgresPairing, PAIRING_LOCK_KEY, type PostgresPairingOptions } from "./postgres-pairing.ts";
 export { translatePostgresError } from "./translate-postgres-error.ts";

@@ -1,4 +1,5 @@
 import { COMMIT_OUTCOMES_SQL } from "./sql/commit-outcomes-sql.ts";
+import { PAIRING_TABLES_SQL } from "./sql/pairing-tables-sql.ts";
 import { STATE_TABLES_SQL } from "./sql/state-tables-sql.ts";
 
 /**
@@ -43,5 +44,10 @@ export const postgresMigrations: readonly PostgresMigration[] = [
     version: 3,
     name: "state write functions and imgate_commit_outcomes (one round trip per group commit)",
     sql: COMMIT_OUTCOMES_SQL,
+  },
+  {
+    version: 4,
+    name: "pairing tables (requests, approved senders, owner decisions, rate-limit events)",
+    sql: PAIRING_TABLES_SQL,
   },
 ];
