@@ -2,7 +2,8 @@
  * The group commit on each state store: the gateway's per-message writes (dedupe mark as the guard, session touch,
  * the message and the reply appended to history, one outbox entry) committed as `OutcomeBatch`es through
  * `StateBackend.commitOutcomes`, with the watch cursor moved in the same commit. PostgreSQL (a throwaway server on
- * a private socket, `startPostgres`) beside SQLite (a state.db file, `synchronous=NORMAL` as the gateway opens it)
+ * a private socket, `startPostgres`, with its default durability: each commit flushed) beside SQLite (a state.db
+ * file, `synchronous=NORMAL` as the gateway opens it)
  * in the same run, at several batch sizes: one message per commit is the worst case (an idle gateway), larger
  * batches are what a busy gateway or a catch-up commits per event-loop turn.
  * Run: `node --conditions=@imgate/source bench/state-commit.ts [messages]`.
@@ -115,7 +116,10 @@ async function measure(
 /** Runs every batch size on both stores; each size gets fresh message ids (never a replay). */
 export async function runStateCommit(messages = 5_000): Promise<StateCommitResult> {
   const dir = mkdtempSync(join(tmpdir(), "imgate-bench-state-"));
-  const server = await startPostgres();
+  // The server as a deployment runs it (every commit flushed to disk), not the tests' fsync-off setting.
+  const server = await startPostgres({
+    settings: { fsync: "on", synchronous_commit: "on", full_page_writes: "on", shared_buffers: "128MB" },
+  });
   const pool = await openPostgresPool({ url: server.url, logger: silentLogger });
   const figures: StateCommitFigure[] = [];
   try {
