@@ -49,6 +49,11 @@ export interface StartGatewayOptions {
   env?: Record<string, string | undefined>;
   /** Where everything lives; default a new workspace, disposed by `dispose()`. */
   workspace?: Workspace;
+  /**
+   * The stand-in's chat.db: `channels.imessage.dbPath`, and where `inject` / `outgoing` read and write. Default
+   * the workspace's. Another gateway's `dbPath` makes two gateways serve one Messages database (a standby).
+   */
+  dbPath?: string;
   /** Wait until the control API says ready and the watch is subscribed (default true). */
   waitReady?: boolean;
   /** Deadline for readiness (default 20 s). */
@@ -120,6 +125,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
   const ownsWorkspace = options.workspace === undefined;
   const workspace = options.workspace ?? createWorkspace();
   const compat = options.compat ?? "0.15";
+  const dbPath = options.dbPath ?? workspace.dbPath;
   const port = await freePort();
   let config = mergeConfig(
     {
@@ -129,7 +135,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
       channels: {
         imessage: {
           cliPath: IMSG_BIN,
-          dbPath: workspace.dbPath,
+          dbPath,
           limits: { newContactsPerHour: 0, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0 },
         },
       },
@@ -239,7 +245,7 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
     workspace,
     compat,
     configPath: workspace.configPath,
-    dbPath: workspace.dbPath,
+    dbPath,
     controlUrl,
     get pid() {
       return child.pid as number;
@@ -275,8 +281,8 @@ export async function startGateway(options: StartGatewayOptions = {}): Promise<G
       config = mergeConfig(config, override);
       writeFile();
     },
-    inject: (message) => injectMessage(workspace.dbPath, message),
-    outgoing: (chatId) => outgoingTexts(workspace.dbPath, chatId),
+    inject: (message) => injectMessage(dbPath, message),
+    outgoing: (chatId) => outgoingTexts(dbPath, chatId),
     metric: async (name, labels) =>
       metricValue(await (await fetch(`${controlUrl}/metrics`)).text(), name, labels),
     cli: (args) => runCli([...args, "--config", workspace.configPath], { env }),

@@ -32,6 +32,22 @@ export {
 export { mergeConfig } from "./merge-config.ts";
 export { metricValue } from "./metrics.ts";
 export { descendantsOf, isAlive, reapProcesses } from "./process-exit.ts";
+export {
+  type AuditedMessage,
+  auditReplies,
+  expectExactlyOnce,
+  type ReplyAudit,
+  readOutgoingRows,
+} from "./reply-audit.ts";
+export {
+  DATABASE_URL_ENV,
+  isStandingBy,
+  LEASE_ACQUIRED,
+  type SharedStateOptions,
+  type StatusLeases,
+  sharedStateGateway,
+  statusLeases,
+} from "./shared-state.ts";
 export { type OutgoingRow, outgoingCount, outgoingRows, outgoingTexts } from "./sim-db.ts";
 export { type OutboxRow, outboxRows } from "./state-db.ts";
 export { type WaitForOptions, waitFor } from "./wait-for.ts";

@@ -1,8 +1,9 @@
 import {
+  auditReplies,
   type Compat,
   type GatewayProcess,
-  type OutgoingRow,
-  outgoingRows,
+  type ReplyAudit,
+  readOutgoingRows,
   startGateway,
 } from "../harness/index.ts";
 import { killImsgChildren } from "./imsg-children.ts";
@@ -21,23 +22,12 @@ export interface ChaosOptions {
   timeoutMs: number;
 }
 
-/** What one chaos run observed; the test asserts on it and prints it. */
-export interface ChaosReport {
+/** What one chaos run observed (the reply audit plus the run's counts); the test asserts on it and prints it. */
+export interface ChaosReport extends ReplyAudit {
   compat: Compat;
   seed: number;
   injected: number;
-  allowed: number;
   uninvited: number;
-  outgoingRows: number;
-  answeredOnce: number;
-  missing: string[];
-  duplicates: string[];
-  /** Replies whose text belongs to another chat, or to no injected message. */
-  misplaced: string[];
-  /** Replies to messages from uninvited senders. */
-  uninvitedAnswered: string[];
-  /** Chats whose replies are not in the order their messages arrived. */
-  outOfOrderChats: number[];
   imsgKills: number;
   gatewayKills: number;
   transportRestarts: number;
@@ -91,21 +81,6 @@ function plan(options: ChaosOptions, rng: ReturnType<typeof seededRandom>): Plan
   return planned;
 }
 
-/**
- * Outgoing rows, retried while SQLite reports the chat.db busy (a reader can meet `database is locked` while
- * a freshly SIGKILLed writer's WAL is being recovered by the next imsg process).
- */
-async function readOutgoing(dbPath: string): Promise<OutgoingRow[]> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return outgoingRows(dbPath);
-    } catch (error) {
-      if (attempt >= 50 || !/locked|busy/i.test((error as Error).message)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-}
-
 function addCounts(into: Record<string, number>, samples: readonly MetricSample[]): void {
   for (const s of samples) {
     if (s.name !== "imgate_messages_dropped_total") continue;
@@ -141,7 +116,6 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   });
   const memory = sampleMemory(() => gateway.pid);
   const allowedTotal = planned.filter((p) => p.allowed).length;
-  const byText = new Map(planned.map((p) => [p.text, p]));
   const gatewayKillAt = Array.from({ length: options.gatewayKills }, () =>
     Math.floor(allowedTotal * (0.1 + 0.8 * rng.next())),
   ).sort((a, b) => a - b);
@@ -159,7 +133,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   let nextImsgKill = jitteredKillEvery();
   const deadline = started + options.timeoutMs;
   const answeredAllowed = async () => {
-    const texts = new Set((await readOutgoing(gateway.dbPath)).map((row) => row.text));
+    const texts = new Set((await readOutgoingRows(gateway.dbPath)).map((row) => row.text));
     return planned.filter((p) => p.allowed && texts.has(p.text)).length;
   };
 
@@ -247,36 +221,15 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     throw error;
   }
 
-  const rows = await readOutgoing(gateway.dbPath);
+  const rows = await readOutgoingRows(gateway.dbPath);
   await gateway.dispose();
-  const counts = new Map<string, number>();
-  const misplaced: string[] = [];
-  const uninvitedAnswered: string[] = [];
-  const order = new Map<number, number[]>();
-  for (const row of rows) {
-    counts.set(row.text, (counts.get(row.text) ?? 0) + 1);
-    const p = byText.get(row.text);
-    if (!p || p.chatId !== row.chatId) misplaced.push(`${row.text} → chat ${row.chatId}`);
-    else if (!p.allowed) uninvitedAnswered.push(row.text);
-    else order.set(row.chatId, [...(order.get(row.chatId) ?? []), planned.indexOf(p)]);
-  }
-  const outOfOrderChats = [...order]
-    .filter(([, seq]) => seq.some((value, i) => i > 0 && value < (seq[i - 1] as number)))
-    .map(([chatId]) => chatId);
-  const allowed = planned.filter((p) => p.allowed);
+  const audit = auditReplies(planned, rows);
   return {
+    ...audit,
     compat: options.compat,
     seed: options.seed,
     injected,
-    allowed: allowed.length,
-    uninvited: planned.length - allowed.length,
-    outgoingRows: rows.length,
-    answeredOnce: allowed.filter((p) => counts.get(p.text) === 1).length,
-    missing: allowed.filter((p) => !counts.has(p.text)).map((p) => p.text),
-    duplicates: [...counts].filter(([, n]) => n > 1).map(([text, n]) => `${text} ×${n}`),
-    misplaced,
-    uninvitedAnswered,
-    outOfOrderChats,
+    uninvited: planned.length - audit.allowed,
     imsgKills,
     gatewayKills,
     transportRestarts,

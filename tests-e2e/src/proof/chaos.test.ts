@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { expectExactlyOnce } from "../harness/index.ts";
 import { type ChaosReport, runChaos } from "./chaos-run.ts";
 import { proofSizes } from "./proof-size.ts";
 import { printProofTable } from "./proof-table.ts";
@@ -27,16 +28,6 @@ function print(report: ChaosReport): void {
     ["peak RSS gateway (MiB)", report.peakRssMb],
     ["seconds", report.seconds],
   ]);
-}
-
-function expectExactlyOnce(report: ChaosReport): void {
-  expect(report.missing).toEqual([]);
-  expect(report.duplicates).toEqual([]);
-  expect(report.misplaced).toEqual([]);
-  expect(report.uninvitedAnswered).toEqual([]);
-  expect(report.outOfOrderChats).toEqual([]);
-  expect(report.answeredOnce).toBe(report.allowed);
-  expect(report.outgoingRows).toBe(report.allowed);
 }
 
 describe(`chaos proof (${sizes.mode})`, () => {
