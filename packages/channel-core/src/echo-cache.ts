@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { createDropCounters } from "./drop-counters.ts";
+import { createEchoRows } from "./echo-rows.ts";
 import type { StateStore } from "./state-store.ts";
 
 /** Options of {@link createEchoCache}. */
@@ -85,64 +86,14 @@ interface GuidEntry {
   bound?: string;
 }
 
-/** Write-through persistence of the cache's rows in the state store. */
-interface EchoRows {
-  load(now: number): Array<{ kind: string; key: string; bound: string | null; expires_at: number }>;
-  insert(kind: "guid" | "text", key: string, bound: string | undefined, expiresAt: number): void;
-  consumeText(key: string, now: number): void;
-  prune(now: number, keep: number): void;
-}
-
-function echoRows(store: StateStore, scope: string): EchoRows {
-  return {
-    load: (now) =>
-      store.read(
-        () =>
-          store
-            .statement(
-              "SELECT kind, key, bound, expires_at FROM echo_memory WHERE scope = ? AND expires_at > ? ORDER BY id",
-            )
-            .all(scope, now) as Array<{
-            kind: string;
-            key: string;
-            bound: string | null;
-            expires_at: number;
-          }>,
-      ),
-    insert: (kind, key, bound, expiresAt) =>
-      store.read(() =>
-        store
-          .statement("INSERT INTO echo_memory (scope, kind, key, bound, expires_at) VALUES (?, ?, ?, ?, ?)")
-          .run(scope, kind, key, bound ?? null, expiresAt),
-      ),
-    consumeText: (key, now) =>
-      store.read(() =>
-        store
-          .statement(
-            `DELETE FROM echo_memory WHERE id = (SELECT id FROM echo_memory
-               WHERE scope = ? AND kind = 'text' AND key = ? AND expires_at > ? ORDER BY expires_at LIMIT 1)`,
-          )
-          .run(scope, key, now),
-      ),
-    prune: (now, keep) =>
-      store.read(() =>
-        store
-          .statement(
-            `DELETE FROM echo_memory WHERE scope = ? AND (expires_at <= ? OR id <= COALESCE(
-               (SELECT id FROM echo_memory WHERE scope = ? ORDER BY id DESC LIMIT 1 OFFSET ?), -1))`,
-          )
-          .run(scope, now, scope, keep),
-      ),
-  };
-}
-
 /** Creates an {@link EchoCache}; expiry follows the injected clock. */
 export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
   const clock = options.clock ?? systemClock;
   const guidTtlMs = options.guidTtlMs ?? 12 * 60 * 60_000;
   const textWindowMs = options.textWindowMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 5000;
-  const rows = options.store ? echoRows(options.store, options.scope ?? "default") : undefined;
+  const scope = options.scope ?? "default";
+  const rows = options.store ? createEchoRows(options.store) : undefined;
   const guids = new Map<string, GuidEntry>();
   /** key → expiry times of the primes not yet consumed, oldest first. */
   const texts = new Map<string, number[]>();
@@ -173,10 +124,10 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
   };
 
   if (rows) {
-    for (const row of rows.load(clock.now())) {
+    for (const row of rows.load(scope, clock.now())) {
       if (row.kind === "guid") {
-        rememberGuid(row.key, { expiresAt: row.expires_at, ...(row.bound ? { bound: row.bound } : {}) });
-      } else rememberText(row.key, row.expires_at);
+        rememberGuid(row.key, { expiresAt: row.expiresAt, ...(row.bound ? { bound: row.bound } : {}) });
+      } else rememberText(row.key, row.expiresAt);
     }
     prune(clock.now());
   }
@@ -187,7 +138,7 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
     write();
     // The table is pruned every 64 primes (expired rows, and everything beyond both bounds).
     primes += 1;
-    if (primes % 64 === 0) rows.prune(clock.now(), maxEntries * 2);
+    if (primes % 64 === 0) rows.prune(scope, clock.now(), maxEntries * 2);
   };
 
   const primeGuid: EchoCache["primeGuid"] = (guid, sent) => {
@@ -197,14 +148,21 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
       ...(sent ? { bound: textKeyOf(sent.chatKey, sent.text) } : {}),
     };
     rememberGuid(guid, entry);
-    persisted(() => rows?.insert("guid", guid, entry.bound, entry.expiresAt));
+    persisted(() =>
+      rows?.insert(scope, {
+        kind: "guid",
+        key: guid,
+        ...(entry.bound ? { bound: entry.bound } : {}),
+        expiresAt: entry.expiresAt,
+      }),
+    );
     prune(now);
   };
   const primeText: EchoCache["primeText"] = (chatKey, text) => {
     const now = clock.now();
     const key = textKeyOf(chatKey, text);
     rememberText(key, now + textWindowMs);
-    persisted(() => rows?.insert("text", key, undefined, now + textWindowMs));
+    persisted(() => rows?.insert(scope, { kind: "text", key, expiresAt: now + textWindowMs }));
     prune(now);
   };
 
@@ -233,7 +191,7 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
         const index = expiries?.findIndex((expiresAt) => expiresAt > now) ?? -1;
         if (expiries && index >= 0) {
           expiries.splice(index, 1);
-          rows?.consumeText(key, now);
+          rows?.consumeText(scope, key, now);
           matched = true;
         }
       }

@@ -54,6 +54,8 @@ export type {
   SentBinding,
 } from "./echo-cache.ts";
 export { createEchoCache } from "./echo-cache.ts";
+export type { EchoRows } from "./echo-rows.ts";
+export { createEchoRows } from "./echo-rows.ts";
 export type {
   AttachmentDescriptor,
   ChatType,
@@ -200,6 +202,20 @@ export {
 } from "./session-key.ts";
 export type { SessionMeta, SessionStore } from "./session-store.ts";
 export { createSessionStore } from "./session-store.ts";
+export { asyncView } from "./state/async-view.ts";
+export {
+  envelopeSchema,
+  guardSchema,
+  historyEntrySchema,
+  outboxDraftSchema,
+  outcomeBatchSchema,
+  outcomeOpSchema,
+  parseOutcomeBatch,
+  pendingTurnDraftSchema,
+  recordOutcome,
+} from "./state/outcome-ops.ts";
+export type { SqliteBackend, SqliteBackendOptions, SqliteStores } from "./state/sqlite-backend.ts";
+export { createSqliteBackend } from "./state/sqlite-backend.ts";
 export type {
   AsyncCursors,
   AsyncDedupe,

@@ -76,7 +76,8 @@ export interface OutboxOptions {
   store: StateStore;
   /**
    * When true (default), `claimNext` and `markSending` refuse to work until `reconcile()` ran on this
-   * instance, so nothing is resent before uncertain entries are checked. The CLI, which only enqueues
+   * instance (for every account, or for the account claimed), so nothing is resent before uncertain
+   * entries are checked. The CLI, which only enqueues
    * and lists, may pass false.
    */
   requireReconcile?: boolean;
@@ -118,9 +119,14 @@ export interface Outbox {
    * Run once at start-up, before anything is sent: entries left in `sending` by a crash become
    * `unknown`, then `check` (supplied by the channel) decides each `unknown` entry. Async checks run
    * outside any transaction.
+   *
+   * With `filter.accountId` only that account's entries are touched, and only that account may then be
+   * claimed (`claimNext({ accountId })`, `markSending` of its entries): on a database shared by several
+   * gateways each reconciles just the accounts it serves, never another gateway's in-flight sends.
    */
   reconcile(
     check: (entry: OutboxEntry) => ReconcileVerdict | Promise<ReconcileVerdict>,
+    filter?: { accountId?: string },
   ): Promise<ReconcileReport>;
   get(id: number): OutboxEntry | undefined;
   getByKey(idempotencyKey: string): OutboxEntry | undefined;

@@ -156,6 +156,39 @@ describe("outbox", () => {
     expect(after.get(waiting.id)?.state).toBe("queued");
   });
 
+  it("reconciles only the filtered account on a shared database, and then claims only that account", async () => {
+    const before = await ready();
+    const mine = before.enqueue(draft("A", 0)).entry;
+    const theirs = before.enqueue(draft("B", 0, { accountId: "alt" })).entry;
+    const theirsNext = before.enqueue(draft("C", 0, { accountId: "alt" })).entry;
+    before.claimNext({ accountId: "bot" });
+    before.claimNext({ accountId: "alt" });
+    // Another gateway still sends `alt`'s entry; this one restarts serving `bot` only.
+    store = temp.reopen();
+    const after = createOutbox({ store });
+    const seen: number[] = [];
+    const report = await after.reconcile(
+      (entry) => {
+        seen.push(entry.id);
+        return "not_sent";
+      },
+      { accountId: "bot" },
+    );
+    expect(seen).toEqual([mine.id]);
+    expect(report.requeued).toBe(1);
+    expect(after.get(theirs.id)?.state).toBe("sending");
+    expect(outboxError(() => after.claimNext()).code).toBe(StateErrorCode.outboxNotReconciled);
+    expect(outboxError(() => after.claimNext({ accountId: "alt" })).code).toBe(
+      StateErrorCode.outboxNotReconciled,
+    );
+    expect(outboxError(() => after.markSending(theirsNext.id)).code).toBe(StateErrorCode.outboxNotReconciled);
+    expect(after.claimNext({ accountId: "bot" })?.id).toBe(mine.id);
+    // Reconciling every account (no filter) lifts the restriction, as before.
+    await after.reconcile(() => "unknown");
+    expect(after.get(theirs.id)?.state).toBe("unknown");
+    expect(after.claimNext({ accountId: "alt" })?.id).toBe(theirsNext.id);
+  });
+
   it("keeps an entry unknown, reported as unchecked (not undecidable), when the check itself fails", async () => {
     const outbox = createOutbox({ store, requireReconcile: false });
     const { entry } = outbox.enqueue(draft("A", 0));

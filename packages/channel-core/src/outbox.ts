@@ -37,7 +37,9 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const { store } = options;
   const { clock, logger } = store;
   const requireReconcile = options.requireReconcile ?? true;
-  let reconciled = false;
+  /** Whether `reconcile()` ran for every account; else the accounts it ran for (a shared database). */
+  let reconciledAll = false;
+  const reconciledAccounts = new Set<string>();
   const sql = (text: string) => store.statement(text);
 
   const getRow = (id: number) => {
@@ -45,14 +47,19 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return row ? toEntry(row as unknown as OutboxRow) : undefined;
   };
 
-  const assertReconciled = () => {
-    if (requireReconcile && !reconciled) {
-      throw new OutboxError(
-        StateErrorCode.outboxNotReconciled,
-        "The outbox was asked for entries to send before reconcile() ran; call outbox.reconcile(check) once at " +
-          "start-up so entries interrupted by a crash are checked before anything is resent.",
-      );
-    }
+  /** Throws unless `reconcile()` ran for every account, or for `accountId` (the account being sent for). */
+  const assertReconciled = (accountId: string | undefined) => {
+    if (!requireReconcile || reconciledAll) return;
+    if (accountId !== undefined && reconciledAccounts.has(accountId)) return;
+    throw new OutboxError(
+      StateErrorCode.outboxNotReconciled,
+      reconciledAccounts.size === 0
+        ? "The outbox was asked for entries to send before reconcile() ran; call outbox.reconcile(check) once at " +
+            "start-up so entries interrupted by a crash are checked before anything is resent."
+        : `The outbox was asked for entries to send${accountId === undefined ? " of every account" : ` of account ${accountId}`}, ` +
+            `but reconcile() only ran for ${[...reconciledAccounts].join(", ")}; call outbox.reconcile(check, { accountId }) ` +
+            "for that account first (or claim with an accountId filter).",
+    );
   };
 
   const stateError = (id: number, from: readonly OutboxState[], to: OutboxState): OutboxError => {
@@ -127,7 +134,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       });
     },
     claimNext(filter = {}) {
-      assertReconciled();
+      assertReconciled(filter.accountId);
       // Pick and move in one UPDATE: atomic without an explicit transaction.
       return store.read(() => {
         const now = clock.now();
@@ -142,7 +149,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
       });
     },
     markSending(id) {
-      assertReconciled();
+      // Only a partly reconciled outbox needs the entry's account (one read more).
+      assertReconciled(reconciledAccounts.size > 0 ? store.read(() => getRow(id))?.accountId : undefined);
       return store.transaction(() => {
         const blocked = sql(`SELECT 1 FROM outbox o WHERE o.id = ? AND NOT ${UNRESOLVED_BEFORE}`).get(id);
         if (blocked) {
@@ -180,21 +188,26 @@ export function createOutbox(options: OutboxOptions): Outbox {
         return toEntry(row as unknown as OutboxRow);
       });
     },
-    async reconcile(check) {
+    async reconcile(check, filter = {}) {
+      const { accountId } = filter;
       const interrupted = store.transaction(
         () =>
           sql(
-            "UPDATE outbox SET state = 'unknown', updated_at = ?, last_error = COALESCE(last_error, ?) WHERE state = 'sending'",
-          ).run(clock.now(), "interrupted while sending (process stopped)").changes,
+            `UPDATE outbox SET state = 'unknown', updated_at = ?1, last_error = COALESCE(last_error, ?2)
+             WHERE state = 'sending' AND (?3 IS NULL OR account_id = ?3)`,
+          ).run(clock.now(), "interrupted while sending (process stopped)", accountId ?? null).changes,
       );
       if (Number(interrupted) > 0) {
         logger.warn(
-          { count: Number(interrupted) },
+          { count: Number(interrupted), ...(accountId !== undefined ? { accountId } : {}) },
           "outbox entries interrupted while sending; checking before any resend",
         );
       }
       const report: ReconcileReport = { sent: 0, requeued: 0, unknown: [], unchecked: [] };
-      for (const entry of outbox.list(["unknown"])) {
+      const uncertain = outbox.list(["unknown"]);
+      for (const entry of accountId === undefined
+        ? uncertain
+        : uncertain.filter((candidate) => candidate.accountId === accountId)) {
         let verdict: ReconcileVerdict;
         try {
           verdict = await check(entry);
@@ -214,7 +227,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
           report.unknown.push(entry);
         }
       }
-      reconciled = true;
+      if (accountId === undefined) reconciledAll = true;
+      else reconciledAccounts.add(accountId);
       return report;
     },
     releaseHolds(accountId) {

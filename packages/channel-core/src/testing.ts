@@ -4,3 +4,5 @@
  */
 
 export { createManualClock, type ManualClock } from "./manual-clock.ts";
+export type { OpenStateBackend } from "./state/contract-fixtures.ts";
+export { describeStateBackendContract } from "./state/state-backend.contract.ts";
