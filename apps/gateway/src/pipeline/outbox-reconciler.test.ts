@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  asyncView,
   createOutbox,
   type Outbox,
   openStateStore,
@@ -48,7 +49,7 @@ async function unknownEntries(...keys: string[]) {
 function setup(answer: (key: string) => DeliveryVerdict | Error) {
   let kicks = 0;
   const reconciler = createOutboxReconciler({
-    outbox,
+    outbox: asyncView(outbox),
     accountId: "bot",
     delivery: {
       reconcile: async (item) => {
