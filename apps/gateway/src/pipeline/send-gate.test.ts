@@ -131,4 +131,14 @@ describe("send gate: account-wide holds", () => {
     expect(await g.accountHold()).toBeUndefined();
     expect(holds).toEqual(["paused", "min-send-interval", "max-per-day"]);
   });
+
+  it("pacing counts the last send of an earlier run, read from the send log", async () => {
+    const t0 = clock.now();
+    await gate({}).gate.recordSent(entry("1", "reply"));
+    clock.advance(400);
+    const { gate: restarted } = gate({ minSendIntervalMs: 1_000 });
+    expect(await restarted.accountHold()).toEqual({ reason: "min-send-interval", until: t0 + 1_000 });
+    clock.advance(600);
+    expect(await restarted.accountHold()).toBeUndefined();
+  });
 });
