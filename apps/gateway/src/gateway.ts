@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Logger, openStateStore, systemClock } from "@imgate/channel-core";
+import { createSqliteBackend, type Logger, openStateStore, systemClock } from "@imgate/channel-core";
 import { isConfigError } from "./config/config-error.ts";
 import type { GatewayConfig } from "./config/gateway-config-schema.ts";
 import { loadConfig } from "./config/load-config.ts";
@@ -16,7 +16,7 @@ import { pairingOptionsOf } from "./pairing-options-of.ts";
 import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
 import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
 import { createChatCommandHandler } from "./pipeline/chat-command-handler.ts";
-import { type CoreServices, createCoreServices } from "./pipeline/core-services.ts";
+import { type CoreServices, createCoreServices, sqliteBackendOptionsOf } from "./pipeline/core-services.ts";
 import { startHousekeeping } from "./pipeline/housekeeping.ts";
 import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
 import { createSessionQueue } from "./pipeline/session-queue.ts";
@@ -62,19 +62,19 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   let core: CoreServices;
   try {
-    core = createCoreServices(
-      // NORMAL: a killed gateway loses nothing (WAL); only power loss can roll back the last commits, and
-      // the outbox's reconciliation and dedupe cover those (docs/decisions/0004-state-db-synchronous-normal.md).
-      // Under busy writes, WAL checkpoints run in a thread of their own (docs/decisions/0010-…).
-      openStateStore({
-        path: join(options.stateDir, "state.db"),
-        logger,
-        clock,
-        synchronous: "normal",
-        backgroundCheckpoints: true,
-      }),
+    // NORMAL: a killed gateway loses nothing (WAL); only power loss can roll back the last commits, and
+    // the outbox's reconciliation and dedupe cover those (docs/decisions/0004-state-db-synchronous-normal.md).
+    // Under busy writes, WAL checkpoints run in a thread of their own (docs/decisions/0010-…).
+    const store = openStateStore({
+      path: join(options.stateDir, "state.db"),
       logger,
-      pairingOptionsOf(config),
+      clock,
+      synchronous: "normal",
+      backgroundCheckpoints: true,
+    });
+    core = createCoreServices(
+      createSqliteBackend(store, sqliteBackendOptionsOf(pairingOptionsOf(config))),
+      logger,
     );
   } catch (error) {
     throw new GatewayError(
@@ -85,6 +85,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   }
   const housekeeping = startHousekeeping(core, {
     logger,
+    clock,
     ...(options.housekeepingIntervalMs !== undefined ? { intervalMs: options.housekeepingIntervalMs } : {}),
   });
   const configRestarts = new Map<string, number>();
@@ -137,8 +138,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
   };
 
-  registerRuntimeMetrics(metrics, runtimes, core, clock);
+  const runtimeMetrics = registerRuntimeMetrics(metrics, runtimes, core, clock);
 
+  /** Readiness with the state-store fields as of the last refresh (they refresh every few seconds). */
   const readiness = (): ReadinessReport => {
     const accounts = [...runtimes.values()].flatMap(({ runtime }) =>
       runtime.readiness().map((account) => {
@@ -152,7 +154,11 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     core,
     metrics,
     logger,
-    readiness,
+    readiness: async () => {
+      await Promise.all([...runtimes.values()].map(({ runtime }) => runtime.refreshStatus()));
+      return readiness();
+    },
+    refreshMetrics: () => runtimeMetrics.refresh(),
     runtimeFor,
     accountIds: () => [...runtimes.values()].flatMap(({ runtime }) => [...runtime.accountIds]),
     wakeAll: () => {
@@ -174,7 +180,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       });
     } catch (error) {
       housekeeping.stop();
-      core.store.close();
+      await core.backend.close();
       throw error;
     }
   }
@@ -268,7 +274,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       await Promise.all(all.map((runtime) => runtime.flush(left)));
       await Promise.all(all.map((runtime) => runtime.stop()));
       await control?.close();
-      core.store.close();
+      await core.backend.close();
       logger.info({}, "gateway stopped");
     })();
     return stopping;

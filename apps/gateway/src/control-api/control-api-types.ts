@@ -264,17 +264,17 @@ export interface SendResult {
   error?: { code: string; message: string };
 }
 
-/** What the control API calls into; the gateway implements it. */
+/** What the control API calls into; the gateway implements it (the server awaits every answer). */
 export interface ControlApiHandlers {
-  readiness(): ReadinessReport;
+  readiness(): ReadinessReport | Promise<ReadinessReport>;
   /** Prometheus text. */
-  metrics(): string;
+  metrics(): string | Promise<string>;
   /** Pending pairing requests (optionally of one channel). */
-  listPairing(channel: string | undefined): unknown[];
+  listPairing(channel: string | undefined): unknown[] | Promise<unknown[]>;
   approvePairing(request: ApprovePairingRequest): Promise<ApprovePairingResult>;
   send(request: SendRequest): Promise<SendResult>;
   /** Turns the pause switch on. @throws ControlApiHttpError 404 for an unknown account. */
-  pause(request: PauseRequest): PauseResult;
+  pause(request: PauseRequest): PauseResult | Promise<PauseResult>;
   /** Turns it off; held messages go out in order. @throws ControlApiHttpError 404, 409. */
-  resume(request: ResumeRequest): PauseResult;
+  resume(request: ResumeRequest): PauseResult | Promise<PauseResult>;
 }

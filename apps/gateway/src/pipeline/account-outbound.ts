@@ -1,4 +1,10 @@
-import type { Clock, Logger, Outbox } from "@imgate/channel-core";
+import {
+  type AsyncOutbox,
+  type Clock,
+  type Logger,
+  type OutboxEntry,
+  recordOutcome,
+} from "@imgate/channel-core";
 import {
   createImessageDelivery,
   type EchoFilter,
@@ -29,7 +35,7 @@ export interface AccountOutboundOptions {
   mover?: Pick<AttachmentMover, "stageUpload">;
   core: CoreServices;
   /** The account's outbox (shared with the inbound side, which queues replies into it). */
-  outbox: Outbox;
+  outbox: AsyncOutbox;
   metrics: GatewayMetrics;
   status: Pick<AccountStatus, "noteOutbound" | "noteDeliveryError">;
   /** Told of every delivery outcome: consecutive failures mark the account degraded. */
@@ -76,7 +82,10 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
   });
   const { outbox } = options;
   // Limits may have changed since these were held (a restart, a config reload): judge them afresh.
-  outbox.releaseHolds(accountId);
+  const holdsReleased = outbox
+    .releaseHolds(accountId)
+    .then(() => undefined)
+    .catch((error: unknown) => logger.warn({ err: error }, "outbox: could not release held entries"));
   const isReady = () => client.state.status === "ready";
   /** Known contacts (they wrote to the account), by chat key: the answer never changes back. */
   const knownContacts = new Set<string>();
@@ -132,7 +141,6 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
       sender.settled(entry);
     },
-    atomically: (fn) => core.store.transaction(fn),
     logger,
     clock,
   });
@@ -140,7 +148,17 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     account,
     port: options.port,
     outbox,
-    transaction: (fn) => core.store.transaction(fn),
+    async enqueueAll(drafts) {
+      // One outcome of its own: every chunk is queued, or none.
+      const result = await core.backend.commitOutcomes({
+        accountId,
+        outcomes: [{ rowid: undefined, ops: recordOutcome((writer) => writer.enqueue(drafts)) }],
+      });
+      if (result.failed.length > 0)
+        throw new Error("The outbox could not queue the message; see the gateway log.");
+      const entries = await Promise.all(drafts.map((draft) => outbox.getByKey(draft.idempotencyKey)));
+      return entries.filter((entry): entry is OutboxEntry => entry !== undefined);
+    },
     chatIdFor: (target) => delivery.chatIdFor(target),
     kick: () => worker.kick(),
     accountHold: () => gate.accountHold(),
@@ -151,17 +169,17 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     metrics,
     logger,
     onReady: () => {
-      void reconciler.reconcile();
+      void holdsReleased.then(() => reconciler.reconcile());
       worker.kick();
     },
   });
   const drain = async (timeoutMs: number) => {
     const deadline = clock.now() + timeoutMs;
     worker.kick();
-    while (clock.now() < deadline && reconciler.reconciled && isReady() && !gate.paused()) {
-      const pending = outbox
-        .list(["queued", "sending"])
-        .some((entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now());
+    while (clock.now() < deadline && reconciler.reconciled && isReady() && !(await gate.paused())) {
+      const pending = (await outbox.list(["queued", "sending"])).some(
+        (entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now(),
+      );
       if (!pending) return;
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }
