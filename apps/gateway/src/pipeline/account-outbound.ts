@@ -14,6 +14,7 @@ import {
   sendCapabilitiesOf,
 } from "@imgate/imessage-channel";
 import type { ImsgClient } from "@imgate/imsg-rpc";
+import type { LeaseView } from "../leases/lease-view.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { type AccountSender, createAccountSender } from "./account-sender.ts";
 import type { AccountStatus } from "./account-status.ts";
@@ -44,6 +45,8 @@ export interface AccountOutboundOptions {
   clock: Clock;
   /** Gateway state dir: staged inline files of rich replies are removed once their entry is sent. */
   stateDir?: string;
+  /** The account's lease when the state is shared: nothing is sent while this gateway does not hold it. */
+  lease?: Pick<LeaseView, "serving">;
 }
 
 /** The outbound side of one watcher: outbox, delivery, its worker, reconciliation and operator sends. */
@@ -122,7 +125,8 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     outbox,
     accountId,
     deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
-    canSend: () => reconciler.reconciled && isReady(),
+    // On a shared database only the lease holder sends (checked again right before each send).
+    canSend: () => reconciler.reconciled && isReady() && (options.lease?.serving() ?? true),
     accountHold: () => gate.accountHold(),
     admit: (entry) => gate.admit(entry),
     recordSent: (entry) => gate.recordSent(entry),

@@ -3,6 +3,7 @@ import { createEchoFilter, type ResolvedImessageAccount } from "@imgate/imessage
 import type { ImsgRpcStats, ImsgWatch, RestartOptions } from "@imgate/imsg-rpc";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
+import type { LeaseView } from "../leases/lease-view.ts";
 import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { transportFix } from "../preflight/transport-fix.ts";
@@ -42,6 +43,8 @@ export interface AccountRuntimeOptions {
   abortSignal: AbortSignal;
   /** imsg restart policy (tests shorten it; the first retry is never under 1 s by default). */
   restart?: RestartOptions;
+  /** The account's lease when the state is shared (PostgreSQL): commits carry it, sends need it. */
+  lease?: LeaseView;
   /** Answers authorised control commands (`/config`, `/status`, `/reset`, `/help`) instead of the agent. */
   chatCommands?: ChatCommandHandler;
 }
@@ -119,6 +122,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     source: account.sourceKey,
     worker: outbound.worker,
     logger,
+    ...(options.lease ? { lease: options.lease.current } : {}),
   });
   const inbound = createAccountInbound({
     ...parts,

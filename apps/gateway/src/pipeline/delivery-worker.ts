@@ -147,6 +147,12 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         scheduleRetry(held.until);
         continue;
       }
+      if (stopped || !options.canSend()) {
+        // Sending became impossible while the entry was checked (imsg down, the lease lost): it stays claimed
+        // here; the next drain sends it, or stop() puts it back in the queue.
+        claimed = entry;
+        return;
+      }
       const outcome = await options.deliver(entry);
       try {
         if (outcome.state === "sent") {

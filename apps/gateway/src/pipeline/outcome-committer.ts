@@ -26,6 +26,8 @@ export interface OutcomeCommitterOptions {
   logger: Logger;
   /** Defers the group commit to the end of this event-loop turn; default `setImmediate`. */
   defer?(run: () => void): { cancel(): void };
+  /** The account's lease on a shared database: every batch carries it (refused once it is stale). */
+  lease?: () => { holderId: string; fencingToken: number } | undefined;
 }
 
 /**
@@ -118,8 +120,10 @@ export function createOutcomeCommitter(options: OutcomeCommitterOptions): Outcom
       }
       const rowids = outcomes.flatMap((outcome) => (outcome.rowid === undefined ? [] : [outcome.rowid]));
       const position = cursorHeld ? undefined : tracker?.peekFinish(rowids);
+      const lease = options.lease?.();
       const batch: OutcomeBatch = {
         accountId,
+        ...(lease ? { lease } : {}),
         outcomes,
         ...(position !== undefined
           ? {
