@@ -12,7 +12,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  createOutbox,
+  createSqliteBackend,
   finishOnce,
   historyEntryOf,
   type Middleware,
@@ -29,6 +29,7 @@ import {
   createReplyEnqueuer,
   createSessionQueue,
   type GatewayInboundContext,
+  sqliteBackendOptionsOf,
 } from "@imgate/gateway/pipeline";
 import {
   createEchoFilter,
@@ -116,7 +117,7 @@ async function runOnce(
   const logger = silentLogger;
   const clock = systemClock;
   const store = openStateStore({ path, synchronous, logger, clock });
-  const core = createCoreServices(store, logger);
+  const core = createCoreServices(createSqliteBackend(store, sqliteBackendOptionsOf()), logger);
   const config = parseGatewayConfig({
     channels: {
       imessage: { dmPolicy: "pairing", groupPolicy: "open", groups: { "*": { requireMention: true } } },
@@ -130,16 +131,14 @@ async function runOnce(
   const accounts = resolveAccounts(config.channels.imessage);
   const account = accounts[0]!;
   // Half the DM senders are approved through pairing.
-  for (let s = 0; s < DM_SENDERS; s += 2) core.pairing.addApproved("imessage", dmSender(s));
+  for (let s = 0; s < DM_SENDERS; s += 2) await core.pairing.addApproved("imessage", dmSender(s));
   const agents = createAgentRegistry(config);
   const metrics = createGatewayMetrics();
-  const outbox = createOutbox({ store });
   const queue = createSessionQueue({ maxConcurrent: config.gateway.maxConcurrentSessions });
   // No delivery in this bench: replies (pairing codes) stay queued in the outbox.
-  const worker = { claimWithin: () => undefined, forgetClaim: () => {}, kick: () => {} };
+  const worker = { claimInBatch: async () => false, adoptClaim: () => {}, kick: () => {} };
   const committer = createOutcomeCommitter({
-    store,
-    cursors: core.cursors,
+    backend: core.backend,
     accountId: ACCOUNT,
     source: account.sourceKey,
     worker,
@@ -148,11 +147,11 @@ async function runOnce(
   let answered = 0;
   const turn: Middleware<GatewayInboundContext> = async (ctx) => {
     const sessionKey = ctx.route!.sessionKey;
-    core.history.load(sessionKey, 50);
+    await core.history.load(sessionKey, 50);
     answered += 1;
-    finishOnce(ctx, core.dedupe, () => {
-      core.sessions.touchSession(sessionKey);
-      core.history.append(sessionKey, historyEntryOf(ctx.envelope), 50);
+    finishOnce(ctx, (writer) => {
+      writer.touchSession(sessionKey);
+      writer.appendHistory(sessionKey, historyEntryOf(ctx.envelope), 50);
     });
     // As the turn runner: the session's next turn starts once this answer is committed.
     await committer.committed();
@@ -164,19 +163,18 @@ async function runOnce(
     getConfig: () => config,
     getAgents: () => agents,
     core,
-    outbox,
     queue,
     inFlightGuids: new Set(),
-    status: () => undefined,
+    status: async () => undefined,
     turn,
     processor: createInboundProcessor({
       account,
       port: noImsg,
-      echo: createEchoFilter({ logger, clock, store, scope: ACCOUNT }),
+      echo: createEchoFilter({ logger, clock, rows: core.echo, scope: ACCOUNT }),
       logger,
     }),
     committer,
-    replies: createReplyEnqueuer(outbox, "imessage", ACCOUNT),
+    replies: createReplyEnqueuer("imessage", ACCOUNT),
     metrics,
     noteInbound: () => {},
     logger,
@@ -193,11 +191,11 @@ async function runOnce(
     await nextTurn();
   }
   await queue.idle();
-  committer.commitNow();
+  await committer.commitNow();
   const seconds = (performance.now() - started) / 1000;
-  const cursor = core.cursors.get(ACCOUNT, account.sourceKey);
+  const cursor = await core.cursors.get(ACCOUNT, account.sourceKey);
   if (cursor !== String(messages)) throw new Error(`${label}: cursor at ${cursor}, not at the end`);
-  store.close();
+  await core.backend.close();
   const decisions: Record<string, number> = { answered };
   for (const reason of ["duplicate", "pairing", "no-mention", "dm-not-allowed"]) {
     decisions[reason] = metrics.messagesDropped.get({ account: ACCOUNT, reason });

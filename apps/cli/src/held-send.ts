@@ -34,7 +34,7 @@ export interface CliSendGate {
   /** Why it must wait (short pacing already waited out), or `undefined` to send now. */
   check(): Promise<{ reason: string; until: number | undefined } | undefined>;
   /** Records a delivered send (for the budgets). */
-  recordSent(): void;
+  recordSent(): Promise<void>;
   /** Holds the message in the outbox instead; returns the outbox ids. */
   hold(message: { text?: string }, file: string | undefined): string[];
   close(): void;
@@ -73,8 +73,8 @@ export async function openCliSendGate(
   const gate = createSendGate({
     accountId: account.accountId,
     limits: account.limits,
-    pauses: core.createPauseStore({ store }),
-    sendLog: core.createSendLog({ store }),
+    pauses: core.asyncView(core.createPauseStore({ store })),
+    sendLog: core.asyncView(core.createSendLog({ store })),
     hasWrittenToUs: async () =>
       chat.chatId !== undefined && (await chat.history(chat.chatId)).some((message) => !message.is_from_me),
     onHold: () => {},
@@ -83,11 +83,11 @@ export async function openCliSendGate(
   });
   return {
     async check() {
-      let hold = gate.accountHold();
+      let hold = await gate.accountHold();
       const wait = hold?.until !== undefined ? hold.until - Date.now() : undefined;
       if (hold?.reason === "min-send-interval" && wait !== undefined && wait <= MAX_PACING_WAIT_MS) {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-        hold = gate.accountHold();
+        hold = await gate.accountHold();
       }
       return hold ?? (await gate.admit(entry));
     },

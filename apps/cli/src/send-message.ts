@@ -213,7 +213,7 @@ async function sendViaImsg(
       const hold = await gate.check();
       if (hold) return held(gate, hold);
       const outcome = await sendNow(client, tools, target);
-      if (outcome.status === "sent") gate.recordSent();
+      if (outcome.status === "sent") await gate.recordSent();
       return outcome;
     } finally {
       gate.close();

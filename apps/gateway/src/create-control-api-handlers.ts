@@ -10,8 +10,10 @@ export interface ControlApiHandlerDeps {
   core: CoreServices;
   metrics: GatewayMetrics;
   logger: Logger;
-  /** Per-account readiness, as `GET /readyz` reports it. */
-  readiness: () => ReadinessReport;
+  /** Per-account readiness, as `GET /readyz` reports it (the state-store fields read afresh). */
+  readiness: () => Promise<ReadinessReport>;
+  /** Reads what `/metrics` reports from the state store afresh. */
+  refreshMetrics: () => Promise<void>;
   /** The running account that serves `accountId` (the default account when undefined); throws a 404. */
   runtimeFor: (accountId: string | undefined) => AccountRuntime;
   /** Every running account id. */
@@ -28,6 +30,7 @@ export function createControlApiHandlers({
   metrics,
   logger,
   readiness,
+  refreshMetrics,
   runtimeFor,
   accountIds,
   wakeAll,
@@ -41,39 +44,34 @@ export function createControlApiHandlers({
       );
     }
   };
-  const report = (action: PauseResult["action"]): PauseResult => {
-    const queued = core.store.read(
-      () =>
-        core.store
-          .statement(
-            "SELECT account_id AS accountId, count(*) AS n FROM outbox WHERE channel = ? AND state = 'queued' GROUP BY account_id",
-          )
-          .all(CHANNEL) as { accountId: string; n: number }[],
-    );
+  const report = async (action: PauseResult["action"]): Promise<PauseResult> => {
+    const queued = (await core.outbox.list(["queued"])).filter((entry) => entry.channel === CHANNEL);
     return {
       action,
-      accounts: accountIds().map((accountId) => ({
-        accountId,
-        paused: core.pauses.stateOf(CHANNEL, accountId) !== undefined,
-        queued: queued.find((row) => row.accountId === accountId)?.n ?? 0,
-      })),
+      accounts: await Promise.all(
+        accountIds().map(async (accountId) => ({
+          accountId,
+          paused: (await core.pauses.stateOf(CHANNEL, accountId)) !== undefined,
+          queued: queued.filter((entry) => entry.accountId === accountId).length,
+        })),
+      ),
     };
   };
   return {
-    pause(request) {
+    async pause(request) {
       checkAccount(request.accountId);
-      const record = core.pauses.pause(CHANNEL, request.accountId, request.reason);
+      const record = await core.pauses.pause(CHANNEL, request.accountId, request.reason);
       logger.warn(
         { account: request.accountId ?? "all", reason: record.reason },
         "outbound sending paused: everything is held in the outbox until resumed",
       );
       return report("paused");
     },
-    resume(request) {
+    async resume(request) {
       checkAccount(request.accountId);
       if (
         request.accountId !== undefined &&
-        core.pauses.stateOf(CHANNEL, request.accountId)?.scope === "all"
+        (await core.pauses.stateOf(CHANNEL, request.accountId))?.scope === "all"
       ) {
         throw new ControlApiHttpError(
           409,
@@ -81,7 +79,7 @@ export function createControlApiHandlers({
           "Every account is paused (imgate pause without --account); resume them all with `imgate resume`.",
         );
       }
-      core.pauses.resume(CHANNEL, request.accountId);
+      await core.pauses.resume(CHANNEL, request.accountId);
       logger.info(
         { account: request.accountId ?? "all" },
         "outbound sending resumed; held messages go out in order",
@@ -90,12 +88,15 @@ export function createControlApiHandlers({
       return report("resumed");
     },
     readiness,
-    metrics: () => metrics.registry.render(),
+    async metrics() {
+      await refreshMetrics();
+      return metrics.registry.render();
+    },
     listPairing: (channel) => core.pairing.list(channel),
     async approvePairing(request) {
       let approved: { channel: string; sender: string; alreadyApproved?: boolean };
       try {
-        approved = core.pairing.approve(request.channel, request.code);
+        approved = await core.pairing.approve(request.channel, request.code);
       } catch (error) {
         if (error instanceof PairingError) {
           const status = error.code === "PAIRING_RATE_LIMITED" ? 429 : 404;

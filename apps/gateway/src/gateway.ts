@@ -1,6 +1,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { type Logger, openStateStore, systemClock } from "@imgate/channel-core";
+import { createSqliteBackend, type Logger, openStateStore, systemClock } from "@imgate/channel-core";
 import { isConfigError } from "./config/config-error.ts";
 import type { GatewayConfig } from "./config/gateway-config-schema.ts";
 import { loadConfig } from "./config/load-config.ts";
@@ -10,19 +10,22 @@ import type { ReadinessReport } from "./control-api/control-api-types.ts";
 import { type ControlServer, startControlServer } from "./control-api/control-server.ts";
 import { createControlApiHandlers } from "./create-control-api-handlers.ts";
 import { GatewayError, GatewayErrorCode } from "./errors/gateway-error.ts";
+import type { LeaseView } from "./leases/lease-view.ts";
+import { type LeasedAccounts, serveLeasedAccounts } from "./leases/serve-leased-accounts.ts";
 import { logErrorFields } from "./logging/log-error-fields.ts";
 import { createGatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { pairingOptionsOf } from "./pairing-options-of.ts";
 import { type AccountRuntime, createAccountRuntime } from "./pipeline/account-runtime.ts";
 import { type AgentRegistry, createAgentRegistry } from "./pipeline/agent-registry.ts";
 import { createChatCommandHandler } from "./pipeline/chat-command-handler.ts";
-import { type CoreServices, createCoreServices } from "./pipeline/core-services.ts";
+import { type CoreServices, createCoreServices, sqliteBackendOptionsOf } from "./pipeline/core-services.ts";
 import { startHousekeeping } from "./pipeline/housekeeping.ts";
 import { defaultAccountIdOf, planWatchers, type WatcherPlan } from "./pipeline/plan-accounts.ts";
 import { createSessionQueue } from "./pipeline/session-queue.ts";
 import { runStartChecks } from "./preflight/start-checks.ts";
 import { registerRuntimeMetrics } from "./register-runtime-metrics.ts";
 import type { GatewayHandle, StartGatewayOptions } from "./start-gateway-options.ts";
+import { openPostgresState, type PostgresState } from "./state/open-postgres-state.ts";
 
 export { pairingOptionsOf } from "./pairing-options-of.ts";
 export type { GatewayHandle, GatewayStatus, StartGatewayOptions } from "./start-gateway-options.ts";
@@ -61,30 +64,42 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   }
   mkdirSync(options.stateDir, { recursive: true, mode: 0o700 });
   let core: CoreServices;
+  /** The shared state of `gateway.state.postgres` (ADR 0016); undefined on SQLite, the default. */
+  let shared: PostgresState | undefined;
   try {
-    core = createCoreServices(
+    if (config.gateway.state?.postgres) {
+      shared = await openPostgresState({ config, env, logger, clock, applicationName: "imgate gateway" });
+      core = createCoreServices(shared.backend, logger);
+    } else {
       // NORMAL: a killed gateway loses nothing (WAL); only power loss can roll back the last commits, and
       // the outbox's reconciliation and dedupe cover those (docs/decisions/0004-state-db-synchronous-normal.md).
       // Under busy writes, WAL checkpoints run in a thread of their own (docs/decisions/0010-…).
-      openStateStore({
+      const store = openStateStore({
         path: join(options.stateDir, "state.db"),
         logger,
         clock,
         synchronous: "normal",
         backgroundCheckpoints: true,
-      }),
-      logger,
-      pairingOptionsOf(config),
-    );
+      });
+      core = createCoreServices(
+        createSqliteBackend(store, sqliteBackendOptionsOf(pairingOptionsOf(config))),
+        logger,
+      );
+    }
   } catch (error) {
-    throw new GatewayError(
-      GatewayErrorCode.GatewayStart,
-      `Cannot open the state database in ${options.stateDir} (${(error as Error).message}); check the directory's permissions or IMGATE_STATE_DIR.`,
-      { cause: error },
-    );
+    await shared?.close();
+    const where = config.gateway.state?.postgres
+      ? `the shared state database: ${(error as Error).message}`
+      : `the state database in ${options.stateDir} (${(error as Error).message}); check the directory's permissions or IMGATE_STATE_DIR.`;
+    throw new GatewayError(GatewayErrorCode.GatewayStart, `Cannot open ${where}`, { cause: error });
   }
+  const closeState = async () => {
+    await core.backend.close();
+    await shared?.close();
+  };
   const housekeeping = startHousekeeping(core, {
     logger,
+    clock,
     ...(options.housekeepingIntervalMs !== undefined ? { intervalMs: options.housekeepingIntervalMs } : {}),
   });
   const configRestarts = new Map<string, number>();
@@ -99,7 +114,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     ...(options.configPath !== undefined ? { configPath: options.configPath } : {}),
   });
 
-  const startWatcher = (plan: WatcherPlan) => {
+  const startWatcher = (plan: WatcherPlan, lease?: LeaseView) => {
     const runtime = createAccountRuntime({
       account: plan.owner,
       accounts: plan.accounts,
@@ -116,6 +131,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       abortSignal: abort.signal,
       chatCommands,
       ...(options.restart ? { restart: options.restart } : {}),
+      ...(lease ? { lease } : {}),
     });
     runtimes.set(plan.sourceKey, { plan, runtime });
     if (plan.accountIds.length > 1) {
@@ -137,8 +153,9 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
     );
   };
 
-  registerRuntimeMetrics(metrics, runtimes, core, clock);
+  const runtimeMetrics = registerRuntimeMetrics(metrics, runtimes, core, clock);
 
+  /** Readiness with the state-store fields as of the last refresh (they refresh every few seconds). */
   const readiness = (): ReadinessReport => {
     const accounts = [...runtimes.values()].flatMap(({ runtime }) =>
       runtime.readiness().map((account) => {
@@ -146,13 +163,22 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
         return count ? { ...account, configRestarts: count } : account;
       }),
     );
-    return { ready: accounts.every((account) => account.state === "running"), accounts };
+    accounts.push(...(leased?.standby() ?? []));
+    // A standby account is as it should be: another gateway serves it.
+    return {
+      ready: accounts.every((account) => account.state === "running" || account.state === "standby"),
+      accounts,
+    };
   };
   const handlers = createControlApiHandlers({
     core,
     metrics,
     logger,
-    readiness,
+    readiness: async () => {
+      await Promise.all([...runtimes.values()].map(({ runtime }) => runtime.refreshStatus()));
+      return readiness();
+    },
+    refreshMetrics: () => runtimeMetrics.refresh(),
     runtimeFor,
     accountIds: () => [...runtimes.values()].flatMap(({ runtime }) => [...runtime.accountIds]),
     wakeAll: () => {
@@ -174,7 +200,7 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       });
     } catch (error) {
       housekeeping.stop();
-      core.store.close();
+      await closeState();
       throw error;
     }
   }
@@ -182,12 +208,57 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
   // Accounts start only once the control API listens: a taken port fails before any account starts.
   const plans = planWatchers(config);
   if (plans.length === 0) logger.warn({}, "no enabled channels.imessage account; only the control API runs");
-  for (const plan of plans) startWatcher(plan);
+  /** On a shared database, each watcher runs only while this gateway holds its account's lease. */
+  const leased: LeasedAccounts | undefined = shared
+    ? serveLeasedAccounts({
+        state: shared,
+        config,
+        logger,
+        clock,
+        startWatcher,
+        stopWatcher: async (plan) => {
+          const entry = runtimes.get(plan.sourceKey);
+          runtimes.delete(plan.sourceKey);
+          await entry?.runtime.stop();
+        },
+      })
+    : undefined;
+  if (leased) {
+    try {
+      await leased.serve(plans);
+    } catch (error) {
+      await control?.close();
+      housekeeping.stop();
+      await closeState();
+      throw new GatewayError(
+        GatewayErrorCode.GatewayStart,
+        `Cannot take the account leases: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  } else {
+    for (const plan of plans) startWatcher(plan);
+  }
 
   const reload = async (next: GatewayConfig) => {
     const report = { restarted: [] as string[], started: [] as string[], stopped: [] as string[] };
     config = next;
     agents = createAgentRegistry(next, { env, logger, ...options.agentDeps });
+    if (leased) {
+      // Watchers follow the leases: changed ones restart if served, new ones start once their lease is held.
+      const before = new Map([...runtimes.values()].map(({ plan }) => [plan.sourceKey, plan]));
+      const after = planWatchers(next);
+      for (const plan of after) {
+        const was = before.get(plan.sourceKey);
+        if (!was) report.started.push(...plan.accountIds);
+        else if (was.fingerprint !== plan.fingerprint) report.restarted.push(...plan.accountIds);
+        before.delete(plan.sourceKey);
+      }
+      for (const plan of before.values()) report.stopped.push(...plan.accountIds);
+      await leased.serve(after);
+      logger.info(report, "config reloaded");
+      return report;
+    }
     const wanted = new Map(planWatchers(next).map((plan) => [plan.sourceKey, plan]));
     for (const [key, { plan, runtime }] of [...runtimes.entries()]) {
       const replacement = wanted.get(key);
@@ -267,8 +338,10 @@ export async function startGateway(options: StartGatewayOptions): Promise<Gatewa
       const left = Math.max(0, deadline - (Date.now() - stopStarted));
       await Promise.all(all.map((runtime) => runtime.flush(left)));
       await Promise.all(all.map((runtime) => runtime.stop()));
+      // Released only now: a standby takes over once nothing here sends or commits any more.
+      await leased?.stop();
       await control?.close();
-      core.store.close();
+      await closeState();
       logger.info({}, "gateway stopped");
     })();
     return stopping;

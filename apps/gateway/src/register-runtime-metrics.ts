@@ -3,13 +3,34 @@ import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { AccountRuntime } from "./pipeline/account-runtime.ts";
 import type { CoreServices } from "./pipeline/core-services.ts";
 
-/** Registers the metrics read from the running accounts and the state store at scrape time. */
+/**
+ * Registers the metrics read from the running accounts and the state store at scrape time. The registry
+ * collects synchronously: what comes from the state store is read by the returned `refresh()` (the control
+ * API runs it before rendering `/metrics`).
+ */
 export function registerRuntimeMetrics(
   metrics: GatewayMetrics,
   runtimes: ReadonlyMap<string, { runtime: AccountRuntime }>,
   core: CoreServices,
   clock: Clock,
-): void {
+): { refresh(): Promise<void> } {
+  /** The state-store values as of the last refresh. */
+  let pendingCounts: Awaited<ReturnType<CoreServices["pendingTurns"]["countPending"]>> = [];
+  let paused = new Set<string>();
+  const refresh = async () => {
+    const accounts = [...runtimes.values()].flatMap(({ runtime }) => [...runtime.accountIds]);
+    const [counts, states] = await Promise.all([
+      core.pendingTurns.countPending(),
+      Promise.all(
+        accounts.map(async (account) => [account, await core.pauses.stateOf("imessage", account)] as const),
+      ),
+      // The held counts come from the accounts' status reports.
+      ...[...runtimes.values()].map(({ runtime }) => runtime.refreshStatus()),
+    ]);
+    pendingCounts = counts;
+    paused = new Set(states.filter(([, state]) => state !== undefined).map(([account]) => account));
+  };
+
   // Lines imsg-rpc skipped before they could become messages (counted there, exposed here by reason).
   metrics.registry.collectedCounter(
     "imgate_imsg_lines_dropped_total",
@@ -31,7 +52,7 @@ export function registerRuntimeMetrics(
     "imgate_agent_turns_pending",
     "Agent turns kept pending after failures, waiting for another attempt (messages.agentRetryMs).",
     () =>
-      core.pendingTurns.countPending().map(({ accountId, agentId, count }) => ({
+      pendingCounts.map(({ accountId, agentId, count }) => ({
         labels: { account: accountId, agent: agentId },
         value: count,
       })),
@@ -64,7 +85,7 @@ export function registerRuntimeMetrics(
       [...runtimes.values()].flatMap(({ runtime }) =>
         runtime.accountIds.map((account) => ({
           labels: { account },
-          value: core.pauses.stateOf("imessage", account) ? 1 : 0,
+          value: paused.has(account) ? 1 : 0,
         })),
       ),
   );
@@ -79,4 +100,5 @@ export function registerRuntimeMetrics(
         })),
       ),
   );
+  return { refresh };
 }

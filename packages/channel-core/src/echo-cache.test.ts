@@ -3,9 +3,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createEchoCache } from "./echo-cache.ts";
+import { createEchoRows } from "./echo-rows.ts";
 import { silentLogger } from "./logger.ts";
 import { createManualClock } from "./manual-clock.ts";
-import { openStateStore } from "./state-store.ts";
+import { asyncView } from "./state/async-view.ts";
+import { openStateStore, type StateStore } from "./state-store.ts";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -72,25 +74,27 @@ describe("echo cache", () => {
     expect(echoes.counters()).toEqual({ matched: 2 });
   });
 
-  it("with a state store, remembers guids, bindings and unconsumed texts across a restart", () => {
+  it("with a state store, remembers guids, bindings and unconsumed texts across a restart", async () => {
     const dir = mkdtempSync(join(tmpdir(), "imgate-echo-cache-"));
     dirs.push(dir);
     const clock = createManualClock();
     const path = join(dir, "state.db");
     const open = () => openStateStore({ path, logger: silentLogger, clock });
+    const rowsOf = (store: StateStore) => asyncView(createEchoRows(store));
     const first = open();
-    const before = createEchoCache({ clock, store: first, scope: "imessage:a", textWindowMs: 5_000 });
-    before.primeSend({ guid: "SENT-1", chatKey: "42", text: "on my way" });
-    before.primeSend({ guid: "SENT-2", chatKey: "42", text: "  " }); // a file without text: the guid only
-    before.primeText("42", "twice");
-    before.primeText("42", "twice");
+    const before = createEchoCache({ clock, rows: rowsOf(first), scope: "imessage:a", textWindowMs: 5_000 });
+    await before.primeSend({ guid: "SENT-1", chatKey: "42", text: "on my way" });
+    await before.primeSend({ guid: "SENT-2", chatKey: "42", text: "  " }); // a file without text: the guid only
+    await before.primeText("42", "twice");
+    await before.primeText("42", "twice");
     expect(before.matches({ chatKey: "42", text: "twice" })).toBe(true);
     first.close(); // the gateway is killed
 
     clock.advance(1_000);
     const second = open();
-    const after = createEchoCache({ clock, store: second, scope: "imessage:a", textWindowMs: 5_000 });
-    const otherScope = createEchoCache({ clock, store: second, scope: "imessage:b" });
+    const after = createEchoCache({ clock, rows: rowsOf(second), scope: "imessage:a", textWindowMs: 5_000 });
+    const otherScope = createEchoCache({ clock, rows: rowsOf(second), scope: "imessage:b" });
+    await Promise.all([after.loaded, otherScope.loaded]);
     expect(otherScope.matches({ guid: "SENT-1", chatKey: "42" })).toBe(false);
     expect(after.matchesMirror({ replyToGuid: "SENT-1", chatKey: "42", text: "on my way" })).toBe(true);
     expect(after.matches({ guid: "SENT-1", chatKey: "42" })).toBe(true);
@@ -104,25 +108,63 @@ describe("echo cache", () => {
 
     clock.advance(5_000); // past the text window: a third process sees no text primes, the guid still
     const third = open();
-    const later = createEchoCache({ clock, store: third, scope: "imessage:a", textWindowMs: 5_000 });
+    const later = createEchoCache({ clock, rows: rowsOf(third), scope: "imessage:a", textWindowMs: 5_000 });
+    await later.loaded;
     expect(later.matches({ chatKey: "42", text: "on my way" })).toBe(false);
     expect(later.matches({ guid: "SENT-1", chatKey: "42" })).toBe(true);
     third.close();
   });
 
-  it("keeps the persisted memory bounded", () => {
+  it("primes made while the rows load are kept, after the loaded ones", async () => {
     const dir = mkdtempSync(join(tmpdir(), "imgate-echo-cache-"));
     dirs.push(dir);
     const clock = createManualClock();
     const store = openStateStore({ path: join(dir, "state.db"), logger: silentLogger, clock });
     try {
-      const echoes = createEchoCache({ clock, store, scope: "s", maxEntries: 10 });
-      for (let i = 0; i < 200; i += 1) echoes.primeGuid(`G${i}`);
-      const rows = store.read(
+      const rows = asyncView(createEchoRows(store));
+      await createEchoCache({ clock, rows, scope: "s" }).primeGuid("OLD");
+      const echoes = createEchoCache({ clock, rows, scope: "s" });
+      const primed = echoes.primeGuid("NEW");
+      await Promise.all([echoes.loaded, primed]);
+      expect(echoes.matches({ guid: "OLD", chatKey: "" })).toBe(true);
+      expect(echoes.matches({ guid: "NEW", chatKey: "" })).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it("a write that fails is logged, and the memory still matches", async () => {
+    const clock = createManualClock();
+    const warnings: string[] = [];
+    const failing = async () => {
+      throw new Error("database is gone");
+    };
+    const echoes = createEchoCache({
+      clock,
+      rows: { load: async () => [], insert: failing, consumeText: failing, prune: failing },
+      scope: "s",
+      logger: { ...silentLogger, warn: (_fields: object, message: string) => void warnings.push(message) },
+    });
+    await echoes.primeSend({ guid: "G", chatKey: "1", text: "hi" });
+    expect(echoes.matches({ guid: "G", chatKey: "1" })).toBe(true);
+    expect(warnings).toContain("echo memory: could not remember a send");
+  });
+
+  it("keeps the persisted memory bounded", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "imgate-echo-cache-"));
+    dirs.push(dir);
+    const clock = createManualClock();
+    const store = openStateStore({ path: join(dir, "state.db"), logger: silentLogger, clock });
+    try {
+      const rows = asyncView(createEchoRows(store));
+      const echoes = createEchoCache({ clock, rows, scope: "s", maxEntries: 10 });
+      for (let i = 0; i < 200; i += 1) await echoes.primeGuid(`G${i}`);
+      const count = store.read(
         (db) => (db.prepare("SELECT count(*) AS n FROM echo_memory").get() as { n: number }).n,
       );
-      expect(rows).toBeLessThanOrEqual(20 + 64);
-      const reloaded = createEchoCache({ clock, store, scope: "s", maxEntries: 10 });
+      expect(count).toBeLessThanOrEqual(20 + 64);
+      const reloaded = createEchoCache({ clock, rows, scope: "s", maxEntries: 10 });
+      await reloaded.loaded;
       expect(reloaded.matches({ guid: "G199", chatKey: "" })).toBe(true);
       expect(reloaded.matches({ guid: "G0", chatKey: "" })).toBe(false);
     } finally {

@@ -1,18 +1,22 @@
 import { type Clock, systemClock } from "./clock.ts";
 import { createDropCounters } from "./drop-counters.ts";
-import { createEchoRows } from "./echo-rows.ts";
-import type { StateStore } from "./state-store.ts";
+import type { Logger } from "./logger.ts";
+import type { AsyncEchoRows } from "./state/state-backend.ts";
 
 /** Options of {@link createEchoCache}. */
 export interface EchoCacheOptions {
   clock?: Clock;
   /**
-   * Persist the memory in the state store (table `echo_memory`), so reflections that arrive after a restart
-   * are still recognised; bounded by the TTLs and `maxEntries`. Without it the cache lives in memory only.
+   * Persist the memory in the state store (`StateBackend.echo`, table `echo_memory`), so reflections that
+   * arrive after a restart are still recognised; bounded by the TTLs and `maxEntries`. Without it the cache
+   * lives in memory only. The cache itself stays synchronous: rows load once ({@link EchoCache.loaded}),
+   * primes write through (their promise resolves once written), consumes and prunes write in the background.
    */
-  store?: StateStore;
+  rows?: AsyncEchoRows;
   /** Which rows of the store are this cache's (e.g. `imessage:default`). Default `default`. */
   scope?: string;
+  /** Where a failed background write is reported (with `rows`). */
+  logger?: Logger;
   /** How long a sent message's guid (and the chat and text it carried) is remembered. Default 12 hours. */
   guidTtlMs?: number;
   /** How long after a send an inbound copy with the same chat and text counts as its echo. Default 60 s. */
@@ -51,19 +55,22 @@ export interface EchoCache {
    * Remembers a guid the channel returned for a send. Matches until the guid TTL passes. With `sent`, the
    * guid is bound to the chat and text it carried, for {@link EchoCache.matchesMirror}.
    */
-  primeGuid(guid: string, sent?: SentBinding): void;
+  primeGuid(guid: string, sent?: SentBinding): Promise<void>;
   /**
    * Remembers that `text` was sent to `chatKey`. One inbound message with the same chat and text
    * (trimmed, line endings normalised) matches within the window, and consumes it: priming twice lets
    * two copies match, so a person who repeats the bot's words later is not silenced.
    */
-  primeText(chatKey: string, text: string): void;
+  primeText(chatKey: string, text: string): Promise<void>;
   /**
    * {@link EchoCache.primeGuid} (when the send has a guid) and {@link EchoCache.primeText} (when its text is
-   * not blank) of one send, persisted in one commit: a send is primed on the delivery path, before imsg is
-   * called, so each commit there is latency.
+   * not blank) of one send. Every prime applies in memory at once; the promise resolves once its rows are
+   * written (never rejects: a failed write is logged), so a send path that awaits it before calling imsg
+   * leaves a reflection recognisable after a crash right after the send.
    */
-  primeSend(send: SentBinding & { guid?: string }): void;
+  primeSend(send: SentBinding & { guid?: string }): Promise<void>;
+  /** Resolves once the persisted rows are loaded (at once without `rows`); matches before that miss them. */
+  readonly loaded: Promise<void>;
   /** Whether `candidate` is the echo of something sent (by guid, else by chat and text in the window). */
   matches(candidate: EchoCandidate): boolean;
   /**
@@ -93,10 +100,10 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
   const textWindowMs = options.textWindowMs ?? 60_000;
   const maxEntries = options.maxEntries ?? 5000;
   const scope = options.scope ?? "default";
-  const rows = options.store ? createEchoRows(options.store) : undefined;
-  const guids = new Map<string, GuidEntry>();
+  const rows = options.rows;
+  let guids = new Map<string, GuidEntry>();
   /** key → expiry times of the primes not yet consumed, oldest first. */
-  const texts = new Map<string, number[]>();
+  let texts = new Map<string, number[]>();
   const drops = createDropCounters<"matched">();
 
   const prune = (now: number) => {
@@ -123,22 +130,39 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
     texts.set(key, expiries);
   };
 
-  if (rows) {
-    for (const row of rows.load(scope, clock.now())) {
+  /** A write that must not fail anything else: logged. */
+  const logged = (write: Promise<void>, what: string): Promise<void> =>
+    write.catch((error: unknown) =>
+      options.logger?.warn({ err: error, scope }, `echo memory: could not ${what}`),
+    );
+
+  const loadRows = async () => {
+    if (!rows) return;
+    const loadedRows = await rows.load(scope, clock.now());
+    // Rows loaded are older than anything primed meanwhile: they go first (the maps are in expiry order).
+    const primedGuids = guids;
+    const primedTexts = texts;
+    guids = new Map();
+    texts = new Map();
+    for (const row of loadedRows) {
       if (row.kind === "guid") {
         rememberGuid(row.key, { expiresAt: row.expiresAt, ...(row.bound ? { bound: row.bound } : {}) });
       } else rememberText(row.key, row.expiresAt);
     }
+    for (const [guid, entry] of primedGuids) rememberGuid(guid, entry);
+    for (const [key, expiries] of primedTexts) for (const expiresAt of expiries) rememberText(key, expiresAt);
     prune(clock.now());
-  }
+  };
+  const loaded = logged(loadRows(), "load the rows of an earlier run");
 
   let primes = 0;
-  const persisted = (write: () => void) => {
-    if (!rows) return;
-    write();
+  const persisted = (write: () => Promise<void>): Promise<void> => {
+    if (!rows) return Promise.resolve();
+    const written = logged(write(), "remember a send");
     // The table is pruned every 64 primes (expired rows, and everything beyond both bounds).
     primes += 1;
-    if (primes % 64 === 0) rows.prune(scope, clock.now(), maxEntries * 2);
+    if (primes % 64 === 0) void logged(rows.prune(scope, clock.now(), maxEntries * 2), "prune");
+    return written;
   };
 
   const primeGuid: EchoCache["primeGuid"] = (guid, sent) => {
@@ -148,35 +172,39 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
       ...(sent ? { bound: textKeyOf(sent.chatKey, sent.text) } : {}),
     };
     rememberGuid(guid, entry);
-    persisted(() =>
-      rows?.insert(scope, {
-        kind: "guid",
-        key: guid,
-        ...(entry.bound ? { bound: entry.bound } : {}),
-        expiresAt: entry.expiresAt,
-      }),
+    const written = persisted(
+      async () =>
+        await rows?.insert(scope, {
+          kind: "guid",
+          key: guid,
+          ...(entry.bound ? { bound: entry.bound } : {}),
+          expiresAt: entry.expiresAt,
+        }),
     );
     prune(now);
+    return written;
   };
   const primeText: EchoCache["primeText"] = (chatKey, text) => {
     const now = clock.now();
     const key = textKeyOf(chatKey, text);
     rememberText(key, now + textWindowMs);
-    persisted(() => rows?.insert(scope, { kind: "text", key, expiresAt: now + textWindowMs }));
+    const written = persisted(
+      async () => await rows?.insert(scope, { kind: "text", key, expiresAt: now + textWindowMs }),
+    );
     prune(now);
+    return written;
   };
 
   return {
     primeGuid,
     primeText,
-    primeSend({ guid, chatKey, text }) {
-      const prime = () => {
-        if (guid) primeGuid(guid, { chatKey, text });
-        if (text.trim() !== "") primeText(chatKey, text);
-      };
-      if (options.store) options.store.transaction(prime);
-      else prime();
+    async primeSend({ guid, chatKey, text }) {
+      await Promise.all([
+        guid ? primeGuid(guid, { chatKey, text }) : undefined,
+        text.trim() !== "" ? primeText(chatKey, text) : undefined,
+      ]);
     },
+    loaded,
     matches({ guid, chatKey, text }) {
       const now = clock.now();
       prune(now);
@@ -191,7 +219,7 @@ export function createEchoCache(options: EchoCacheOptions = {}): EchoCache {
         const index = expiries?.findIndex((expiresAt) => expiresAt > now) ?? -1;
         if (expiries && index >= 0) {
           expiries.splice(index, 1);
-          rows?.consumeText(scope, key, now);
+          if (rows) void logged(rows.consumeText(scope, key, now), "forget a matched echo");
           matched = true;
         }
       }

@@ -99,7 +99,7 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
     // tapback takes a chat field (never `to`); the target message's guid alone also finds the chat.
     const base = targetParams(target, chatId);
     const { to: _to, service: _service, region: _region, ...chat } = base;
-    echo.recordReaction({
+    await echo.recordReaction({
       ...(chatId !== undefined ? { chatId } : {}),
       targetGuid: item.replyTo,
       reaction: item.reaction,
@@ -157,7 +157,7 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
       files.length === 0 && replyTo === undefined && caps().sendTracked && port.sendTracked !== undefined;
     const attemptId = tracked ? attemptIdFor(item.idempotencyKey) : undefined;
     // Prime before sending: the watch may report the row before the send answers.
-    echo.recordSent({
+    await echo.recordSent({
       ...(chatId !== undefined ? { chatId } : {}),
       text: item.text,
       ...(attemptId ? { guid: attemptId } : {}),
@@ -182,7 +182,7 @@ export function createImessageDelivery(options: DeliveryOptions): ImessageDelive
         lastId = resultIdOf(result, attemptId);
         // A tracked send's guid is its attempt id, primed (and bound to this text) before the call.
         if (result.guid && result.guid !== attemptId) {
-          echo.recordGuid({
+          await echo.recordGuid({
             ...(chatId !== undefined ? { chatId } : {}),
             text: params.text ?? "",
             guid: result.guid,

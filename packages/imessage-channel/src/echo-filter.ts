@@ -16,11 +16,11 @@
  * - a loop breaker silences a chat after repeated echo drops and logs a warning.
  */
 import {
+  type AsyncEchoRows,
   type Clock,
   createEchoCache,
   type EchoCache,
   type Logger,
-  type StateStore,
 } from "@imgate/channel-core";
 import { stripAttributedResidue } from "./attributed-residue.ts";
 import type { ImsgMessage } from "./imsg-port.ts";
@@ -36,9 +36,12 @@ export interface EchoFilterOptions {
   selfHandles?: readonly string[];
   /** channel-core's echo cache to prime and consult; a private one is created when absent. */
   cache?: EchoCache;
-  /** For a private cache: persist it in this state store (reflections after a restart are still caught). */
-  store?: StateStore;
-  /** For a private cache in `store`: the account its rows belong to (scope `imessage:<scope>`). Default `default`. */
+  /**
+   * For a private cache: persist it in these rows (`StateBackend.echo`), so reflections after a restart are
+   * still caught.
+   */
+  rows?: AsyncEchoRows;
+  /** For a private cache in `rows`: the account its rows belong to (scope `imessage:<scope>`). Default `default`. */
   scope?: string;
   /** How long a sent (chat, text) counts as a possible echo (for a private cache). Default 120 000 ms. */
   textWindowMs?: number;
@@ -72,20 +75,26 @@ export interface SentReaction {
   reaction: string;
 }
 
-/** The echo filter of one account. */
+/**
+ * The echo filter of one account. The `record*` primes apply in memory at once; their promise resolves once
+ * the persisted memory has them (never rejects), so a send path that awaits them before calling imsg keeps
+ * a reflection recognisable after a crash right after the send.
+ */
 export interface EchoFilter {
+  /** Resolves once the persisted memory of an earlier run is loaded (check watch rows after it). */
+  readonly loaded: Promise<void>;
   /**
    * Primes the filter with a reaction the bot sends (call before sending): the reaction row that comes back
    * through the watch (or a reflection of it) is an echo, never an inbound reaction.
    */
-  recordReaction(sent: SentReaction): void;
+  recordReaction(sent: SentReaction): Promise<void>;
   /** Primes the filter with one sent message (call for every chunk, before or right after sending). */
-  recordSent(sent: SentRecord): void;
+  recordSent(sent: SentRecord): Promise<void>;
   /**
    * Remembers the guid imsg returned for a send already primed with {@link EchoFilter.recordSent}, bound to
    * the text it carried (mirror rows point at it), without priming the text a second time.
    */
-  recordGuid(sent: SentRecord & { guid: string }): void;
+  recordGuid(sent: SentRecord & { guid: string }): Promise<void>;
   /** The drop reason for a message that must not become a turn, or `undefined` to let it through. */
   check(message: ImsgMessage): InboundDropReason | undefined;
   /** Whether a chat is currently silenced by the loop breaker. */
@@ -124,7 +133,8 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
     createEchoCache({
       clock,
       textWindowMs: textWindow,
-      ...(options.store ? { store: options.store, scope: `imessage:${options.scope ?? "default"}` } : {}),
+      logger,
+      ...(options.rows ? { rows: options.rows, scope: `imessage:${options.scope ?? "default"}` } : {}),
     });
   const fromMeTexts: Array<{ chatId: number; text: string; at: number }> = [];
   const seenRows = new Map<string, { at: number; balloon: boolean }>();
@@ -177,15 +187,17 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
   }
 
   return {
+    loaded: cache.loaded,
+
     recordReaction(sent) {
-      cache.primeGuid(reactionKey(sent.targetGuid, sent.reaction), {
+      return cache.primeGuid(reactionKey(sent.targetGuid, sent.reaction), {
         chatKey: chatKeyOf(sent.chatId),
         text: "",
       });
     },
 
     recordSent(sent) {
-      cache.primeSend({
+      return cache.primeSend({
         ...(sent.guid ? { guid: sent.guid } : {}),
         chatKey: chatKeyOf(sent.chatId),
         text: stripAttributedResidue(sent.text),
@@ -193,7 +205,7 @@ export function createEchoFilter(options: EchoFilterOptions): EchoFilter {
     },
 
     recordGuid(sent) {
-      cache.primeGuid(sent.guid, {
+      return cache.primeGuid(sent.guid, {
         chatKey: chatKeyOf(sent.chatId),
         text: stripAttributedResidue(sent.text),
       });

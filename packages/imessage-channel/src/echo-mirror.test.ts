@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { openStateStore, silentLogger } from "@imgate/channel-core";
+import { asyncView, createEchoRows, openStateStore, silentLogger } from "@imgate/channel-core";
 import { createManualClock } from "@imgate/channel-core/testing";
 import { messageSchema } from "@imgate/imsg-rpc";
 import { afterEach, describe, expect, it } from "vitest";
@@ -91,13 +91,19 @@ describe("echo filter: mirror rows (openclaw/openclaw#135704) and residue (#6430
     );
   });
 
-  it("with a state store, recognises a mirror that arrives after a restart", () => {
+  it("with a state store, recognises a mirror that arrives after a restart", async () => {
     const dir = mkdtempSync(join(tmpdir(), "imgate-echo-mirror-"));
     dirs.push(dir);
     const clock = createManualClock();
     const path = join(dir, "state.db");
     const before = openStateStore({ path, logger: silentLogger, clock });
-    createEchoFilter({ clock, logger: silentLogger, store: before, scope: "default" }).recordSent({
+    const rowsOf = (store: typeof before) => asyncView(createEchoRows(store));
+    await createEchoFilter({
+      clock,
+      logger: silentLogger,
+      rows: rowsOf(before),
+      scope: "default",
+    }).recordSent({
       chatId: 5,
       text: "On my way",
       guid: "SENT-1",
@@ -106,7 +112,8 @@ describe("echo filter: mirror rows (openclaw/openclaw#135704) and residue (#6430
     clock.advance(5 * 60_000); // the gateway was down for five minutes
     const after = openStateStore({ path, logger: silentLogger, clock });
     try {
-      const echo = createEchoFilter({ clock, logger: silentLogger, store: after, scope: "default" });
+      const echo = createEchoFilter({ clock, logger: silentLogger, rows: rowsOf(after), scope: "default" });
+      await echo.loaded;
       expect(echo.check(row({ guid: "M", reply_to_guid: "SENT-1", text: "On my way" }))).toBe("mirror");
       expect(echo.check(row({ guid: "R", reply_to_guid: "SENT-1", text: "ok!" }))).toBeUndefined();
     } finally {

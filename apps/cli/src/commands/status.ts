@@ -68,7 +68,7 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
     for (const account of readiness.accounts) {
       const error = account.lastError;
       lines.push(
-        `  imessage/${account.accountId}: ${account.state}${error ? ` — last error: ${error}` : ""}`,
+        `  imessage/${account.accountId}: ${account.state}${account.servedBy ? ` (served by ${account.servedBy})` : ""}${error ? ` — last error: ${error}` : ""}`,
       );
       lines.push(...failedTurnLines(account));
       lines.push(...safetyLines(account));

@@ -6,8 +6,11 @@ import { z } from "zod";
  * inferred from them and the CLI validates what it reads with the same schemas.
  */
 
-/** State of one account's transport, as shown by `/readyz` and `imgate status`. */
-export const accountStateSchema = z.enum(["starting", "running", "backoff", "stopped"]);
+/**
+ * State of one account's transport, as shown by `/readyz` and `imgate status`. `standby`: on a shared database
+ * another gateway holds the account's lease (`servedBy`); this one takes over when it lapses.
+ */
+export const accountStateSchema = z.enum(["starting", "running", "backoff", "stopped", "standby"]);
 /** State of one account's transport, as shown by `/readyz` and `imgate status`. */
 export type AccountState = z.infer<typeof accountStateSchema>;
 
@@ -97,6 +100,8 @@ export const accountReadinessSchema = z.object({
   state: accountStateSchema,
   /** `local` (spawned `cliPath`) or `ssh` (`remote`). */
   transport: z.enum(["local", "ssh"]),
+  /** While `standby`: the gateway serving the account (`host:pid` of the lease holder). */
+  servedBy: z.string().optional(),
   /** Version reported by imsg, once connected. */
   imsgVersion: z.string().optional(),
   /** Capabilities detected from imsg (e.g. `watch.overflow`, `send.tracked`). */
@@ -264,17 +269,17 @@ export interface SendResult {
   error?: { code: string; message: string };
 }
 
-/** What the control API calls into; the gateway implements it. */
+/** What the control API calls into; the gateway implements it (the server awaits every answer). */
 export interface ControlApiHandlers {
-  readiness(): ReadinessReport;
+  readiness(): ReadinessReport | Promise<ReadinessReport>;
   /** Prometheus text. */
-  metrics(): string;
+  metrics(): string | Promise<string>;
   /** Pending pairing requests (optionally of one channel). */
-  listPairing(channel: string | undefined): unknown[];
+  listPairing(channel: string | undefined): unknown[] | Promise<unknown[]>;
   approvePairing(request: ApprovePairingRequest): Promise<ApprovePairingResult>;
   send(request: SendRequest): Promise<SendResult>;
   /** Turns the pause switch on. @throws ControlApiHttpError 404 for an unknown account. */
-  pause(request: PauseRequest): PauseResult;
+  pause(request: PauseRequest): PauseResult | Promise<PauseResult>;
   /** Turns it off; held messages go out in order. @throws ControlApiHttpError 404, 409. */
-  resume(request: ResumeRequest): PauseResult;
+  resume(request: ResumeRequest): PauseResult | Promise<PauseResult>;
 }

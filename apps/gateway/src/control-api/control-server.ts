@@ -75,16 +75,18 @@ export async function startControlServer(options: ControlServerOptions): Promise
       case "GET /healthz":
         return sendJson(response, 200, { ok: true });
       case "GET /readyz": {
-        const report = handlers.readiness();
+        const report = await handlers.readiness();
         return sendJson(response, report.ready ? 200 : 503, report);
       }
-      case "GET /metrics":
+      case "GET /metrics": {
+        const text = await handlers.metrics();
         response.writeHead(200, { "content-type": "text/plain; version=0.0.4; charset=utf-8" });
-        response.end(handlers.metrics());
+        response.end(text);
         return;
+      }
       case "GET /v1/pairing":
         return sendJson(response, 200, {
-          requests: handlers.listPairing(url.searchParams.get("channel") ?? undefined),
+          requests: await handlers.listPairing(url.searchParams.get("channel") ?? undefined),
         });
       case "POST /v1/pairing/approve": {
         const body = await readJsonBody(request, approvePairingRequestSchema, maxBody);
@@ -112,13 +114,13 @@ export async function startControlServer(options: ControlServerOptions): Promise
         return sendJson(
           response,
           200,
-          handlers.pause(await readJsonBody(request, pauseRequestSchema, maxBody)),
+          await handlers.pause(await readJsonBody(request, pauseRequestSchema, maxBody)),
         );
       case "POST /v1/resume":
         return sendJson(
           response,
           200,
-          handlers.resume(await readJsonBody(request, resumeRequestSchema, maxBody)),
+          await handlers.resume(await readJsonBody(request, resumeRequestSchema, maxBody)),
         );
       default: {
         const known = [

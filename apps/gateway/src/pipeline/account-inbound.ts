@@ -1,4 +1,3 @@
-import type { Outbox } from "@imgate/channel-core";
 import {
   bridgeCapabilitiesOf,
   type ChatPresence,
@@ -33,9 +32,7 @@ export interface AccountInboundOptions
   port: ImsgPort;
   /** Drops reflections of the gateway's own sends. */
   echo: EchoFilter;
-  /** The account's outbox: replies are queued into it. */
-  outbox: Outbox;
-  status: Pick<AccountStatus, "readiness" | "noteInbound">;
+  status: Pick<AccountStatus, "readiness" | "refresh" | "noteInbound">;
   /** The group commit of the account's inbound rows and their outcomes. */
   committer: OutcomeCommitter;
 }
@@ -48,7 +45,7 @@ export interface AccountInbound {
    * Queues the turns a previous run left pending, then subscribes to imsg's watch from the cursor `since`
    * (a ROWID; absent: from now) and hands each row to the inbound pipeline.
    */
-  openWatch(since: string | undefined): ImsgWatch;
+  openWatch(since: string | undefined): Promise<ImsgWatch>;
 }
 
 /**
@@ -57,10 +54,10 @@ export interface AccountInbound {
  * usable (its bridge runs); a reply storm spaces out a chat's turns (`messages.stormTurnsPerMinute`).
  */
 export function createAccountInbound(options: AccountInboundOptions): AccountInbound {
-  const { account, client, port, echo, outbox, status, committer, mover, logger, clock } = options;
+  const { account, client, port, echo, status, committer, mover, logger, clock } = options;
   const accountId = account.accountId;
   const inFlightGuids = new Set<string>();
-  const replies = createReplyEnqueuer(outbox, CHANNEL, accountId);
+  const replies = createReplyEnqueuer(CHANNEL, accountId);
   const presence = createChatPresence({ port, capabilities: bridgeCapabilitiesOf(client), logger });
   const turns = createTurnRunner({
     presence,
@@ -79,18 +76,22 @@ export function createAccountInbound(options: AccountInboundOptions): AccountInb
   });
   const dispatch = createInboundDispatch({
     ...options,
-    outbox,
     inFlightGuids,
-    status: (id) => status.readiness().find((report) => report.accountId === id),
+    status: async (id) => {
+      await status.refresh();
+      return status.readiness().find((report) => report.accountId === id);
+    },
     turn: turns.start,
     processor: createInboundProcessor({ account, port, echo, logger }),
     committer,
     replies,
     noteInbound: (at) => status.noteInbound(at),
   });
-  const openWatch = (since: string | undefined): ImsgWatch => {
+  const openWatch = async (since: string | undefined): Promise<ImsgWatch> => {
     // Before the watch: later messages of a session queue behind its resumed turn (chat order).
-    turns.resumePending();
+    await turns.resumePending();
+    // Reflections of sends from before a restart are recognised from the first row on.
+    await echo.loaded;
     return client.watch(
       {
         ...(since !== undefined ? { sinceRowid: Number(since) } : {}),

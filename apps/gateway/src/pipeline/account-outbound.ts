@@ -1,4 +1,10 @@
-import type { Clock, Logger, Outbox } from "@imgate/channel-core";
+import {
+  type AsyncOutbox,
+  type Clock,
+  type Logger,
+  type OutboxEntry,
+  recordOutcome,
+} from "@imgate/channel-core";
 import {
   createImessageDelivery,
   type EchoFilter,
@@ -8,6 +14,7 @@ import {
   sendCapabilitiesOf,
 } from "@imgate/imessage-channel";
 import type { ImsgClient } from "@imgate/imsg-rpc";
+import type { LeaseView } from "../leases/lease-view.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { type AccountSender, createAccountSender } from "./account-sender.ts";
 import type { AccountStatus } from "./account-status.ts";
@@ -29,7 +36,7 @@ export interface AccountOutboundOptions {
   mover?: Pick<AttachmentMover, "stageUpload">;
   core: CoreServices;
   /** The account's outbox (shared with the inbound side, which queues replies into it). */
-  outbox: Outbox;
+  outbox: AsyncOutbox;
   metrics: GatewayMetrics;
   status: Pick<AccountStatus, "noteOutbound" | "noteDeliveryError">;
   /** Told of every delivery outcome: consecutive failures mark the account degraded. */
@@ -38,6 +45,8 @@ export interface AccountOutboundOptions {
   clock: Clock;
   /** Gateway state dir: staged inline files of rich replies are removed once their entry is sent. */
   stateDir?: string;
+  /** The account's lease when the state is shared: nothing is sent while this gateway does not hold it. */
+  lease?: Pick<LeaseView, "serving">;
 }
 
 /** The outbound side of one watcher: outbox, delivery, its worker, reconciliation and operator sends. */
@@ -76,7 +85,10 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
   });
   const { outbox } = options;
   // Limits may have changed since these were held (a restart, a config reload): judge them afresh.
-  outbox.releaseHolds(accountId);
+  const holdsReleased = outbox
+    .releaseHolds(accountId)
+    .then(() => undefined)
+    .catch((error: unknown) => logger.warn({ err: error }, "outbox: could not release held entries"));
   const isReady = () => client.state.status === "ready";
   /** Known contacts (they wrote to the account), by chat key: the answer never changes back. */
   const knownContacts = new Set<string>();
@@ -113,7 +125,8 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     outbox,
     accountId,
     deliver: (entry) => sender.observe(entry, delivery.deliver(entry)),
-    canSend: () => reconciler.reconciled && isReady(),
+    // On a shared database only the lease holder sends (checked again right before each send).
+    canSend: () => reconciler.reconciled && isReady() && (options.lease?.serving() ?? true),
     accountHold: () => gate.accountHold(),
     admit: (entry) => gate.admit(entry),
     recordSent: (entry) => gate.recordSent(entry),
@@ -132,7 +145,6 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
       logger.warn({ outboxId: entry.id, target: entry.target, error: message }, "imessage: delivery failed");
       sender.settled(entry);
     },
-    atomically: (fn) => core.store.transaction(fn),
     logger,
     clock,
   });
@@ -140,7 +152,17 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     account,
     port: options.port,
     outbox,
-    transaction: (fn) => core.store.transaction(fn),
+    async enqueueAll(drafts) {
+      // One outcome of its own: every chunk is queued, or none.
+      const result = await core.backend.commitOutcomes({
+        accountId,
+        outcomes: [{ rowid: undefined, ops: recordOutcome((writer) => writer.enqueue(drafts)) }],
+      });
+      if (result.failed.length > 0)
+        throw new Error("The outbox could not queue the message; see the gateway log.");
+      const entries = await Promise.all(drafts.map((draft) => outbox.getByKey(draft.idempotencyKey)));
+      return entries.filter((entry): entry is OutboxEntry => entry !== undefined);
+    },
     chatIdFor: (target) => delivery.chatIdFor(target),
     kick: () => worker.kick(),
     accountHold: () => gate.accountHold(),
@@ -151,17 +173,17 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     metrics,
     logger,
     onReady: () => {
-      void reconciler.reconcile();
+      void holdsReleased.then(() => reconciler.reconcile());
       worker.kick();
     },
   });
   const drain = async (timeoutMs: number) => {
     const deadline = clock.now() + timeoutMs;
     worker.kick();
-    while (clock.now() < deadline && reconciler.reconciled && isReady() && !gate.paused()) {
-      const pending = outbox
-        .list(["queued", "sending"])
-        .some((entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now());
+    while (clock.now() < deadline && reconciler.reconciled && isReady() && !(await gate.paused())) {
+      const pending = (await outbox.list(["queued", "sending"])).some(
+        (entry) => entry.accountId === accountId && (entry.notBefore ?? 0) <= clock.now(),
+      );
       if (!pending) return;
       await new Promise((resolve) => setTimeout(resolve, DRAIN_POLL_MS));
     }

@@ -1,8 +1,9 @@
-import { type Clock, createOutbox, type Logger } from "@imgate/channel-core";
+import type { Clock, Logger } from "@imgate/channel-core";
 import { createEchoFilter, type ResolvedImessageAccount } from "@imgate/imessage-channel";
 import type { ImsgRpcStats, ImsgWatch, RestartOptions } from "@imgate/imsg-rpc";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { AccountReadiness, SendResult } from "../control-api/control-api-types.ts";
+import type { LeaseView } from "../leases/lease-view.ts";
 import { logErrorFields } from "../logging/log-error-fields.ts";
 import type { GatewayMetrics } from "../metrics/gateway-metrics.ts";
 import { transportFix } from "../preflight/transport-fix.ts";
@@ -42,6 +43,8 @@ export interface AccountRuntimeOptions {
   abortSignal: AbortSignal;
   /** imsg restart policy (tests shorten it; the first retry is never under 1 s by default). */
   restart?: RestartOptions;
+  /** The account's lease when the state is shared (PostgreSQL): commits carry it, sends need it. */
+  lease?: LeaseView;
   /** Answers authorised control commands (`/config`, `/status`, `/reset`, `/help`) instead of the agent. */
   chatCommands?: ChatCommandHandler;
 }
@@ -59,7 +62,10 @@ export interface AccountRuntime {
   flush(timeoutMs: number): Promise<void>;
   /** Stops everything: intake, delivery, imsg, SSH. */
   stop(): Promise<void>;
+  /** The accounts' reports; the state-store fields as of the last {@link AccountRuntime.refreshStatus}. */
   readiness(): AccountReadiness[];
+  /** Reads the state-store fields of {@link AccountRuntime.readiness} afresh (also every few seconds). */
+  refreshStatus(): Promise<void>;
   /** imsg-rpc's counters for this transport (lines dropped by reason, validation errors, …). */
   transportStats(): ImsgRpcStats;
   /**
@@ -73,14 +79,17 @@ export interface AccountRuntime {
   activity(): { lastInboundAt: number | undefined; lastOutboundAt: number | undefined };
 }
 
+/** How often an account's state-store status fields are read again (besides on every control-API read). */
+const STATUS_REFRESH_MS = 5_000;
+
 /** Creates the runtime of one watcher (one imsg transport and database): composition only. */
 export function createAccountRuntime(options: AccountRuntimeOptions): AccountRuntime {
   const { account, core, clock, logger } = options;
   const accountId = account.accountId;
   const { transport, client, port, mover } = connectAccount(account, options);
   // The echo memory is persisted so reflections that arrive after a restart are still caught (issue 10 item 5).
-  const echo = createEchoFilter({ logger, clock, store: core.store, scope: accountId });
-  const outbox = createOutbox({ store: core.store });
+  const echo = createEchoFilter({ logger, clock, rows: core.echo, scope: accountId });
+  const outbox = core.outbox;
   /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay pending in the store). */
   const intake = new AbortController();
   let watch: ImsgWatch | undefined;
@@ -108,12 +117,12 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const outbound = createAccountOutbound({ ...parts, health });
   gate = outbound.gate;
   const committer = createOutcomeCommitter({
-    store: core.store,
-    cursors: core.cursors,
+    backend: core.backend,
     accountId,
     source: account.sourceKey,
     worker: outbound.worker,
     logger,
+    ...(options.lease ? { lease: options.lease.current } : {}),
   });
   const inbound = createAccountInbound({
     ...parts,
@@ -130,18 +139,28 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     health,
   });
 
+  /** Reads the cursor and opens the watch (see start()); settles once the watch is open or it gave up. */
+  let starting: Promise<void> = Promise.resolve();
+  const refreshStatus = () =>
+    status
+      .refresh()
+      .catch((error: unknown) => logger.warn({ err: error }, "account status: cannot read the state store"));
+  const statusTimer = setInterval(() => void refreshStatus(), STATUS_REFRESH_MS);
+  statusTimer.unref();
+  void refreshStatus();
+
   const closeWatch = async () => {
     watchdogs?.stop();
     intake.abort();
+    await starting;
     await watch?.close().catch(() => {});
     watch = undefined;
-    committer.commitNow();
+    await committer.commitNow();
   };
 
   const runtime: AccountRuntime = {
     accountIds: options.accounts.map((entry) => entry.accountId),
     start() {
-      const since = core.cursors.get(accountId, account.sourceKey);
       client.start().then(
         () => inbound.presence.announce(account),
         (error: unknown) => {
@@ -149,19 +168,29 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
           if (!stopping) logger.error(logErrorFields(error), "imsg client stopped trying");
         },
       );
-      watch = inbound.openWatch(since);
-      logger.info(
-        { transport: transport.kind, cliPath: account.cliPath, dbPath: account.dbPath, since },
-        "account started",
+      starting = (async () => {
+        const since = await core.cursors.get(accountId, account.sourceKey);
+        if (intake.signal.aborted) return;
+        watch = await inbound.openWatch(since);
+        logger.info(
+          { transport: transport.kind, cliPath: account.cliPath, dbPath: account.dbPath, since },
+          "account started",
+        );
+      })().catch((error: unknown) =>
+        logger.error(
+          logErrorFields(error),
+          "account could not start watching (the state store is unreadable)",
+        ),
       );
     },
     stopIntake: closeWatch,
     async flush(timeoutMs) {
-      committer.commitNow();
+      await committer.commitNow();
       await outbound.drain(timeoutMs);
     },
     async stop() {
       stopping = true;
+      clearInterval(statusTimer);
       outbound.reconciler.stop();
       await closeWatch();
       await outbound.worker.stop();
@@ -173,6 +202,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     transportStats: () => client.stats(),
     readiness: () => status.readiness(),
+    refreshStatus,
     send: (target, text, sendOptions) => outbound.sender.send(target, text, sendOptions),
     wake: () => outbound.worker.kick(),
     activity: () => status.activity(),

@@ -5,10 +5,11 @@
  * `uncertain` — instead of saying "queued" for a send that can never go out (issue 10, item 6).
  */
 import {
+  type AsyncOutbox,
   agentIdempotencyKey,
   type Clock,
   chunkText,
-  type Outbox,
+  type OutboxDraft,
   type OutboxEntry,
 } from "@imgate/channel-core";
 import {
@@ -40,15 +41,15 @@ export interface AccountSenderOptions {
   >;
   /** imsg, to check chat targets. */
   port: Pick<ImsgPort, "listChats" | "getChat">;
-  outbox: Outbox;
-  /** Runs `fn` in one state-store transaction (all chunks are queued together). */
-  transaction<T>(fn: () => T): T;
+  outbox: Pick<AsyncOutbox, "get">;
+  /** Queues `drafts` all together or none (one commit), returning their entries in order. */
+  enqueueAll(drafts: readonly OutboxDraft[]): Promise<OutboxEntry[]>;
   /** The chat a target resolves to, for the outbox's per-chat order (delivery's cached resolver). */
   chatIdFor(target: string): Promise<number | undefined>;
   /** Starts the delivery worker. */
   kick(): void;
   /** The account-wide hold (pause, daily cap, pacing), if any: a paused send answers `held` at once. */
-  accountHold?(): { reason: string; until: number | undefined } | undefined;
+  accountHold?(): Promise<{ reason: string; until: number | undefined } | undefined>;
   clock: Clock;
 }
 
@@ -108,7 +109,7 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
    */
   const waitForFinal = async (ids: readonly number[], deadline: number) => {
     for (;;) {
-      const current = ids.map((id) => outbox.get(id));
+      const current = await Promise.all(ids.map((id) => outbox.get(id)));
       if (current.every((entry) => FINAL_STATES.has(entry?.state ?? "sent"))) return;
       if (current.some((entry) => entry?.state === "queued" && entry.heldReason !== undefined)) return;
       const left = deadline - clock.now();
@@ -125,13 +126,13 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
     }
   };
 
-  const outcomeOf = (
+  const outcomeOf = async (
     input: string,
     target: ImessageTarget,
     entries: readonly OutboxEntry[],
     waitMs: number,
-  ): Pick<SendResult, "status" | "error"> => {
-    const current = entries.map((entry) => outbox.get(entry.id) ?? entry);
+  ): Promise<Pick<SendResult, "status" | "error">> => {
+    const current = await Promise.all(entries.map(async (entry) => (await outbox.get(entry.id)) ?? entry));
     if (current.every((entry) => entry.state === "sent")) return { status: "sent" };
     const held = current.find((entry) => entry.state === "queued" && entry.heldReason !== undefined);
     if (held?.heldReason) return heldOutcome(input, held.heldReason, held.notBefore, held.id);
@@ -211,19 +212,16 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
       const texts =
         text === "" ? [] : chunkText(text, { limit: account.textChunkLimit, mode: account.chunkMode });
       const chunks = texts.length === 0 ? [""] : texts;
-      const entries = options.transaction(() =>
-        chunks.map(
-          (chunk, index) =>
-            outbox.enqueue({
-              idempotencyKey: agentIdempotencyKey(),
-              channel: CHANNEL,
-              accountId: account.accountId,
-              chatKey: chatId !== undefined ? String(chatId) : input,
-              target: input,
-              text: chunk,
-              ...(index === 0 && file !== undefined ? { media: [file] } : {}),
-            }).entry,
-        ),
+      const entries = await options.enqueueAll(
+        chunks.map((chunk, index) => ({
+          idempotencyKey: agentIdempotencyKey(),
+          channel: CHANNEL,
+          accountId: account.accountId,
+          chatKey: chatId !== undefined ? String(chatId) : input,
+          target: input,
+          text: chunk,
+          ...(index === 0 && file !== undefined ? { media: [file] } : {}),
+        })),
       );
       const ids = entries.map((entry) => entry.id);
       const result = { accountId: account.accountId, outboxIds: ids.map(String) };
@@ -232,7 +230,7 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
         return { ...result, status: "queued" };
       }
       // Held past the wait (a pause, the daily cap, long pacing): say so now instead of timing out.
-      const accountHold = options.accountHold?.();
+      const accountHold = await options.accountHold?.();
       const waitMs = sendOptions.waitMs ?? DEFAULT_SEND_WAIT_MS;
       if (accountHold && (accountHold.until === undefined || accountHold.until > clock.now() + waitMs)) {
         options.kick();
@@ -242,7 +240,7 @@ export function createAccountSender(options: AccountSenderOptions): AccountSende
       try {
         options.kick();
         await waitForFinal(ids, clock.now() + waitMs);
-        return { ...result, ...outcomeOf(input, target, entries, waitMs) };
+        return { ...result, ...(await outcomeOf(input, target, entries, waitMs)) };
       } finally {
         for (const id of ids) {
           watched.delete(id);

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  asyncView,
   createOutbox,
   createPendingTurnStore,
   openStateStore,
@@ -12,6 +13,7 @@ import { createManualClock } from "@imgate/channel-core/testing";
 import type { ImsgClientState } from "@imgate/imsg-rpc";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createAccountStatus } from "./account-status.ts";
+import { giveUpUncertain } from "./uncertain-delivery.ts";
 
 let dir: string;
 let store: StateStore;
@@ -42,9 +44,9 @@ function setup(state: Partial<ImsgClientState>, watching = true) {
     client: { state: { ...baseState, ...state } },
     transportKind: "local",
     watching: () => watching,
-    outbox: createOutbox({ store }),
+    outbox: asyncView(createOutbox({ store })),
     clock: createManualClock(),
-    pendingTurns: createPendingTurnStore(store),
+    pendingTurns: asyncView(createPendingTurnStore(store)),
     fix: (error) => (error ? `fix for ${error.message}` : undefined),
   });
 }
@@ -89,5 +91,26 @@ describe("account status", () => {
       lastError: "chat not found",
       lastOutboundAt: "2026-01-02T00:00:00.000Z",
     });
+  });
+
+  it("shows the owner's state-store fields as of the last refresh", async () => {
+    const status = setup({});
+    const outbox = createOutbox({ store });
+    await outbox.reconcile(() => "unknown");
+    const { entry } = outbox.enqueue({
+      idempotencyKey: "reply:x:0",
+      channel: "imessage",
+      accountId: "bot",
+      chatKey: "7",
+      target: "chat_id:7",
+      text: "hi",
+    });
+    outbox.markSending(entry.id);
+    await giveUpUncertain(asyncView(outbox), { ...entry, lastError: "imsg exited mid-send" });
+    expect(status.readiness()[0]?.uncertainDeliveries).toBeUndefined();
+    await status.refresh();
+    expect(status.readiness()[0]?.uncertainDeliveries).toBe(1);
+    // Only the owner reports them.
+    expect(status.readiness()[1]?.uncertainDeliveries).toBeUndefined();
   });
 });

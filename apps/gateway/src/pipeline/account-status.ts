@@ -1,4 +1,4 @@
-import type { Clock, Outbox, PendingTurnStore } from "@imgate/channel-core";
+import type { AsyncOutbox, AsyncPendingTurns, Clock } from "@imgate/channel-core";
 import type { ImsgClient } from "@imgate/imsg-rpc";
 import type { AccountReadiness } from "../control-api/control-api-types.ts";
 import type { AccountHealth } from "./account-health.ts";
@@ -17,8 +17,8 @@ export interface AccountStatusOptions {
   transportKind: AccountReadiness["transport"];
   /** Whether the watch subscription is confirmed (running means watching). */
   watching(): boolean;
-  outbox: Outbox;
-  pendingTurns: PendingTurnStore;
+  outbox: Pick<AsyncOutbox, "list">;
+  pendingTurns: Pick<AsyncPendingTurns, "listPending" | "listGivenUp">;
   /** The fix for a transport stuck in backoff, shown next to its error (see transportFix). */
   fix?(lastError: Error | undefined): string | undefined;
   /** The owner's pause switch and limits (set once the outbound side exists). */
@@ -34,7 +34,13 @@ export interface AccountStatus {
   noteInbound(at: number): void;
   noteOutbound(at: number): void;
   noteDeliveryError(message: string): void;
+  /**
+   * The accounts' reports. What comes from the state store (pending turns, uncertain deliveries, pause,
+   * held entries) is as of the last {@link AccountStatus.refresh}.
+   */
   readiness(): AccountReadiness[];
+  /** Reads the owner's state-store fields of {@link AccountStatus.readiness} afresh. */
+  refresh(): Promise<void>;
   /** Clock times of the last inbound message and the last delivered one (for `/metrics`). */
   activity(): { lastInboundAt: number | undefined; lastOutboundAt: number | undefined };
 }
@@ -61,9 +67,13 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
     }
   };
 
-  const ownerFields = (report: AccountReadiness) => {
-    Object.assign(report, pendingTurnReport(options.pendingTurns, accountId));
-    const uncertain = uncertainEntries(outbox, accountId);
+  /** The owner's fields read from the state store, as of the last refresh. */
+  let stored: Partial<AccountReadiness> = {};
+  let refreshing: Promise<void> | undefined;
+
+  const readStored = async (): Promise<Partial<AccountReadiness>> => {
+    const report: Partial<AccountReadiness> = await pendingTurnReport(options.pendingTurns, accountId);
+    const uncertain = await uncertainEntries(outbox, accountId);
     if (uncertain.length > 0) {
       report.uncertainDeliveries = uncertain.length;
       report.uncertainAdvice = `${uncertain.length} reply(ies) ${UNCERTAIN_ADVICE} (outbox ids ${uncertain
@@ -73,7 +83,7 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
     }
     const gate = options.gate?.();
     if (gate) {
-      const paused = gate.paused();
+      const paused = await gate.paused();
       if (paused) {
         report.paused = {
           since: new Date(paused.pausedAt).toISOString(),
@@ -81,9 +91,14 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
           ...(paused.reason !== undefined ? { reason: paused.reason } : {}),
         };
       }
-      const held = heldReport(outbox, accountId, gate.accountHold(), options.clock);
+      const held = await heldReport(outbox, accountId, await gate.accountHold(), options.clock);
       if (held) report.held = held;
     }
+    return report;
+  };
+
+  const ownerFields = (report: AccountReadiness) => {
+    Object.assign(report, stored);
     const degraded = options.health?.degraded();
     if (degraded) report.degraded = degraded;
     const deaf = options.deafStreamRecoveries?.() ?? 0;
@@ -101,6 +116,17 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
       lastDeliveryError = message;
     },
     activity: () => ({ lastInboundAt, lastOutboundAt }),
+    refresh() {
+      // Concurrent callers share one read.
+      refreshing ??= readStored()
+        .then((report) => {
+          stored = report;
+        })
+        .finally(() => {
+          refreshing = undefined;
+        });
+      return refreshing;
+    },
     readiness() {
       const state = client.state;
       const caps = state.capabilities;

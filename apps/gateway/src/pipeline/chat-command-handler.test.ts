@@ -1,7 +1,15 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chatCommandHelpText, openStateStore, silentLogger, systemClock } from "@imgate/channel-core";
+import {
+  chatCommandHelpText,
+  createSqliteBackend,
+  openStateStore,
+  recordOutcome,
+  type SqliteBackend,
+  silentLogger,
+  systemClock,
+} from "@imgate/channel-core";
 import { resolveAccounts } from "@imgate/imessage-channel";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
@@ -24,6 +32,7 @@ const ROUTE = { agentId: "main", sessionKey: "agent:main:main" };
 
 let dir: string;
 let configPath: string;
+let backend: SqliteBackend;
 let core: CoreServices;
 let config: GatewayConfig;
 let handler: ChatCommandHandler;
@@ -34,7 +43,7 @@ const request = (text: string, overrides: Partial<ChatCommandRequest> = {}): Cha
   senderAuthorized: true,
   configAuthorized: true,
   route: ROUTE,
-  status: () => ({
+  status: async () => ({
     accountId: "default",
     state: "running",
     transport: "local",
@@ -55,14 +64,14 @@ beforeEach(() => {
   configPath = join(dir, "imgate.json5");
   writeFileSync(configPath, FILE);
   config = parseGatewayConfig(parseJson5(FILE));
-  core = createCoreServices(
+  backend = createSqliteBackend(
     openStateStore({ path: join(dir, "state.db"), logger: silentLogger, clock: systemClock }),
-    silentLogger,
   );
+  core = createCoreServices(backend, silentLogger);
   handler = createChatCommandHandler({ core, getConfig: () => config, configPath, logger: silentLogger });
 });
-afterEach(() => {
-  core.store.close();
+afterEach(async () => {
+  await backend.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -81,14 +90,18 @@ describe("createChatCommandHandler", () => {
   });
 
   it("/reset starts a new session only when the reply is recorded (apply)", async () => {
-    core.sessions.touchSession(ROUTE.sessionKey);
-    core.history.append(ROUTE.sessionKey, { sender: "x", text: "old", messageId: "m1", timestamp: 1 }, 10);
+    const { sessions, history } = backend.stores;
+    sessions.touchSession(ROUTE.sessionKey);
+    history.append(ROUTE.sessionKey, { sender: "x", text: "old", messageId: "m1", timestamp: 1 }, 10);
     const result = await replyTo("/reset");
     expect(result.text).toContain("New session");
-    expect(core.sessions.getSession(ROUTE.sessionKey)?.generation).toBe(0);
-    result.apply?.();
-    expect(core.sessions.getSession(ROUTE.sessionKey)?.generation).toBe(1);
-    expect(core.history.load(ROUTE.sessionKey, 10)).toEqual([]);
+    expect(sessions.getSession(ROUTE.sessionKey)?.generation).toBe(0);
+    await backend.commitOutcomes({
+      accountId: "default",
+      outcomes: [{ rowid: undefined, ops: recordOutcome((writer) => result.apply?.(writer)) }],
+    });
+    expect(sessions.getSession(ROUTE.sessionKey)?.generation).toBe(1);
+    expect(history.load(ROUTE.sessionKey, 10)).toEqual([]);
   });
 
   it("lets a sender without an explicit allowFrom entry use /status but not /config", async () => {

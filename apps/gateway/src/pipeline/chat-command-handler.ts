@@ -2,6 +2,7 @@ import {
   type ChatCommand,
   chatCommandHelpText,
   type Logger,
+  type OutcomeWriter,
   type ProtectedConfigKeys,
   parseChatCommand,
   parseConfigPath,
@@ -45,7 +46,7 @@ export interface ChatCommandRequest {
   /** The conversation's route. */
   route: { agentId: string; sessionKey: string };
   /** The answering account's current status, for `/status`. */
-  status(): AccountReadiness | undefined;
+  status(): Promise<AccountReadiness | undefined>;
 }
 
 /** What to do after a control command. */
@@ -56,8 +57,8 @@ export type ChatCommandResult =
       command: ChatCommand["name"];
       /** The answer to send to the same chat (chunked like any reply). */
       text: string;
-      /** A state change to run inside the transaction that records the reply (e.g. `/reset`). */
-      apply?: () => void;
+      /** A state change recorded with the reply, committed in the same outcome (e.g. `/reset`). */
+      apply?: (writer: OutcomeWriter) => void;
     }
   | { kind: "ignored"; reason: "unauthorized" };
 
@@ -136,15 +137,14 @@ export function createChatCommandHandler(options: ChatCommandHandlerOptions): Ch
       const { sessionKey, agentId } = request.route;
       switch (command.name) {
         case "status":
-          return { kind: "reply", command: "status", text: statusText(request, core) };
+          return { kind: "reply", command: "status", text: await statusText(request, core) };
         case "reset":
           return {
             kind: "reply",
             command: "reset",
             text: `🔄 New session started for ${agentId}; earlier messages are forgotten.`,
-            apply: () => {
-              core.sessions.resetSession(sessionKey);
-            },
+            // Committed with the answer, once (a replay of the command resets nothing more).
+            apply: (writer) => writer.resetSession(sessionKey),
           };
         case "help":
           return {
@@ -168,10 +168,9 @@ function configEdit(command: Extract<ChatCommand, { name: "config" }>): ConfigFi
   return undefined;
 }
 
-function statusText(request: ChatCommandRequest, core: CoreServices): string {
-  const status = request.status();
+async function statusText(request: ChatCommandRequest, core: CoreServices): Promise<string> {
   const { sessionKey, agentId } = request.route;
-  const session = core.sessions.getSession(sessionKey);
+  const [status, session] = await Promise.all([request.status(), core.sessions.getSession(sessionKey)]);
   const account = status
     ? `${status.accountId}: ${status.state} (${status.transport} transport, imsg ${status.imsgVersion ?? "unknown"})`
     : `${request.account.accountId}: unknown`;

@@ -39,9 +39,19 @@ const RANK: Record<PolicyDecision["kind"], number> = { process: 3, pairing: 2, "
  * would, the strongest other outcome wins — `pairing`, then `history-only`, then `drop` — again the
  * first account in order. So a message is answered at most once, never once per account.
  */
-export function chooseAnsweringAccount(input: ChooseAnsweringInput): AnsweringChoice {
+export async function chooseAnsweringAccount(input: ChooseAnsweringInput): Promise<AnsweringChoice> {
   const { envelope, config } = input;
   let best: AnsweringChoice | undefined;
+  /** Pairing approvals, looked up once per sender before the (pure) policy decides. */
+  const approvals = new Map<string, Promise<boolean>>();
+  const approved = (sender: string) => {
+    let lookup = approvals.get(sender);
+    if (!lookup) {
+      lookup = input.core.pairing.isApprovedSender("imessage", sender);
+      approvals.set(sender, lookup);
+    }
+    return lookup;
+  };
   for (const account of input.accounts) {
     const route = resolveAgentRoute({
       bindings: config.bindings,
@@ -57,6 +67,8 @@ export function chooseAnsweringAccount(input: ChooseAnsweringInput): AnsweringCh
       logger: input.logger,
     });
     const agent = input.agents.get(route.agentId);
+    // Only direct messages consult pairing approvals.
+    const pairingApproved = envelope.chatType === "direct" && (await approved(envelope.sender));
     const decision = input.core.policyFor(account.region).evaluate({
       envelope,
       config: {
@@ -66,7 +78,7 @@ export function chooseAnsweringAccount(input: ChooseAnsweringInput): AnsweringCh
         groupAllowFrom: account.groupAllowFrom,
         groups: account.groups,
       },
-      pairingApproved: (candidate) => input.core.pairing.isApprovedSender("imessage", candidate.sender),
+      pairingApproved: () => pairingApproved,
       mentionPatterns: agent?.mentionPatterns ?? [],
     });
     const choice = { account, route, agent, decision };

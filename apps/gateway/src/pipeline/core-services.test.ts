@@ -1,7 +1,12 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type AccessPolicyConfig, openStateStore, silentLogger } from "@imgate/channel-core";
+import {
+  type AccessPolicyConfig,
+  createSqliteBackend,
+  openStateStore,
+  silentLogger,
+} from "@imgate/channel-core";
 import { type ImsgMessage, messageToInbound } from "@imgate/imessage-channel";
 import { afterEach, describe, expect, it } from "vitest";
 import { createCoreServices } from "./core-services.ts";
@@ -41,7 +46,7 @@ describe("the gateway's allowlist matching (chat entries, issue 10 item 7)", () 
     try {
       const outcome = messageToInbound(message, account);
       if (outcome.kind !== "turn") throw new Error(`not a turn: ${outcome.kind}`);
-      return createCoreServices(store, silentLogger).policyFor("US").evaluate({
+      return createCoreServices(createSqliteBackend(store), silentLogger).policyFor("US").evaluate({
         envelope: outcome.envelope,
         config,
       }).kind;

@@ -1,49 +1,51 @@
 import {
   type AccessPolicy,
-  type CursorStore,
+  type AsyncCursors,
+  type AsyncDedupe,
+  type AsyncEchoRows,
+  type AsyncHistory,
+  type AsyncOutbox,
+  type AsyncPairing,
+  type AsyncPauses,
+  type AsyncPendingTurns,
+  type AsyncSendLog,
+  type AsyncSessions,
   createAccessPolicy,
-  createCursorStore,
-  createHistoryStore,
-  createInboundDedupe,
-  createPairingService,
-  createPauseStore,
-  createPendingTurnStore,
-  createSendLog,
-  createSessionStore,
-  type HistoryStore,
-  type InboundDedupe,
   type Logger,
-  type PairingService,
-  type PauseStore,
-  type PendingTurnStore,
-  type SendLog,
-  type SessionStore,
-  type StateStore,
+  type SqliteBackendOptions,
+  type StateBackend,
 } from "@imgate/channel-core";
 import { imessageChatRefsOf, matchesAllowEntry } from "@imgate/imessage-channel";
 
 /** Sessions whose recent history stays in memory (a few KiB each at the default limits). */
-const HISTORY_CACHE_SESSIONS = 256;
+export const HISTORY_CACHE_SESSIONS = 256;
 
-/** The channel-core services every account shares, all over one state store. */
+/**
+ * The channel-core services every account shares: the parts of one {@link StateBackend} (SQLite or
+ * PostgreSQL), all asynchronous. The pipeline reads and writes state only through these; the group commit
+ * goes through `backend.commitOutcomes`.
+ */
 export interface CoreServices {
-  store: StateStore;
-  dedupe: InboundDedupe;
-  history: HistoryStore;
-  sessions: SessionStore;
-  pairing: PairingService;
-  cursors: CursorStore;
+  backend: StateBackend;
+  dedupe: AsyncDedupe;
+  history: AsyncHistory;
+  sessions: AsyncSessions;
+  pairing: AsyncPairing;
+  cursors: AsyncCursors;
+  outbox: AsyncOutbox;
+  /** The echo memory's rows, behind each account's in-memory echo cache. */
+  echo: AsyncEchoRows;
   /** Agent turns that failed and are retried (or were given up), per account. */
-  pendingTurns: PendingTurnStore;
+  pendingTurns: AsyncPendingTurns;
   /** Pause switches of outbound sending (issue 15), shared with the CLI. */
-  pauses: PauseStore;
+  pauses: AsyncPauses;
   /** Delivered chunks, for the outbound budgets (`channels.imessage.limits`). */
-  sendLog: SendLog;
+  sendLog: AsyncSendLog;
   /** Access policy; allowlist entries are matched the iMessage way (handles normalised with `region`). */
   policyFor(region: string): AccessPolicy;
 }
 
-/** Options of {@link createCoreServices}. */
+/** The pairing settings of the state backend ({@link sqliteBackendOptionsOf}). */
 export interface CoreServicesOptions {
   /** How long a pairing code stays valid (`gateway.pairingExpiryMs`); default one hour. */
   pairingExpiryMs?: number;
@@ -51,30 +53,35 @@ export interface CoreServicesOptions {
   pairingRejectCooldownMs?: number;
 }
 
-/** Creates the shared services over an open state store. */
-export function createCoreServices(
-  store: StateStore,
-  logger: Logger,
-  options: CoreServicesOptions = {},
-): CoreServices {
-  const policies = new Map<string, AccessPolicy>();
+/** The SQLite backend's options for the gateway: the pairing settings, and the history cache. */
+export function sqliteBackendOptionsOf(options: CoreServicesOptions = {}): SqliteBackendOptions {
   return {
-    store,
-    dedupe: createInboundDedupe({ store }),
-    // Each turn loads its session's history; the cache skips decoding the rows (bench/catch-up.ts).
-    history: createHistoryStore(store, { cacheSessions: HISTORY_CACHE_SESSIONS }),
-    sessions: createSessionStore(store),
-    pairing: createPairingService({
-      store,
+    pairing: {
       ...(options.pairingExpiryMs !== undefined ? { expiryMs: options.pairingExpiryMs } : {}),
       ...(options.pairingRejectCooldownMs !== undefined
         ? { rejectCooldownMs: options.pairingRejectCooldownMs }
         : {}),
-    }),
-    cursors: createCursorStore(store),
-    pendingTurns: createPendingTurnStore(store),
-    pauses: createPauseStore({ store }),
-    sendLog: createSendLog({ store }),
+    },
+    // Each turn loads its session's history; the cache skips decoding the rows (bench/catch-up.ts).
+    historyCacheSessions: HISTORY_CACHE_SESSIONS,
+  };
+}
+
+/** Creates the shared services over an open state backend (its pairing options are the backend's). */
+export function createCoreServices(backend: StateBackend, logger: Logger): CoreServices {
+  const policies = new Map<string, AccessPolicy>();
+  return {
+    backend,
+    dedupe: backend.dedupe,
+    history: backend.history,
+    sessions: backend.sessions,
+    pairing: backend.pairing,
+    cursors: backend.cursors,
+    outbox: backend.outbox,
+    echo: backend.echo,
+    pendingTurns: backend.pendingTurns,
+    pauses: backend.pauses,
+    sendLog: backend.sendLog,
     policyFor(region) {
       let policy = policies.get(region);
       if (!policy) {

@@ -7,6 +7,9 @@ describe("cursor tracker", () => {
     tracker.start(11);
     tracker.start(12);
     tracker.start(15);
+    expect(tracker.peekFinish([12])).toBeUndefined();
+    expect(tracker.peekFinish([11, 12])).toBe(14);
+    expect(tracker.safe()).toBe(10);
     expect(tracker.finish(12)).toBeUndefined();
     expect(tracker.safe()).toBe(10);
     expect(tracker.finish(11)).toBe(14);

@@ -9,6 +9,11 @@ export interface CursorTracker {
   start(rowid: number): void;
   /** Marks `rowid` finished; returns the new safe cursor when it moved, else undefined. */
   finish(rowid: number): number | undefined;
+  /**
+   * The safe cursor if `rowids` finished now (nothing changes): where a group commit of their outcomes
+   * moves the persisted cursor; undefined when it would not move.
+   */
+  peekFinish(rowids: readonly number[]): number | undefined;
   /** The highest row up to which everything started has finished (the initial cursor before any). */
   safe(): number;
   /** Rows started but not finished. */
@@ -21,9 +26,9 @@ export function createCursorTracker(initial: number): CursorTracker {
   let highestStarted = initial;
   let safe = initial;
 
-  const recompute = (): number => {
+  const recompute = (finishing: ReadonlySet<number> = new Set()): number => {
     let lowestOpen = Number.POSITIVE_INFINITY;
-    for (const rowid of open) if (rowid < lowestOpen) lowestOpen = rowid;
+    for (const rowid of open) if (rowid < lowestOpen && !finishing.has(rowid)) lowestOpen = rowid;
     return lowestOpen === Number.POSITIVE_INFINITY ? highestStarted : Math.max(safe, lowestOpen - 1);
   };
 
@@ -39,6 +44,10 @@ export function createCursorTracker(initial: number): CursorTracker {
       if (next === safe) return undefined;
       safe = next;
       return safe;
+    },
+    peekFinish(rowids) {
+      const next = recompute(new Set(rowids.filter((rowid) => open.has(rowid))));
+      return next === safe ? undefined : next;
     },
     safe: () => safe,
     inFlight: () => open.size,

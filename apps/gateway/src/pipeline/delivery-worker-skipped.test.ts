@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createOutbox, openStateStore, silentLogger } from "@imgate/channel-core";
+import { asyncView, createOutbox, openStateStore, silentLogger } from "@imgate/channel-core";
 import { createManualClock } from "@imgate/channel-core/testing";
 import type { DeliveryOutcome } from "@imgate/imessage-channel";
 import { waitFor } from "@imgate/imsg-sim/testing";
@@ -33,7 +33,7 @@ describe("delivery worker: skipped entries", () => {
     const skipped: number[] = [];
     const errors: string[] = [];
     const worker = createDeliveryWorker({
-      outbox,
+      outbox: asyncView(outbox),
       accountId: "default",
       deliver: async (entry): Promise<DeliveryOutcome> => {
         delivered.push(entry.id);

@@ -1,7 +1,14 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createOutbox, type OutboxEntry, openStateStore, silentLogger } from "@imgate/channel-core";
+import {
+  asyncView,
+  createOutbox,
+  createSqliteBackend,
+  openStateStore,
+  recordOutcome,
+  silentLogger,
+} from "@imgate/channel-core";
 import { createManualClock } from "@imgate/channel-core/testing";
 import { type DeliveryOutcome, ImessageChannelError } from "@imgate/imessage-channel";
 import { waitFor } from "@imgate/imsg-sim/testing";
@@ -38,7 +45,7 @@ describe("delivery worker", () => {
     let settled = 0;
     const sent: number[] = [];
     const worker = createDeliveryWorker({
-      outbox,
+      outbox: asyncView(outbox),
       accountId: "default",
       deliver: async () => outcomes.shift() as DeliveryOutcome,
       canSend: () => true,
@@ -60,11 +67,12 @@ describe("delivery worker", () => {
     store.close();
   });
 
-  it("claims inside the enqueueing transaction, sends that entry on kick, and forgets a rolled-back claim", async () => {
+  it("claims in a group commit, sends that entry on kick; a failed commit hands back nothing; stop requeues a claim", async () => {
     const dir = mkdtempSync(join(tmpdir(), "imgate-worker-"));
     dirs.push(dir);
     const store = openStateStore({ path: join(dir, "state.db") });
-    const outbox = createOutbox({ store });
+    const backend = createSqliteBackend(store);
+    const outbox = backend.stores.outbox;
     await outbox.reconcile(() => "unknown");
     const draft = (key: string, chatKey: string) => ({
       idempotencyKey: key,
@@ -74,9 +82,15 @@ describe("delivery worker", () => {
       target: `chat_id:${chatKey}`,
       text: key,
     });
+    const commit = (drafts: ReturnType<typeof draft>[], claim: boolean) =>
+      backend.commitOutcomes({
+        accountId: "default",
+        outcomes: [{ rowid: undefined, ops: recordOutcome((writer) => writer.enqueue(drafts)) }],
+        ...(claim ? { claimNext: { channel: "imessage" } } : {}),
+      });
     const delivered: string[] = [];
     const worker = createDeliveryWorker({
-      outbox,
+      outbox: backend.outbox,
       accountId: "default",
       deliver: async (entry) => {
         delivered.push(entry.text);
@@ -85,49 +99,32 @@ describe("delivery worker", () => {
       canSend: () => true,
       onSent: () => {},
       onError: () => {},
-      atomically: (fn) => store.transaction(fn),
       logger: silentLogger,
       clock: createManualClock(0),
     });
-    const a = store.transaction(() => {
-      const entry = outbox.enqueue(draft("a", "1")).entry;
-      worker.claimWithin();
-      return entry;
-    });
-    expect(outbox.get(a.id)).toMatchObject({ state: "sending", attempts: 1 });
-    // Another transaction while "a" waits: it claims nothing, and its rollback leaves "a" alone.
-    let claimedB: OutboxEntry | undefined;
-    expect(() =>
-      store.transaction(() => {
-        outbox.enqueue(draft("b", "2"));
-        claimedB = worker.claimWithin();
-        throw new Error("outcome failed");
-      }),
-    ).toThrow("outcome failed");
-    expect(claimedB).toBeUndefined();
+    /** Reserves the worker's claim once its drain has ended. */
+    const reserve = () => waitFor(() => worker.claimInBatch(), "an idle worker");
+    await reserve();
+    // While a commit claims for it, nobody else claims and a kick starts no drain.
+    expect(await worker.claimInBatch()).toBe(false);
+    worker.kick();
+    const first = await commit([draft("a", "1")], true);
+    expect(first.claimed?.text).toBe("a");
+    expect(outbox.getByKey("a")).toMatchObject({ state: "sending", attempts: 1 });
+    expect(delivered).toEqual([]);
+    worker.adoptClaim(first.claimed);
     outbox.enqueue(draft("c", "1"));
     outbox.enqueue(draft("d", "3"));
     worker.kick();
-    for (let i = 0; i < 200 && delivered.length < 3; i++) await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => delivered.length >= 3, "three sends");
     expect(delivered).toEqual(["a", "c", "d"]);
-    // An idle worker's claim in a transaction that rolls back is forgotten: nothing is sent for it.
-    let claimedF: OutboxEntry | undefined;
-    expect(() =>
-      store.transaction(() => {
-        outbox.enqueue(draft("f", "5"));
-        claimedF = worker.claimWithin();
-        throw new Error("outcome failed");
-      }),
-    ).toThrow("outcome failed");
-    expect(claimedF?.text).toBe("f");
-    worker.forgetClaim(claimedF as OutboxEntry);
+    // A commit that failed hands back nothing: the loop claims the entry itself later.
+    await reserve();
+    worker.adoptClaim(undefined);
     outbox.enqueue(draft("g", "5"));
     worker.kick();
-    for (let i = 0; i < 200 && outbox.getByKey("g")?.state !== "sent"; i++)
-      await new Promise((r) => setTimeout(r, 5));
+    await waitFor(() => outbox.getByKey("g")?.state === "sent", "g sent");
     expect(delivered).toEqual(["a", "c", "d", "g"]);
-    expect(outbox.getByKey("b")).toBeUndefined();
-    expect(outbox.getByKey("f")).toBeUndefined();
     expect(outbox.list().map((e) => [e.text, e.state, e.attempts])).toEqual([
       ["a", "sent", 1],
       ["c", "sent", 1],
@@ -135,14 +132,12 @@ describe("delivery worker", () => {
       ["g", "sent", 1],
     ]);
     // A claim that is never sent goes back to the queue when the worker stops.
-    const e = store.transaction(() => {
-      const entry = outbox.enqueue(draft("e", "4")).entry;
-      worker.claimWithin();
-      return entry;
-    });
-    expect(outbox.get(e.id)?.state).toBe("sending");
+    await reserve();
+    const last = await commit([draft("e", "4")], true);
+    worker.adoptClaim(last.claimed);
+    expect(outbox.getByKey("e")?.state).toBe("sending");
     await worker.stop();
-    expect(outbox.get(e.id)?.state).toBe("queued");
+    expect(outbox.getByKey("e")?.state).toBe("queued");
     store.close();
   });
 
@@ -163,7 +158,7 @@ describe("delivery worker", () => {
     let ready = false;
     const sent: number[] = [];
     const worker = createDeliveryWorker({
-      outbox,
+      outbox: asyncView(outbox),
       accountId: "default",
       deliver: async () => ({ state: "sent", resultId: "1" }),
       canSend: () => ready,

@@ -1,9 +1,9 @@
-import type { Clock, Logger, Outbox, OutboxEntry } from "@imgate/channel-core";
+import type { AsyncOutbox, Clock, Logger, OutboxEntry } from "@imgate/channel-core";
 import type { DeliveryOutcome } from "@imgate/imessage-channel";
 
 /** Options of {@link createDeliveryWorker}. */
 export interface DeliveryWorkerOptions {
-  outbox: Outbox;
+  outbox: AsyncOutbox;
   accountId: string;
   deliver(entry: OutboxEntry): Promise<DeliveryOutcome>;
   /** Whether sending is possible now (the account's imsg is ready). */
@@ -12,14 +12,17 @@ export interface DeliveryWorkerOptions {
    * Whether the whole account must wait (a pause, a daily cap, pacing), checked before every claim:
    * nothing is claimed then, and the worker wakes itself at `until` (a pause waits for a kick).
    */
-  accountHold?(): { until: number | undefined } | undefined;
+  accountHold?(): Promise<{ until: number | undefined } | undefined>;
   /**
    * Checks a claimed entry before it is sent: a hold puts it back in the queue (`outbox.hold`, no attempt
    * counted) until `until`; its chat's later entries wait behind it, other chats go on.
    */
   admit?(entry: OutboxEntry): Promise<{ reason: string; until: number } | undefined>;
-  /** A delivered entry, just before its `sent` mark (inside the same transaction when `atomically` is given). */
-  recordSent?(entry: OutboxEntry): void;
+  /**
+   * A delivered entry, just before its `sent` mark (a crash between the two leaves the entry `sending`:
+   * reconciliation finds it sent, and the budget has counted it — the safe side).
+   */
+  recordSent?(entry: OutboxEntry): Promise<void>;
   onSent(entry: OutboxEntry): void;
   onError(entry: OutboxEntry, message: string): void;
   /** Called after an entry was skipped (marked `failed` with {@link SKIPPED_PREFIX}, never retried). */
@@ -29,11 +32,6 @@ export interface DeliveryWorkerOptions {
    * returns `not_sent` when it certainly did not go out (then it is retried like a retryable failure).
    */
   settleUnknown?(entry: OutboxEntry): Promise<"not_sent" | "settled">;
-  /**
-   * Runs `fn` in one state-store transaction (`store.transaction`). Given, a delivered entry's `sent`
-   * mark and the claim of the next entry are one commit instead of two.
-   */
-  atomically?<T>(fn: () => T): T;
   logger: Logger;
   clock: Clock;
 }
@@ -43,15 +41,17 @@ export interface DeliveryWorker {
   /** Starts draining (no-op while a drain runs; it picks new entries up). */
   kick(): void;
   /**
-   * Call inside the open transaction that enqueued entries: when the worker is idle and can send, it
-   * claims the next entry there (moving it to `sending` in the same commit as its insert), and the next
-   * {@link DeliveryWorker.kick} sends it. The entry is durable before its send is written either way;
-   * this only saves the claim's own commit. Returns the entry claimed by this call; if that transaction
-   * rolls back, pass it to {@link DeliveryWorker.forgetClaim} before anything else.
+   * Asked before a group commit that may enqueue entries: when the worker is idle and can send, it says
+   * yes and waits (a kick meanwhile starts no drain) until {@link DeliveryWorker.adoptClaim} hands it what
+   * the commit claimed (`claimNext`: moved to `sending` in the same commit as its insert); the next kick
+   * sends it. This only saves the claim's own commit.
    */
-  claimWithin(): OutboxEntry | undefined;
-  /** Forgets `entry`, claimed by {@link DeliveryWorker.claimWithin} in a transaction that rolled back. */
-  forgetClaim(entry: OutboxEntry): void;
+  claimInBatch(): Promise<boolean>;
+  /**
+   * Ends what {@link DeliveryWorker.claimInBatch} began: `entry` is the commit's claim (undefined when
+   * nothing was due or the commit failed). Call it exactly once after every `true`.
+   */
+  adoptClaim(entry: OutboxEntry | undefined): void;
   /** Stops picking entries and waits for the one being sent. */
   stop(): Promise<void>;
 }
@@ -73,34 +73,11 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   let stopped = false;
   let retryTimer: NodeJS.Timeout | undefined;
   let retryAt: number | undefined;
-  /** Claimed in a caller's or the previous step's transaction; sent next. */
+  /** Claimed in a group commit; sent next. */
   let claimed: OutboxEntry | undefined;
+  /** A group commit is claiming for the worker: no drain starts until it hands its claim over. */
+  let reserved = false;
   const filter = { channel: "imessage", accountId: options.accountId };
-
-  /** Claims the next entry inside the caller's open transaction; a failed claim is left to the loop. */
-  const claimInTransaction = (): OutboxEntry | undefined => {
-    if (stopped || !options.canSend() || options.accountHold?.()) return undefined;
-    try {
-      return outbox.claimNext(filter);
-    } catch (error) {
-      logger.error({ err: error }, "outbox: cannot claim the next entry");
-      return undefined;
-    }
-  };
-
-  /** `sent`, and the next claim in the same commit when the worker has a transaction to use. */
-  const markSentAndClaimNext = (entry: OutboxEntry, resultId: string | undefined) => {
-    if (!options.atomically) {
-      options.recordSent?.(entry);
-      outbox.markSent(entry.id, resultId);
-      return;
-    }
-    claimed = options.atomically(() => {
-      options.recordSent?.(entry);
-      outbox.markSent(entry.id, resultId);
-      return claimInTransaction();
-    });
-  };
 
   /** Wakes the worker at `at`, or earlier when an earlier wake-up is already due. */
   const scheduleRetry = (at: number) => {
@@ -118,21 +95,27 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
   };
 
   /** A failed entry goes back to the queue after a growing delay, a few times; then it stays failed. */
-  const failOrRetry = (entry: OutboxEntry, message: string, retryable: boolean) => {
+  const failOrRetry = async (entry: OutboxEntry, message: string, retryable: boolean) => {
     const delay = RETRY_DELAYS_MS[entry.attempts - 1];
     if (retryable && delay !== undefined) {
       const retryAt = options.clock.now() + delay;
-      outbox.markFailed(entry.id, message, { retryAt });
+      await outbox.markFailed(entry.id, message, { retryAt });
       scheduleRetry(retryAt);
     } else {
-      outbox.markFailed(entry.id, message);
+      await outbox.markFailed(entry.id, message);
     }
   };
 
   const drain = async () => {
     for (;;) {
       if (stopped || !options.canSend()) return;
-      const hold = options.accountHold?.();
+      let hold: { until: number | undefined } | undefined;
+      try {
+        hold = await options.accountHold?.();
+      } catch (error) {
+        logger.error({ err: error }, "outbox: cannot check the account's send limits");
+        return;
+      }
       if (hold) {
         if (hold.until !== undefined) scheduleRetry(hold.until);
         return;
@@ -140,7 +123,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       let entry: OutboxEntry | undefined = claimed;
       claimed = undefined;
       try {
-        entry ??= outbox.claimNext(filter);
+        entry ??= await outbox.claimNext(filter);
       } catch (error) {
         logger.error({ err: error }, "outbox: cannot claim the next entry");
         return;
@@ -155,7 +138,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       let held: { reason: string; until: number } | undefined;
       try {
         held = await options.admit?.(entry);
-        if (held) outbox.hold(entry.id, held.reason, held.until);
+        if (held) await outbox.hold(entry.id, held.reason, held.until);
       } catch (error) {
         logger.error({ err: error, outboxId: entry.id }, "outbox: cannot hold an entry over a limit");
         return;
@@ -164,27 +147,34 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
         scheduleRetry(held.until);
         continue;
       }
+      if (stopped || !options.canSend()) {
+        // Sending became impossible while the entry was checked (imsg down, the lease lost): it stays claimed
+        // here; the next drain sends it, or stop() puts it back in the queue.
+        claimed = entry;
+        return;
+      }
       const outcome = await options.deliver(entry);
       try {
         if (outcome.state === "sent") {
-          markSentAndClaimNext(entry, outcome.resultId);
+          await options.recordSent?.(entry);
+          await outbox.markSent(entry.id, outcome.resultId);
           options.onSent(entry);
         } else if (outcome.state === "skipped") {
           // Not an error: imsg cannot do it (e.g. a tapback without the bridge); delivery logged it once.
-          outbox.markFailed(entry.id, `${SKIPPED_PREFIX}${outcome.reason}`);
+          await outbox.markFailed(entry.id, `${SKIPPED_PREFIX}${outcome.reason}`);
           options.onSkipped?.(entry);
         } else if (outcome.state === "failed") {
           options.onError(entry, outcome.error.message);
-          failOrRetry(entry, outcome.error.message, outcome.retryable);
+          await failOrRetry(entry, outcome.error.message, outcome.retryable);
         } else {
           options.onError(entry, outcome.error.message);
-          outbox.markUnknown(entry.id, outcome.error.message);
+          await outbox.markUnknown(entry.id, outcome.error.message);
           if ((await options.settleUnknown?.(entry)) === "not_sent") {
             // The entry is `unknown` now, and the outbox only moves unknown → queued through requeue()
             // (markFailed with a retry needs `sending`); without a retry left it becomes failed.
             if (RETRY_DELAYS_MS[entry.attempts - 1] === undefined)
-              outbox.markFailed(entry.id, outcome.error.message);
-            else outbox.requeue(entry.id);
+              await outbox.markFailed(entry.id, outcome.error.message);
+            else await outbox.requeue(entry.id);
           }
         }
       } catch (error) {
@@ -195,7 +185,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   function kick() {
     if (stopped) return;
-    if (running) {
+    if (running || reserved) {
       again = true;
       return;
     }
@@ -214,13 +204,29 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
 
   return {
     kick,
-    claimWithin() {
-      if (running || claimed) return undefined;
-      claimed = claimInTransaction();
-      return claimed;
+    async claimInBatch() {
+      if (running || claimed || reserved || stopped || !options.canSend()) return false;
+      reserved = true;
+      try {
+        if (!(await options.accountHold?.())) return true;
+      } catch (error) {
+        logger.error({ err: error }, "outbox: cannot check the account's send limits");
+      }
+      reserved = false;
+      return false;
     },
-    forgetClaim(entry) {
-      if (claimed === entry) claimed = undefined;
+    adoptClaim(entry) {
+      reserved = false;
+      if (entry && stopped) {
+        // Claimed while the worker stopped: back to the queue, as stop() does with its own claim.
+        outbox
+          .markFailed(entry.id, "not sent: the gateway stopped", { retryAt: options.clock.now() })
+          .catch((error: unknown) =>
+            logger.warn({ err: error, outboxId: entry.id }, "outbox: could not requeue an unsent claim"),
+          );
+        return;
+      }
+      if (entry) claimed = entry;
     },
     async stop() {
       stopped = true;
@@ -232,7 +238,9 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions): DeliveryWo
       claimed = undefined;
       if (left) {
         try {
-          outbox.markFailed(left.id, "not sent: the gateway stopped", { retryAt: options.clock.now() });
+          await outbox.markFailed(left.id, "not sent: the gateway stopped", {
+            retryAt: options.clock.now(),
+          });
         } catch (error) {
           logger.warn({ err: error, outboxId: left.id }, "outbox: could not requeue an unsent claim");
         }

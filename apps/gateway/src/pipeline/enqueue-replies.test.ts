@@ -32,9 +32,12 @@ describe("reply enqueuer: rich replies", () => {
     const store = openStateStore({ path: join(dir, "state.db") });
     try {
       const outbox = createOutbox({ store, requireReconcile: false });
-      const enqueue = createReplyEnqueuer(outbox, "imessage", "default");
+      const drafts = createReplyEnqueuer("imessage", "default");
       const extras = { reaction: "love", threaded: true, files: ["/tmp/a.png", "/tmp/b.txt"] };
-      const queue = () => store.transaction(() => enqueue(envelope, "chat_id:7", ["one", "two"], extras));
+      const queue = () =>
+        store.transaction(() => {
+          for (const draft of drafts(envelope, "chat_id:7", ["one", "two"], extras)) outbox.enqueue(draft);
+        });
       queue();
       queue();
       const entries = outbox.list();
@@ -64,7 +67,8 @@ describe("reply enqueuer: rich replies", () => {
     const store = openStateStore({ path: join(dir, "state.db") });
     try {
       const outbox = createOutbox({ store, requireReconcile: false });
-      createReplyEnqueuer(outbox, "imessage", "default")(envelope, "chat_id:7", ["only text"]);
+      for (const draft of createReplyEnqueuer("imessage", "default")(envelope, "chat_id:7", ["only text"]))
+        outbox.enqueue(draft);
       expect(outbox.list().map((e) => [e.text, e.replyTo, e.reaction])).toEqual([
         ["only text", undefined, undefined],
       ]);

@@ -1,4 +1,4 @@
-import { type Envelope, type Outbox, type OutboxEntry, replyIdempotencyKey } from "@imgate/channel-core";
+import { type Envelope, type OutboxDraft, replyIdempotencyKey } from "@imgate/channel-core";
 
 /** The parts of a rich reply besides its text chunks (see `agent-reply-schema.ts`). */
 export interface ReplyExtras {
@@ -10,13 +10,16 @@ export interface ReplyExtras {
   files?: readonly string[];
 }
 
-/** Queues the chunks of a reply to an inbound message; call inside the transaction of its outcome. */
+/**
+ * The outbox drafts of a reply to an inbound message, queued with its outcome (`OutcomeWriter.enqueue`, in
+ * the outcome's `finish`).
+ */
 export type ReplyEnqueuer = (
   envelope: Envelope,
   target: string,
   texts: readonly string[],
   extras?: ReplyExtras,
-) => OutboxEntry[];
+) => OutboxDraft[];
 
 /**
  * Creates the {@link ReplyEnqueuer} of one account: chunk `i` of the reply to a message has a key derived
@@ -24,39 +27,32 @@ export type ReplyEnqueuer = (
  * reaction (key `…:reaction`), its text chunks (`…:0`, `…:1`, …) and its files (the indexes after the
  * chunks); the inbound message's guid is the reaction's target and, when threaded, what they reply to.
  */
-export function createReplyEnqueuer(outbox: Outbox, channel: string, accountId: string): ReplyEnqueuer {
+export function createReplyEnqueuer(channel: string, accountId: string): ReplyEnqueuer {
   return (envelope, target, texts, extras = {}) => {
     const base = { channel, accountId, chatKey: envelope.chatKey, target };
     const replyTo = extras.threaded && envelope.guid !== "" ? { replyTo: envelope.guid } : {};
-    const entries: OutboxEntry[] = [];
+    const drafts: OutboxDraft[] = [];
     if (extras.reaction !== undefined && envelope.guid !== "") {
-      entries.push(
-        outbox.enqueue({
-          ...base,
-          idempotencyKey: `${replyIdempotencyKey(envelope, 0)}:reaction`,
-          text: "",
-          reaction: extras.reaction,
-          replyTo: envelope.guid,
-        }).entry,
-      );
+      drafts.push({
+        ...base,
+        idempotencyKey: `${replyIdempotencyKey(envelope, 0)}:reaction`,
+        text: "",
+        reaction: extras.reaction,
+        replyTo: envelope.guid,
+      });
     }
     for (const [index, text] of texts.entries()) {
-      entries.push(
-        outbox.enqueue({ ...base, idempotencyKey: replyIdempotencyKey(envelope, index), text, ...replyTo })
-          .entry,
-      );
+      drafts.push({ ...base, idempotencyKey: replyIdempotencyKey(envelope, index), text, ...replyTo });
     }
     for (const [offset, path] of (extras.files ?? []).entries()) {
-      entries.push(
-        outbox.enqueue({
-          ...base,
-          idempotencyKey: replyIdempotencyKey(envelope, texts.length + offset),
-          text: "",
-          media: [path],
-          ...replyTo,
-        }).entry,
-      );
+      drafts.push({
+        ...base,
+        idempotencyKey: replyIdempotencyKey(envelope, texts.length + offset),
+        text: "",
+        media: [path],
+        ...replyTo,
+      });
     }
-    return entries;
+    return drafts;
   };
 }

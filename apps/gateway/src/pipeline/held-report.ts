@@ -1,4 +1,4 @@
-import type { Clock, Outbox } from "@imgate/channel-core";
+import type { AsyncOutbox, Clock } from "@imgate/channel-core";
 import type { HeldReport } from "../control-api/control-api-types.ts";
 import type { SendHold } from "./send-gate.ts";
 
@@ -7,15 +7,15 @@ import type { SendHold } from "./send-gate.ts";
  * reason; every other waiting entry is held by the account-wide hold (pause, daily cap) when there is one.
  * `undefined` when nothing is held.
  */
-export function heldReport(
-  outbox: Outbox,
+export async function heldReport(
+  outbox: Pick<AsyncOutbox, "list">,
   accountId: string,
   accountHold: SendHold | undefined,
   clock: Clock,
-): HeldReport | undefined {
+): Promise<HeldReport | undefined> {
+  const queued = await outbox.list(["queued"]);
   const now = clock.now();
-  const held = outbox
-    .list(["queued"])
+  const held = queued
     .filter((entry) => entry.accountId === accountId)
     .map((entry) => {
       const reason =

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
-  createOutbox,
+  createSqliteBackend,
   type Middleware,
   openStateStore,
   type StateStore,
@@ -87,15 +87,15 @@ function setup(imessage: Record<string, unknown>) {
   });
   const accounts = resolveAccounts(config.channels.imessage);
   const account = accounts[0]!;
-  const core = createCoreServices(store, silentLogger);
-  const outbox = createOutbox({ store });
+  const backend = createSqliteBackend(store);
+  const core = createCoreServices(backend, silentLogger);
+  const { outbox, pairing, cursors, history } = backend.stores;
   const metrics = createGatewayMetrics();
   const committer = createOutcomeCommitter({
-    store,
-    cursors: core.cursors,
+    backend,
     accountId: account.accountId,
     source: account.sourceKey,
-    worker: { claimWithin: () => undefined, forgetClaim: () => {}, kick: () => {} },
+    worker: { claimInBatch: async () => false, adoptClaim: () => {}, kick: () => {} },
     logger: silentLogger,
   });
   const turns: GatewayInboundContext[] = [];
@@ -113,19 +113,18 @@ function setup(imessage: Record<string, unknown>) {
     getConfig: () => config,
     getAgents: () => createAgentRegistry(config),
     core,
-    outbox,
     queue: createSessionQueue({ maxConcurrent: 4 }),
     inFlightGuids,
-    status: () => undefined,
+    status: async () => undefined,
     turn,
     processor: createInboundProcessor({
       account,
       port: noImsg,
-      echo: createEchoFilter({ logger: silentLogger, clock, store, scope: account.accountId }),
+      echo: createEchoFilter({ logger: silentLogger, clock, rows: core.echo, scope: account.accountId }),
       logger: silentLogger,
     }),
     committer,
-    replies: createReplyEnqueuer(outbox, "imessage", account.accountId),
+    replies: createReplyEnqueuer("imessage", account.accountId),
     metrics,
     noteInbound: () => {},
     logger: silentLogger,
@@ -133,40 +132,54 @@ function setup(imessage: Record<string, unknown>) {
   });
   const delivery = { replay: false, receivedAt: clock.now() };
   const dropped = (reason: string) => metrics.messagesDropped.get({ account: account.accountId, reason });
-  return { core, outbox, dispatch, committer, delivery, turns, dropped, inFlightGuids, account };
+  return {
+    pairing,
+    cursors,
+    history,
+    outbox,
+    dispatch,
+    committer,
+    delivery,
+    turns,
+    dropped,
+    inFlightGuids,
+    account,
+  };
 }
 
 describe("inbound dispatch (the gateway's composition of channel-core's pipeline)", () => {
   it("a replayed stranger's DM is dropped before the policy: one pairing request, one code", async () => {
-    const { core, outbox, dispatch, committer, delivery, dropped, account } = setup({ dmPolicy: "pairing" });
+    const { pairing, cursors, outbox, dispatch, committer, delivery, dropped, account } = setup({
+      dmPolicy: "pairing",
+    });
     await dispatch.handle(row(1), delivery);
-    committer.commitNow();
+    await committer.commitNow();
     await dispatch.handle(row(2), delivery);
-    committer.commitNow();
-    expect(core.pairing.list("imessage")).toHaveLength(1);
+    await committer.commitNow();
+    expect(pairing.list("imessage")).toHaveLength(1);
     const codes = outbox.list(["queued"]).map((entry) => entry.text);
     expect(codes).toHaveLength(1);
     expect(codes[0]).toMatch(/pairing code is [A-Z0-9]+/);
     expect(dropped("pairing")).toBe(1);
     expect(dropped("duplicate")).toBe(1);
     // Both rows are handled: the cursor moved past them.
-    expect(core.cursors.get(account.accountId, account.sourceKey)).toBe("2");
+    expect(cursors.get(account.accountId, account.sourceKey)).toBe("2");
   });
 
   it("a replayed unmentioned group message is kept in the group's history once", async () => {
-    const { core, dispatch, committer, delivery, dropped, turns } = setup({
+    const { history, dispatch, committer, delivery, dropped, turns } = setup({
       groupPolicy: "open",
       groups: { "*": { requireMention: true } },
     });
     await dispatch.handle(group(1, "G-g1", "just chatting"), delivery);
-    committer.commitNow();
+    await committer.commitNow();
     await dispatch.handle(group(2, "G-g1", "just chatting"), delivery);
-    committer.commitNow();
+    await committer.commitNow();
     expect(turns).toHaveLength(0);
     expect(dropped("no-mention")).toBe(1);
     expect(dropped("duplicate")).toBe(1);
     const sessionKey = "agent:main:imessage:group:42";
-    expect(core.history.load(sessionKey, 10).map((entry) => entry.text)).toEqual(["just chatting"]);
+    expect(history.load(sessionKey, 10).map((entry) => entry.text)).toEqual(["just chatting"]);
   });
 
   it("hands a mentioned group message to the turn with its route, answering account and session slot", async () => {

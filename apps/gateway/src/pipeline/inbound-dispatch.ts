@@ -8,7 +8,6 @@ import {
   type Logger,
   type Middleware,
   mentionGateStep,
-  type Outbox,
   pairingStep,
   policyStep,
   reactionStep,
@@ -52,14 +51,13 @@ export interface InboundPipelineDeps {
   getConfig(): GatewayConfig;
   getAgents(): AgentRegistry;
   core: CoreServices;
-  outbox: Pick<Outbox, "hasKey">;
   queue: SessionQueue;
   /** Guids with a turn queued or running (shared with the turn runner's resumed turns). */
   inFlightGuids: Set<string>;
   /** Answers control commands; without it, command-looking text goes to the agent. */
   chatCommands?: ChatCommandHandler;
   /** The answering account's status, for `/status`. */
-  status(accountId: string): AccountReadiness | undefined;
+  status(accountId: string): Promise<AccountReadiness | undefined>;
   /** The last step: runs the message's agent turn (turn-runner's `start`). */
   turn: Middleware<GatewayInboundContext>;
   logger: Logger;
@@ -75,22 +73,20 @@ export interface InboundPipelineDeps {
 export function composeInboundPipeline(deps: InboundPipelineDeps): Middleware<GatewayInboundContext> {
   const { core, logger, clock } = deps;
   const keeper: HistoryKeeperOptions<GatewayInboundContext> = {
-    history: core.history,
-    dedupe: core.dedupe,
     historyLimit: (ctx) => historyLimitFor(ctx.answering, ctx.envelope, ctx.agent),
   };
   const steps: Middleware<GatewayInboundContext>[] = [
     dedupeStep({
       dedupe: core.dedupe,
-      alsoHandled: ({ envelope, accountId }) =>
+      alsoHandled: async ({ envelope, accountId }) =>
         deps.inFlightGuids.has(envelope.guid) ||
-        deps.outbox.hasKey(replyIdempotencyKey(envelope, 0)) ||
+        (await core.outbox.hasKey(replyIdempotencyKey(envelope, 0))) ||
         // A turn already stored (retried, or given up with nothing sent) is not run again by a replay.
-        core.pendingTurns.has(accountId, envelope.guid),
+        (await core.pendingTurns.has(accountId, envelope.guid)),
     }),
     policyStep({
-      decide: (ctx) => {
-        const choice = chooseAnsweringAccount({
+      decide: async (ctx) => {
+        const choice = await chooseAnsweringAccount({
           accounts: deps.accounts,
           envelope: ctx.envelope,
           config: deps.getConfig(),
@@ -110,7 +106,6 @@ export function composeInboundPipeline(deps: InboundPipelineDeps): Middleware<Ga
     staleGateStep({ staleLog: createStaleMessageLog(logger, () => clock.now()), keeper, clock }),
     pairingStep({
       pairing: core.pairing,
-      dedupe: core.dedupe,
       channel: CHANNEL,
       message: pairingMessage,
       replyMode: (ctx) => ctx.answering.pairingReply,
@@ -143,7 +138,6 @@ export function composeInboundPipeline(deps: InboundPipelineDeps): Middleware<Ga
         },
         split: (ctx, text) =>
           chunkText(text, { limit: ctx.answering.textChunkLimit, mode: ctx.answering.chunkMode }),
-        dedupe: core.dedupe,
         logger,
       }),
     );
@@ -205,9 +199,7 @@ export function createInboundDispatch(options: InboundDispatchOptions): InboundD
         finish: (persist) => committer.finishRow(rowid, persist),
         drop: (reason) => drop(rowid, reason),
         count,
-        reply: (texts) => {
-          options.replies(envelope, target, texts);
-        },
+        reply: (writer, texts) => writer.enqueue(options.replies(envelope, target, texts)),
       };
       await pipeline(ctx, async () => {});
     },

@@ -5,7 +5,7 @@
 export type { AgentRegistry } from "./agent-registry.ts";
 export { createAgentRegistry } from "./agent-registry.ts";
 export type { CoreServices } from "./core-services.ts";
-export { createCoreServices } from "./core-services.ts";
+export { createCoreServices, sqliteBackendOptionsOf } from "./core-services.ts";
 export type { ReplyEnqueuer } from "./enqueue-replies.ts";
 export { createReplyEnqueuer } from "./enqueue-replies.ts";
 export type { GatewayInboundContext } from "./gateway-inbound-context.ts";

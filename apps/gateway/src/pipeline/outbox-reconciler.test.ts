@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  asyncView,
   createOutbox,
   type Outbox,
   openStateStore,
@@ -29,13 +30,17 @@ afterEach(() => {
 
 /** Entries whose sends ended without an answer from imsg (written by a previous run's outbox). */
 async function unknownEntries(...keys: string[]) {
+  return unknownEntriesOf("bot", ...keys);
+}
+
+async function unknownEntriesOf(accountId: string, ...keys: string[]) {
   const previousRun = createOutbox({ store });
   await previousRun.reconcile(() => "unknown");
   return keys.map((key) => {
     const { entry } = previousRun.enqueue({
       idempotencyKey: key,
       channel: "imessage",
-      accountId: "bot",
+      accountId,
       chatKey: `chat-${key}`,
       target: "chat_id:7",
       text: `reply ${key}`,
@@ -48,7 +53,7 @@ async function unknownEntries(...keys: string[]) {
 function setup(answer: (key: string) => DeliveryVerdict | Error) {
   let kicks = 0;
   const reconciler = createOutboxReconciler({
-    outbox,
+    outbox: asyncView(outbox),
     accountId: "bot",
     delivery: {
       reconcile: async (item) => {
@@ -80,6 +85,23 @@ describe("outbox reconciler", () => {
     expect(outbox.get(sent.id)?.state).toBe("sent");
     expect(outbox.get(undecided.id)).toMatchObject({ state: "failed" });
     expect(outbox.get(undecided.id)?.lastError?.startsWith(UNCERTAIN_PREFIX)).toBe(true);
+    reconciler.stop();
+  });
+
+  it("checks only its own account's entries (another gateway's in-flight sends on a shared store are theirs)", async () => {
+    const [own] = await unknownEntries("mine");
+    const [other] = await unknownEntriesOf("elsewhere", "theirs");
+    if (!own || !other) throw new Error("seeding failed");
+    const asked: string[] = [];
+    const { reconciler } = setup((key) => {
+      asked.push(key);
+      return { state: "sent", resultId: "R" };
+    });
+    await reconciler.reconcile();
+    expect(asked).toEqual(["mine"]);
+    expect(reconciler.reconciled).toBe(true);
+    expect(outbox.get(own.id)?.state).toBe("sent");
+    expect(outbox.get(other.id)?.state).toBe("unknown");
     reconciler.stop();
   });
 

@@ -1,4 +1,4 @@
-import type { Logger, Outbox, OutboxEntry } from "@imgate/channel-core";
+import type { AsyncOutbox, Logger, OutboxEntry } from "@imgate/channel-core";
 import type { ImessageDelivery } from "@imgate/imessage-channel";
 import { logErrorFields } from "../logging/log-error-fields.ts";
 import { giveUpUncertain, UNCERTAIN_ADVICE } from "./uncertain-delivery.ts";
@@ -8,7 +8,7 @@ const RECONCILE_RETRY_MS = 1_000;
 
 /** Options of {@link createOutboxReconciler}. */
 export interface OutboxReconcilerOptions {
-  outbox: Outbox;
+  outbox: Pick<AsyncOutbox, "reconcile" | "get" | "markSent" | "markFailed">;
   accountId: string;
   /** Asks imsg whether an entry went out. */
   delivery: Pick<ImessageDelivery, "reconcile">;
@@ -44,8 +44,8 @@ export function createOutboxReconciler(options: OutboxReconcilerOptions): Outbox
   let retryTimer: NodeJS.Timeout | undefined;
 
   /** Policy for an entry reconciliation cannot decide: given up (never resent), logged with the advice. */
-  const giveUp = (entry: OutboxEntry) => {
-    giveUpUncertain(outbox, entry);
+  const giveUp = async (entry: OutboxEntry) => {
+    await giveUpUncertain(outbox, entry);
     logger.error(
       { outboxId: entry.id, target: entry.target, error: entry.lastError },
       `outbox: a reply's delivery is uncertain: ${UNCERTAIN_ADVICE}`,
@@ -65,10 +65,9 @@ export function createOutboxReconciler(options: OutboxReconcilerOptions): Outbox
     if (reconciled || reconciling) return;
     reconciling = true;
     try {
-      const report = await outbox.reconcile((entry) =>
-        entry.accountId === accountId ? delivery.reconcile(entry) : "unknown",
-      );
-      for (const entry of report.unknown) if (entry.accountId === accountId) giveUp(entry);
+      // Only this account's entries: on a shared store, other gateways' in-flight sends are theirs.
+      const report = await outbox.reconcile((entry) => delivery.reconcile(entry), { accountId });
+      for (const entry of report.unknown) if (entry.accountId === accountId) await giveUp(entry);
       if (report.unchecked.some((entry) => entry.accountId === accountId)) {
         scheduleRetry();
         return;
@@ -92,7 +91,7 @@ export function createOutboxReconciler(options: OutboxReconcilerOptions): Outbox
    * pauses until a full reconciliation can check it: giving up there would drop a reply that never went out.
    */
   const settleUnknown = async (entry: OutboxEntry): Promise<"not_sent" | "settled"> => {
-    const current = outbox.get(entry.id) ?? entry;
+    const current = (await outbox.get(entry.id)) ?? entry;
     let verdict: Awaited<ReturnType<typeof delivery.reconcile>>;
     try {
       verdict = await delivery.reconcile(current);
@@ -106,8 +105,8 @@ export function createOutboxReconciler(options: OutboxReconcilerOptions): Outbox
       return "settled";
     }
     if (verdict === "not_sent") return "not_sent";
-    if (typeof verdict === "object") outbox.markSent(entry.id, verdict.resultId);
-    else giveUp(current);
+    if (typeof verdict === "object") await outbox.markSent(entry.id, verdict.resultId);
+    else await giveUp(current);
     return "settled";
   };
 

@@ -1,4 +1,4 @@
-import type { PendingTurn, PendingTurnStore } from "@imgate/channel-core";
+import type { AsyncPendingTurns, PendingTurn } from "@imgate/channel-core";
 import type { AccountReadiness } from "../control-api/control-api-types.ts";
 
 /** Pending and given-up turns listed per account in the readiness report (the counts are complete). */
@@ -8,12 +8,14 @@ const STATUS_TURNS_LISTED = 5;
  * The readiness fields about an account's failing agent turns: how many wait for a retry (the oldest
  * listed) and the latest given up. Empty when there are none.
  */
-export function pendingTurnReport(
-  store: PendingTurnStore,
+export async function pendingTurnReport(
+  store: Pick<AsyncPendingTurns, "listPending" | "listGivenUp">,
   accountId: string,
-): Pick<AccountReadiness, "pendingTurns" | "pendingRetries" | "givenUpTurns"> {
-  const pending = store.listPending(accountId);
-  const givenUp = store.listGivenUp(accountId, STATUS_TURNS_LISTED);
+): Promise<Pick<AccountReadiness, "pendingTurns" | "pendingRetries" | "givenUpTurns">> {
+  const [pending, givenUp] = await Promise.all([
+    store.listPending(accountId),
+    store.listGivenUp(accountId, STATUS_TURNS_LISTED),
+  ]);
   const report: Pick<AccountReadiness, "pendingTurns" | "pendingRetries" | "givenUpTurns"> = {};
   const summary = (turn: PendingTurn) => ({
     agentId: turn.agentId,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
+  asyncView,
   createPauseStore,
   createSendLog,
   type OutboxEntry,
@@ -55,8 +56,8 @@ function gate(limits: Partial<Parameters<typeof createSendGate>[0]["limits"]>, w
   const created = createSendGate({
     accountId: "bot",
     limits: { newContactsPerHour: 0, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0, ...limits },
-    pauses,
-    sendLog: createSendLog({ store }),
+    pauses: asyncView(pauses),
+    sendLog: asyncView(createSendLog({ store })),
     hasWrittenToUs: async (item) => wroteToUs.includes(item.chatKey),
     onHold: (reason) => holds.push(reason),
     logger: silentLogger,
@@ -72,7 +73,7 @@ describe("send gate: new-contact budgets", () => {
     for (const chat of ["10", "11"]) {
       const item = entry(chat);
       expect(await g.admit(item)).toBeUndefined();
-      g.recordSent(item);
+      await g.recordSent(item);
     }
     const third = entry("12");
     expect(await g.admit(third)).toEqual({ reason: "new-contacts-per-hour", until: t0 + HOUR });
@@ -83,7 +84,7 @@ describe("send gate: new-contact budgets", () => {
 
     clock.advance(HOUR);
     expect(await g.admit(third)).toBeUndefined();
-    g.recordSent(third);
+    await g.recordSent(third);
     expect(await g.admit(entry("14"))).toEqual({ reason: "new-contacts-per-day", until: t0 + DAY });
     expect(holds).toEqual(["new-contacts-per-hour", "new-contacts-per-day"]);
   });
@@ -93,8 +94,8 @@ describe("send gate: new-contact budgets", () => {
     const g = createSendGate({
       accountId: "bot",
       limits: { newContactsPerHour: 1, newContactsPerDay: 0, minSendIntervalMs: 0, maxPerDay: 0 },
-      pauses,
-      sendLog: createSendLog({ store }),
+      pauses: asyncView(pauses),
+      sendLog: asyncView(createSendLog({ store })),
       hasWrittenToUs: async () => {
         throw new Error("imsg is down");
       },
@@ -104,30 +105,40 @@ describe("send gate: new-contact budgets", () => {
     });
     const first = entry("30");
     expect(await g.admit(first)).toBeUndefined();
-    g.recordSent(first);
+    await g.recordSent(first);
     expect((await g.admit(entry("31")))?.reason).toBe("new-contacts-per-hour");
   });
 });
 
 describe("send gate: account-wide holds", () => {
-  it("pause, then the daily cap, then pacing — each lifted by resume or by time", () => {
+  it("pause, then the daily cap, then pacing — each lifted by resume or by time", async () => {
     const { gate: g, pauses, holds } = gate({ maxPerDay: 2, minSendIntervalMs: 1_000 });
     pauses.pause("imessage", undefined, "test");
-    expect(g.accountHold()).toEqual({ reason: "paused", until: undefined });
-    expect(g.paused()?.scope).toBe("all");
+    expect(await g.accountHold()).toEqual({ reason: "paused", until: undefined });
+    expect((await g.paused())?.scope).toBe("all");
     pauses.resume("imessage", undefined);
-    expect(g.accountHold()).toBeUndefined();
+    expect(await g.accountHold()).toBeUndefined();
 
     const t0 = clock.now();
-    g.recordSent(entry("1", "reply"));
-    expect(g.accountHold()).toEqual({ reason: "min-send-interval", until: t0 + 1_000 });
+    await g.recordSent(entry("1", "reply"));
+    expect(await g.accountHold()).toEqual({ reason: "min-send-interval", until: t0 + 1_000 });
     clock.advance(1_000);
-    expect(g.accountHold()).toBeUndefined();
-    g.recordSent(entry("1", "reply"));
+    expect(await g.accountHold()).toBeUndefined();
+    await g.recordSent(entry("1", "reply"));
     clock.advance(1_000);
-    expect(g.accountHold()).toEqual({ reason: "max-per-day", until: t0 + DAY });
+    expect(await g.accountHold()).toEqual({ reason: "max-per-day", until: t0 + DAY });
     clock.set(t0 + DAY);
-    expect(g.accountHold()).toBeUndefined();
+    expect(await g.accountHold()).toBeUndefined();
     expect(holds).toEqual(["paused", "min-send-interval", "max-per-day"]);
+  });
+
+  it("pacing counts the last send of an earlier run, read from the send log", async () => {
+    const t0 = clock.now();
+    await gate({}).gate.recordSent(entry("1", "reply"));
+    clock.advance(400);
+    const { gate: restarted } = gate({ minSendIntervalMs: 1_000 });
+    expect(await restarted.accountHold()).toEqual({ reason: "min-send-interval", until: t0 + 1_000 });
+    clock.advance(600);
+    expect(await restarted.accountHold()).toBeUndefined();
   });
 });

@@ -3,7 +3,7 @@
  * account; the new-contact budgets hold one entry. Held entries stay in the outbox and go out in order
  * once the budget allows — nothing is dropped, nothing is sent twice (the outbox decides that).
  */
-import type { Clock, Logger, OutboxEntry, PauseState, PauseStore, SendLog } from "@imgate/channel-core";
+import type { AsyncPauses, AsyncSendLog, Clock, Logger, OutboxEntry, PauseState } from "@imgate/channel-core";
 import type { ResolvedSendLimits } from "@imgate/imessage-channel";
 
 const CHANNEL = "imessage";
@@ -28,8 +28,8 @@ export interface SendHold {
 export interface SendGateOptions {
   accountId: string;
   limits: ResolvedSendLimits;
-  pauses: PauseStore;
-  sendLog: SendLog;
+  pauses: Pick<AsyncPauses, "stateOf">;
+  sendLog: Pick<AsyncSendLog, "usage" | "countedSince" | "lastSendAt" | "record">;
   /**
    * Whether the recipient of a non-reply entry ever wrote to this account (imsg's history of the chat).
    * Replies are known contacts by construction and never asked about.
@@ -44,13 +44,13 @@ export interface SendGateOptions {
 /** The outbound gate of one account. */
 export interface SendGate {
   /** The pause switch of the account, when on. */
-  paused(): PauseState | undefined;
+  paused(): Promise<PauseState | undefined>;
   /** Holds the whole account: pause, `maxPerDay`, `minSendIntervalMs` (checked before each claim). */
-  accountHold(): SendHold | undefined;
+  accountHold(): Promise<SendHold | undefined>;
   /** Holds one claimed entry: the new-contact budgets (replies never). */
   admit(entry: OutboxEntry): Promise<(SendHold & { until: number }) | undefined>;
-  /** Records a delivered entry (call before its `sent` mark commits, in the same transaction when possible). */
-  recordSent(entry: OutboxEntry): void;
+  /** Records a delivered entry (call before its `sent` mark commits). */
+  recordSent(entry: OutboxEntry): Promise<void>;
 }
 
 /** Replies are keyed `reply:…` (channel-core's replyIdempotencyKey): the person wrote to us first. */
@@ -61,7 +61,19 @@ export function createSendGate(options: SendGateOptions): SendGate {
   const { accountId, limits, pauses, sendLog, clock, logger } = options;
   /** Entries admitted as a first message to a new contact, until their send is recorded. */
   const newContactIds = new Set<number>();
-  let lastSendAt: number | undefined = sendLog.lastSendAt(CHANNEL, accountId);
+  let lastSendAt: number | undefined;
+  /** The last send of an earlier run, read once (this gateway is the account's only sender meanwhile). */
+  let lastSendLoaded: Promise<void> | undefined;
+  const loadLastSend = () =>
+    (lastSendLoaded ??= sendLog.lastSendAt(CHANNEL, accountId).then(
+      (at) => {
+        if (at !== undefined && (lastSendAt === undefined || at > lastSendAt)) lastSendAt = at;
+      },
+      (error: unknown) => {
+        lastSendLoaded = undefined;
+        throw error;
+      },
+    ));
   let lastAccountHold: HoldReason | undefined;
 
   const noteAccountHold = (hold: SendHold | undefined) => {
@@ -81,22 +93,22 @@ export function createSendGate(options: SendGateOptions): SendGate {
     return hold;
   };
 
-  const dailyCapHold = (now: number): SendHold | undefined => {
+  const dailyCapHold = async (now: number): Promise<SendHold | undefined> => {
     if (limits.maxPerDay === 0) return undefined;
-    const usage = sendLog.usage(CHANNEL, accountId, now - DAY_MS + 1);
+    const usage = await sendLog.usage(CHANNEL, accountId, now - DAY_MS + 1);
     if (usage.sends < limits.maxPerDay) return undefined;
     return { reason: "max-per-day", until: (usage.oldestSendAt ?? now) + DAY_MS };
   };
 
   /** The hold the new-contact budget of `windowMs` imposes, if spent. */
-  const budgetHold = (
+  const budgetHold = async (
     reason: "new-contacts-per-hour" | "new-contacts-per-day",
     limit: number,
     windowMs: number,
     now: number,
-  ): (SendHold & { until: number }) | undefined => {
+  ): Promise<(SendHold & { until: number }) | undefined> => {
     if (limit === 0) return undefined;
-    const { newContactFirstAt } = sendLog.usage(CHANNEL, accountId, now - windowMs + 1);
+    const { newContactFirstAt } = await sendLog.usage(CHANNEL, accountId, now - windowMs + 1);
     if (newContactFirstAt.length < limit) return undefined;
     // Room for one more once enough first messages left the window.
     const frees = newContactFirstAt[newContactFirstAt.length - limit] ?? now;
@@ -105,10 +117,12 @@ export function createSendGate(options: SendGateOptions): SendGate {
 
   return {
     paused: () => pauses.stateOf(CHANNEL, accountId),
-    accountHold() {
-      if (pauses.stateOf(CHANNEL, accountId)) return noteAccountHold({ reason: "paused", until: undefined });
+    async accountHold() {
+      if (await pauses.stateOf(CHANNEL, accountId))
+        return noteAccountHold({ reason: "paused", until: undefined });
+      if (limits.minSendIntervalMs > 0) await loadLastSend();
       const now = clock.now();
-      const capped = dailyCapHold(now);
+      const capped = await dailyCapHold(now);
       if (capped) return noteAccountHold(capped);
       if (
         limits.minSendIntervalMs > 0 &&
@@ -124,7 +138,7 @@ export function createSendGate(options: SendGateOptions): SendGate {
       if (limits.newContactsPerHour === 0 && limits.newContactsPerDay === 0) return undefined;
       const now = clock.now();
       // Already spent budget on this person today: the next messages are not first messages.
-      if (sendLog.countedSince(CHANNEL, accountId, entry.chatKey, now - DAY_MS + 1)) return undefined;
+      if (await sendLog.countedSince(CHANNEL, accountId, entry.chatKey, now - DAY_MS + 1)) return undefined;
       let known: boolean;
       try {
         known = await options.hasWrittenToUs(entry);
@@ -138,8 +152,8 @@ export function createSendGate(options: SendGateOptions): SendGate {
       }
       if (known) return undefined;
       const hold =
-        budgetHold("new-contacts-per-hour", limits.newContactsPerHour, HOUR_MS, now) ??
-        budgetHold("new-contacts-per-day", limits.newContactsPerDay, DAY_MS, now);
+        (await budgetHold("new-contacts-per-hour", limits.newContactsPerHour, HOUR_MS, now)) ??
+        (await budgetHold("new-contacts-per-day", limits.newContactsPerDay, DAY_MS, now));
       if (hold) {
         if (entry.heldReason !== hold.reason) options.onHold(hold.reason);
         return hold;
@@ -147,11 +161,11 @@ export function createSendGate(options: SendGateOptions): SendGate {
       newContactIds.add(entry.id);
       return undefined;
     },
-    recordSent(entry) {
+    async recordSent(entry) {
       const at = clock.now();
       lastSendAt = at;
       const newContact = newContactIds.delete(entry.id);
-      sendLog.record({ channel: CHANNEL, accountId, contact: entry.chatKey, newContact, at });
+      await sendLog.record({ channel: CHANNEL, accountId, contact: entry.chatKey, newContact, at });
     },
   };
 }

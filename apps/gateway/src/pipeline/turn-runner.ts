@@ -1,9 +1,11 @@
 import { tmpdir } from "node:os";
 import {
   type Clock,
+  type Guard,
   historyEntryOf,
   type Logger,
   type Middleware,
+  type OutcomeWriter,
   resolveGroupSystemPrompt,
 } from "@imgate/channel-core";
 import type { ChatPresence, ResolvedImessageAccount } from "@imgate/imessage-channel";
@@ -72,7 +74,7 @@ export interface TurnRunner {
   /** Runs a turn to its outcome and persists it (the reply, or the give-up with the failure reply). */
   run(job: TurnJob, slot: SessionSlot): Promise<void>;
   /** Queues the turns left pending by an earlier run behind their sessions (call before the watch starts). */
-  resumePending(): void;
+  resumePending(): Promise<void>;
   /** The pipeline's last step: builds the turn of a message the earlier steps handed on, and runs it. */
   start: Middleware<GatewayInboundContext>;
 }
@@ -88,13 +90,20 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
   const { accountId, core, metrics, logger, clock } = deps;
   const pendingTurns = core.pendingTurns;
 
+  /** Sets the message's dedupe mark; "changed" when it was not set yet (the message is new). */
+  const firstSeen = (job: TurnJob): Guard => ({ kind: "firstSeen", accountId, guid: job.envelope.guid });
+
   /**
-   * Whether this turn's outcome is still owed (never answered twice): a stored turn is owed once, by the
-   * call that removes it; any other by the inbound dedupe mark, which this call sets.
+   * Goes on only if this turn's outcome is still owed (never answered twice): a stored turn is owed once,
+   * by the commit that removes it; any other by the inbound dedupe mark, which this commit sets.
    */
-  const claimOutcome = (job: TurnJob): boolean =>
-    (job.recorded && pendingTurns.complete(accountId, job.envelope.guid)) ||
-    !core.dedupe.seen(accountId, job.envelope.guid);
+  const claimOutcome = (writer: OutcomeWriter, job: TurnJob): void =>
+    writer.onlyIf(
+      ...(job.recorded
+        ? [{ kind: "completePendingTurn", accountId, guid: job.envelope.guid } satisfies Guard]
+        : []),
+      firstSeen(job),
+    );
 
   /**
    * Runs a turn to its outcome (driveTurn: retries with backoff within `messages.agentRetryMs`) and
@@ -181,15 +190,16 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
             if (!job.recorded) {
               job.recorded = true;
               const draft = pendingTurnDraft(accountId, job, clock);
-              deps.committer.finishRow(job.rowid, () => {
-                if (core.dedupe.seen(accountId, envelope.guid)) return;
-                pendingTurns.record(draft);
+              // Stored only by the commit that marks the message (not if a copy was handled already).
+              deps.committer.finishRow(job.rowid, (writer) => {
+                writer.onlyIf(firstSeen(job));
+                writer.recordPendingTurn(draft);
               });
               job.rowid = undefined;
             } else {
               const update = { attempts, nextAttemptAt, lastError: job.lastError };
-              deps.committer.finishRow(undefined, () =>
-                pendingTurns.recordAttempt(accountId, envelope.guid, update),
+              deps.committer.finishRow(undefined, (writer) =>
+                writer.recordAttempt(accountId, envelope.guid, update),
               );
             }
           },
@@ -217,16 +227,16 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       identityName: agent?.config.identity?.name,
       files: replyFiles,
     });
-    deps.committer.finishRow(job.rowid, () => {
-      if (!claimOutcome(job)) return;
-      core.sessions.touchSession(sessionKey);
-      core.history.append(
+    deps.committer.finishRow(job.rowid, (writer) => {
+      claimOutcome(writer, job);
+      writer.touchSession(sessionKey);
+      writer.appendHistory(
         sessionKey,
         withTranscripts(historyEntryOf(envelope), outcome.reply.transcripts),
         limit,
       );
       if (chunks.length > 0) {
-        core.history.append(
+        writer.appendHistory(
           sessionKey,
           {
             sender: agentId,
@@ -238,7 +248,7 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
           limit,
         );
       }
-      if (answers) deps.replies(envelope, job.target, chunks, extras);
+      if (answers) writer.enqueue(deps.replies(envelope, job.target, chunks, extras));
     });
     if (!answers) metrics.messagesDropped.inc({ account: accountId, reason: "empty-reply" });
     deps.kick();
@@ -272,25 +282,26 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
     job.attempts = attempts;
     const draft = pendingTurnDraft(accountId, job, clock);
     const recorded = job.recorded;
-    deps.committer.finishRow(job.rowid, () => {
-      if (!recorded && core.dedupe.seen(accountId, envelope.guid)) return;
-      const changed = pendingTurns.giveUp(
+    deps.committer.finishRow(job.rowid, (writer) => {
+      // Not stored: only the commit that marks the message gives it up (a copy handled already did).
+      if (!recorded) writer.onlyIf(firstSeen(job));
+      writer.onlyIf({
+        kind: "giveUp",
         draft,
-        { reason, error: describeAgentFailure(error) },
-        { onlyIfPending: recorded },
-      );
-      if (!changed) return;
+        outcome: { reason, error: describeAgentFailure(error) },
+        onlyIfPending: recorded,
+      });
       // The message stays in the session's history: the next turn sees what was asked.
-      core.history.append(job.route.sessionKey, historyEntryOf(envelope), limit);
-      if (chunks.length > 0) deps.replies(envelope, job.target, chunks);
+      writer.appendHistory(job.route.sessionKey, historyEntryOf(envelope), limit);
+      if (chunks.length > 0) writer.enqueue(deps.replies(envelope, job.target, chunks));
     });
     deps.kick();
   };
 
   /** Queues the turns left pending by an earlier run (or another watcher instance) behind their sessions. */
-  const resumePending = () => {
+  const resumePending = async () => {
     let resumed = 0;
-    for (const pending of pendingTurns.listPending(accountId)) {
+    for (const pending of await pendingTurns.listPending(accountId)) {
       if (deps.inFlightGuids.has(pending.guid)) continue;
       const job = turnJobFromPending(pending, deps.accounts, deps.account);
       deps.inFlightGuids.add(pending.guid);
@@ -328,8 +339,10 @@ export function createTurnRunner(deps: TurnRunnerDeps): TurnRunner {
       // Earlier rows of the same batch (unmentioned group messages kept as history) are queued in the group
       // commit: the turn must see them, so it waits for that commit before loading the history.
       await deps.committer.committed();
-      const previous = core.sessions.getSession(sessionKey);
-      const history = core.history.load(sessionKey, historyLimitFor(answering, envelope, agent));
+      const [previous, history] = await Promise.all([
+        core.sessions.getSession(sessionKey),
+        core.history.load(sessionKey, historyLimitFor(answering, envelope, agent)),
+      ]);
       const { mover } = deps;
       const fetchedPaths =
         mover && envelope.attachments.length > 0 ? await mover.fetchAll(envelope) : undefined;

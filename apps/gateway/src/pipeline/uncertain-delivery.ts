@@ -1,4 +1,4 @@
-import type { Outbox, OutboxEntry } from "@imgate/channel-core";
+import type { AsyncOutbox, OutboxEntry } from "@imgate/channel-core";
 
 /** Prefix of `lastError` for outbox entries given up as uncertain (see {@link giveUpUncertain}). */
 export const UNCERTAIN_PREFIX = "uncertain delivery: ";
@@ -12,13 +12,19 @@ export const UNCERTAIN_ADVICE =
  * could not decide): it is marked `failed` with {@link UNCERTAIN_PREFIX}, so the chat's later messages
  * flow again instead of waiting behind it forever, and it is never resent on its own.
  */
-export function giveUpUncertain(outbox: Outbox, entry: OutboxEntry): void {
-  outbox.markFailed(entry.id, `${UNCERTAIN_PREFIX}${entry.lastError ?? "no confirmation from imsg"}`);
+export async function giveUpUncertain(
+  outbox: Pick<AsyncOutbox, "markFailed">,
+  entry: OutboxEntry,
+): Promise<void> {
+  await outbox.markFailed(entry.id, `${UNCERTAIN_PREFIX}${entry.lastError ?? "no confirmation from imsg"}`);
 }
 
 /** Entries of `accountId` given up as uncertain. */
-export function uncertainEntries(outbox: Outbox, accountId: string): OutboxEntry[] {
-  return outbox
-    .list(["failed"])
-    .filter((entry) => entry.accountId === accountId && entry.lastError?.startsWith(UNCERTAIN_PREFIX));
+export async function uncertainEntries(
+  outbox: Pick<AsyncOutbox, "list">,
+  accountId: string,
+): Promise<OutboxEntry[]> {
+  return (await outbox.list(["failed"])).filter(
+    (entry) => entry.accountId === accountId && entry.lastError?.startsWith(UNCERTAIN_PREFIX),
+  );
 }

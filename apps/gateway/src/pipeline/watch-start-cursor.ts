@@ -1,10 +1,11 @@
-import type { CursorStore, Logger } from "@imgate/channel-core";
+import type { Logger } from "@imgate/channel-core";
 import type { WatchStart } from "@imgate/imsg-rpc";
 import { type CursorTracker, createCursorTracker } from "./cursor-tracker.ts";
 
 /** Where {@link applyWatchStart} persists and who it tells. */
 export interface WatchStartDeps {
-  cursors: CursorStore;
+  /** Writes the cursor (the outcome committer queues it behind its group commits, so writes never reorder). */
+  cursors: { commit(accountId: string, source: string, position: string): void };
   accountId: string;
   source: string;
   logger: Logger;

@@ -19,7 +19,7 @@ describe("start checks for gateway.state.postgres", () => {
     expect(checkSharedState(parseGatewayConfig({}), {})).toEqual([]);
   });
 
-  it("names an unset variable and the fix; says plainly that serving from PostgreSQL is not wired in yet", async () => {
+  it("names an unset variable and the fix; nothing more once it is set", async () => {
     const checks = await runStartChecks({
       config: shared,
       stateDir: join(dir, "state"),
@@ -29,28 +29,28 @@ describe("start checks for gateway.state.postgres", () => {
     });
     expect(checks.filter((check) => check.status === "fail").map((check) => check.id)).toEqual([
       "env.TEAM_PG_URL",
-      "state.postgres",
     ]);
     expect(checks.find((check) => check.id === "env.TEAM_PG_URL")?.fix).toMatch(
       /^Set TEAM_PG_URL to the PostgreSQL URL in the gateway's environment .*never in the config file.*remove gateway.state/,
     );
-    const withUrl = checkSharedState(shared, { TEAM_PG_URL: "postgresql://u@h/db" });
-    expect(withUrl.map((check) => check.id)).toEqual(["state.postgres"]);
+    expect(checkSharedState(shared, { TEAM_PG_URL: "postgresql://u@h/db" })).toEqual([]);
   });
 
-  it("the gateway refuses to start with it (it would answer from its own SQLite file) and creates nothing", async () => {
-    const stateDir = join(dir, "never-created");
+  it("the gateway does not start on a database it cannot reach: one error naming the target, never the URL", async () => {
+    const url =
+      "postgresql://imgate:pw-Secret-4711@localhost:5432/imgate?host=%2Fnonexistent-imgate-socket-dir";
     const error = await startGateway({
       config: shared,
-      stateDir,
+      stateDir: join(dir, "unreachable"),
       logger: silentLogger,
-      env: { TEAM_PG_URL: "postgresql://u@h/db" },
+      env: { TEAM_PG_URL: url },
       controlApi: false,
     }).catch((e: unknown) => e);
     expect(isGatewayError(error, "GATEWAY_START")).toBe(true);
     expect((error as Error).message).toMatch(
-      /^gateway\.state\.postgres is set, but this imgate still serves every account from its own SQLite file.*Remove gateway\.state/,
+      /^Cannot open the shared state database: Cannot reach PostgreSQL at imgate@\/nonexistent-imgate-socket-dir\/imgate/,
     );
-    expect(existsSync(stateDir)).toBe(false);
+    expect((error as Error).message).not.toContain("pw-Secret-4711");
+    expect(existsSync(join(dir, "unreachable", "state.db"))).toBe(false);
   });
 });

@@ -1,5 +1,8 @@
 import type { Envelope } from "../envelope.ts";
 import type { InboundContext } from "../inbound/inbound-context.ts";
+import { recordOutcome } from "../state/outcome-ops.ts";
+import { createSqliteBackend } from "../state/sqlite-backend.ts";
+import type { CommitOutcomesResult } from "../state/state-backend.ts";
 import type { StateStore } from "../state-store.ts";
 
 /** An {@link InboundContext} that records what the steps did; outcomes commit at once in `store`. */
@@ -7,9 +10,12 @@ export interface RecordingContext extends InboundContext {
   slot?: string;
   readonly drops: string[];
   readonly counts: string[];
+  /** The texts this context queued as replies that committed (in the outbox under this context's keys). */
   readonly replies: string[];
   /** How many outcomes were finished (committed). */
   finished: number;
+  /** The result of the last `finish`'s commit. */
+  lastCommit: Promise<CommitOutcomesResult> | undefined;
 }
 
 /** A direct message envelope; override any field. */
@@ -31,18 +37,36 @@ export function testEnvelope(overrides: Partial<Envelope> = {}): Envelope {
   };
 }
 
-/** Creates a {@link RecordingContext} for `envelope`; each `finish` runs in its own transaction of `store`. */
+let contexts = 0;
+
+/**
+ * Creates a {@link RecordingContext} for `envelope`: each `finish` is one `commitOutcomes` of a SQLite
+ * backend over `store` (it applies at once). Replies go to the outbox under keys of this context, so a
+ * replay's context shows only what the replay itself queued.
+ */
 export function recordingContext(store: StateStore, envelope: Envelope = testEnvelope()): RecordingContext {
+  const backend = createSqliteBackend(store);
+  const prefix = `test:${++contexts}:`;
   const ctx: RecordingContext = {
     envelope,
     accountId: envelope.accountId,
     arrivedAt: envelope.timestamp,
     drops: [],
     counts: [],
-    replies: [],
+    get replies() {
+      return backend.stores.outbox
+        .list()
+        .filter((entry) => entry.idempotencyKey.startsWith(prefix))
+        .map((entry) => entry.text);
+    },
     finished: 0,
+    lastCommit: undefined,
     finish(persist) {
-      store.transaction(persist);
+      const ops = recordOutcome(persist);
+      ctx.lastCommit = backend.commitOutcomes({
+        accountId: ctx.accountId,
+        outcomes: [{ rowid: undefined, ops }],
+      });
       ctx.finished += 1;
     },
     drop(reason) {
@@ -52,8 +76,17 @@ export function recordingContext(store: StateStore, envelope: Envelope = testEnv
     count(reason) {
       ctx.counts.push(reason);
     },
-    reply(texts) {
-      ctx.replies.push(...texts);
+    reply(writer, texts) {
+      writer.enqueue(
+        texts.map((text, index) => ({
+          idempotencyKey: `${prefix}${index}`,
+          channel: envelope.channel,
+          accountId: ctx.accountId,
+          chatKey: envelope.chatKey,
+          target: envelope.chatKey,
+          text,
+        })),
+      );
     },
   };
   return ctx;

@@ -1,14 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingContext } from "../__fixtures__/recording-context.ts";
 import { openTempStateStore, type TempStateStore } from "../__fixtures__/temp-state-store.ts";
-import { createInboundDedupe } from "../inbound-dedupe.ts";
 import { silentLogger } from "../logger.ts";
 import type { ProcessDecision } from "../policy-types.ts";
+import { createSessionStore } from "../session-store.ts";
 import { type ChatCommandStepResult, chatCommandStep } from "./chat-command-step.ts";
 
 let temp: TempStateStore;
 beforeEach(() => {
   temp = openTempStateStore();
+  createSessionStore(temp.store).touchSession("s");
 });
 afterEach(() => temp.dispose());
 
@@ -30,13 +31,13 @@ const run = async (result: ChatCommandStepResult | undefined, overrides: Partial
       if (result?.kind !== "reply") return result;
       return {
         ...result,
-        apply: () => {
+        apply: (writer) => {
           applied += 1;
+          writer.resetSession("s");
         },
       };
     },
     split: (_ctx, text) => text.split("|"),
-    dedupe: createInboundDedupe({ store: temp.store }),
     logger: silentLogger,
   });
   const ctx = recordingContext(temp.store);
@@ -55,6 +56,15 @@ describe("chatCommandStep", () => {
     expect(passed).toBe(false);
     expect(ctx.replies).toEqual(["a", "b"]);
     expect(applied).toBe(1);
+    // The state change committed with the answer.
+    expect(createSessionStore(temp.store).getSession("s")?.generation).toBe(1);
+  });
+
+  it("a replayed command that raced its first copy changes nothing more", async () => {
+    await run({ kind: "reply", command: "reset", text: "done" });
+    const replay = await run({ kind: "reply", command: "reset", text: "done" });
+    expect(replay.ctx.replies).toEqual([]);
+    expect(createSessionStore(temp.store).getSession("s")?.generation).toBe(1);
   });
 
   it("drops an unauthorised command without asking the handler", async () => {

@@ -1,5 +1,5 @@
-import type { InboundDedupe } from "../inbound-dedupe.ts";
 import type { Logger } from "../logger.ts";
+import type { OutcomeWriter } from "../state/state-backend.ts";
 import type { Middleware } from "./compose-middleware.ts";
 import { finishOnce } from "./dedupe-step.ts";
 import type { InboundContext } from "./inbound-context.ts";
@@ -12,8 +12,8 @@ export type ChatCommandStepResult =
       command: string;
       /** The answer, sent to the same chat (split by `split`). */
       text: string;
-      /** A state change committed together with the answer (e.g. a session reset). */
-      apply?: () => void;
+      /** A state change committed together with the answer (e.g. a session reset: `w.resetSession(key)`). */
+      apply?: (writer: OutcomeWriter) => void;
     }
   | { kind: "ignored"; reason: string };
 
@@ -23,7 +23,6 @@ export interface ChatCommandStepOptions<C extends InboundContext> {
   handle(ctx: C): Promise<ChatCommandStepResult | undefined>;
   /** Splits an answer into the chunks the channel sends. */
   split(ctx: C, text: string): string[];
-  dedupe: Pick<InboundDedupe, "seen">;
   logger: Logger;
 }
 
@@ -51,9 +50,9 @@ export function chatCommandStep<C extends InboundContext>(options: ChatCommandSt
       { command: result.command, sessionKey: ctx.route?.sessionKey },
       "chat command answered",
     );
-    finishOnce(ctx, options.dedupe, () => {
-      result.apply?.();
-      ctx.reply(chunks);
+    finishOnce(ctx, (writer) => {
+      result.apply?.(writer);
+      ctx.reply(writer, chunks);
     });
   };
 }

@@ -1,7 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingContext, testEnvelope } from "../__fixtures__/recording-context.ts";
 import { openTempStateStore, type TempStateStore } from "../__fixtures__/temp-state-store.ts";
+import { createHistoryStore } from "../history-store.ts";
 import { createInboundDedupe } from "../inbound-dedupe.ts";
+import { asyncView } from "../state/async-view.ts";
 import { dedupeStep, finishOnce } from "./dedupe-step.ts";
 
 let temp: TempStateStore;
@@ -13,7 +15,7 @@ afterEach(() => temp.dispose());
 describe("dedupeStep", () => {
   it("hands on a new message without marking it, and drops it once its outcome marked it", async () => {
     const dedupe = createInboundDedupe({ store: temp.store });
-    const step = dedupeStep({ dedupe });
+    const step = dedupeStep({ dedupe: asyncView(dedupe) });
     const first = recordingContext(temp.store);
     let passed = 0;
     await step(first, async () => {
@@ -22,7 +24,7 @@ describe("dedupeStep", () => {
     expect(passed).toBe(1);
     // Checking does not mark: the same message is still new until its outcome commits.
     expect(dedupe.has("bot", "G1")).toBe(false);
-    finishOnce(first, dedupe, () => {});
+    finishOnce(first, () => {});
     const replay = recordingContext(temp.store);
     await step(replay, async () => {
       passed += 1;
@@ -34,7 +36,10 @@ describe("dedupeStep", () => {
   it("drops what alsoHandled reports (a turn in flight) without a query, per account", async () => {
     const dedupe = createInboundDedupe({ store: temp.store });
     const inFlight = new Set(["G2"]);
-    const step = dedupeStep({ dedupe, alsoHandled: (ctx) => inFlight.has(ctx.envelope.guid) });
+    const step = dedupeStep({
+      dedupe: asyncView(dedupe),
+      alsoHandled: (ctx) => inFlight.has(ctx.envelope.guid),
+    });
     const busy = recordingContext(temp.store, testEnvelope({ guid: "G2" }));
     await step(busy, async () => {});
     expect(busy.drops).toEqual(["duplicate"]);
@@ -47,22 +52,21 @@ describe("dedupeStep", () => {
     expect(passed).toBe(true);
   });
 
-  it("finishOnce persists an outcome only for the first copy", () => {
-    const dedupe = createInboundDedupe({ store: temp.store });
-    let persisted = 0;
-    finishOnce(recordingContext(temp.store), dedupe, () => {
-      persisted += 1;
-    });
-    finishOnce(recordingContext(temp.store), dedupe, () => {
-      persisted += 1;
-    });
-    expect(persisted).toBe(1);
+  it("finishOnce persists an outcome only for the first copy", async () => {
+    const history = createHistoryStore(temp.store);
+    const entry = (text: string) => ({ sender: "x", text, messageId: text, timestamp: 1 });
+    const first = recordingContext(temp.store);
+    finishOnce(first, (writer) => writer.appendHistory("s", entry("first"), 10));
+    const second = recordingContext(temp.store);
+    finishOnce(second, (writer) => writer.appendHistory("s", entry("second"), 10));
+    await Promise.all([first.lastCommit, second.lastCommit]);
+    expect(history.load("s", 10).map((kept) => kept.text)).toEqual(["first"]);
   });
 
-  it("a rolled-back outcome leaves no mark, so the replay is handled", () => {
+  it("a persist that throws records nothing and leaves no mark, so the replay is handled", () => {
     const dedupe = createInboundDedupe({ store: temp.store });
     expect(() =>
-      finishOnce(recordingContext(temp.store), dedupe, () => {
+      finishOnce(recordingContext(temp.store), () => {
         throw new Error("disk full");
       }),
     ).toThrow("disk full");

@@ -1,15 +1,15 @@
-import type { InboundDedupe } from "../inbound-dedupe.ts";
+import type { OutcomeWriter, StateBackend } from "../state/state-backend.ts";
 import type { Middleware } from "./compose-middleware.ts";
 import type { InboundContext } from "./inbound-context.ts";
 
 /** Options of {@link dedupeStep}. */
 export interface DedupeStepOptions<C extends InboundContext> {
-  dedupe: Pick<InboundDedupe, "has">;
+  dedupe: Pick<StateBackend["dedupe"], "has">;
   /**
    * Other signs the message is handled or under way that the persisted mark cannot show yet (a turn in
-   * flight, a reply already queued, a stored turn). Checked first: they cost no query.
+   * flight, a reply already queued, a stored turn). Checked first: in-memory ones cost no query.
    */
-  alsoHandled?(ctx: C): boolean;
+  alsoHandled?(ctx: C): boolean | Promise<boolean>;
 }
 
 /**
@@ -17,8 +17,8 @@ export interface DedupeStepOptions<C extends InboundContext> {
  * `duplicate` before the policy, pairing, history or agent see it, so a replay is harmless on every path.
  */
 export function dedupeStep<C extends InboundContext>(options: DedupeStepOptions<C>): Middleware<C> {
-  return (ctx, next) => {
-    if (options.alsoHandled?.(ctx) || options.dedupe.has(ctx.accountId, ctx.envelope.guid)) {
+  return async (ctx, next) => {
+    if ((await options.alsoHandled?.(ctx)) || (await options.dedupe.has(ctx.accountId, ctx.envelope.guid))) {
       ctx.drop("duplicate");
       return;
     }
@@ -27,17 +27,13 @@ export function dedupeStep<C extends InboundContext>(options: DedupeStepOptions<
 }
 
 /**
- * Finishes the message with `persist`, which runs only if the message's dedupe mark is set by this very
- * commit (a concurrent or replayed copy that got there first makes it a no-op): an outcome is persisted
- * once.
+ * Finishes the message with `persist`, whose writes apply only if the message's dedupe mark is set by this
+ * very commit (the `firstSeen` guard: a concurrent or replayed copy that got there first makes it a no-op),
+ * so an outcome is persisted once.
  */
-export function finishOnce(
-  ctx: InboundContext,
-  dedupe: Pick<InboundDedupe, "seen">,
-  persist: () => void,
-): void {
-  ctx.finish(() => {
-    if (dedupe.seen(ctx.accountId, ctx.envelope.guid)) return;
-    persist();
+export function finishOnce(ctx: InboundContext, persist: (writer: OutcomeWriter) => void): void {
+  ctx.finish((writer) => {
+    writer.onlyIf({ kind: "firstSeen", accountId: ctx.accountId, guid: ctx.envelope.guid });
+    persist(writer);
   });
 }

@@ -1,6 +1,7 @@
 import type { AgentRoute } from "../agent-route.ts";
 import type { Envelope } from "../envelope.ts";
 import type { PolicyDecision } from "../policy-types.ts";
+import type { OutcomeWriter } from "../state/state-backend.ts";
 
 /**
  * The per-message context the inbound pipeline passes from step to step (grammY's `ctx`): the envelope,
@@ -22,19 +23,20 @@ export interface InboundContext {
   /** The agent and session the conversation routes to, once known. */
   route?: Pick<AgentRoute, "agentId" | "sessionKey">;
   /**
-   * Records the message's outcome: `persist` runs inside the transaction that also marks the message
-   * handled (the watch cursor moves past it only in that commit), so a crash replays, never loses.
+   * Records the message's outcome: `persist` records its writes on the writer (nothing runs yet); they
+   * commit in the group commit that also marks the message handled (the watch cursor moves past it only in
+   * that commit), so a crash replays, never loses.
    */
-  finish(persist: () => void): void;
+  finish(persist: (writer: OutcomeWriter) => void): void;
   /** Drops the message, counted under `reason`; nothing is persisted but the message is handled. */
   drop(reason: string): void;
   /** Counts a message that is not answered but has an outcome (pairing, no mention, too old). */
   count(reason: string): void;
   /**
-   * Queues `texts` (already chunked) as replies to the message's chat, through the outbox. Call it inside
-   * a `finish` persist, so the replies commit with the outcome.
+   * Queues `texts` (already chunked) as replies to the message's chat, through the outbox, on `writer`:
+   * call it inside a `finish` persist, so the replies commit with the outcome.
    */
-  reply(texts: readonly string[]): void;
+  reply(writer: OutcomeWriter, texts: readonly string[]): void;
   /** Reacts to the message (tapback), when the channel can; absent otherwise. */
   react?(reaction: string): Promise<void>;
   /** Shows or clears a typing indicator in the chat, when the channel can; absent otherwise. */

@@ -2,7 +2,6 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { recordingContext, testEnvelope } from "../__fixtures__/recording-context.ts";
 import { openTempStateStore, type TempStateStore } from "../__fixtures__/temp-state-store.ts";
 import { createHistoryStore } from "../history-store.ts";
-import { createInboundDedupe } from "../inbound-dedupe.ts";
 import { keepAsHistory, mentionGateStep } from "./mention-gate-step.ts";
 
 let temp: TempStateStore;
@@ -21,8 +20,7 @@ const group = testEnvelope({
 describe("mentionGateStep", () => {
   it("keeps an unmentioned group message in history, once, and does not hand it on", async () => {
     const history = createHistoryStore(temp.store);
-    const dedupe = createInboundDedupe({ store: temp.store });
-    const step = mentionGateStep({ history, dedupe, historyLimit: () => 10 });
+    const step = mentionGateStep({ historyLimit: () => 10 });
     for (let copy = 0; copy < 2; copy += 1) {
       const ctx = recordingContext(temp.store, group);
       ctx.decision = { kind: "history-only", reason: "no-mention" };
@@ -41,8 +39,6 @@ describe("mentionGateStep", () => {
 
   it("hands a processed message on", async () => {
     const step = mentionGateStep({
-      history: createHistoryStore(temp.store),
-      dedupe: createInboundDedupe({ store: temp.store }),
       historyLimit: () => 10,
     });
     const ctx = recordingContext(temp.store, group);
@@ -66,8 +62,6 @@ describe("mentionGateStep", () => {
     const ctx = recordingContext(temp.store, group);
     expect(() =>
       keepAsHistory(ctx, "too-old", {
-        history: createHistoryStore(temp.store),
-        dedupe: createInboundDedupe({ store: temp.store }),
         historyLimit: () => 10,
       }),
     ).toThrow(/no route/);

@@ -1,5 +1,4 @@
-import type { HistoryEntry, HistoryStore } from "../history-store.ts";
-import type { InboundDedupe } from "../inbound-dedupe.ts";
+import type { HistoryEntry } from "../history-store.ts";
 import type { Middleware } from "./compose-middleware.ts";
 import { finishOnce } from "./dedupe-step.ts";
 import { historyEntryOf } from "./history-entry-of.ts";
@@ -7,8 +6,6 @@ import type { InboundContext } from "./inbound-context.ts";
 
 /** How a message that is not answered is kept in its session's history. */
 export interface HistoryKeeperOptions<C extends InboundContext> {
-  history: Pick<HistoryStore, "append">;
-  dedupe: Pick<InboundDedupe, "seen">;
   /** How many entries the session keeps (per account, chat type, DM). */
   historyLimit(ctx: C): number;
   /** The history entry of the message; default {@link historyEntryOf}. */
@@ -26,7 +23,7 @@ export function keepAsHistory<C extends InboundContext>(
   ctx.count(reason);
   const entry = options.entryOf?.(ctx) ?? historyEntryOf(ctx.envelope);
   const limit = options.historyLimit(ctx);
-  finishOnce(ctx, options.dedupe, () => options.history.append(sessionKey, entry, limit));
+  finishOnce(ctx, (writer) => writer.appendHistory(sessionKey, entry, limit));
 }
 
 /**

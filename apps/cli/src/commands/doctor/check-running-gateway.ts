@@ -28,7 +28,8 @@ export async function checkRunningGateway(config: ValidConfig): Promise<DoctorCh
   const checks = [check("gateway", "ok", `gateway running at ${address.baseUrl}`)];
   for (const account of accounts) {
     checks.push(...safetyChecks(account));
-    if (account.state === "running") continue;
+    // A standby account is served by another gateway on the shared database: as it should be.
+    if (account.state === "running" || account.state === "standby") continue;
     checks.push(
       check(
         `gateway.account.${account.accountId ?? "?"}`,
