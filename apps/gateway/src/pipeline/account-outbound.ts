@@ -46,7 +46,7 @@ export interface AccountOutboundOptions {
   /** Gateway state dir: staged inline files of rich replies are removed once their entry is sent. */
   stateDir?: string;
   /** The account's lease when the state is shared: nothing is sent while this gateway does not hold it. */
-  lease?: Pick<LeaseView, "serving">;
+  lease?: LeaseView;
 }
 
 /** The outbound side of one watcher: outbox, delivery, its worker, reconciliation and operator sends. */
@@ -154,8 +154,10 @@ export function createAccountOutbound(options: AccountOutboundOptions): AccountO
     outbox,
     async enqueueAll(drafts) {
       // One outcome of its own: every chunk is queued, or none.
+      const lease = options.lease?.current();
       const result = await core.backend.commitOutcomes({
         accountId,
+        ...(lease ? { lease } : {}),
         outcomes: [{ rowid: undefined, ops: recordOutcome((writer) => writer.enqueue(drafts)) }],
       });
       if (result.failed.length > 0)
