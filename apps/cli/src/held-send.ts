@@ -1,31 +1,31 @@
 /**
  * Sending safety for a send the CLI makes itself, with no gateway running (issue 15): the pause switch and
- * `channels.imessage.limits` apply as in the gateway (its `createSendGate`, over the same state database).
- * A send that may not go out now is held in the outbox — chunked as the gateway would — and goes out in
- * order once a gateway runs and the budget allows. Nothing is dropped.
+ * `channels.imessage.limits` apply as in the gateway (its `createSendGate`, over the same state: the SQLite
+ * file, or the PostgreSQL database the gateways share). A send that may not go out now is held in the outbox
+ * — chunked as the gateway would — and goes out in order once a gateway runs and the budget allows. Nothing is
+ * dropped.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { LoadedConfig } from "./cli-config.ts";
+import { CliError } from "./cli-error.ts";
 import type { Account } from "./imessage-channel-api.ts";
+import type { OpenedStateBackend } from "./open-state-backend.ts";
 
 const CHANNEL = "imessage";
 /** Pacing shorter than this is waited out; a longer one holds the message in the outbox. */
 const MAX_PACING_WAIT_MS = 10_000;
 
-/** The account's pause switch in the state database, when on (`undefined` also without a database). */
+/** The account's pause switch in the configured state, when on (`undefined` also without a SQLite file). */
 export async function pausedInStateStore(
   loaded: LoadedConfig,
   accountId: string,
 ): Promise<import("@imgate/channel-core").PauseState | undefined> {
-  const path = join(loaded.stateDir, "state.db");
-  if (!existsSync(path)) return undefined;
-  const { openStateStore, createPauseStore } = await import("@imgate/channel-core");
-  const store = openStateStore({ path });
+  const { openStateBackend } = await import("./open-state-backend.ts");
+  const opened = await openStateBackend(loaded, { create: false });
+  if (!opened) return undefined;
   try {
-    return createPauseStore({ store }).stateOf(CHANNEL, accountId);
+    return await opened.backend.pauses.stateOf(CHANNEL, accountId);
   } finally {
-    store.close();
+    await opened.close();
   }
 }
 
@@ -34,25 +34,47 @@ export interface CliSendGate {
   /** Why it must wait (short pacing already waited out), or `undefined` to send now. */
   check(): Promise<{ reason: string; until: number | undefined } | undefined>;
   /** Records a delivered send (for the budgets). */
-  recordSent(): void;
+  recordSent(): Promise<void>;
   /** Holds the message in the outbox instead; returns the outbox ids. */
-  hold(message: { text?: string }, file: string | undefined): string[];
-  close(): void;
+  hold(message: { text?: string }, file: string | undefined): Promise<string[]>;
+  close(): Promise<void>;
 }
 
-/** Opens the gate for a send of `account` to `target` (`chatId` when imsg knows the chat). */
+/**
+ * The synchronous pause and send-log stores the gateway's send gate reads. A SQLite backend has them; the
+ * gate of a PostgreSQL one must await its reads, so until the gateway's gate does (ADR 0016 step 4) a send that
+ * the limits must judge goes through a running gateway.
+ */
+function gateStoresOf(opened: OpenedStateBackend) {
+  const { backend } = opened;
+  if (backend.kind === "sqlite") {
+    const { pauses, sendLog } = (backend as import("@imgate/channel-core").SqliteBackend).stores;
+    return { pauses, sendLog };
+  }
+  throw new CliError(
+    "CLI_FAILED",
+    "imgate send needs a running gateway when the state is in PostgreSQL (gateway.state.postgres): start one with `imgate gateway`, or send through a host whose gateway runs.",
+  );
+}
+
+/**
+ * Opens the gate for a send of `account` to `target` (`chatId` when imsg knows the chat). With `limits: false`
+ * only `hold` is used (the account is paused: the limits need not be read).
+ */
 export async function openCliSendGate(
   loaded: LoadedConfig,
   account: Account,
   target: string,
   chat: { chatId: number | undefined; history(chatId: number): Promise<{ is_from_me: boolean }[]> },
+  options: { limits?: boolean } = {},
 ): Promise<CliSendGate> {
-  const [core, { createSendGate }] = await Promise.all([
+  const [core, { createSendGate }, { openStateBackend }] = await Promise.all([
     import("@imgate/channel-core"),
     import("@imgate/gateway"),
+    import("./open-state-backend.ts"),
   ]);
-  mkdirSync(loaded.stateDir, { recursive: true, mode: 0o700 });
-  const store = core.openStateStore({ path: join(loaded.stateDir, "state.db") });
+  const opened = (await openStateBackend(loaded, { create: true })) as OpenedStateBackend;
+  const { outbox } = opened.backend;
   const chatKey = chat.chatId !== undefined ? String(chat.chatId) : target;
   const now = Date.now();
   // The one send, shaped as the outbox entry the gateway's gate judges (an operator send, never a reply).
@@ -70,51 +92,63 @@ export async function openCliSendGate(
     createdAt: now,
     updatedAt: now,
   };
-  const gate = createSendGate({
-    accountId: account.accountId,
-    limits: account.limits,
-    pauses: core.createPauseStore({ store }),
-    sendLog: core.createSendLog({ store }),
-    hasWrittenToUs: async () =>
-      chat.chatId !== undefined && (await chat.history(chat.chatId)).some((message) => !message.is_from_me),
-    onHold: () => {},
-    logger: core.silentLogger,
-    clock: core.systemClock,
-  });
+  let gate: import("@imgate/gateway").SendGate | undefined;
+  try {
+    gate =
+      options.limits === false
+        ? undefined
+        : createSendGate({
+            accountId: account.accountId,
+            limits: account.limits,
+            ...gateStoresOf(opened),
+            hasWrittenToUs: async () =>
+              chat.chatId !== undefined &&
+              (await chat.history(chat.chatId)).some((message) => !message.is_from_me),
+            onHold: () => {},
+            logger: core.silentLogger,
+            clock: core.systemClock,
+          });
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  const limitsGate = () => {
+    if (!gate) throw new TypeError("openCliSendGate: opened with limits: false");
+    return gate;
+  };
   return {
     async check() {
-      let hold = gate.accountHold();
+      let hold = await limitsGate().accountHold();
       const wait = hold?.until !== undefined ? hold.until - Date.now() : undefined;
       if (hold?.reason === "min-send-interval" && wait !== undefined && wait <= MAX_PACING_WAIT_MS) {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-        hold = gate.accountHold();
+        hold = await limitsGate().accountHold();
       }
-      return hold ?? (await gate.admit(entry));
+      return hold ?? (await limitsGate().admit(entry));
     },
-    recordSent: () => gate.recordSent(entry),
-    hold(message, file) {
-      const outbox = core.createOutbox({ store, requireReconcile: false });
+    recordSent: async () => limitsGate().recordSent(entry),
+    async hold(message, file) {
       const texts = message.text
         ? core.chunkText(message.text, { limit: account.textChunkLimit, mode: account.chunkMode })
         : [];
       const chunks = texts.length === 0 ? [""] : texts;
-      return store.transaction(() =>
-        chunks.map((chunk, index) =>
-          String(
-            outbox.enqueue({
-              idempotencyKey: core.agentIdempotencyKey(),
-              channel: CHANNEL,
-              accountId: account.accountId,
-              chatKey,
-              target,
-              text: chunk,
-              ...(index === 0 && file !== undefined ? { media: [file] } : {}),
-            }).entry.id,
-          ),
-        ),
-      );
+      // In order, one enqueue per chunk: the outbox sends a chat's entries in id order.
+      const ids: string[] = [];
+      for (const [index, chunk] of chunks.entries()) {
+        const queued = await outbox.enqueue({
+          idempotencyKey: core.agentIdempotencyKey(),
+          channel: CHANNEL,
+          accountId: account.accountId,
+          chatKey,
+          target,
+          text: chunk,
+          ...(index === 0 && file !== undefined ? { media: [file] } : {}),
+        });
+        ids.push(String(queued.entry.id));
+      }
+      return ids;
     },
-    close: () => store.close(),
+    close: () => opened.close(),
   };
 }
 
