@@ -2,15 +2,6 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock, Logger } from "@imgate/channel-core";
 import type { Timers } from "@imgate/imsg-rpc";
-import {
-  createAccountLeases,
-  describeDatabaseTarget,
-  migratePostgres,
-  openPostgresPool,
-  readDatabaseUrl,
-  redactDatabaseUrl,
-  translatePostgresError,
-} from "@imgate/state-postgres";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import { createLeaseKeeper, type LeaseKeeper, type LeaseKeeperOptions } from "./lease-keeper.ts";
 
@@ -50,6 +41,16 @@ export async function startLeaseKeeping(options: StartLeaseKeepingOptions): Prom
   const postgres = options.config.gateway.state?.postgres;
   if (!postgres) throw new TypeError("startLeaseKeeping: the config has no gateway.state.postgres");
   const { logger } = options;
+  // Imported here: a gateway or CLI on SQLite never loads the PostgreSQL driver.
+  const {
+    createAccountLeases,
+    describeDatabaseTarget,
+    migratePostgres,
+    openPostgresPool,
+    readDatabaseUrl,
+    redactDatabaseUrl,
+    translatePostgresError,
+  } = await import("@imgate/state-postgres");
   const url = readDatabaseUrl({ env: options.env, name: postgres.urlEnv });
   const database = describeDatabaseTarget(url);
   const pool = await openPostgresPool({ url, logger, applicationName: "imgate gateway" });
