@@ -41,20 +41,25 @@ export interface CliSendGate {
 }
 
 /**
- * The synchronous pause and send-log stores the gateway's send gate reads. A SQLite backend has them; the
- * gate of a PostgreSQL one must await its reads, so until the gateway's gate does (ADR 0016 step 4) a send that
- * the limits must judge goes through a running gateway.
+ * Why this CLI cannot judge a send against `channels.imessage.limits` itself, or `undefined` when it can. On
+ * PostgreSQL the gateway's send gate would have to await its reads of the shared send log; until it does
+ * (ADR 0016 step 4) such a send goes through a running gateway. A paused account needs no judging: its
+ * messages are held in the shared outbox.
  */
-function gateStoresOf(opened: OpenedStateBackend) {
-  const { backend } = opened;
-  if (backend.kind === "sqlite") {
-    const { pauses, sendLog } = (backend as import("@imgate/channel-core").SqliteBackend).stores;
-    return { pauses, sendLog };
-  }
-  throw new CliError(
+export function limitsNeedGateway(loaded: LoadedConfig): CliError | undefined {
+  if (!loaded.config.gateway.state?.postgres) return undefined;
+  return new CliError(
     "CLI_FAILED",
-    "imgate send needs a running gateway when the state is in PostgreSQL (gateway.state.postgres): start one with `imgate gateway`, or send through a host whose gateway runs.",
+    "imgate send needs a running gateway when the state is in PostgreSQL (gateway.state.postgres): start one with `imgate gateway`, or send from a host whose gateway runs.",
   );
+}
+
+/** The synchronous pause and send-log stores the gateway's send gate reads (see {@link limitsNeedGateway}). */
+function gateStoresOf(loaded: LoadedConfig, opened: OpenedStateBackend) {
+  const { backend } = opened;
+  if (backend.kind !== "sqlite") throw limitsNeedGateway(loaded) ?? new TypeError("not a SQLite backend");
+  const { pauses, sendLog } = (backend as import("@imgate/channel-core").SqliteBackend).stores;
+  return { pauses, sendLog };
 }
 
 /**
@@ -100,7 +105,7 @@ export async function openCliSendGate(
         : createSendGate({
             accountId: account.accountId,
             limits: account.limits,
-            ...gateStoresOf(opened),
+            ...gateStoresOf(loaded, opened),
             hasWrittenToUs: async () =>
               chat.chatId !== undefined &&
               (await chat.history(chat.chatId)).some((message) => !message.is_from_me),

@@ -155,7 +155,9 @@ async function sendViaImsg(
     if (error instanceof channel.ImessageTargetError) throw refusalFor(400, "invalid_target", error.message);
     throw error;
   }
-  const { pausedInStateStore, openCliSendGate, heldError } = await import("./held-send.ts");
+  const { pausedInStateStore, openCliSendGate, heldError, limitsNeedGateway } = await import(
+    "./held-send.ts"
+  );
   // Paused (issue 15): checked before imsg even starts; the gate below checks the limits.
   const paused = await pausedInStateStore(loaded, account.accountId);
   const held = async (
@@ -186,6 +188,8 @@ async function sendViaImsg(
       await gate.close();
     }
   }
+  const refusal = limitsNeedGateway(loaded);
+  if (refusal) throw refusal;
   return withImsgClient(account, async (client, tools) => {
     let target: Target;
     try {

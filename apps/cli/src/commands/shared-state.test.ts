@@ -166,6 +166,14 @@ describe("imgate pause / resume on gateway.state.postgres", () => {
       expect.objectContaining({ accountId: "bot", target: "+15550002222", text: "while paused" }),
     ]);
 
+    // Not paused: the limits are the serving gateway's to judge over the shared send log; nothing is sent here.
+    const unpaused = await cli("send", "+15550002222", "not paused", "--account", "spare");
+    expect(unpaused.code).toBe(1);
+    expect(unpaused.stderr).toBe(
+      "imgate: imgate send needs a running gateway when the state is in PostgreSQL (gateway.state.postgres): start one with `imgate gateway`, or send from a host whose gateway runs.\n",
+    );
+    expect(await other.backend.outbox.list()).toHaveLength(1);
+
     const resume = await cli("resume", "--account", "bot");
     expect(resume.code).toBe(0);
     expect(resume.stdout).toContain(
@@ -173,7 +181,7 @@ describe("imgate pause / resume on gateway.state.postgres", () => {
     );
     expect(resume.stdout).toContain("imessage/bot: sending, 1 message(s) waiting in the outbox");
     expect(await other.backend.pauses.stateOf("imessage", "bot")).toBeUndefined();
-    expectNoSecretNoFile(pause, status, held, resume);
+    expectNoSecretNoFile(pause, status, held, unpaused, resume);
   });
 
   it("a pause of every account made on another gateway is read here, and a per-account resume is refused", async () => {
