@@ -206,7 +206,9 @@ describe("imgate pause / resume on gateway.state.postgres", () => {
 });
 
 describe("the shared database cannot be used", () => {
-  it("an unset variable is one line naming it and the fix, exit 1, for every state command", async () => {
+  // The split-brain the original gateway's tracker reports (a CLI writing state its gateway never reads): an unset
+  // variable never falls back to the local SQLite file.
+  it("an unset variable is one line naming it and the fix, exit 1, for every state command — no fallback to SQLite", async () => {
     const env = { HOME: home, TEAM_PG_URL: undefined };
     for (const args of [["pairing", "list"], ["pairing", "approve", "imessage", "ABCD2345"], ["pause"]]) {
       const run = await runCli([...args, "--config", config], { env });

@@ -27,10 +27,10 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
   const file = await readConfigFile(options.config);
   const raw = file.raw as { gateway?: { http?: unknown } } | undefined;
   const address = controlApiAddress(httpSchema.parse(raw?.gateway?.http));
-  const [response, leases] = await Promise.all([
-    callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 3_000 }),
-    readStatusLeases(file),
-  ]);
+  // One after the other: loading the PostgreSQL client for the leases would hold up this process's event loop
+  // while /readyz's timeout runs, and on a busy host a refused connection would be reported as a timeout.
+  const response = await callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 3_000 });
+  const leases = await readStatusLeases(file);
   const leaseJson = leases ? { leases } : {};
 
   if (!response) {
