@@ -137,20 +137,28 @@ export async function openCliSendGate(
         ? core.chunkText(message.text, { limit: account.textChunkLimit, mode: account.chunkMode })
         : [];
       const chunks = texts.length === 0 ? [""] : texts;
-      // In order, one enqueue per chunk: the outbox sends a chat's entries in id order.
-      const ids: string[] = [];
-      for (const [index, chunk] of chunks.entries()) {
-        const queued = await outbox.enqueue({
-          idempotencyKey: core.agentIdempotencyKey(),
-          channel: CHANNEL,
-          accountId: account.accountId,
-          chatKey,
-          target,
-          text: chunk,
-          ...(index === 0 && file !== undefined ? { media: [file] } : {}),
-        });
-        ids.push(String(queued.entry.id));
+      const drafts = chunks.map((chunk, index) => ({
+        idempotencyKey: core.agentIdempotencyKey(),
+        channel: CHANNEL,
+        accountId: account.accountId,
+        chatKey,
+        target,
+        text: chunk,
+        ...(index === 0 && file !== undefined ? { media: [file] } : {}),
+      }));
+      // Every chunk or none, in one transaction (the gateway's own atomic write); in id order, as they go out.
+      const { failed } = await opened.backend.commitOutcomes({
+        accountId: account.accountId,
+        outcomes: [{ rowid: undefined, ops: [{ op: "enqueue", args: [drafts] }] }],
+      });
+      if (failed.length > 0) {
+        throw new CliError(
+          "CLI_FAILED",
+          `Could not hold the message for ${target} in the outbox (${opened.backend.describe}); nothing was queued — send it again.`,
+        );
       }
+      const ids: string[] = [];
+      for (const draft of drafts) ids.push(String((await outbox.getByKey(draft.idempotencyKey))?.id ?? "?"));
       return ids;
     },
     close: () => opened.close(),

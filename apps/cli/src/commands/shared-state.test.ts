@@ -56,7 +56,7 @@ beforeEach(async () => {
   config = join(home, "imgate.json5");
   writeFileSync(
     config,
-    `{ channels: { imessage: { cliPath: "imsg", dmPolicy: "pairing", accounts: { bot: {}, spare: {} } } },
+    `{ channels: { imessage: { cliPath: "imsg", dmPolicy: "pairing", textChunkLimit: 24, accounts: { bot: {}, spare: {} } } },
        gateway: { stateDir: "state", http: { port: ${await freePort()} },
                   state: { postgres: { urlEnv: "TEAM_PG_URL" } } } }`,
   );
@@ -161,10 +161,24 @@ describe("imgate pause / resume on gateway.state.postgres", () => {
       error: { code: "held_paused" },
     });
     expect(held.code).toBe(0);
+    // A long one is held as the gateway would send it: chunked, every chunk in one transaction, in order.
+    const long = await cli(
+      "send",
+      "+15550002222",
+      "the first part is here. and the second part",
+      "--account",
+      "bot",
+      "--json",
+    );
+    const longIds = (JSON.parse(long.stdout) as { outboxIds: string[] }).outboxIds;
+    expect(longIds).toHaveLength(2);
     const queued = await other.backend.outbox.list(["queued"]);
-    expect(queued).toEqual([
-      expect.objectContaining({ accountId: "bot", target: "+15550002222", text: "while paused" }),
+    expect(queued.map((entry) => [String(entry.id), entry.accountId, entry.target, entry.text])).toEqual([
+      [expect.any(String), "bot", "+15550002222", "while paused"],
+      [longIds[0], "bot", "+15550002222", "the first part is here."],
+      [longIds[1], "bot", "+15550002222", "and the second part"],
     ]);
+    expect(JSON.parse(held.stdout).outboxIds).toEqual([String(queued[0]?.id)]);
 
     // Not paused: the limits are the serving gateway's to judge over the shared send log; nothing is sent here.
     const unpaused = await cli("send", "+15550002222", "not paused", "--account", "spare");
@@ -172,16 +186,16 @@ describe("imgate pause / resume on gateway.state.postgres", () => {
     expect(unpaused.stderr).toBe(
       "imgate: imgate send needs a running gateway when the state is in PostgreSQL (gateway.state.postgres): start one with `imgate gateway`, or send from a host whose gateway runs.\n",
     );
-    expect(await other.backend.outbox.list()).toHaveLength(1);
+    expect(await other.backend.outbox.list()).toHaveLength(3);
 
     const resume = await cli("resume", "--account", "bot");
     expect(resume.code).toBe(0);
     expect(resume.stdout).toContain(
       "Resumed sending on account bot (in the PostgreSQL database the gateways share; each applies it before its next send)",
     );
-    expect(resume.stdout).toContain("imessage/bot: sending, 1 message(s) waiting in the outbox");
+    expect(resume.stdout).toContain("imessage/bot: sending, 3 message(s) waiting in the outbox");
     expect(await other.backend.pauses.stateOf("imessage", "bot")).toBeUndefined();
-    expectNoSecretNoFile(pause, status, held, unpaused, resume);
+    expectNoSecretNoFile(pause, status, held, long, unpaused, resume);
   });
 
   it("a pause of every account made on another gateway is read here, and a per-account resume is refused", async () => {
