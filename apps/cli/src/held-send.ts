@@ -1,31 +1,31 @@
 /**
  * Sending safety for a send the CLI makes itself, with no gateway running (issue 15): the pause switch and
- * `channels.imessage.limits` apply as in the gateway (its `createSendGate`, over the same state database).
- * A send that may not go out now is held in the outbox — chunked as the gateway would — and goes out in
- * order once a gateway runs and the budget allows. Nothing is dropped.
+ * `channels.imessage.limits` apply as in the gateway (its `createSendGate`, over the same state: the SQLite
+ * file, or the PostgreSQL database the gateways share). A send that may not go out now is held in the outbox
+ * — chunked as the gateway would — and goes out in order once a gateway runs and the budget allows. Nothing is
+ * dropped.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import type { LoadedConfig } from "./cli-config.ts";
+import { CliError } from "./cli-error.ts";
 import type { Account } from "./imessage-channel-api.ts";
+import type { OpenedStateBackend } from "./open-state-backend.ts";
 
 const CHANNEL = "imessage";
 /** Pacing shorter than this is waited out; a longer one holds the message in the outbox. */
 const MAX_PACING_WAIT_MS = 10_000;
 
-/** The account's pause switch in the state database, when on (`undefined` also without a database). */
+/** The account's pause switch in the configured state, when on (`undefined` also without a SQLite file). */
 export async function pausedInStateStore(
   loaded: LoadedConfig,
   accountId: string,
 ): Promise<import("@imgate/channel-core").PauseState | undefined> {
-  const path = join(loaded.stateDir, "state.db");
-  if (!existsSync(path)) return undefined;
-  const { openStateStore, createPauseStore } = await import("@imgate/channel-core");
-  const store = openStateStore({ path });
+  const { openStateBackend } = await import("./open-state-backend.ts");
+  const opened = await openStateBackend(loaded, { create: false });
+  if (!opened) return undefined;
   try {
-    return createPauseStore({ store }).stateOf(CHANNEL, accountId);
+    return await opened.backend.pauses.stateOf(CHANNEL, accountId);
   } finally {
-    store.close();
+    await opened.close();
   }
 }
 
@@ -36,23 +36,28 @@ export interface CliSendGate {
   /** Records a delivered send (for the budgets). */
   recordSent(): Promise<void>;
   /** Holds the message in the outbox instead; returns the outbox ids. */
-  hold(message: { text?: string }, file: string | undefined): string[];
-  close(): void;
+  hold(message: { text?: string }, file: string | undefined): Promise<string[]>;
+  close(): Promise<void>;
 }
 
-/** Opens the gate for a send of `account` to `target` (`chatId` when imsg knows the chat). */
+/**
+ * Opens the gate for a send of `account` to `target` (`chatId` when imsg knows the chat). With `limits: false`
+ * only `hold` is used (the account is paused: the limits need not be read).
+ */
 export async function openCliSendGate(
   loaded: LoadedConfig,
   account: Account,
   target: string,
   chat: { chatId: number | undefined; history(chatId: number): Promise<{ is_from_me: boolean }[]> },
+  options: { limits?: boolean } = {},
 ): Promise<CliSendGate> {
-  const [core, { createSendGate }] = await Promise.all([
+  const [core, { createSendGate }, { openStateBackend }] = await Promise.all([
     import("@imgate/channel-core"),
     import("@imgate/gateway"),
+    import("./open-state-backend.ts"),
   ]);
-  mkdirSync(loaded.stateDir, { recursive: true, mode: 0o700 });
-  const store = core.openStateStore({ path: join(loaded.stateDir, "state.db") });
+  const opened = (await openStateBackend(loaded, { create: true })) as OpenedStateBackend;
+  const { outbox } = opened.backend;
   const chatKey = chat.chatId !== undefined ? String(chat.chatId) : target;
   const now = Date.now();
   // The one send, shaped as the outbox entry the gateway's gate judges (an operator send, never a reply).
@@ -70,51 +75,72 @@ export async function openCliSendGate(
     createdAt: now,
     updatedAt: now,
   };
-  const gate = createSendGate({
-    accountId: account.accountId,
-    limits: account.limits,
-    pauses: core.asyncView(core.createPauseStore({ store })),
-    sendLog: core.asyncView(core.createSendLog({ store })),
-    hasWrittenToUs: async () =>
-      chat.chatId !== undefined && (await chat.history(chat.chatId)).some((message) => !message.is_from_me),
-    onHold: () => {},
-    logger: core.silentLogger,
-    clock: core.systemClock,
-  });
+  let gate: import("@imgate/gateway").SendGate | undefined;
+  try {
+    gate =
+      options.limits === false
+        ? undefined
+        : createSendGate({
+            accountId: account.accountId,
+            limits: account.limits,
+            pauses: opened.backend.pauses,
+            sendLog: opened.backend.sendLog,
+            hasWrittenToUs: async () =>
+              chat.chatId !== undefined &&
+              (await chat.history(chat.chatId)).some((message) => !message.is_from_me),
+            onHold: () => {},
+            logger: core.silentLogger,
+            clock: core.systemClock,
+          });
+  } catch (error) {
+    await opened.close();
+    throw error;
+  }
+  const limitsGate = () => {
+    if (!gate) throw new TypeError("openCliSendGate: opened with limits: false");
+    return gate;
+  };
   return {
     async check() {
-      let hold = await gate.accountHold();
+      let hold = await limitsGate().accountHold();
       const wait = hold?.until !== undefined ? hold.until - Date.now() : undefined;
       if (hold?.reason === "min-send-interval" && wait !== undefined && wait <= MAX_PACING_WAIT_MS) {
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, wait)));
-        hold = await gate.accountHold();
+        hold = await limitsGate().accountHold();
       }
-      return hold ?? (await gate.admit(entry));
+      return hold ?? (await limitsGate().admit(entry));
     },
-    recordSent: () => gate.recordSent(entry),
-    hold(message, file) {
-      const outbox = core.createOutbox({ store, requireReconcile: false });
+    recordSent: async () => limitsGate().recordSent(entry),
+    async hold(message, file) {
       const texts = message.text
         ? core.chunkText(message.text, { limit: account.textChunkLimit, mode: account.chunkMode })
         : [];
       const chunks = texts.length === 0 ? [""] : texts;
-      return store.transaction(() =>
-        chunks.map((chunk, index) =>
-          String(
-            outbox.enqueue({
-              idempotencyKey: core.agentIdempotencyKey(),
-              channel: CHANNEL,
-              accountId: account.accountId,
-              chatKey,
-              target,
-              text: chunk,
-              ...(index === 0 && file !== undefined ? { media: [file] } : {}),
-            }).entry.id,
-          ),
-        ),
-      );
+      const drafts = chunks.map((chunk, index) => ({
+        idempotencyKey: core.agentIdempotencyKey(),
+        channel: CHANNEL,
+        accountId: account.accountId,
+        chatKey,
+        target,
+        text: chunk,
+        ...(index === 0 && file !== undefined ? { media: [file] } : {}),
+      }));
+      // Every chunk or none, in one transaction (the gateway's own atomic write); in id order, as they go out.
+      const { failed } = await opened.backend.commitOutcomes({
+        accountId: account.accountId,
+        outcomes: [{ rowid: undefined, ops: [{ op: "enqueue", args: [drafts] }] }],
+      });
+      if (failed.length > 0) {
+        throw new CliError(
+          "CLI_FAILED",
+          `Could not hold the message for ${target} in the outbox (${opened.backend.describe}); nothing was queued — send it again.`,
+        );
+      }
+      const ids: string[] = [];
+      for (const draft of drafts) ids.push(String((await outbox.getByKey(draft.idempotencyKey))?.id ?? "?"));
+      return ids;
     },
-    close: () => store.close(),
+    close: () => opened.close(),
   };
 }
 

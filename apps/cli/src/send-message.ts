@@ -158,11 +158,11 @@ async function sendViaImsg(
   const { pausedInStateStore, openCliSendGate, heldError } = await import("./held-send.ts");
   // Paused (issue 15): checked before imsg even starts; the gate below checks the limits.
   const paused = await pausedInStateStore(loaded, account.accountId);
-  const held = (
+  const held = async (
     gate: import("./held-send.ts").CliSendGate,
     hold: { reason: string; until: number | undefined },
-  ): SendOutcome => {
-    const outboxIds = gate.hold(message, file);
+  ): Promise<SendOutcome> => {
+    const outboxIds = await gate.hold(message, file);
     return {
       via: "outbox",
       accountId: account.accountId,
@@ -173,14 +173,17 @@ async function sendViaImsg(
   };
   if (paused) {
     // Nothing goes to imsg, not even a look-up: the message waits for a resumed gateway.
-    const gate = await openCliSendGate(loaded, account, message.target, {
-      chatId: undefined,
-      history: async () => [],
-    });
+    const gate = await openCliSendGate(
+      loaded,
+      account,
+      message.target,
+      { chatId: undefined, history: async () => [] },
+      { limits: false },
+    );
     try {
-      return held(gate, { reason: "paused", until: undefined });
+      return await held(gate, { reason: "paused", until: undefined });
     } finally {
-      gate.close();
+      await gate.close();
     }
   }
   return withImsgClient(account, async (client, tools) => {
@@ -211,12 +214,12 @@ async function sendViaImsg(
     });
     try {
       const hold = await gate.check();
-      if (hold) return held(gate, hold);
+      if (hold) return await held(gate, hold);
       const outcome = await sendNow(client, tools, target);
       if (outcome.status === "sent") await gate.recordSent();
       return outcome;
     } finally {
-      gate.close();
+      await gate.close();
     }
   });
 

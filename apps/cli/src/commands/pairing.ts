@@ -1,9 +1,7 @@
 /**
- * `imgate pairing list | approve | reject`: DM pairing requests in the state database
- * (`<stateDir>/state.db`), shared safely with a running gateway.
+ * `imgate pairing list | approve | reject`: DM pairing requests in the state database (`<stateDir>/state.db`,
+ * or the PostgreSQL database every gateway shares with `gateway.state.postgres`), safe beside running gateways.
  */
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { z } from "zod";
 import { type LoadedConfig, loadConfig } from "../cli-config.ts";
 import { CliError, ExitCode, UsageError } from "../cli-error.ts";
@@ -37,34 +35,20 @@ function parseCode(code: string): string {
   return parsed.data.toUpperCase();
 }
 
-type PairingService = import("@imgate/channel-core").PairingService;
+type AsyncPairing = import("@imgate/channel-core").AsyncPairing;
 
 /**
- * Opens the pairing service over the state database with the config's expiry and reject cooldown (the
- * gateway's own settings); `undefined` when there is no database yet.
+ * Opens the pairing requests of the configured state (the SQLite file, or the shared PostgreSQL database) with
+ * the config's expiry and reject cooldown (the gateway's own settings); `undefined` when there is no SQLite
+ * file yet.
  */
 async function openPairing(
   loaded: LoadedConfig,
   options: { create: boolean },
-): Promise<{ pairing: PairingService; close(): void } | undefined> {
-  const path = join(loaded.stateDir, "state.db");
-  if (!options.create && !existsSync(path)) return undefined;
-  const [{ openStateStore, createPairingService }, { pairingOptionsOf }] = await Promise.all([
-    import("@imgate/channel-core"),
-    import("@imgate/gateway"),
-  ]);
-  const store = openStateStore({ path });
-  const settings = pairingOptionsOf(loaded.config);
-  return {
-    pairing: createPairingService({
-      store,
-      expiryMs: settings.pairingExpiryMs,
-      ...(settings.pairingRejectCooldownMs !== undefined
-        ? { rejectCooldownMs: settings.pairingRejectCooldownMs }
-        : {}),
-    }),
-    close: () => store.close(),
-  };
+): Promise<{ pairing: AsyncPairing; close(): Promise<void> } | undefined> {
+  const { openStateBackend } = await import("../open-state-backend.ts");
+  const opened = await openStateBackend(loaded, options);
+  return opened && { pairing: opened.backend.pairing, close: opened.close };
 }
 
 function ago(ms: number): string {
@@ -87,9 +71,9 @@ export async function runPairingList(channelArg: string | undefined, rawOptions:
   let requests: import("@imgate/channel-core").PendingPairing[] = [];
   if (opened) {
     try {
-      requests = opened.pairing.list(channel);
+      requests = await opened.pairing.list(channel);
     } finally {
-      opened.close();
+      await opened.close();
     }
   }
   if (options.json) {
@@ -198,11 +182,11 @@ export async function runPairingApprove(
     const opened = await openPairing(loaded, { create: true });
     if (!opened) throw new CliError("CLI_FAILED", "The state database could not be opened.");
     try {
-      approved = opened.pairing.approve(channel, code);
+      approved = await opened.pairing.approve(channel, code);
     } catch (error) {
       return translatePairingError(error, code, loaded);
     } finally {
-      opened.close();
+      await opened.close();
     }
     if (options.notify && !approved.alreadyApproved) {
       const [{ sendMessage }, { PAIRING_APPROVED_MESSAGE }] = await Promise.all([
@@ -261,12 +245,12 @@ export async function runPairingReject(
   let rejected: { sender: string };
   let cooldownMs: number;
   try {
-    rejected = opened.pairing.reject(channel, code);
+    rejected = await opened.pairing.reject(channel, code);
     cooldownMs = opened.pairing.rejectCooldownMs;
   } catch (error) {
     return translatePairingError(error, code, loaded);
   } finally {
-    opened.close();
+    await opened.close();
   }
   const until = new Date(Date.now() + cooldownMs).toISOString();
   if (options.json) {

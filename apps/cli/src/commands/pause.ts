@@ -1,11 +1,10 @@
 /**
  * `imgate pause [--account ID]` / `imgate resume [--account ID]`: the kill switch of outbound sending
  * (issue 15). Through the running gateway's control API when one answers (it applies at once), else in
- * the state database (the gateway reads it at start, and re-reads it while paused). While paused nothing
+ * the state database (the gateway reads it at start, and re-reads it while paused) — with
+ * `gateway.state.postgres` the database every gateway shares, so one pause stops them all. While paused nothing
  * is sent — replies, pairing codes, `imgate send` — and everything waits in the outbox.
  */
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { z } from "zod";
 import { type LoadedConfig, loadConfig } from "../cli-config.ts";
 import { CliError, ExitCode } from "../cli-error.ts";
@@ -51,57 +50,59 @@ async function viaGateway(
   return parseGatewayReply(pauseResultSchema, response, `POST ${path}`);
 }
 
-/** Applies the switch in the state database (no gateway runs). */
+/**
+ * Applies the switch in the configured state (no gateway answers here): the SQLite file, or the PostgreSQL
+ * database every gateway shares. `shared` says which.
+ */
 async function viaStateStore(
   loaded: LoadedConfig,
   action: Action,
   accountId: string | undefined,
   reason: string | undefined,
-): Promise<PauseResult> {
-  const [{ openStateStore, createPauseStore }, { selectAccount }, { loadImessageChannel }] =
-    await Promise.all([
-      import("@imgate/channel-core"),
-      import("../imsg-session.ts"),
-      import("../imessage-channel-api.ts"),
-    ]);
+): Promise<{ result: PauseResult; shared: boolean }> {
+  const [{ openStateBackend }, { selectAccount }, { loadImessageChannel }] = await Promise.all([
+    import("../open-state-backend.ts"),
+    import("../imsg-session.ts"),
+    import("../imessage-channel-api.ts"),
+  ]);
   const { resolveAccounts } = await loadImessageChannel();
   const accountIds = resolveAccounts(loaded.config.channels.imessage ?? {}).map(
     (account) => account.accountId,
   );
   const id = accountId === undefined ? undefined : (await selectAccount(loaded, accountId)).accountId;
-  const path = join(loaded.stateDir, "state.db");
-  if (action === "resumed" && !existsSync(path)) {
-    return { action, accounts: accountIds.map((entry) => ({ accountId: entry, paused: false, queued: 0 })) };
+  // Nothing to resume in a SQLite file that does not exist yet.
+  const opened = await openStateBackend(loaded, { create: action === "paused" });
+  if (!opened) {
+    const accounts = accountIds.map((entry) => ({ accountId: entry, paused: false, queued: 0 }));
+    return { result: { action, accounts }, shared: false };
   }
-  mkdirSync(loaded.stateDir, { recursive: true, mode: 0o700 });
-  const store = openStateStore({ path });
+  const { pauses, outbox, kind } = opened.backend;
   try {
-    const pauses = createPauseStore({ store });
-    if (action === "paused") pauses.pause(CHANNEL, id, reason);
+    if (action === "paused") await pauses.pause(CHANNEL, id, reason);
     else {
-      if (id !== undefined && pauses.stateOf(CHANNEL, id)?.scope === "all") {
+      if (id !== undefined && (await pauses.stateOf(CHANNEL, id))?.scope === "all") {
         throw new CliError(
           "CLI_FAILED",
           "Every account is paused (imgate pause without --account); resume them all with `imgate resume`.",
         );
       }
-      pauses.resume(CHANNEL, id);
+      await pauses.resume(CHANNEL, id);
     }
-    const queued = store
-      .statement(
-        "SELECT account_id AS accountId, count(*) AS n FROM outbox WHERE channel = ? AND state = 'queued' GROUP BY account_id",
-      )
-      .all(CHANNEL) as { accountId: string; n: number }[];
-    return {
-      action,
-      accounts: accountIds.map((entry) => ({
+    const queued = new Map<string, number>();
+    for (const entry of await outbox.list(["queued"])) {
+      if (entry.channel === CHANNEL) queued.set(entry.accountId, (queued.get(entry.accountId) ?? 0) + 1);
+    }
+    const accounts: PauseResult["accounts"] = [];
+    for (const entry of accountIds) {
+      accounts.push({
         accountId: entry,
-        paused: pauses.stateOf(CHANNEL, entry) !== undefined,
-        queued: queued.find((row) => row.accountId === entry)?.n ?? 0,
-      })),
-    };
+        paused: (await pauses.stateOf(CHANNEL, entry)) !== undefined,
+        queued: queued.get(entry) ?? 0,
+      });
+    }
+    return { result: { action, accounts }, shared: kind === "postgres" };
   } finally {
-    store.close();
+    await opened.close();
   }
 }
 
@@ -114,15 +115,21 @@ async function run(action: Action, rawOptions: unknown): Promise<number> {
   };
   const fromGateway = await viaGateway(loaded, action, body);
   const via = fromGateway ? "gateway" : "state";
-  const result = fromGateway ?? (await viaStateStore(loaded, action, options.account, options.reason));
+  const fromState = fromGateway
+    ? undefined
+    : await viaStateStore(loaded, action, options.account, options.reason);
+  const result = fromGateway ?? (fromState as NonNullable<typeof fromState>).result;
+  const shared = fromState?.shared === true;
   if (options.json) {
-    writeJson({ ...result, via });
+    writeJson({ ...result, via, ...(fromState ? { state: shared ? "postgres" : "sqlite" } : {}) });
     return ExitCode.ok;
   }
   const which = options.account === undefined ? "every account" : `account ${options.account}`;
   const when = fromGateway
     ? "the running gateway applied it now"
-    : "no gateway runs; it applies when one starts";
+    : shared
+      ? "in the PostgreSQL database the gateways share; each applies it before its next send"
+      : "no gateway runs; it applies when one starts";
   const lines =
     action === "paused"
       ? [

@@ -3,8 +3,6 @@
  * `gateway.state.postgres`, who holds each account's lease in the shared database.
  */
 
-import { existsSync } from "node:fs";
-import { join } from "node:path";
 import { type AccountReadiness, readinessReportSchema } from "@imgate/gateway/control-api-types";
 import { z } from "zod";
 import { loadConfig, readConfigFile } from "../cli-config.ts";
@@ -29,10 +27,10 @@ export async function runStatus(rawOptions: unknown): Promise<number> {
   const file = await readConfigFile(options.config);
   const raw = file.raw as { gateway?: { http?: unknown } } | undefined;
   const address = controlApiAddress(httpSchema.parse(raw?.gateway?.http));
-  const [response, leases] = await Promise.all([
-    callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 3_000 }),
-    readStatusLeases(file),
-  ]);
+  // One after the other: loading the PostgreSQL client for the leases would hold up this process's event loop
+  // while /readyz's timeout runs, and on a busy host a refused connection would be reported as a timeout.
+  const response = await callControlApi(address, "GET", "/readyz", undefined, { timeoutMs: 3_000 });
+  const leases = await readStatusLeases(file);
   const leaseJson = leases ? { leases } : {};
 
   if (!response) {
@@ -135,29 +133,32 @@ function safetyLines(
   return lines;
 }
 
-/** The pause switches in the state database (for a gateway that does not run). */
+/**
+ * The pause switches in the configured state (for a gateway that does not run): the SQLite file, or the
+ * PostgreSQL database the gateways share.
+ */
 async function pausesInStateStore(
   configFlag: string | undefined,
 ): Promise<{ accountId: string; since: string; reason?: string }[]> {
   try {
     const loaded = await loadConfig(configFlag);
-    const path = join(loaded.stateDir, "state.db");
-    if (!existsSync(path)) return [];
-    const { openStateStore, createPauseStore } = await import("@imgate/channel-core");
-    const store = openStateStore({ path });
+    const { openStateBackend } = await import("../open-state-backend.ts");
+    // A reader: it never migrates (a database no gateway has set up has no pauses), and gives up as soon as
+    // the leases section does.
+    const opened = await openStateBackend(loaded, { create: false, migrate: false, connectTimeoutMs: 3_000 });
+    if (!opened) return [];
     try {
-      return createPauseStore({ store })
-        .list("imessage")
-        .map((record) => ({
-          accountId: record.accountId,
-          since: new Date(record.pausedAt).toISOString(),
-          ...(record.reason !== undefined ? { reason: record.reason } : {}),
-        }));
+      return (await opened.backend.pauses.list("imessage")).map((record) => ({
+        accountId: record.accountId,
+        since: new Date(record.pausedAt).toISOString(),
+        ...(record.reason !== undefined ? { reason: record.reason } : {}),
+      }));
     } finally {
-      store.close();
+      await opened.close();
     }
   } catch {
-    // An invalid config or an unreadable database is `imgate doctor`'s to explain; status stays short.
+    // An invalid config or an unreadable database is `imgate doctor`'s to explain (and the leases section
+    // names an unreachable PostgreSQL); status stays short.
     return [];
   }
 }

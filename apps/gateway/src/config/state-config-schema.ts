@@ -2,7 +2,8 @@
  * `gateway.state` and `gateway.leases` (issue 16): where the gateway keeps its state, and how long the account
  * leases of several gateways on one PostgreSQL database last. Absent `gateway.state` = SQLite (the default).
  */
-import { DEFAULT_DATABASE_URL_ENV } from "@imgate/state-postgres";
+// The subpath, not the package: loading a config must not load the PostgreSQL driver (CLI cold start).
+import { DEFAULT_DATABASE_URL_ENV } from "@imgate/state-postgres/database-url";
 import { z } from "zod";
 import {
   DEFAULT_LEASE_TTL_MS,

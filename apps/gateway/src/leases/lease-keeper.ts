@@ -1,11 +1,7 @@
 import { type Clock, type Logger, systemClock } from "@imgate/channel-core";
 import { systemTimers, type Timers } from "@imgate/imsg-rpc";
-import {
-  type AccountLease,
-  type AccountLeases,
-  PostgresErrorCode,
-  PostgresStateError,
-} from "@imgate/state-postgres";
+import type { AccountLease, AccountLeases } from "@imgate/state-postgres";
+import { PostgresErrorCode, PostgresStateError } from "@imgate/state-postgres/errors";
 import { leaseRenewIntervalMs } from "./lease-timing.ts";
 
 /** Why a gateway stopped serving an account (see {@link LeaseKeeperOptions.onLost}). */

@@ -1,11 +1,3 @@
-import {
-  createAccountLeases,
-  describeDatabaseTarget,
-  openPostgresPool,
-  readDatabaseUrl,
-  redactDatabaseUrl,
-  translatePostgresError,
-} from "@imgate/state-postgres";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import { planWatchers } from "../pipeline/plan-accounts.ts";
 
@@ -51,6 +43,15 @@ export async function readLeaseStatus(options: ReadLeaseStatusOptions): Promise<
   const postgres = options.config.gateway.state?.postgres;
   if (!postgres) return undefined;
   const { urlEnv } = postgres;
+  // Imported here: a gateway or CLI on SQLite never loads the PostgreSQL driver.
+  const {
+    createAccountLeases,
+    describeDatabaseTarget,
+    openPostgresPool,
+    readDatabaseUrl,
+    redactDatabaseUrl,
+    translatePostgresError,
+  } = await import("@imgate/state-postgres");
   let url: string;
   try {
     url = readDatabaseUrl({ env: options.env ?? process.env, name: urlEnv });

@@ -2,7 +2,6 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Clock, Logger } from "@imgate/channel-core";
 import type { Timers } from "@imgate/imsg-rpc";
-import { createAccountLeases, redactDatabaseUrl, translatePostgresError } from "@imgate/state-postgres";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import type { PostgresState } from "../state/open-postgres-state.ts";
 import { createLeaseKeeper, type LeaseKeeper, type LeaseKeeperOptions } from "./lease-keeper.ts";
@@ -38,6 +37,10 @@ export interface LeaseKeeping {
  */
 export async function startLeaseKeeping(options: StartLeaseKeepingOptions): Promise<LeaseKeeping> {
   const { logger, state } = options;
+  // Loaded here, not at the top: whoever imports the gateway without shared state never loads the driver.
+  const { createAccountLeases, redactDatabaseUrl, translatePostgresError } = await import(
+    "@imgate/state-postgres"
+  );
   const holderId = options.holderId ?? `${hostname()}:${process.pid}:${randomUUID()}`;
   const leases = createAccountLeases({
     pool: state.pool,

@@ -1,15 +1,5 @@
 import type { Clock, Logger } from "@imgate/channel-core";
-import {
-  type AccountLeasesOptions,
-  createPostgresBackend,
-  createPostgresPairing,
-  describeDatabaseTarget,
-  migratePostgres,
-  openPostgresPool,
-  type PostgresBackend,
-  readDatabaseUrl,
-  translatePostgresError,
-} from "@imgate/state-postgres";
+import type { AccountLeasesOptions, PostgresBackend } from "@imgate/state-postgres";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import { pairingOptionsOf } from "../pairing-options-of.ts";
 
@@ -47,6 +37,16 @@ export async function openPostgresState(options: OpenPostgresStateOptions): Prom
   const postgres = options.config.gateway.state?.postgres;
   if (!postgres) throw new TypeError("openPostgresState: the config has no gateway.state.postgres");
   const { logger, clock } = options;
+  // Loaded here, not at the top: a gateway on SQLite (and the CLI) never loads the driver.
+  const {
+    createPostgresBackend,
+    createPostgresPairing,
+    describeDatabaseTarget,
+    migratePostgres,
+    openPostgresPool,
+    readDatabaseUrl,
+    translatePostgresError,
+  } = await import("@imgate/state-postgres");
   const url = readDatabaseUrl({ env: options.env, name: postgres.urlEnv });
   const pool = await openPostgresPool({ url, logger, applicationName: options.applicationName });
   try {
