@@ -1,7 +1,6 @@
 import { z } from "zod";
 import type { GatewayProcess, LogLine, StartGatewayOptions } from "./gateway-process.ts";
 import { mergeConfig } from "./merge-config.ts";
-import { waitFor } from "./wait-for.ts";
 
 /** The variable the shared-state configs name (`gateway.state.postgres.urlEnv`'s default). */
 export const DATABASE_URL_ENV = "IMGATE_DATABASE_URL";
@@ -73,27 +72,18 @@ export type StatusLeases = z.output<typeof statusLeasesSchema>["leases"];
 
 /**
  * `imgate status --json --config <gateway's file>`: who holds each account's lease, read from the shared
- * database by the CLI. Polls (default 20 s) while the CLI answers without a `leases` section — on a loaded
- * machine its `/readyz` probe can time out (`CLI_GATEWAY_UNREACHABLE`) — then throws with its last output.
+ * database by the CLI. Throws with the CLI's output when the JSON has no `leases` section.
  */
-export async function statusLeases(gateway: GatewayProcess, timeoutMs = 20_000): Promise<StatusLeases> {
-  let last = "";
-  const leases = await waitFor(
-    async () => {
-      const run = await gateway.cli(["status", "--json"]);
-      last = `exit ${run.code}: ${run.stdout}${run.stderr}`;
-      let json: unknown;
-      try {
-        json = JSON.parse(run.stdout);
-      } catch {
-        return undefined;
-      }
-      const parsed = statusLeasesSchema.safeParse(json);
-      return parsed.success ? parsed.data.leases : undefined;
-    },
-    { timeoutMs, what: "imgate status --json with a leases section" },
-  ).catch((error: unknown) => {
-    throw new Error(`${(error as Error).message}; last run: ${last}`);
-  });
-  return leases;
+export async function statusLeases(gateway: GatewayProcess): Promise<StatusLeases> {
+  const run = await gateway.cli(["status", "--json"]);
+  let json: unknown;
+  try {
+    json = JSON.parse(run.stdout);
+  } catch {
+    throw new Error(`imgate status --json printed no JSON (exit ${run.code}): ${run.stdout}${run.stderr}`);
+  }
+  const parsed = statusLeasesSchema.safeParse(json);
+  if (!parsed.success)
+    throw new Error(`imgate status --json has no valid leases section: ${run.stdout}${run.stderr}`);
+  return parsed.data.leases;
 }
