@@ -17,10 +17,12 @@ import {
   historyEntryOf,
   type Middleware,
   openStateStore,
+  type StateBackend,
   silentLogger,
   systemClock,
 } from "@imgate/channel-core";
 import { createGatewayMetrics, parseGatewayConfig } from "@imgate/gateway";
+import { openPostgresState } from "@imgate/gateway/open-postgres-state";
 import {
   createAgentRegistry,
   createCoreServices,
@@ -38,6 +40,7 @@ import {
   type ImsgPort,
   resolveAccounts,
 } from "@imgate/imessage-channel";
+import { startPostgres } from "@imgate/state-postgres/testing";
 
 /** One row of the result table. */
 export interface CorePipelineFigure {
@@ -107,17 +110,22 @@ const noImsg = new Proxy({} as ImsgPort, {
 
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** A SQLite state.db (or `:memory:`) as the gateway opens it, with the given `synchronous`. */
+const sqliteAt = (path: string, synchronous: "full" | "normal") => async (): Promise<StateBackend> =>
+  createSqliteBackend(
+    openStateStore({ path, synchronous, logger: silentLogger, clock: systemClock }),
+    sqliteBackendOptionsOf(),
+  );
+
 async function runOnce(
-  path: string,
+  openBackend: () => Promise<StateBackend>,
   label: string,
   messages: number,
   batchSize: number,
-  synchronous: "full" | "normal",
 ) {
   const logger = silentLogger;
   const clock = systemClock;
-  const store = openStateStore({ path, synchronous, logger, clock });
-  const core = createCoreServices(createSqliteBackend(store, sqliteBackendOptionsOf()), logger);
+  const core = createCoreServices(await openBackend(), logger);
   const config = parseGatewayConfig({
     channels: {
       imessage: { dmPolicy: "pairing", groupPolicy: "open", groups: { "*": { requireMention: true } } },
@@ -210,7 +218,37 @@ async function runOnce(
   return { figure, decisions };
 }
 
-/** Runs the pipeline on `:memory:` and on state.db files and returns messages per second for each. */
+/**
+ * The same pipeline on the shared PostgreSQL state (`gateway.state.postgres`): a throwaway server on a private
+ * socket with its default durability (every commit flushed), opened the way the gateway opens it.
+ */
+async function runOnPostgres(messages: number, batchSize: number, unbatched: number) {
+  const server = await startPostgres({
+    settings: { fsync: "on", synchronous_commit: "on", full_page_writes: "on", shared_buffers: "128MB" },
+  });
+  try {
+    const config = parseGatewayConfig({ gateway: { state: { postgres: { urlEnv: "BENCH_PG_URL" } } } });
+    const onDatabase = (name: string) => async (): Promise<StateBackend> => {
+      const url = await server.createDatabase(name);
+      const state = await openPostgresState({
+        config,
+        env: { BENCH_PG_URL: url },
+        logger: silentLogger,
+        clock: systemClock,
+        applicationName: "imgate bench",
+      });
+      return { ...state.backend, close: () => state.close() };
+    };
+    return [
+      await runOnce(onDatabase("batched"), "PostgreSQL, every commit flushed", messages, batchSize),
+      await runOnce(onDatabase("single"), "PostgreSQL, 1 row/commit", unbatched, 1),
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
+/** Runs the pipeline on `:memory:` on state.db files and on PostgreSQL and returns messages per second for each. */
 export async function runCorePipelineBench(
   options: CorePipelineBenchOptions = {},
 ): Promise<CorePipelineBench> {
@@ -220,18 +258,28 @@ export async function runCorePipelineBench(
   const dir = mkdtempSync(join(tmpdir(), "imgate-bench-"));
   try {
     // Warm-up (discarded) so the first measured run does not pay for JIT compilation.
-    await runOnce(":memory:", "warm-up", Math.min(messages, 10_000), batchSize, "full");
+    await runOnce(sqliteAt(":memory:", "full"), "warm-up", Math.min(messages, 10_000), batchSize);
     const figures = [
-      await runOnce(":memory:", "in-memory (:memory:), baseline", messages, batchSize, "full"),
-      await runOnce(join(dir, "a", "state.db"), "file, WAL, synchronous=FULL", messages, batchSize, "full"),
+      await runOnce(sqliteAt(":memory:", "full"), "in-memory (:memory:), baseline", messages, batchSize),
       await runOnce(
-        join(dir, "b", "state.db"),
+        sqliteAt(join(dir, "a", "state.db"), "full"),
+        "file, WAL, synchronous=FULL",
+        messages,
+        batchSize,
+      ),
+      await runOnce(
+        sqliteAt(join(dir, "b", "state.db"), "normal"),
         "file, WAL, synchronous=NORMAL",
         messages,
         batchSize,
-        "normal",
       ),
-      await runOnce(join(dir, "c", "state.db"), "file, WAL, FULL, 1 row/commit", unbatched, 1, "full"),
+      await runOnce(
+        sqliteAt(join(dir, "c", "state.db"), "full"),
+        "file, WAL, FULL, 1 row/commit",
+        unbatched,
+        1,
+      ),
+      ...(await runOnPostgres(messages, batchSize, unbatched)),
     ];
     const stages = [
       "imessage-channel processor (row → envelope, echo filter)",

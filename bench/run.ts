@@ -78,7 +78,7 @@ const benchmarks: Benchmark[] = [
       const r = await runCorePipelineBench(
         quick ? { messages: 20_000, unbatchedMessages: 1_000 } : { messages: 100_000 },
       );
-      const [memory, full, normal, single] = r.figures;
+      const [memory, full, normal, single, postgres, postgresSingle] = r.figures;
       const table = [
         "core-pipeline: the gateway's inbound pipeline (createInboundDispatch: dedupe → policy → pairing | mention gate → session queue → turn stand-in; group commit with the cursor)",
         ...r.figures.map(
@@ -103,6 +103,24 @@ const benchmarks: Benchmark[] = [
           row("state.db, batch 100, synchronous=FULL", full),
           row("state.db, batch 100, synchronous=NORMAL", normal),
           row("state.db, 1 msg/transaction, FULL", single),
+          {
+            benchmark: "core-pipeline",
+            metric: "PostgreSQL (commits flushed), batch 100",
+            value: `${fmt(postgres!.messagesPerSecond)} msg/s`,
+            baseline: `${fmt(normal!.messagesPerSecond)} (state.db, NORMAL)`,
+            ratio: `${(postgres!.messagesPerSecond / normal!.messagesPerSecond).toFixed(2)}×`,
+            target: "—",
+            met: undefined,
+          },
+          {
+            benchmark: "core-pipeline",
+            metric: "PostgreSQL, 1 msg/transaction",
+            value: `${fmt(postgresSingle!.messagesPerSecond)} msg/s`,
+            baseline: `${fmt(single!.messagesPerSecond)} (state.db, FULL, 1 msg/transaction)`,
+            ratio: `${(postgresSingle!.messagesPerSecond / single!.messagesPerSecond).toFixed(2)}×`,
+            target: "—",
+            met: undefined,
+          },
         ],
       };
     },

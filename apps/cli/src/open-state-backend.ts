@@ -47,76 +47,60 @@ export async function openStateBackend(
   loaded: LoadedConfig,
   options: OpenStateBackendOptions,
 ): Promise<OpenedStateBackend | undefined> {
-  const { pairingOptionsOf } = await import("@imgate/gateway/pairing-options-of");
-  const settings = pairingOptionsOf(loaded.config);
-  const pairing = {
-    expiryMs: settings.pairingExpiryMs,
-    ...(settings.pairingRejectCooldownMs !== undefined
-      ? { rejectCooldownMs: settings.pairingRejectCooldownMs }
-      : {}),
-  };
-  const postgres = loaded.config.gateway.state?.postgres;
-  if (postgres) return openPostgres(postgres.urlEnv, pairing, options);
-
+  if (loaded.config.gateway.state?.postgres) return openPostgres(loaded, options);
   const path = join(loaded.stateDir, "state.db");
   if (!options.create && !existsSync(path)) return undefined;
-  const { createSqliteBackend, openStateStore } = await import("@imgate/channel-core");
+  const [{ createSqliteBackend, openStateStore }, { pairingOptionsOf }] = await Promise.all([
+    import("@imgate/channel-core"),
+    import("@imgate/gateway/pairing-options-of"),
+  ]);
+  const settings = pairingOptionsOf(loaded.config);
   if (options.create) mkdirSync(loaded.stateDir, { recursive: true, mode: 0o700 });
-  const backend = createSqliteBackend(openStateStore({ path }), { pairing });
+  const backend = createSqliteBackend(openStateStore({ path }), {
+    pairing: {
+      expiryMs: settings.pairingExpiryMs,
+      ...(settings.pairingRejectCooldownMs !== undefined
+        ? { rejectCooldownMs: settings.pairingRejectCooldownMs }
+        : {}),
+    },
+  });
   return { backend, close: () => backend.close().catch(() => {}) };
 }
 
+/** The gateway's own opener of the shared state (same URL variable, migrations and pairing settings). */
 async function openPostgres(
-  urlEnv: string,
-  pairingLimits: { expiryMs: number; rejectCooldownMs?: number },
+  loaded: LoadedConfig,
   options: OpenStateBackendOptions,
 ): Promise<OpenedStateBackend> {
-  const [pg, { silentLogger, systemClock }] = await Promise.all([
-    import("@imgate/state-postgres"),
+  const [{ openPostgresState }, { silentLogger, systemClock }] = await Promise.all([
+    import("@imgate/gateway/open-postgres-state"),
     import("@imgate/channel-core"),
   ]);
-  let url: string | undefined;
-  let pool: Awaited<ReturnType<typeof pg.openPostgresPool>> | undefined;
   try {
-    url = pg.readDatabaseUrl({ env: options.env ?? process.env, name: urlEnv });
-    pool = await pg.openPostgresPool({
-      url,
-      max: 2,
-      connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
+    const state = await openPostgresState({
+      config: loaded.config,
+      env: options.env ?? process.env,
+      logger: silentLogger,
+      clock: systemClock,
       applicationName: "imgate cli",
+      // A CLI run before any gateway finds an empty database: the same migrations, under the same advisory lock.
+      migrate: options.migrate !== false,
+      poolMax: 2,
+      connectTimeoutMs: options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS,
     });
-    // A CLI run before any gateway finds an empty database: the same migrations, under the same advisory lock.
-    if (options.migrate !== false) await pg.migratePostgres(pool, { logger: silentLogger });
-    const common = { pool, url, clock: systemClock, logger: silentLogger };
-    const backend = pg.createPostgresBackend({
-      ...common,
-      pairing: pg.createPostgresPairing({ ...common, ...pairingLimits }),
-      ownsPool: true,
-    });
-    return { backend, close: () => backend.close().catch(() => {}) };
+    return { backend: state.backend, close: () => state.close() };
   } catch (error) {
-    await pool?.end().catch(() => {});
-    throw await stateBackendError(error, url);
+    throw await stateBackendError(error);
   }
 }
 
 /**
  * The {@link CliError} for a failure of the shared database (connection, login, a missing variable): its own
- * sentence, which names the fix and never the URL; anything else is returned as it is.
+ * sentence, which names the fix and never the URL (openPostgresState translates and redacts driver errors).
  */
-async function stateBackendError(error: unknown, url: string | undefined): Promise<unknown> {
-  const { PostgresStateError, translatePostgresError, redactDatabaseUrl } = await import(
-    "@imgate/state-postgres"
-  );
-  const known =
-    error instanceof PostgresStateError
-      ? error
-      : url !== undefined
-        ? translatePostgresError(error, url)
-        : undefined;
-  if (known) return new CliError("CLI_FAILED", known.message, { cause: error });
-  if (url !== undefined && error instanceof Error) {
-    return new CliError("CLI_FAILED", redactDatabaseUrl(error.message, url), { cause: error });
-  }
-  return error;
+async function stateBackendError(error: unknown): Promise<unknown> {
+  const { PostgresStateError } = await import("@imgate/state-postgres");
+  return error instanceof PostgresStateError
+    ? new CliError("CLI_FAILED", error.message, { cause: error })
+    : error;
 }

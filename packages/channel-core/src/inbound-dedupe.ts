@@ -21,6 +21,13 @@ export interface InboundDedupe {
    * check, before the policy and the agent (the mark itself is set with the outcome, by `seen`).
    */
   has(accountId: string, guid: string): boolean;
+  /**
+   * Whether the message is handled or under way in the store, in ONE read: its mark within the TTL (as
+   * {@link InboundDedupe.has}), its first reply already queued (the outbox entry keyed `replyKey`, queued in the
+   * same commit as the mark — or by an earlier run whose mark expired), or its agent turn stored (pending or
+   * given up). The inbound pipeline's first check.
+   */
+  handled(accountId: string, guid: string, replyKey: string): boolean;
   /** Deletes marks older than the TTL; returns how many. */
   purgeExpired(): number;
   /** `{ duplicate: n }`: messages dropped as already seen since this instance was created. */
@@ -59,6 +66,21 @@ export function createInboundDedupe(options: InboundDedupeOptions): InboundDedup
           .get(accountId, guid, cutoff),
       );
       const duplicate = row !== undefined;
+      if (duplicate) drops.increment("duplicate");
+      return duplicate;
+    },
+    handled(accountId, guid, replyKey) {
+      const cutoff = store.clock.now() - ttlMs;
+      const row = store.read(() =>
+        store
+          .statement(
+            `SELECT EXISTS (SELECT 1 FROM inbound_seen WHERE account_id = ?1 AND guid = ?2 AND seen_at > ?3)
+               OR EXISTS (SELECT 1 FROM outbox WHERE idempotency_key = ?4)
+               OR EXISTS (SELECT 1 FROM pending_turns WHERE account_id = ?1 AND guid = ?2) AS hit`,
+          )
+          .get(accountId, guid, cutoff, replyKey),
+      ) as { hit: number };
+      const duplicate = row.hit === 1;
       if (duplicate) drops.increment("duplicate");
       return duplicate;
     },

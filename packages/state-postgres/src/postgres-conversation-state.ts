@@ -113,6 +113,17 @@ export function createPostgresDedupe(query: PostgresQuery, clock: Clock, ttlMs: 
       if (duplicate) drops.increment("duplicate");
       return duplicate;
     },
+    async handled(accountId, guid, replyKey) {
+      const { rows } = await query<{ hit: boolean }>(
+        `SELECT EXISTS (SELECT 1 FROM inbound_seen WHERE account_id = $1 AND guid = $2 AND seen_at > $3)
+           OR EXISTS (SELECT 1 FROM outbox WHERE idempotency_key = $4)
+           OR EXISTS (SELECT 1 FROM pending_turns WHERE account_id = $1 AND guid = $2) AS hit`,
+        [accountId, guid, clock.now() - ttlMs, replyKey],
+      );
+      const duplicate = rows[0]?.hit === true;
+      if (duplicate) drops.increment("duplicate");
+      return duplicate;
+    },
     async purgeExpired() {
       const { rowCount } = await query("DELETE FROM inbound_seen WHERE seen_at <= $1", [clock.now() - ttlMs]);
       return rowCount ?? 0;

@@ -76,14 +76,8 @@ export function composeInboundPipeline(deps: InboundPipelineDeps): Middleware<Ga
     historyLimit: (ctx) => historyLimitFor(ctx.answering, ctx.envelope, ctx.agent),
   };
   const steps: Middleware<GatewayInboundContext>[] = [
-    dedupeStep({
-      dedupe: core.dedupe,
-      alsoHandled: async ({ envelope, accountId }) =>
-        deps.inFlightGuids.has(envelope.guid) ||
-        (await core.outbox.hasKey(replyIdempotencyKey(envelope, 0))) ||
-        // A turn already stored (retried, or given up with nothing sent) is not run again by a replay.
-        (await core.pendingTurns.has(accountId, envelope.guid)),
-    }),
+    // One read: the mark, a queued reply or a stored turn (retried, or given up with nothing sent).
+    dedupeStep({ dedupe: core.dedupe, inFlight: ({ envelope }) => deps.inFlightGuids.has(envelope.guid) }),
     policyStep({
       decide: async (ctx) => {
         const choice = await chooseAnsweringAccount({

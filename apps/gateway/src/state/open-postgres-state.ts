@@ -24,6 +24,12 @@ export interface OpenPostgresStateOptions {
   clock: Clock;
   /** Names the connections in `pg_stat_activity`. */
   applicationName: string;
+  /** Bring the schema up to date first (under the advisory lock). Default true; a read-only caller passes false. */
+  migrate?: boolean;
+  /** Connections in the pool; default the pool's (10). A short-lived CLI needs 2. */
+  poolMax?: number;
+  /** How long connecting may take before the database counts as unreachable; default the pool's (10 s). */
+  connectTimeoutMs?: number;
 }
 
 /**
@@ -45,15 +51,25 @@ export async function openPostgresState(options: OpenPostgresStateOptions): Prom
     migratePostgres,
     openPostgresPool,
     readDatabaseUrl,
+    redactDatabaseUrl,
     translatePostgresError,
   } = await import("@imgate/state-postgres");
   const url = readDatabaseUrl({ env: options.env, name: postgres.urlEnv });
-  const pool = await openPostgresPool({ url, logger, applicationName: options.applicationName });
+  const pool = await openPostgresPool({
+    url,
+    logger,
+    applicationName: options.applicationName,
+    ...(options.poolMax !== undefined ? { max: options.poolMax } : {}),
+    ...(options.connectTimeoutMs !== undefined ? { connectTimeoutMs: options.connectTimeoutMs } : {}),
+  });
   try {
-    await migratePostgres(pool, { logger });
+    if (options.migrate !== false) await migratePostgres(pool, { logger });
   } catch (error) {
     await pool.end().catch(() => {});
-    throw translatePostgresError(error, url) ?? error;
+    throw (
+      translatePostgresError(error, url) ??
+      new Error(redactDatabaseUrl((error as Error)?.message ?? String(error), url), { cause: error })
+    );
   }
   const { pairingExpiryMs, pairingRejectCooldownMs } = pairingOptionsOf(options.config);
   const pairing = createPostgresPairing({

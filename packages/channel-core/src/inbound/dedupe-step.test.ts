@@ -3,6 +3,7 @@ import { recordingContext, testEnvelope } from "../__fixtures__/recording-contex
 import { openTempStateStore, type TempStateStore } from "../__fixtures__/temp-state-store.ts";
 import { createHistoryStore } from "../history-store.ts";
 import { createInboundDedupe } from "../inbound-dedupe.ts";
+import { createOutbox, replyIdempotencyKey } from "../outbox.ts";
 import { asyncView } from "../state/async-view.ts";
 import { dedupeStep, finishOnce } from "./dedupe-step.ts";
 
@@ -33,16 +34,29 @@ describe("dedupeStep", () => {
     expect(replay.drops).toEqual(["duplicate"]);
   });
 
-  it("drops what alsoHandled reports (a turn in flight) without a query, per account", async () => {
+  it("drops a message in flight (memory) without a query, and one whose reply is queued or turn stored, per account", async () => {
     const dedupe = createInboundDedupe({ store: temp.store });
     const inFlight = new Set(["G2"]);
     const step = dedupeStep({
       dedupe: asyncView(dedupe),
-      alsoHandled: (ctx) => inFlight.has(ctx.envelope.guid),
+      inFlight: (ctx) => inFlight.has(ctx.envelope.guid),
     });
     const busy = recordingContext(temp.store, testEnvelope({ guid: "G2" }));
     await step(busy, async () => {});
     expect(busy.drops).toEqual(["duplicate"]);
+    // Answered by an earlier run whose mark is gone: its first reply is still in the outbox.
+    const answered = testEnvelope({ guid: "G4" });
+    createOutbox({ store: temp.store, requireReconcile: false }).enqueue({
+      idempotencyKey: replyIdempotencyKey(answered, 0),
+      channel: "imessage",
+      accountId: "bot",
+      chatKey: answered.chatKey,
+      target: "chat_id:1",
+      text: "the earlier answer",
+    });
+    const replayed = recordingContext(temp.store, answered);
+    await step(replayed, async () => {});
+    expect(replayed.drops).toEqual(["duplicate"]);
     dedupe.seen("bot", "G3");
     const other = recordingContext(temp.store, testEnvelope({ guid: "G3", accountId: "other" }));
     let passed = false;

@@ -1,24 +1,27 @@
+import { replyIdempotencyKey } from "../outbox.ts";
 import type { OutcomeWriter, StateBackend } from "../state/state-backend.ts";
 import type { Middleware } from "./compose-middleware.ts";
 import type { InboundContext } from "./inbound-context.ts";
 
 /** Options of {@link dedupeStep}. */
 export interface DedupeStepOptions<C extends InboundContext> {
-  dedupe: Pick<StateBackend["dedupe"], "has">;
-  /**
-   * Other signs the message is handled or under way that the persisted mark cannot show yet (a turn in
-   * flight, a reply already queued, a stored turn). Checked first: in-memory ones cost no query.
-   */
-  alsoHandled?(ctx: C): boolean | Promise<boolean>;
+  dedupe: Pick<StateBackend["dedupe"], "handled">;
+  /** Signs in memory that the message is under way (a turn in flight): checked first, they cost no query. */
+  inFlight?(ctx: C): boolean;
 }
 
 /**
- * The first step: a message already handled (persisted `(account, guid)` mark) or under way is dropped as
- * `duplicate` before the policy, pairing, history or agent see it, so a replay is harmless on every path.
+ * The first step: a message already handled (its `(account, guid)` mark, its first reply queued, or its turn
+ * stored — one read, `dedupe.handled`) or under way is dropped as `duplicate` before the policy, pairing,
+ * history or agent see it, so a replay is harmless on every path.
  */
 export function dedupeStep<C extends InboundContext>(options: DedupeStepOptions<C>): Middleware<C> {
   return async (ctx, next) => {
-    if ((await options.alsoHandled?.(ctx)) || (await options.dedupe.has(ctx.accountId, ctx.envelope.guid))) {
+    const { accountId, envelope } = ctx;
+    if (
+      options.inFlight?.(ctx) ||
+      (await options.dedupe.handled(accountId, envelope.guid, replyIdempotencyKey(envelope, 0)))
+    ) {
       ctx.drop("duplicate");
       return;
     }

@@ -181,6 +181,26 @@ function describeDedupeAndCursorsContract(ctx: ContractContext): void {
       expect(backend.dedupe.counters().duplicate).toBeGreaterThanOrEqual(2);
     });
 
+    it("handled: one read that sees the mark, a queued first reply or a stored turn of the message", async () => {
+      const { backend, clock } = ctx;
+      const now = clock.now();
+      const keyOf = (guid: string) => outboxDraftOf("c1", guid, 0).idempotencyKey;
+      expect(await backend.dedupe.handled(ACCOUNT, "H1", keyOf("H1"))).toBe(false);
+      await backend.dedupe.seen(ACCOUNT, "H1");
+      expect(await backend.dedupe.handled(ACCOUNT, "H1", keyOf("H1"))).toBe(true);
+      expect(await backend.dedupe.handled(OTHER_ACCOUNT, "H1", "reply:other")).toBe(false);
+      await backend.outbox.enqueue(outboxDraftOf("c1", "H2", 0));
+      expect(await backend.dedupe.handled(ACCOUNT, "H2", keyOf("H2"))).toBe(true);
+      await backend.pendingTurns.record(turnDraftOf("H3", now));
+      expect(await backend.dedupe.handled(ACCOUNT, "H3", keyOf("H3"))).toBe(true);
+      expect(await backend.dedupe.handled(OTHER_ACCOUNT, "H3", keyOf("H3"))).toBe(false);
+      clock.advance(7 * DAY + 1);
+      // The mark expired; the queued reply and the stored turn still say the message was handled.
+      expect(await backend.dedupe.handled(ACCOUNT, "H1", keyOf("H1"))).toBe(false);
+      expect(await backend.dedupe.handled(ACCOUNT, "H2", keyOf("H2"))).toBe(true);
+      expect(await backend.dedupe.handled(ACCOUNT, "H3", keyOf("H3"))).toBe(true);
+    });
+
     it("keeps one cursor per (account, source) and moves it on commit", async () => {
       const { backend } = ctx;
       expect(await backend.cursors.get(ACCOUNT, "chat.db")).toBeUndefined();
