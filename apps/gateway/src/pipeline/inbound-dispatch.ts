@@ -11,7 +11,6 @@ import {
   pairingStep,
   policyStep,
   reactionStep,
-  replyIdempotencyKey,
   sessionQueueStep,
 } from "@imgate/channel-core";
 import {
