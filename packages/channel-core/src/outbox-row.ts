@@ -1,32 +1,43 @@
 import type { OutboxEntry, OutboxState } from "./outbox-types.ts";
 
-/** A row of the `outbox` table as SQLite returns it. */
+/** An integer column: a number from SQLite (or PostgreSQL's `to_jsonb`), a string for a PostgreSQL `bigint`. */
+type Int = number | string;
+
+/**
+ * A row of the `outbox` table as a store returns it: SQLite keeps the JSON columns as text, PostgreSQL as
+ * parsed `jsonb`.
+ */
 export interface OutboxRow {
-  id: number;
+  id: Int;
   idempotency_key: string;
   channel: string;
   account_id: string;
   chat_key: string;
   target: string;
   text: string;
-  media: string | null;
-  meta: string | null;
+  media: string | string[] | null;
+  meta: string | Record<string, unknown> | null;
   reaction: string | null;
   reply_to: string | null;
   state: OutboxState;
   attempts: number;
   last_error: string | null;
   result_id: string | null;
-  not_before: number;
+  not_before: Int;
   held_reason?: string | null;
-  created_at: number;
-  updated_at: number;
+  created_at: Int;
+  updated_at: Int;
 }
 
-/** Maps an `outbox` row to the {@link OutboxEntry} callers see (absent columns stay absent). */
-export function toEntry(row: OutboxRow): OutboxEntry {
+const parsed = <T>(value: string | T): T => (typeof value === "string" ? (JSON.parse(value) as T) : value);
+
+/**
+ * Maps an `outbox` row of any store to the {@link OutboxEntry} callers see (absent columns stay absent), so
+ * every store hands out the same entries.
+ */
+export function outboxEntryOf(row: OutboxRow): OutboxEntry {
   const entry: OutboxEntry = {
-    id: row.id,
+    id: Number(row.id),
     idempotencyKey: row.idempotency_key,
     channel: row.channel,
     accountId: row.account_id,
@@ -35,12 +46,12 @@ export function toEntry(row: OutboxRow): OutboxEntry {
     text: row.text,
     state: row.state,
     attempts: row.attempts,
-    notBefore: row.not_before,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    notBefore: Number(row.not_before),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   };
-  if (row.media !== null) entry.media = JSON.parse(row.media) as string[];
-  if (row.meta !== null) entry.meta = JSON.parse(row.meta) as Record<string, unknown>;
+  if (row.media !== null) entry.media = parsed<string[]>(row.media);
+  if (row.meta !== null) entry.meta = parsed<Record<string, unknown>>(row.meta);
   if (row.reaction !== null) entry.reaction = row.reaction;
   if (row.reply_to !== null) entry.replyTo = row.reply_to;
   if (row.last_error !== null) entry.lastError = row.last_error;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { type OutboxRow, toEntry } from "./outbox-row.ts";
+import { type OutboxTransitionSet, outboxMarks } from "./outbox-marks.ts";
+import { type OutboxRow, outboxEntryOf } from "./outbox-row.ts";
 import type {
   Outbox,
   OutboxEntry,
@@ -44,7 +45,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   const getRow = (id: number) => {
     const row = sql("SELECT * FROM outbox WHERE id = ?").get(id);
-    return row ? toEntry(row as unknown as OutboxRow) : undefined;
+    return row ? outboxEntryOf(row as unknown as OutboxRow) : undefined;
   };
 
   /** Throws unless `reconcile()` ran for every account, or for `accountId` (the account being sent for). */
@@ -82,7 +83,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     id: number,
     from: readonly OutboxState[],
     to: OutboxState,
-    set: { lastError?: string | null; resultId?: string | null; notBefore?: number; attempt?: boolean } = {},
+    set: OutboxTransitionSet = {},
   ): OutboxEntry =>
     store.read(() => {
       const row = sql(
@@ -103,7 +104,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         id,
       );
       if (!row) throw stateError(id, from, to);
-      return toEntry(row as unknown as OutboxRow);
+      return outboxEntryOf(row as unknown as OutboxRow);
     });
 
   const outbox: Outbox = {
@@ -129,7 +130,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
           now,
           now,
         );
-        if (inserted) return { entry: toEntry(inserted as unknown as OutboxRow), created: true };
+        if (inserted) return { entry: outboxEntryOf(inserted as unknown as OutboxRow), created: true };
         return { entry: outbox.getByKey(draft.idempotencyKey)!, created: false };
       });
     },
@@ -145,7 +146,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
              AND ${UNRESOLVED_BEFORE} ORDER BY o.id LIMIT 1)
            RETURNING *`,
         ).get(now, filter.channel ?? null, filter.accountId ?? null);
-        return row ? toEntry(row as unknown as OutboxRow) : undefined;
+        return row ? outboxEntryOf(row as unknown as OutboxRow) : undefined;
       });
     },
     markSending(id) {
@@ -163,21 +164,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         return transition(id, ["queued"], "sending", { attempt: true });
       });
     },
-    markSent(id, resultId) {
-      return transition(id, ["sending", "unknown"], "sent", resultId === undefined ? {} : { resultId });
-    },
-    markFailed(id, error, failOptions = {}) {
-      if (failOptions.retryAt !== undefined) {
-        return transition(id, ["sending"], "queued", { lastError: error, notBefore: failOptions.retryAt });
-      }
-      return transition(id, ["sending", "unknown", "queued"], "failed", { lastError: error });
-    },
-    markUnknown(id, error) {
-      return transition(id, ["sending"], "unknown", { lastError: error });
-    },
-    requeue(id) {
-      return transition(id, ["unknown", "failed"], "queued", { notBefore: 0 });
-    },
+    ...outboxMarks(transition),
     hold(id, reason, until) {
       return store.read(() => {
         const row = sql(
@@ -185,7 +172,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
              not_before = ? WHERE id = ? AND state = 'sending' RETURNING *`,
         ).get(clock.now(), reason, until, id);
         if (!row) throw stateError(id, ["sending"], "queued");
-        return toEntry(row as unknown as OutboxRow);
+        return outboxEntryOf(row as unknown as OutboxRow);
       });
     },
     async reconcile(check, filter = {}) {
@@ -251,7 +238,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     getByKey(idempotencyKey) {
       return store.read(() => {
         const row = sql("SELECT * FROM outbox WHERE idempotency_key = ?").get(idempotencyKey);
-        return row ? toEntry(row as unknown as OutboxRow) : undefined;
+        return row ? outboxEntryOf(row as unknown as OutboxRow) : undefined;
       });
     },
     list(states = ALL_STATES) {
@@ -260,7 +247,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
           sql("SELECT * FROM outbox WHERE state IN (SELECT value FROM json_each(?)) ORDER BY id").all(
             JSON.stringify(states),
           ) as unknown as OutboxRow[]
-        ).map(toEntry),
+        ).map(outboxEntryOf),
       );
     },
     counts() {

@@ -1,7 +1,13 @@
-import type { Clock, CommitOutcomesResult, Logger, OutcomeBatch } from "@imgate/channel-core";
+import {
+  type Clock,
+  type CommitOutcomesResult,
+  type Logger,
+  type OutboxRow,
+  type OutcomeBatch,
+  outboxEntryOf,
+} from "@imgate/channel-core";
 import { PostgresErrorCode, PostgresStateError } from "./postgres-errors.ts";
 import { type PostgresQuery, toJsonParam } from "./postgres-query.ts";
-import { type OutboxRow, toOutboxEntry } from "./postgres-rows.ts";
 
 /** SQLSTATE `imgate_commit_outcomes` raises when the batch's lease is not current (migration 3). */
 export const LEASE_LOST_SQLSTATE = "IGL01";
@@ -89,7 +95,7 @@ export function createCommitOutcomes(
     return {
       failed: result.failed,
       cursorMoved: result.cursorMoved,
-      claimed: result.claimed ? toOutboxEntry(result.claimed) : undefined,
+      claimed: result.claimed ? outboxEntryOf(result.claimed) : undefined,
     };
   };
 }

@@ -4,13 +4,16 @@ import {
   type Logger,
   type OutboxEntry,
   OutboxError,
+  type OutboxRow,
   type OutboxState,
+  type OutboxTransitionSet,
+  outboxEntryOf,
+  outboxMarks,
   type ReconcileReport,
   type ReconcileVerdict,
   StateErrorCode,
 } from "@imgate/channel-core";
 import { type PostgresQuery, toJsonParam } from "./postgres-query.ts";
-import { type OutboxRow, toOutboxEntry } from "./postgres-rows.ts";
 
 const ALL_STATES: readonly OutboxState[] = ["queued", "sending", "sent", "failed", "unknown"];
 
@@ -46,7 +49,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
 
   const getRow = async (id: number): Promise<OutboxEntry | undefined> => {
     const { rows } = await query<OutboxRow>("SELECT * FROM outbox WHERE id = $1", [id]);
-    return rows[0] ? toOutboxEntry(rows[0]) : undefined;
+    return rows[0] ? outboxEntryOf(rows[0]) : undefined;
   };
 
   /** The same words as channel-core's outbox. */
@@ -83,7 +86,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
     id: number,
     from: readonly OutboxState[],
     to: OutboxState,
-    set: { lastError?: string; resultId?: string; notBefore?: number; attempt?: boolean } = {},
+    set: OutboxTransitionSet = {},
   ): Promise<OutboxEntry> => {
     const { rows } = await query<OutboxRow>(
       `UPDATE outbox SET state = $1, updated_at = $2, attempts = attempts + $3, held_reason = NULL,
@@ -105,7 +108,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
       ],
     );
     if (!rows[0]) throw await stateError(id, from, to);
-    return toOutboxEntry(rows[0]);
+    return outboxEntryOf(rows[0]);
   };
 
   const outbox: PostgresOutbox = {
@@ -137,7 +140,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
         ],
       );
       const row = rows[0];
-      if (row) return { entry: toOutboxEntry(row), created: row.created };
+      if (row) return { entry: outboxEntryOf(row), created: row.created };
       // The key was inserted by a transaction that committed after this statement's snapshot: read it now.
       const existing = await outbox.getByKey(draft.idempotencyKey);
       if (!existing) throw new Error(`Outbox entry ${draft.idempotencyKey} vanished while being enqueued.`);
@@ -150,7 +153,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
         filter.accountId ?? null,
         clock.now(),
       ]);
-      return rows[0]?.id == null ? undefined : toOutboxEntry(rows[0]);
+      return rows[0]?.id == null ? undefined : outboxEntryOf(rows[0]);
     },
     async markSending(id) {
       if (requireReconcile && !reconciledAll && reconciled.size === 0) throw notReconciled(undefined);
@@ -162,7 +165,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
           RETURNING *`,
         [id, clock.now(), accounts],
       );
-      if (rows[0]) return toOutboxEntry(rows[0]);
+      if (rows[0]) return outboxEntryOf(rows[0]);
       const why = await query<{ account_id: string; blocked: boolean }>(
         `SELECT o.account_id, ${UNRESOLVED_BEFORE} AS blocked FROM outbox o WHERE o.id = $1`,
         [id],
@@ -178,21 +181,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
       }
       throw await stateError(id, ["queued"], "sending");
     },
-    markSent(id, resultId) {
-      return transition(id, ["sending", "unknown"], "sent", resultId === undefined ? {} : { resultId });
-    },
-    markFailed(id, error, failOptions = {}) {
-      if (failOptions.retryAt !== undefined) {
-        return transition(id, ["sending"], "queued", { lastError: error, notBefore: failOptions.retryAt });
-      }
-      return transition(id, ["sending", "unknown", "queued"], "failed", { lastError: error });
-    },
-    markUnknown(id, error) {
-      return transition(id, ["sending"], "unknown", { lastError: error });
-    },
-    requeue(id) {
-      return transition(id, ["unknown", "failed"], "queued", { notBefore: 0 });
-    },
+    ...outboxMarks(transition),
     async hold(id, reason, until) {
       const { rows } = await query<OutboxRow>(
         `UPDATE outbox SET state = 'queued', updated_at = $1, attempts = greatest(0, attempts - 1),
@@ -200,7 +189,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
         [clock.now(), reason, until, id],
       );
       if (!rows[0]) throw await stateError(id, ["sending"], "queued");
-      return toOutboxEntry(rows[0]);
+      return outboxEntryOf(rows[0]);
     },
     async releaseHolds(accountId) {
       const { rowCount } = await query(
@@ -229,7 +218,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
           "outbox entries interrupted while sending; checking before any resend",
         );
       }
-      const unknown = rows.map(toOutboxEntry).sort((a, b) => a.id - b.id);
+      const unknown = rows.map(outboxEntryOf).sort((a, b) => a.id - b.id);
       const report: ReconcileReport = { sent: 0, requeued: 0, unknown: [], unchecked: [] };
       for (const entry of unknown) {
         let verdict: ReconcileVerdict;
@@ -260,7 +249,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
       const { rows } = await query<OutboxRow>("SELECT * FROM outbox WHERE idempotency_key = $1", [
         idempotencyKey,
       ]);
-      return rows[0] ? toOutboxEntry(rows[0]) : undefined;
+      return rows[0] ? outboxEntryOf(rows[0]) : undefined;
     },
     async hasKey(idempotencyKey) {
       const { rows } = await query("SELECT 1 FROM outbox WHERE idempotency_key = $1", [idempotencyKey]);
@@ -271,7 +260,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
         "SELECT * FROM outbox WHERE state = ANY ($1::text[]) ORDER BY id",
         [states],
       );
-      return rows.map(toOutboxEntry);
+      return rows.map(outboxEntryOf);
     },
     async counts() {
       const counts = Object.fromEntries(ALL_STATES.map((state) => [state, 0])) as Record<OutboxState, number>;

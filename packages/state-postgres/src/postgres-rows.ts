@@ -1,63 +1,8 @@
-import type {
-  OutboxEntry,
-  OutboxState,
-  PendingTurn,
-  PendingTurnState,
-  SessionMeta,
-} from "@imgate/channel-core";
+import type { PendingTurn, PendingTurnState, SessionMeta } from "@imgate/channel-core";
 import { num } from "./postgres-query.ts";
 
 /** A `bigint` column: a string from a query, a number from `to_jsonb`. */
 type Big = string | number;
-
-/** A row of `outbox` (from a query or `to_jsonb`). */
-export interface OutboxRow {
-  id: Big;
-  idempotency_key: string;
-  channel: string;
-  account_id: string;
-  chat_key: string;
-  target: string;
-  text: string;
-  media: string[] | null;
-  meta: Record<string, unknown> | null;
-  reaction: string | null;
-  reply_to: string | null;
-  state: OutboxState;
-  attempts: number;
-  last_error: string | null;
-  result_id: string | null;
-  not_before: Big;
-  held_reason: string | null;
-  created_at: Big;
-  updated_at: Big;
-}
-
-/** Maps an `outbox` row to the entry channel-core's SQLite outbox returns (absent columns stay absent). */
-export function toOutboxEntry(row: OutboxRow): OutboxEntry {
-  const entry: OutboxEntry = {
-    id: num(row.id),
-    idempotencyKey: row.idempotency_key,
-    channel: row.channel,
-    accountId: row.account_id,
-    chatKey: row.chat_key,
-    target: row.target,
-    text: row.text,
-    state: row.state,
-    attempts: row.attempts,
-    notBefore: num(row.not_before),
-    createdAt: num(row.created_at),
-    updatedAt: num(row.updated_at),
-  };
-  if (row.media !== null) entry.media = row.media;
-  if (row.meta !== null) entry.meta = row.meta;
-  if (row.reaction !== null) entry.reaction = row.reaction;
-  if (row.reply_to !== null) entry.replyTo = row.reply_to;
-  if (row.last_error !== null) entry.lastError = row.last_error;
-  if (row.result_id !== null) entry.resultId = row.result_id;
-  if (row.held_reason !== null) entry.heldReason = row.held_reason;
-  return entry;
-}
 
 /** A row of `sessions`. */
 export interface SessionRow {

@@ -1,0 +1,46 @@
+import type { Outbox, OutboxState } from "./outbox-types.ts";
+
+/** What a transition sets besides the state (see {@link outboxMarks}). */
+export interface OutboxTransitionSet {
+  lastError?: string;
+  resultId?: string;
+  notBefore?: number;
+  /** Counts a hand-out for sending. */
+  attempt?: boolean;
+}
+
+/**
+ * One state change of an entry: `id` moves to `to` only from one of `from` (else the store throws its
+ * `OUTBOX_STATE` error), clearing any hold. Each store implements it as one statement.
+ */
+export type OutboxTransition<R> = (
+  id: number,
+  from: readonly OutboxState[],
+  to: OutboxState,
+  set?: OutboxTransitionSet,
+) => R;
+
+type Mark<K extends keyof Outbox, R> = (...args: Parameters<Outbox[K]>) => R;
+
+/**
+ * The outbox's delivery marks as ONE state machine for every store (SQLite, PostgreSQL): `sent` from `sending`
+ * or `unknown`; `failed` from `sending`, `unknown` or `queued`, or back to `queued` with a retry time; `unknown`
+ * from `sending`; `requeue` from `unknown` or `failed`.
+ */
+export function outboxMarks<R>(transition: OutboxTransition<R>): {
+  markSent: Mark<"markSent", R>;
+  markFailed: Mark<"markFailed", R>;
+  markUnknown: Mark<"markUnknown", R>;
+  requeue: Mark<"requeue", R>;
+} {
+  return {
+    markSent: (id, resultId) =>
+      transition(id, ["sending", "unknown"], "sent", resultId === undefined ? {} : { resultId }),
+    markFailed: (id, error, options = {}) =>
+      options.retryAt !== undefined
+        ? transition(id, ["sending"], "queued", { lastError: error, notBefore: options.retryAt })
+        : transition(id, ["sending", "unknown", "queued"], "failed", { lastError: error }),
+    markUnknown: (id, error) => transition(id, ["sending"], "unknown", { lastError: error }),
+    requeue: (id) => transition(id, ["unknown", "failed"], "queued", { notBefore: 0 }),
+  };
+}
