@@ -125,7 +125,12 @@ export {
 export type { Migration } from "./migrations.ts";
 export { stateMigrations } from "./migrations.ts";
 export { agentIdempotencyKey, createOutbox, replyIdempotencyKey } from "./outbox.ts";
-export { type OutboxTransition, type OutboxTransitionSet, outboxMarks } from "./outbox-marks.ts";
+export {
+  type OutboxTransition,
+  type OutboxTransitionSet,
+  outboxMarks,
+  settleUncertain,
+} from "./outbox-marks.ts";
 export { type OutboxRow, outboxEntryOf } from "./outbox-row.ts";
 export type {
   Outbox,

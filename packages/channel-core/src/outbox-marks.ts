@@ -1,4 +1,5 @@
-import type { Outbox, OutboxState } from "./outbox-types.ts";
+import type { Logger } from "./logger.ts";
+import type { Outbox, OutboxEntry, OutboxState, ReconcileReport, ReconcileVerdict } from "./outbox-types.ts";
 
 /** What a transition sets besides the state (see {@link outboxMarks}). */
 export interface OutboxTransitionSet {
@@ -43,4 +44,41 @@ export function outboxMarks<R>(transition: OutboxTransition<R>): {
     markUnknown: (id, error) => transition(id, ["sending"], "unknown", { lastError: error }),
     requeue: (id) => transition(id, ["unknown", "failed"], "queued", { notBefore: 0 }),
   };
+}
+
+/**
+ * Reconciliation's second half, the same for every store: asks `check` about each uncertain entry and applies
+ * its verdict — `sent` marks it sent, `not_sent` queues it again, `unknown` leaves it for the operator; a check
+ * that throws leaves the entry unknown (`unchecked`). Entries are checked one at a time, in the given order.
+ */
+export async function settleUncertain(
+  entries: readonly OutboxEntry[],
+  check: (entry: OutboxEntry) => ReconcileVerdict | Promise<ReconcileVerdict>,
+  marks: {
+    markSent(id: number, resultId?: string): unknown;
+    requeue(id: number): unknown;
+  },
+  logger: Logger,
+): Promise<ReconcileReport> {
+  const report: ReconcileReport = { sent: 0, requeued: 0, unknown: [], unchecked: [] };
+  for (const entry of entries) {
+    let verdict: ReconcileVerdict;
+    try {
+      verdict = await check(entry);
+    } catch (error) {
+      logger.warn({ id: entry.id, err: error }, "outbox reconcile check failed; entry stays unknown");
+      report.unchecked.push(entry);
+      continue;
+    }
+    if (verdict === "sent" || (typeof verdict === "object" && verdict.state === "sent")) {
+      await marks.markSent(entry.id, typeof verdict === "object" ? verdict.resultId : undefined);
+      report.sent += 1;
+    } else if (verdict === "not_sent") {
+      await marks.requeue(entry.id);
+      report.requeued += 1;
+    } else {
+      report.unknown.push(entry);
+    }
+  }
+  return report;
 }

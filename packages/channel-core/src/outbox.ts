@@ -1,14 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { type OutboxTransitionSet, outboxMarks } from "./outbox-marks.ts";
+import { type OutboxTransitionSet, outboxMarks, settleUncertain } from "./outbox-marks.ts";
 import { type OutboxRow, outboxEntryOf } from "./outbox-row.ts";
-import type {
-  Outbox,
-  OutboxEntry,
-  OutboxOptions,
-  OutboxState,
-  ReconcileReport,
-  ReconcileVerdict,
-} from "./outbox-types.ts";
+import type { Outbox, OutboxEntry, OutboxOptions, OutboxState } from "./outbox-types.ts";
 import { OutboxError, StateErrorCode } from "./state-errors.ts";
 
 /** Idempotency key of chunk `chunkIndex` of the reply to inbound message `guid` on `accountId`. */
@@ -190,30 +183,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
           "outbox entries interrupted while sending; checking before any resend",
         );
       }
-      const report: ReconcileReport = { sent: 0, requeued: 0, unknown: [], unchecked: [] };
       const uncertain = outbox.list(["unknown"]);
-      for (const entry of accountId === undefined
-        ? uncertain
-        : uncertain.filter((candidate) => candidate.accountId === accountId)) {
-        let verdict: ReconcileVerdict;
-        try {
-          verdict = await check(entry);
-        } catch (error) {
-          logger.warn({ id: entry.id, err: error }, "outbox reconcile check failed; entry stays unknown");
-          report.unchecked.push(entry);
-          continue;
-        }
-        if (verdict === "sent" || (typeof verdict === "object" && verdict.state === "sent")) {
-          const resultId = typeof verdict === "object" ? verdict.resultId : undefined;
-          outbox.markSent(entry.id, resultId);
-          report.sent += 1;
-        } else if (verdict === "not_sent") {
-          outbox.requeue(entry.id);
-          report.requeued += 1;
-        } else {
-          report.unknown.push(entry);
-        }
-      }
+      const report = await settleUncertain(
+        accountId === undefined ? uncertain : uncertain.filter((entry) => entry.accountId === accountId),
+        check,
+        outbox,
+        logger,
+      );
       if (accountId === undefined) reconciledAll = true;
       else reconciledAccounts.add(accountId);
       return report;

@@ -9,9 +9,8 @@ import {
   type OutboxTransitionSet,
   outboxEntryOf,
   outboxMarks,
-  type ReconcileReport,
-  type ReconcileVerdict,
   StateErrorCode,
+  settleUncertain,
 } from "@imgate/channel-core";
 import { type PostgresQuery, toJsonParam } from "./postgres-query.ts";
 
@@ -219,27 +218,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
         );
       }
       const unknown = rows.map(outboxEntryOf).sort((a, b) => a.id - b.id);
-      const report: ReconcileReport = { sent: 0, requeued: 0, unknown: [], unchecked: [] };
-      for (const entry of unknown) {
-        let verdict: ReconcileVerdict;
-        try {
-          verdict = await check(entry);
-        } catch (error) {
-          logger.warn({ id: entry.id, err: error }, "outbox reconcile check failed; entry stays unknown");
-          report.unchecked.push(entry);
-          continue;
-        }
-        if (verdict === "sent" || (typeof verdict === "object" && verdict.state === "sent")) {
-          const resultId = typeof verdict === "object" ? verdict.resultId : undefined;
-          await outbox.markSent(entry.id, resultId);
-          report.sent += 1;
-        } else if (verdict === "not_sent") {
-          await outbox.requeue(entry.id);
-          report.requeued += 1;
-        } else {
-          report.unknown.push(entry);
-        }
-      }
+      const report = await settleUncertain(unknown, check, outbox, logger);
       if (accountId === undefined) reconciledAll = true;
       else reconciled.add(accountId);
       return report;
