@@ -1,12 +1,13 @@
 import type { Clock } from "./clock.ts";
 import type { Logger } from "./logger.ts";
-import { createPairingRules, type PairingLimits, type PairingStep } from "./pairing-rules.ts";
+import { createPairingRules } from "./pairing-rules.ts";
 import {
   createPairingSnapshot,
   type PairingSnapshotChanges,
   type PairingSnapshotData,
 } from "./pairing-snapshot.ts";
 import type { ApprovedSender } from "./pairing-store.ts";
+import type { PairingLimits, PairingStep } from "./pairing-types.ts";
 import type { AsyncPairing } from "./state/state-backend.ts";
 
 /** What one pairing transaction asks of the store. */

@@ -153,13 +153,8 @@ export {
 export {
   createPairingRules,
   PAIRING_EVENT_WINDOW_MS,
-  type PairingApprovalResult,
-  type PairingLimits,
-  type PairingMatch,
-  type PairingRequestInput,
   type PairingRules,
   type PairingRulesOptions,
-  type PairingStep,
 } from "./pairing-rules.ts";
 export type {
   PairingCounter,
@@ -187,6 +182,13 @@ export type {
   PairingStore,
 } from "./pairing-store.ts";
 export { createPairingStore } from "./pairing-store.ts";
+export type {
+  PairingApprovalResult,
+  PairingLimits,
+  PairingMatch,
+  PairingRequestInput,
+  PairingStep,
+} from "./pairing-types.ts";
 export {
   ALL_ACCOUNTS,
   createPauseStore,

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { ManualClock } from "./manual-clock.ts";
 import { generatePairingCode } from "./pairing-code.ts";
-import type { PairingLimits, PairingRequestOutcome } from "./pairing-rules.ts";
+import type { PairingLimits, PairingRequestOutcome } from "./pairing-types.ts";
 import type { AsyncPairing } from "./state/state-backend.ts";
 import { PairingError, StateErrorCode } from "./state-errors.ts";
 

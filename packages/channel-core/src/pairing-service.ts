@@ -1,14 +1,14 @@
-import {
-  createPairingRules,
-  type PairingApprovalResult,
-  type PairingCounter,
-  type PairingLimits,
-  type PairingRequestInput,
-  type PairingRequestOutcome,
-  type PairingStep,
-  type PendingPairing,
-} from "./pairing-rules.ts";
+import { createPairingRules } from "./pairing-rules.ts";
 import { type ApprovedSender, createPairingStore, type PairingRequestRecord } from "./pairing-store.ts";
+import type {
+  PairingApprovalResult,
+  PairingCounter,
+  PairingLimits,
+  PairingRequestInput,
+  PairingRequestOutcome,
+  PairingStep,
+  PendingPairing,
+} from "./pairing-types.ts";
 import type { StateStore } from "./state-store.ts";
 
 export type {
@@ -17,7 +17,7 @@ export type {
   PairingReplyMode,
   PairingRequestOutcome,
   PendingPairing,
-} from "./pairing-rules.ts";
+} from "./pairing-types.ts";
 
 /** Options of {@link createPairingService}. Logger and clock come from the state store. */
 export interface PairingServiceOptions extends PairingLimits {
