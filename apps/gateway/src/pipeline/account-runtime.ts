@@ -12,13 +12,12 @@ import { createAccountHealth } from "./account-health.ts";
 import { createAccountInbound } from "./account-inbound.ts";
 import { createAccountOutbound } from "./account-outbound.ts";
 import type { AccountSendOptions } from "./account-sender.ts";
-import { createAccountStatus } from "./account-status.ts";
+import { createAccountStatus, keepStatusFresh } from "./account-status.ts";
 import { type AccountWatchdogs, startAccountWatchdogs } from "./account-watchdogs.ts";
 import type { AgentRegistry } from "./agent-registry.ts";
 import type { ChatCommandHandler } from "./chat-command-handler.ts";
 import type { CoreServices } from "./core-services.ts";
 import { createOutcomeCommitter } from "./outcome-committer.ts";
-import type { SendGate } from "./send-gate.ts";
 import type { SessionQueue } from "./session-queue.ts";
 
 /** Options of {@link createAccountRuntime}. */
@@ -79,9 +78,6 @@ export interface AccountRuntime {
   activity(): { lastInboundAt: number | undefined; lastOutboundAt: number | undefined };
 }
 
-/** How often an account's state-store status fields are read again (besides on every control-API read). */
-const STATUS_REFRESH_MS = 5_000;
-
 /** Creates the runtime of one watcher (one imsg transport and database): composition only. */
 export function createAccountRuntime(options: AccountRuntimeOptions): AccountRuntime {
   const { account, core, clock, logger } = options;
@@ -89,12 +85,10 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
   const { transport, client, port, mover } = connectAccount(account, options);
   // The echo memory is persisted so reflections that arrive after a restart are still caught (issue 10 item 5).
   const echo = createEchoFilter({ logger, clock, rows: core.echo, scope: accountId });
-  const outbox = core.outbox;
   /** Aborted when intake stops: turns waiting for a retry stop waiting (they stay pending in the store). */
   const intake = new AbortController();
   let watch: ImsgWatch | undefined;
   let stopping = false;
-  let gate: SendGate | undefined;
   let watchdogs: AccountWatchdogs | undefined;
   const health = createAccountHealth({ logger, clock });
 
@@ -104,7 +98,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     client,
     transportKind: transport.kind,
     watching: () => watch?.subscription !== undefined,
-    outbox,
+    outbox: core.outbox,
     pendingTurns: core.pendingTurns,
     fix: (lastError) => transportFix(account, lastError, options.env),
     gate: () => gate,
@@ -113,9 +107,9 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     clock,
   });
   /** What the outbound and inbound halves of the account both use. */
-  const parts = { ...options, client, port, echo, ...(mover ? { mover } : {}), outbox, status };
+  const parts = { ...options, client, port, echo, ...(mover ? { mover } : {}), outbox: core.outbox, status };
   const outbound = createAccountOutbound({ ...parts, health });
-  gate = outbound.gate;
+  const gate = outbound.gate;
   const committer = createOutcomeCommitter({
     backend: core.backend,
     accountId,
@@ -134,20 +128,14 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     ...options,
     client,
     watch: () => watch,
-    gate: outbound.gate,
+    gate,
     kick: () => outbound.worker.kick(),
     health,
   });
 
   /** Reads the cursor and opens the watch (see start()); settles once the watch is open or it gave up. */
   let starting: Promise<void> = Promise.resolve();
-  const refreshStatus = () =>
-    status
-      .refresh()
-      .catch((error: unknown) => logger.warn({ err: error }, "account status: cannot read the state store"));
-  const statusTimer = setInterval(() => void refreshStatus(), STATUS_REFRESH_MS);
-  statusTimer.unref();
-  void refreshStatus();
+  const freshStatus = keepStatusFresh(status, logger);
 
   const closeWatch = async () => {
     watchdogs?.stop();
@@ -190,7 +178,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     async stop() {
       stopping = true;
-      clearInterval(statusTimer);
+      freshStatus.stop();
       outbound.reconciler.stop();
       await closeWatch();
       await outbound.worker.stop();
@@ -202,7 +190,7 @@ export function createAccountRuntime(options: AccountRuntimeOptions): AccountRun
     },
     transportStats: () => client.stats(),
     readiness: () => status.readiness(),
-    refreshStatus,
+    refreshStatus: freshStatus.refresh,
     send: (target, text, sendOptions) => outbound.sender.send(target, text, sendOptions),
     wake: () => outbound.worker.kick(),
     activity: () => status.activity(),

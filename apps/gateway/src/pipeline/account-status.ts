@@ -1,4 +1,4 @@
-import type { AsyncOutbox, AsyncPendingTurns, Clock } from "@imgate/channel-core";
+import type { AsyncOutbox, AsyncPendingTurns, Clock, Logger } from "@imgate/channel-core";
 import type { ImsgClient } from "@imgate/imsg-rpc";
 import type { AccountReadiness } from "../control-api/control-api-types.ts";
 import type { AccountHealth } from "./account-health.ts";
@@ -156,4 +156,25 @@ export function createAccountStatus(options: AccountStatusOptions): AccountStatu
       });
     },
   };
+}
+
+/** How often an account's state-store status fields are read again (besides on every control-API read). */
+const STATUS_REFRESH_MS = 5_000;
+
+/**
+ * Keeps `status`'s state-store fields fresh: read now and every few seconds (a failed read is logged and the
+ * last report kept). `refresh` reads at once (a control-API request); `stop` ends the timer.
+ */
+export function keepStatusFresh(
+  status: Pick<AccountStatus, "refresh">,
+  logger: Logger,
+): { refresh(): Promise<void>; stop(): void } {
+  const refresh = () =>
+    status
+      .refresh()
+      .catch((error: unknown) => logger.warn({ err: error }, "account status: cannot read the state store"));
+  const timer = setInterval(() => void refresh(), STATUS_REFRESH_MS);
+  timer.unref();
+  void refresh();
+  return { refresh, stop: () => clearInterval(timer) };
 }
