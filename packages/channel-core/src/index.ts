@@ -126,9 +126,11 @@ export type { Migration } from "./migrations.ts";
 export { stateMigrations } from "./migrations.ts";
 export { agentIdempotencyKey, createOutbox, replyIdempotencyKey } from "./outbox.ts";
 export {
+  notReconciledError,
   type OutboxTransition,
   type OutboxTransitionSet,
   outboxMarks,
+  outboxStateError,
   settleUncertain,
 } from "./outbox-marks.ts";
 export { type OutboxRow, outboxEntryOf } from "./outbox-row.ts";

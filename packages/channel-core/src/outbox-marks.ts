@@ -1,5 +1,6 @@
 import type { Logger } from "./logger.ts";
 import type { Outbox, OutboxEntry, OutboxState, ReconcileReport, ReconcileVerdict } from "./outbox-types.ts";
+import { OutboxError, StateErrorCode } from "./state-errors.ts";
 
 /** What a transition sets besides the state (see {@link outboxMarks}). */
 export interface OutboxTransitionSet {
@@ -81,4 +82,39 @@ export async function settleUncertain(
     }
   }
   return report;
+}
+
+/** The `OUTBOX_INVALID_STATE` error of a refused transition; `current` is the entry as it is now (if it exists). */
+export function outboxStateError(
+  id: number,
+  current: Pick<OutboxEntry, "state"> | undefined,
+  from: readonly OutboxState[],
+  to: OutboxState,
+): OutboxError {
+  return new OutboxError(
+    StateErrorCode.outboxState,
+    current
+      ? `Outbox entry ${id} is ${current.state}; it can only become ${to} from ${from.join(" or ")}. ` +
+          "Re-read it with outbox.get() and act on its current state."
+      : `Outbox entry ${id} does not exist (it may have been purged); nothing to update.`,
+  );
+}
+
+/**
+ * The `OUTBOX_NOT_RECONCILED` error: entries were asked for (of `accountId`, or of every account) before
+ * `reconcile()` ran for them; `reconciled` are the accounts it ran for.
+ */
+export function notReconciledError(
+  reconciled: ReadonlySet<string>,
+  accountId: string | undefined,
+): OutboxError {
+  return new OutboxError(
+    StateErrorCode.outboxNotReconciled,
+    reconciled.size === 0
+      ? "The outbox was asked for entries to send before reconcile() ran; call outbox.reconcile(check) once at " +
+          "start-up so entries interrupted by a crash are checked before anything is resent."
+      : `The outbox was asked for entries to send${accountId === undefined ? " of every account" : ` of account ${accountId}`}, ` +
+          `but reconcile() only ran for ${[...reconciled].join(", ")}; call outbox.reconcile(check, { accountId }) ` +
+          "for that account first (or claim with an accountId filter).",
+  );
 }

@@ -1,5 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { type OutboxTransitionSet, outboxMarks, settleUncertain } from "./outbox-marks.ts";
+import {
+  notReconciledError,
+  type OutboxTransitionSet,
+  outboxMarks,
+  outboxStateError,
+  settleUncertain,
+} from "./outbox-marks.ts";
 import { type OutboxRow, outboxEntryOf } from "./outbox-row.ts";
 import type { Outbox, OutboxEntry, OutboxOptions, OutboxState } from "./outbox-types.ts";
 import { OutboxError, StateErrorCode } from "./state-errors.ts";
@@ -45,27 +51,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const assertReconciled = (accountId: string | undefined) => {
     if (!requireReconcile || reconciledAll) return;
     if (accountId !== undefined && reconciledAccounts.has(accountId)) return;
-    throw new OutboxError(
-      StateErrorCode.outboxNotReconciled,
-      reconciledAccounts.size === 0
-        ? "The outbox was asked for entries to send before reconcile() ran; call outbox.reconcile(check) once at " +
-            "start-up so entries interrupted by a crash are checked before anything is resent."
-        : `The outbox was asked for entries to send${accountId === undefined ? " of every account" : ` of account ${accountId}`}, ` +
-            `but reconcile() only ran for ${[...reconciledAccounts].join(", ")}; call outbox.reconcile(check, { accountId }) ` +
-            "for that account first (or claim with an accountId filter).",
-    );
+    throw notReconciledError(reconciledAccounts, accountId);
   };
 
-  const stateError = (id: number, from: readonly OutboxState[], to: OutboxState): OutboxError => {
-    const current = getRow(id);
-    return new OutboxError(
-      StateErrorCode.outboxState,
-      current
-        ? `Outbox entry ${id} is ${current.state}; it can only become ${to} from ${from.join(" or ")}. ` +
-            "Re-read it with outbox.get() and act on its current state."
-        : `Outbox entry ${id} does not exist (it may have been purged); nothing to update.`,
-    );
-  };
+  const stateError = (id: number, from: readonly OutboxState[], to: OutboxState): OutboxError =>
+    outboxStateError(id, getRow(id), from, to);
 
   /**
    * Moves `id` from one of `from` to `to` with extra column updates; throws when the state does not allow

@@ -2,6 +2,7 @@ import {
   type AsyncOutbox,
   type Clock,
   type Logger,
+  notReconciledError,
   type OutboxEntry,
   OutboxError,
   type OutboxRow,
@@ -9,6 +10,7 @@ import {
   type OutboxTransitionSet,
   outboxEntryOf,
   outboxMarks,
+  outboxStateError,
   StateErrorCode,
   settleUncertain,
 } from "@imgate/channel-core";
@@ -51,17 +53,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
     return rows[0] ? outboxEntryOf(rows[0]) : undefined;
   };
 
-  /** The same words as channel-core's outbox. */
-  const notReconciled = (accountId: string | undefined) =>
-    new OutboxError(
-      StateErrorCode.outboxNotReconciled,
-      reconciled.size === 0
-        ? "The outbox was asked for entries to send before reconcile() ran; call outbox.reconcile(check) once at " +
-            "start-up so entries interrupted by a crash are checked before anything is resent."
-        : `The outbox was asked for entries to send${accountId === undefined ? " of every account" : ` of account ${accountId}`}, ` +
-            `but reconcile() only ran for ${[...reconciled].join(", ")}; call outbox.reconcile(check, { accountId }) ` +
-            "for that account first (or claim with an accountId filter).",
-    );
+  const notReconciled = (accountId: string | undefined) => notReconciledError(reconciled, accountId);
 
   const assertReconciled = (accountId: string | undefined) => {
     if (!requireReconcile || reconciledAll) return;
@@ -69,16 +61,8 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
     throw notReconciled(accountId);
   };
 
-  const stateError = async (id: number, from: readonly OutboxState[], to: OutboxState) => {
-    const current = await getRow(id);
-    return new OutboxError(
-      StateErrorCode.outboxState,
-      current
-        ? `Outbox entry ${id} is ${current.state}; it can only become ${to} from ${from.join(" or ")}. ` +
-            "Re-read it with outbox.get() and act on its current state."
-        : `Outbox entry ${id} does not exist (it may have been purged); nothing to update.`,
-    );
-  };
+  const stateError = async (id: number, from: readonly OutboxState[], to: OutboxState) =>
+    outboxStateError(id, await getRow(id), from, to);
 
   /** Moves `id` from one of `from` to `to`; one `UPDATE … RETURNING`, as channel-core's `transition`. */
   const transition = async (
