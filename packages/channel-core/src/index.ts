@@ -133,7 +133,7 @@ export {
   outboxStateError,
   settleUncertain,
 } from "./outbox-marks.ts";
-export { type OutboxRow, outboxEntryOf } from "./outbox-row.ts";
+export { type OutboxRow, outboxDraftValues, outboxEntryOf } from "./outbox-row.ts";
 export type {
   Outbox,
   OutboxDraft,

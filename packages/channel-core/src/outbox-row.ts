@@ -1,4 +1,4 @@
-import type { OutboxEntry, OutboxState } from "./outbox-types.ts";
+import type { OutboxDraft, OutboxEntry, OutboxState } from "./outbox-types.ts";
 
 /** An integer column: a number from SQLite (or PostgreSQL's `to_jsonb`), a string for a PostgreSQL `bigint`. */
 type Int = number | string;
@@ -58,4 +58,26 @@ export function outboxEntryOf(row: OutboxRow): OutboxEntry {
   if (row.result_id !== null) entry.resultId = row.result_id;
   if (row.held_reason != null) entry.heldReason = row.held_reason;
   return entry;
+}
+
+/**
+ * A draft's values for the `outbox` columns `idempotency_key, channel, account_id, chat_key, target, text, media,
+ * meta, reaction, reply_to`, in that order, for every store's INSERT; `json` serialises the JSON columns.
+ */
+export function outboxDraftValues(
+  draft: OutboxDraft,
+  json: (value: unknown) => string = JSON.stringify,
+): Array<string | null> {
+  return [
+    draft.idempotencyKey,
+    draft.channel,
+    draft.accountId,
+    draft.chatKey,
+    draft.target,
+    draft.text,
+    draft.media && draft.media.length > 0 ? json(draft.media) : null,
+    draft.meta === undefined ? null : json(draft.meta),
+    draft.reaction ?? null,
+    draft.replyTo ?? null,
+  ];
 }

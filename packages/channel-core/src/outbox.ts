@@ -6,7 +6,7 @@ import {
   outboxStateError,
   settleUncertain,
 } from "./outbox-marks.ts";
-import { type OutboxRow, outboxEntryOf } from "./outbox-row.ts";
+import { type OutboxRow, outboxDraftValues, outboxEntryOf } from "./outbox-row.ts";
 import type { Outbox, OutboxEntry, OutboxOptions, OutboxState } from "./outbox-types.ts";
 import { OutboxError, StateErrorCode } from "./state-errors.ts";
 
@@ -99,20 +99,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
           `INSERT INTO outbox (idempotency_key, channel, account_id, chat_key, target, text, media, meta,
              reaction, reply_to, state, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?)
            ON CONFLICT (idempotency_key) DO NOTHING RETURNING *`,
-        ).get(
-          draft.idempotencyKey,
-          draft.channel,
-          draft.accountId,
-          draft.chatKey,
-          draft.target,
-          draft.text,
-          draft.media && draft.media.length > 0 ? JSON.stringify(draft.media) : null,
-          draft.meta === undefined ? null : JSON.stringify(draft.meta),
-          draft.reaction ?? null,
-          draft.replyTo ?? null,
-          now,
-          now,
-        );
+        ).get(...outboxDraftValues(draft), now, now);
         if (inserted) return { entry: outboxEntryOf(inserted as unknown as OutboxRow), created: true };
         return { entry: outbox.getByKey(draft.idempotencyKey)!, created: false };
       });

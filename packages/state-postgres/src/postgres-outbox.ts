@@ -8,6 +8,7 @@ import {
   type OutboxRow,
   type OutboxState,
   type OutboxTransitionSet,
+  outboxDraftValues,
   outboxEntryOf,
   outboxMarks,
   outboxStateError,
@@ -108,19 +109,7 @@ export function createPostgresOutbox(options: PostgresOutboxOptions): PostgresOu
          SELECT *, true AS created FROM ins
          UNION ALL
          SELECT *, false AS created FROM outbox WHERE idempotency_key = $1 AND NOT EXISTS (SELECT 1 FROM ins)`,
-        [
-          draft.idempotencyKey,
-          draft.channel,
-          draft.accountId,
-          draft.chatKey,
-          draft.target,
-          draft.text,
-          draft.media && draft.media.length > 0 ? toJsonParam(draft.media) : null,
-          draft.meta === undefined ? null : toJsonParam(draft.meta),
-          draft.reaction ?? null,
-          draft.replyTo ?? null,
-          now,
-        ],
+        [...outboxDraftValues(draft, toJsonParam), now],
       );
       const row = rows[0];
       if (row) return { entry: outboxEntryOf(row), created: row.created };
