@@ -7,6 +7,7 @@
  */
 import { type PostgresHarness, startPostgres } from "@imgate/state-postgres/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allowlistConfig } from "./harness/allowlist-config.ts";
 import {
   auditReplies,
   COMPAT_MODES,
@@ -112,18 +113,7 @@ function plan(seed: number): Planned[] {
 }
 
 function allowlist(planned: readonly Planned[]): object {
-  const members = [...new Set(planned.map((p) => p.from))];
-  return {
-    channels: {
-      imessage: {
-        dmPolicy: "allowlist",
-        allowFrom: members,
-        groupPolicy: "allowlist",
-        groupAllowFrom: members,
-        groups: { "*": { requireMention: false } },
-      },
-    },
-  };
+  return allowlistConfig([...new Set(planned.map((p) => p.from))]);
 }
 
 describe.each(COMPAT_MODES)("failover between two gateway processes (imsg %s)", (compat) => {

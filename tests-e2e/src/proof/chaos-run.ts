@@ -1,3 +1,4 @@
+import { allowlistConfig } from "../harness/allowlist-config.ts";
 import {
   auditReplies,
   type Compat,
@@ -101,17 +102,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const members = [...new Set(planned.filter((p) => p.allowed).map((p) => p.from))];
   const gateway: GatewayProcess = await startGateway({
     compat: options.compat,
-    config: {
-      channels: {
-        imessage: {
-          dmPolicy: "allowlist",
-          allowFrom: members,
-          groupPolicy: "allowlist",
-          groupAllowFrom: members,
-          groups: { "*": { requireMention: false } },
-        },
-      },
-    },
+    config: allowlistConfig(members),
     readyTimeoutMs: 60_000,
   });
   const memory = sampleMemory(() => gateway.pid);
