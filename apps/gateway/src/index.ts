@@ -101,7 +101,7 @@ export { GatewayError, GatewayErrorCode, isGatewayError } from "./errors/gateway
 // Gateway
 export type { GatewayHandle, GatewayStatus, StartGatewayOptions } from "./gateway.ts";
 export { pairingOptionsOf, startGateway } from "./gateway.ts";
-// Account leases (several gateways on one PostgreSQL database; not yet wired into the pipeline)
+// Shared state and account leases (several gateways on one PostgreSQL database, docs/deployment.md)
 export type {
   LeaseKeeper,
   LeaseKeeperEntry,

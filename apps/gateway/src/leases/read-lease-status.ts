@@ -1,3 +1,4 @@
+import { silentLogger, systemClock } from "@imgate/channel-core";
 import type { GatewayConfig } from "../config/gateway-config-schema.ts";
 import { planWatchers } from "../pipeline/plan-accounts.ts";
 
@@ -44,32 +45,25 @@ export async function readLeaseStatus(options: ReadLeaseStatusOptions): Promise<
   if (!postgres) return undefined;
   const { urlEnv } = postgres;
   // Imported here: a gateway or CLI on SQLite never loads the PostgreSQL driver.
-  const {
-    createAccountLeases,
-    describeDatabaseTarget,
-    openPostgresPool,
-    readDatabaseUrl,
-    redactDatabaseUrl,
-    translatePostgresError,
-  } = await import("@imgate/state-postgres");
-  let url: string;
+  const [{ createAccountLeases, redactDatabaseUrl, translatePostgresError }, { openPostgresState }] =
+    await Promise.all([import("@imgate/state-postgres"), import("../state/open-postgres-state.ts")]);
+  let state: Awaited<ReturnType<typeof openPostgresState>>;
   try {
-    url = readDatabaseUrl({ env: options.env ?? process.env, name: urlEnv });
-  } catch (error) {
-    return { ok: false, urlEnv, error: codeAndMessage(error) };
-  }
-  const database = describeDatabaseTarget(url);
-  let pool: Awaited<ReturnType<typeof openPostgresPool>>;
-  try {
-    pool = await openPostgresPool({
-      url,
-      max: 1,
-      connectTimeoutMs: options.connectTimeoutMs ?? 3_000,
+    // A reader: the schema is left as it is (a missing table reads as no leases).
+    state = await openPostgresState({
+      config: options.config,
+      env: options.env ?? process.env,
+      logger: silentLogger,
+      clock: systemClock,
       applicationName: "imgate status",
+      migrate: false,
+      poolMax: 1,
+      connectTimeoutMs: options.connectTimeoutMs ?? 3_000,
     });
   } catch (error) {
     return { ok: false, urlEnv, error: codeAndMessage(error) };
   }
+  const { pool, url, database } = state;
   try {
     // A reader: it never acquires, so its holder id is never recorded.
     const leases = createAccountLeases({ pool, holderId: `imgate-status:${process.pid}`, ttlMs: 1 });
@@ -113,7 +107,7 @@ export async function readLeaseStatus(options: ReadLeaseStatusOptions): Promise<
           },
     };
   } finally {
-    await pool.end().catch(() => {});
+    await state.close();
   }
 }
 
